@@ -1,0 +1,92 @@
+"""07_optimizers: update rules as pure functions of (params, grads, state) -> (params, state).
+
+State dicts are keyed like params ("W1", "b1", ...); gradients are keyed "dW1", "db1", ...
+"""
+
+import math
+
+
+def momentum_update(params, grads, velocity, lr, beta):
+    """Heavy ball: v <- beta v + g; theta <- theta - lr v."""
+    new_params, new_velocity = {}, {}
+    for key, theta in params.items():
+        v = beta * velocity[key] + grads[f"d{key}"]
+        new_velocity[key] = v
+        new_params[key] = theta - lr * v
+    return new_params, new_velocity
+
+
+def nesterov_update(params, grads, velocity, lr, beta):
+    """Nesterov: v <- beta v + g; theta <- theta - lr (g + beta v), i.e. a look-ahead along v."""
+    new_params, new_velocity = {}, {}
+    for key, theta in params.items():
+        g = grads[f"d{key}"]
+        v = beta * velocity[key] + g
+        new_velocity[key] = v
+        new_params[key] = theta - lr * (g + beta * v)
+    return new_params, new_velocity
+
+
+def _sqrt(x):
+    return x**0.5
+
+
+def adagrad_update(params, grads, cache, lr, eps=1e-8):
+    """AdaGrad: cache <- cache + g^2; theta <- theta - lr g / (sqrt(cache) + eps)."""
+    new_params, new_cache = {}, {}
+    for key, theta in params.items():
+        g = grads[f"d{key}"]
+        s = cache[key] + g * g
+        new_cache[key] = s
+        new_params[key] = theta - lr * g / (_sqrt(s) + eps)
+    return new_params, new_cache
+
+
+def rmsprop_update(params, grads, cache, lr, rho=0.9, eps=1e-8):
+    """RMSProp: cache <- rho cache + (1 - rho) g^2; theta <- theta - lr g / (sqrt(cache) + eps)."""
+    new_params, new_cache = {}, {}
+    for key, theta in params.items():
+        g = grads[f"d{key}"]
+        s = rho * cache[key] + (1 - rho) * g * g
+        new_cache[key] = s
+        new_params[key] = theta - lr * g / (_sqrt(s) + eps)
+    return new_params, new_cache
+
+
+def adam_update(params, grads, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    """Adam with bias correction; t is this update's number, starting at 1.
+
+    m <- beta1 m + (1 - beta1) g;  v <- beta2 v + (1 - beta2) g^2;
+    m_hat = m / (1 - beta1^t);  v_hat = v / (1 - beta2^t);  theta <- theta - lr m_hat / (sqrt(v_hat) + eps).
+    """
+    if t < 1:
+        raise ValueError(f"t counts updates from 1, got {t}")
+    new_params, new_m, new_v = {}, {}, {}
+    for key, theta in params.items():
+        g = grads[f"d{key}"]
+        new_m[key] = beta1 * m[key] + (1 - beta1) * g
+        new_v[key] = beta2 * v[key] + (1 - beta2) * g * g
+        m_hat = new_m[key] / (1 - beta1**t)
+        v_hat = new_v[key] / (1 - beta2**t)
+        new_params[key] = theta - lr * m_hat / (_sqrt(v_hat) + eps)
+    return new_params, new_m, new_v
+
+
+def lr_schedule(kind, lr0, epoch, **kw):
+    """Learning rate at `epoch` for a schedule `kind`. Returns a float.
+
+    "constant"; "step" (drop=0.5, every=10); "exponential" (k=0.1); "inverse_time" (decay=1.0);
+    "cosine" (total_epochs required, lr_min=0).
+    """
+    if kind == "constant":
+        return float(lr0)
+    if kind == "step":
+        return lr0 * kw.get("drop", 0.5) ** math.floor(epoch / kw.get("every", 10))
+    if kind == "exponential":
+        return lr0 * math.exp(-kw.get("k", 0.1) * epoch)
+    if kind == "inverse_time":
+        return lr0 / (1 + kw.get("decay", 1.0) * epoch)
+    if kind == "cosine":
+        lr_min = kw.get("lr_min", 0.0)
+        return lr_min + (lr0 - lr_min) * (1 + math.cos(math.pi * epoch / kw["total_epochs"])) / 2
+    raise ValueError(f"unknown schedule {kind!r}; choose constant, step, exponential, inverse_time or cosine")
