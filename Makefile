@@ -6,11 +6,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LAB_PORT ?= 8888
 
-.PHONY: lab test setup check-python clean help
+.PHONY: lab test setup notebooks release check-python clean help
 
 help:
 	@echo "make lab    set up .venv and open the course in JupyterLab (nbgrader extension on)"
 	@echo "make test   set up .venv and run the whole test suite"
+	@echo "make notebooks  rebuild source/*/*.ipynb from their percent-format .py (contributors)"
+	@echo "make release    rebuild the notebooks and regenerate release/ with nbgrader (instructors)"
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
@@ -33,6 +35,15 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+notebooks: $(STAMP)
+	$(BIN)/python -m autograder.authoring build
+
+# release/ is committed: regenerate it from source/ whenever a notebook changes (a test checks).
+release: notebooks
+	rm -rf release
+	for dir in source/*/; do name=$$(basename $$dir); \
+	  $(BIN)/nbgrader generate_assignment $$name --no-db --force --log-level=WARN || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache
