@@ -1,0 +1,103 @@
+"""Helpers for the notebook tests: temporary nbgrader course roots, call graphs, wrong submissions."""
+
+import ast
+import json
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import jupytext
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+NBGRADER = [sys.executable, "-m", "nbgrader"]
+
+
+def assignment_names():
+    return sorted(p.name for p in (ROOT / "source").iterdir() if (p / f"{p.name}.ipynb").exists())
+
+
+def make_course_root(tmp_path, names):
+    """A throw-away nbgrader course root holding the config and the given source assignments."""
+    course = tmp_path / "course"
+    (course / "source").mkdir(parents=True)
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    for name in names:
+        shutil.copytree(ROOT / "source" / name, course / "source" / name)
+    return course
+
+
+def nbgrader(course, *args, timeout=600):
+    result = subprocess.run([*NBGRADER, *args, "--log-level=WARN"], cwd=course, capture_output=True, text=True,
+                            timeout=timeout)
+    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def exercises(name):
+    """(exercise, points) in notebook order, read from the source's solution and test markers."""
+    notebook = jupytext.read(ROOT / "source" / name / f"{name}.py", fmt="py:percent")
+    points = {c.metadata["test"]: c.metadata["points"] for c in notebook.cells if "test" in c.metadata}
+    return [(c.metadata["solution"], points[c.metadata["solution"]])
+            for c in notebook.cells if "solution" in c.metadata]
+
+
+def callers(name):
+    """{exercise: set of exercises whose solution calls it, directly or through others}."""
+    notebook = jupytext.read(ROOT / "source" / name / f"{name}.py", fmt="py:percent")
+    solutions = {c.metadata["solution"]: c.source for c in notebook.cells if "solution" in c.metadata}
+    calls = {ex: {n.id for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Name)} & (solutions.keys() - {ex})
+             for ex, src in solutions.items()}
+    changed = True
+    while changed:  # transitive closure
+        changed = False
+        for ex in calls:
+            extra = set().union(*(calls[c] for c in calls[ex])) - calls[ex] - {ex}
+            if extra:
+                calls[ex] |= extra
+                changed = True
+    return {ex: {caller for caller, callees in calls.items() if ex in callees} for ex in solutions}
+
+
+# Appended to one answer cell: the function keeps its name but returns a wrong value of the right kind.
+WRONG_ANSWER = '''
+
+def _make_wrong(value):
+    import numpy as _np
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, (float, _np.ndarray, _np.floating)):
+        return 0.25 - 1.5 * value
+    if isinstance(value, dict):
+        return {k: _make_wrong(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_make_wrong(v) for v in value)
+    return value
+
+_right_{name} = {name}
+
+def {name}(*args, **kwargs):
+    return _make_wrong(_right_{name}(*args, **kwargs))
+'''
+
+
+def with_one_wrong_answer(notebook_path, exercise, out_path):
+    notebook = json.loads(pathlib.Path(notebook_path).read_text())
+    for cell in notebook["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == exercise:
+            cell["source"] = "".join(cell["source"]) + WRONG_ANSWER.format(name=exercise)
+            break
+    else:
+        raise ValueError(f"no answer cell {exercise!r} in {notebook_path}")
+    pathlib.Path(out_path).write_text(json.dumps(notebook))
+
+
+def scores(course, assignment, student):
+    """{grade_id: score} of a student's autograded notebook, from the gradebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        notebook = gradebook.find_submission_notebook(assignment, assignment, student)
+        return {grade.name: grade.score for grade in notebook.grades}

@@ -1,0 +1,83 @@
+"""Every notebook runs: sources top to bottom (nbval), student releases up to their stubs, and
+release/ is exactly what nbgrader generates from source/ today."""
+
+import filecmp
+import json
+import pathlib
+import subprocess
+import sys
+import time
+
+import pytest
+
+from autograder import authoring
+from notebook_support import ROOT, assignment_names, make_course_root, nbgrader
+
+NAMES = assignment_names()
+
+
+def run_nbval(notebook_path, tmp_path):
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "--nbval",
+         "--nbval-sanitize-with", str(ROOT / "tests" / "nbval_sanitize.cfg"), "--rootdir", str(tmp_path),
+         str(notebook_path)],
+        cwd=notebook_path.parent, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, f"nbval failed for {notebook_path.name}:\n{result.stdout[-6000:]}"
+    return time.perf_counter() - started
+
+
+def test_there_are_assignments():
+    assert NAMES, "no source/<name>/<name>.ipynb found"
+
+
+def test_source_notebooks_are_built_from_their_percent_sources():
+    stale = authoring.stale_notebooks()
+    assert not stale, f"rebuild with `make notebooks`: {[str(p.relative_to(ROOT)) for p in stale]}"
+
+
+def test_release_matches_a_fresh_nbgrader_generate(tmp_path):
+    course = make_course_root(tmp_path, NAMES)
+    for name in NAMES:
+        nbgrader(course, "generate_assignment", name, "--no-db", "--force")
+    fresh, committed = course / "release", ROOT / "release"
+    comparison = filecmp.dircmp(fresh, committed)
+    assert sorted(comparison.left_list) == sorted(comparison.right_list), "release/ has other assignments: make release"
+    for name in NAMES:
+        for path in sorted((fresh / name).rglob("*")):
+            twin = committed / name / path.relative_to(fresh / name)
+            assert twin.exists(), f"{twin.relative_to(ROOT)} missing: run make release"
+            if path.is_file():
+                assert path.read_bytes() == twin.read_bytes(), f"{twin.relative_to(ROOT)} is stale: run make release"
+        extra = {p.relative_to(committed / name) for p in (committed / name).rglob("*")} - {
+            p.relative_to(fresh / name) for p in (fresh / name).rglob("*")}
+        assert not extra, f"release/{name} has files nbgrader does not generate: {sorted(map(str, extra))}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_release_holds_no_solution_and_no_hidden_test(name):
+    folder = ROOT / "release" / name
+    assert not list(folder.rglob("*.py")), "the percent-format source (with solutions) must not be released"
+    text = (folder / f"{name}.ipynb").read_text()
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+        assert marker not in text, f"release/{name} contains {marker!r}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_source_notebook_runs_top_to_bottom(name, tmp_path):
+    seconds = run_nbval(ROOT / "source" / name / f"{name}.ipynb", tmp_path)
+    print(f"{name}: source notebook ran in {seconds:.1f} s (nbval, including kernel start)")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_release_notebook_runs_except_graded_cells(name, tmp_path):
+    """Only answer and test cells may fail in the student release (they call the stubs)."""
+    notebook = json.loads((ROOT / "release" / name / f"{name}.ipynb").read_text())
+    for cell in notebook["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("solution") or meta.get("grade"):
+            cell["metadata"].setdefault("tags", []).append("raises-exception")
+    copy = tmp_path / f"{name}.ipynb"
+    copy.write_text(json.dumps(notebook))
+    run_nbval(copy, tmp_path)
