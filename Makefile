@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LAB_PORT ?= 8888
+# Jupyter refuses to run as root unless told; containers and CI machines often are root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test setup notebooks release check-python clean help
 
@@ -31,7 +33,7 @@ setup: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/jupyter labextension list 2>&1 | grep -E "nbgrader|widgets"
-	$(BIN)/jupyter lab --no-browser --port=$(LAB_PORT) --ServerApp.root_dir=$(CURDIR)
+	$(BIN)/jupyter lab --no-browser --port=$(LAB_PORT) --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
