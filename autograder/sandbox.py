@@ -1,0 +1,176 @@
+"""Sandbox: run untrusted student code isolated with bubblewrap, under resource limits.
+
+Inside, the student's process sees only what it needs to run Python: the system's libraries, the
+Python installation and virtual environment (read-only), the `course` package, its own notebook
+folder (read-only), a private /tmp, and the sockets it talks to the grader through. It cannot see
+source/, autograded/, other students' folders, the gradebook or the reference implementation. It
+has no network, its own PID namespace (a fork bomb dies with it), and limits on address space, CPU
+time and process count. When the grader runs as root, the code inside runs as an unprivileged
+uid of its own (one per worker slot), so that the process limit actually applies.
+"""
+
+import importlib.util
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+
+FIRST_SANDBOX_UID = 61000  # uid of worker slot 0 when the grader runs as root; slot k uses +k
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_bytes: int = 3 * 1024**3
+    cpu_seconds: int = 600
+    processes: int = 64
+
+
+class SandboxUnavailable(RuntimeError):
+    """bubblewrap is missing or cannot create namespaces here."""
+
+
+def _existing(paths):
+    seen, result = set(), []
+    for path in paths:
+        path = os.path.realpath(path)
+        if os.path.exists(path) and path not in seen:
+            seen.add(path)
+            result.append(path)
+    return result
+
+
+def _ancestors(paths):
+    """Every proper ancestor directory of `paths`, outermost first, without the root itself."""
+    ancestors = {str(parent) for path in paths for parent in pathlib.Path(path).parents if str(parent) != "/"}
+    return sorted(ancestors, key=lambda p: (p.count("/"), p))
+
+
+def python_paths():
+    """What the Python interpreter, its packages and the `course` package need to be readable."""
+    course = pathlib.Path(importlib.util.find_spec("course").origin).parent
+    return _existing([sys.base_prefix, sys.prefix, course])
+
+
+def bwrap_argv(command, *, readable=(), writable=(), workdir=None):
+    """The bubblewrap command line running `command` in a fresh, mostly empty filesystem view."""
+    argv = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid", "--unshare-net",
+            "--unshare-uts", "--unshare-cgroup-try", "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    if os.geteuid() != 0:
+        # Unprivileged bwrap works through a user namespace; as root we keep the real uid switch
+        # (see limited_argv), and setpriv drops every capability inside.
+        argv += ["--unshare-user", "--cap-drop", "ALL"]
+    for system_dir in ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc"]:
+        if os.path.islink(system_dir):  # merged /usr: /bin -> usr/bin and friends
+            argv += ["--symlink", os.readlink(system_dir), system_dir]
+        elif os.path.isdir(system_dir):
+            argv += ["--ro-bind", system_dir, system_dir]
+    readable, writable = _existing([*python_paths(), *readable]), _existing(writable)
+    for parent in _ancestors([*readable, *writable]):
+        # bwrap would create these as root-only directories; the student's uid must traverse them.
+        argv += ["--perms", "0755", "--dir", parent]
+    for path in readable:
+        argv += ["--ro-bind", path, path]
+    for path in writable:
+        argv += ["--bind", path, path]
+    argv += ["--setenv", "HOME", "/tmp", "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",
+             "--setenv", "OPENBLAS_NUM_THREADS", "1", "--setenv", "OMP_NUM_THREADS", "1",
+             "--setenv", "MKL_NUM_THREADS", "1", "--unsetenv", "JUPYTER_PATH",
+             # its parent is the namespace's init, not the grader: --die-with-parent covers it
+             "--unsetenv", "JPY_PARENT_PID"]
+    if workdir:
+        argv += ["--chdir", os.path.realpath(workdir)]
+    return argv + ["--", *command]
+
+
+def limited_argv(command, limits, slot=0):
+    """`command` under resource limits, dropping to a per-slot uid when we are root."""
+    prefix = ["prlimit", f"--as={limits.memory_bytes}", f"--cpu={limits.cpu_seconds}", f"--nproc={limits.processes}"]
+    if os.geteuid() == 0:
+        uid = FIRST_SANDBOX_UID + slot
+        # bwrap itself needs root to bind paths under /root; the uid change happens inside it.
+        return [*prefix, "--", *command[:-len(_inner(command))], *_drop_to(uid), *_inner(command)]
+    # Unprivileged: the limit counts all of this user's processes, so leave room for those running.
+    running = int(subprocess.run(["ps", "-U", str(os.getuid()), "-o", "pid="], capture_output=True, text=True)
+                  .stdout.count("\n"))
+    prefix[3] = f"--nproc={running + limits.processes}"
+    return [*prefix, "--", *command]
+
+
+def _inner(command):
+    return command[command.index("--") + 1:]
+
+
+def _drop_to(uid):
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
+            "--bounding-set=-all", "--"]
+
+
+def sandboxed(command, *, limits=Limits(), slot=0, readable=(), writable=(), workdir=None):
+    """The full argv: `command` inside bubblewrap, under `limits`, as worker `slot`."""
+    return limited_argv(bwrap_argv(command, readable=readable, writable=writable, workdir=workdir), limits, slot)
+
+
+def check_available():
+    """Raise SandboxUnavailable, saying why, unless a trivial sandboxed command works here."""
+    if shutil.which("bwrap") is None:
+        raise SandboxUnavailable(
+            "bubblewrap (bwrap) is not installed; `make grade` installs it (Debian: apt-get install bubblewrap)")
+    for tool in ("prlimit", "setpriv"):
+        if shutil.which(tool) is None:
+            raise SandboxUnavailable(f"{tool} is missing (Debian package util-linux)")
+    probe = sandboxed([sys.executable, "-c", "import numpy, course"], limits=Limits(processes=16))
+    result = subprocess.run(probe, capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise SandboxUnavailable(f"bubblewrap cannot create a sandbox here: {result.stderr.strip()[-500:]}")
+
+
+KERNEL_NAME = "backprop-sandbox"
+
+
+def write_kernelspec(jupyter_dir, slot, limits):
+    """A kernelspec under `jupyter_dir`/kernels whose kernel starts inside the sandbox as `slot`.
+
+    Interrupts travel as messages: a signal to bwrap would not reach the kernel in its namespace.
+    """
+    import json
+
+    spec_dir = pathlib.Path(jupyter_dir) / "kernels" / KERNEL_NAME
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "autograder.sandbox", "--slot", str(slot), "--memory", str(limits.memory_bytes),
+            "--cpu", str(limits.cpu_seconds), "--processes", str(limits.processes), "{connection_file}"]
+    spec = {"argv": argv, "display_name": "Python 3 (sandboxed grading)", "language": "python",
+            "interrupt_mode": "message", "env": {"PYTHONDONTWRITEBYTECODE": "1"}}
+    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
+    return spec_dir
+
+
+def kernel_main(argv=None):
+    """Kernel launcher: exec ipykernel inside the sandbox, seeing only the notebook's own folder.
+
+    Started by jupyter_client with the notebook's folder as working directory; the connection file
+    and the kernel's IPC sockets live in one runtime folder, the only writable place it shares.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--slot", type=int, default=0)
+    parser.add_argument("--memory", type=int, default=Limits.memory_bytes)
+    parser.add_argument("--cpu", type=int, default=Limits.cpu_seconds)
+    parser.add_argument("--processes", type=int, default=Limits.processes)
+    parser.add_argument("connection_file")
+    args, kernel_options = parser.parse_known_args(argv)  # e.g. nbgrader's Execute.extra_arguments
+    # The grader makes the runtime folder sticky and world-writable, so the sandbox uid can create
+    # its IPC sockets there; the connection file (written 0600 by jupyter_client) must be readable.
+    runtime_dir = os.path.dirname(os.path.abspath(args.connection_file))
+    os.chmod(args.connection_file, 0o644)
+    kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", os.path.abspath(args.connection_file),
+              "--HistoryManager.enabled=False", *kernel_options]
+    command = sandboxed(kernel, limits=Limits(args.memory, args.cpu, args.processes), slot=args.slot,
+                        readable=[os.getcwd()], writable=[runtime_dir], workdir=os.getcwd())
+    os.execvp(command[0], command)
+
+
+if __name__ == "__main__":
+    kernel_main()
