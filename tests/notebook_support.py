@@ -2,6 +2,7 @@
 
 import ast
 import json
+import os
 import pathlib
 import shutil
 import subprocess
@@ -28,8 +29,9 @@ def make_course_root(tmp_path, names):
 
 
 def nbgrader(course, *args, timeout=600):
+    env = dict(os.environ, PATH=os.pathsep.join([str(pathlib.Path(sys.executable).parent), os.environ["PATH"]]))
     result = subprocess.run([*NBGRADER, *args, "--log-level=WARN"], cwd=course, capture_output=True, text=True,
-                            timeout=timeout)
+                            timeout=timeout, env=env)
     assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result
 
@@ -76,10 +78,10 @@ def _make_wrong(value):
         return type(value)(_make_wrong(v) for v in value)
     return value
 
-_right_{name} = {name}
+_right_NAME = NAME
 
-def {name}(*args, **kwargs):
-    return _make_wrong(_right_{name}(*args, **kwargs))
+def NAME(*args, **kwargs):
+    return _make_wrong(_right_NAME(*args, **kwargs))
 '''
 
 
@@ -87,7 +89,7 @@ def with_one_wrong_answer(notebook_path, exercise, out_path):
     notebook = json.loads(pathlib.Path(notebook_path).read_text())
     for cell in notebook["cells"]:
         if cell["metadata"].get("nbgrader", {}).get("grade_id") == exercise:
-            cell["source"] = "".join(cell["source"]) + WRONG_ANSWER.format(name=exercise)
+            cell["source"] = "".join(cell["source"]) + WRONG_ANSWER.replace("NAME", exercise)
             break
     else:
         raise ValueError(f"no answer cell {exercise!r} in {notebook_path}")
