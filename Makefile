@@ -8,13 +8,15 @@ LAB_PORT ?= 8888
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test setup notebooks release check-python clean help
+.PHONY: lab test setup notebooks release grade student-bundle sandbox-tools check-python clean help
 
 help:
 	@echo "make lab    set up .venv and open the course in JupyterLab (nbgrader extension on)"
 	@echo "make test   set up .venv and run the whole test suite"
 	@echo "make notebooks  rebuild source/*/*.ipynb from their percent-format .py (contributors)"
 	@echo "make release    rebuild the notebooks and regenerate release/ with nbgrader (instructors)"
+	@echo "make grade      grade every submission in submitted/ (or FROM=download.zip), JOBS=N in parallel"
+	@echo "make student-bundle   write dist/backprop-course-student.zip for students"
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
@@ -35,7 +37,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter labextension list 2>&1 | grep -E "nbgrader|widgets"
 	$(BIN)/jupyter lab --no-browser --port=$(LAB_PORT) --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT)
 
-test: $(STAMP)
+test: $(STAMP) sandbox-tools
 	$(BIN)/python -m pytest
 
 notebooks: $(STAMP)
@@ -46,6 +48,19 @@ release: notebooks
 	rm -rf release
 	for dir in source/*/; do name=$$(basename $$dir); \
 	  $(BIN)/nbgrader generate_assignment $$name --no-db --force --log-level=WARN || exit 1; done
+
+# The grader's sandbox needs bubblewrap (and util-linux's prlimit/setpriv); install them when missing.
+sandbox-tools:
+	@command -v bwrap >/dev/null && command -v prlimit >/dev/null && command -v setpriv >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq bubblewrap util-linux >/dev/null; \
+	  else echo "error: bubblewrap is missing; install it (Debian: sudo apt-get install bubblewrap)" >&2; exit 1; fi; }
+
+grade: $(STAMP) sandbox-tools
+	$(BIN)/python -m autograder grade $(if $(FROM),--from $(FROM)) $(if $(JOBS),--jobs $(JOBS)) $(ASSIGNMENTS)
+
+student-bundle: $(STAMP)
+	$(BIN)/python -m autograder bundle
 
 clean:
 	rm -rf $(VENV) .pytest_cache

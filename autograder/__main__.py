@@ -1,0 +1,201 @@
+"""Grade a whole class with one command.
+
+    python -m autograder grade                      # every assignment, from submitted/
+    python -m autograder grade 02_forward --from canvas_download.zip --jobs 4
+    python -m autograder bundle                     # the student bundle zip
+
+Steps: collect (normalise and validate the input), prepare the gradebook, grade each student in
+parallel (nbgrader autograde with the kernel in a sandbox, then integrity verification, then
+feedback), and report (reports/grades.csv, reports/summary.html).
+"""
+
+import argparse
+import concurrent.futures
+import json
+import os
+import pathlib
+import queue
+import subprocess
+import sys
+import tempfile
+import time
+
+from . import collect, report, sandbox, worker
+from .gradebook import Gradebook
+
+
+def course_assignments(root, names=None):
+    """{assignment: [(exercise, points)]} from the source notebooks, in notebook order."""
+    found = {}
+    for folder in sorted((root / "source").iterdir()):
+        notebook_path = folder / f"{folder.name}.ipynb"
+        if not notebook_path.exists() or (names and folder.name not in names):
+            continue
+        cells = [c["metadata"].get("nbgrader", {}) for c in json.loads(notebook_path.read_text())["cells"]]
+        points = {m["grade_id"]: m.get("points", 0) for m in cells if m.get("grade")}
+        found[folder.name] = [(m["grade_id"], points.get(f"test_{m['grade_id']}", 0)) for m in cells
+                              if m.get("solution")]
+    missing = set(names or ()) - set(found)
+    if missing:
+        raise SystemExit(f"error: no source notebook for {', '.join(sorted(missing))} under {root / 'source'}")
+    return found
+
+
+def prepare_gradebook(root, assignments):
+    """Record each assignment's cells in the gradebook (nbgrader needs them to grade), leaving release/ alone."""
+    with tempfile.TemporaryDirectory() as scratch:
+        for assignment in assignments:
+            result = subprocess.run(
+                [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force", "--log-level=WARN",
+                 f"--CourseDirectory.release_directory={scratch}"], cwd=root, capture_output=True, text=True,
+                env=worker.tool_environment())
+            if result.returncode != 0:
+                raise SystemExit(f"error: nbgrader could not register {assignment}:\n{result.stdout}{result.stderr}")
+
+
+class Progress:
+    """One status line: students done, failures, time left (estimated from the mean so far)."""
+
+    def __init__(self, total, stream=sys.stderr):
+        self.total, self.done, self.failed, self.flagged = total, 0, 0, 0
+        self.started, self.stream = time.perf_counter(), stream
+        self.interactive = stream.isatty()
+
+    def update(self, outcomes):
+        self.done += 1
+        self.failed += any(o.status == "failed" for o in outcomes)
+        self.flagged += any(o.status == "flagged" for o in outcomes)
+        elapsed = time.perf_counter() - self.started
+        left = elapsed / self.done * (self.total - self.done)
+        width = 24
+        bar = "#" * round(width * self.done / self.total) + "." * (width - round(width * self.done / self.total))
+        line = (f"[{bar}] {self.done}/{self.total} students, {self.failed} failed, {self.flagged} flagged, "
+                f"~{left:.0f} s left")
+        self.stream.write(("\r" + line) if self.interactive else line + "\n")
+        if self.interactive and self.done == self.total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def grade_class(root, assignments, submissions, options, jobs):
+    """{student: {assignment: AssignmentResult}} for every collected submission, graded in parallel."""
+    gradebook = Gradebook(f"sqlite:///{root / 'gradebook.db'}")
+    by_student = {}
+    for submission in submissions:
+        by_student.setdefault(submission.student, []).append(submission)
+    for student in gradebook.students():  # known students who handed nothing in still get a row
+        by_student.setdefault(student, [])
+    slots = queue.Queue()
+    for slot in range(jobs):
+        slots.put(slot)
+
+    def grade_one(student):
+        slot = slots.get()
+        try:
+            outcomes = {}
+            handed_in = {s.assignment: s for s in by_student[student]}
+            for assignment in assignments:
+                submission = handed_in.get(assignment)
+                if submission is None:
+                    outcomes[assignment] = worker.AssignmentResult(assignment, status="failed",
+                                                                   reasons=["no submission"])
+                elif submission.failure:
+                    outcomes[assignment] = worker.AssignmentResult(assignment, status="failed",
+                                                                   reasons=[submission.failure])
+                else:
+                    result = worker.grade_assignment(root, student, assignment, slot=slot, options=options,
+                                                     gradebook=gradebook)
+                    result.reasons = [*submission.notes, *result.reasons]
+                    outcomes[assignment] = result
+            for submission in by_student[student]:  # e.g. an unknown assignment folder
+                if submission.assignment not in assignments and submission.failure:
+                    outcomes[submission.assignment or "?"] = worker.AssignmentResult(
+                        submission.assignment or "?", status="failed", reasons=[submission.failure])
+            return student, outcomes
+        finally:
+            slots.put(slot)
+
+    progress = Progress(len(by_student))
+    results = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        for future in concurrent.futures.as_completed([pool.submit(grade_one, s) for s in sorted(by_student)]):
+            student, outcomes = future.result()
+            results[student] = outcomes
+            progress.update(outcomes.values())
+    return results
+
+
+def command_grade(args):
+    root = pathlib.Path(args.course_root).resolve()
+    assignments = course_assignments(root, args.assignments)
+    if not args.unsafe:
+        try:
+            sandbox.check_available()
+        except sandbox.SandboxUnavailable as error:
+            print(f"error: refusing to run student code without isolation: {error}\n"
+                  "Install bubblewrap (make grade does), or pass --unsafe to grade without a sandbox.",
+                  file=sys.stderr)
+            return 2
+    expected = {a: collect.expected_cells(root / "source" / a / f"{a}.ipynb") for a in assignments}
+    source = pathlib.Path(args.source) if args.source else root / "submitted"
+    try:
+        if source.suffix.lower() == ".zip":
+            submissions = collect.collect_zip(source, root, expected)
+        elif not source.is_dir():
+            raise collect.CollectError(f"{source}: no such submissions folder or zip file")
+        elif source.resolve() != (root / "submitted").resolve():
+            raise collect.CollectError(f"{source}: submissions must be in {root / 'submitted'} (nbgrader's layout) "
+                                       "or a zip file")
+        else:
+            submissions = collect.collect_directory(source, expected)
+    except collect.CollectError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    prepare_gradebook(root, assignments)
+    options = worker.Options(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
+                             unsafe=args.unsafe, secret=os.environ.get("GRADER_SECRET", worker.Options.secret))
+    started = time.perf_counter()
+    results = grade_class(root, assignments, submissions, options, args.jobs)
+    rows = report.student_rows(results, assignments)
+    report_dir = root / args.report_dir
+    csv_path = report.write_grades_csv(rows, report_dir / "grades.csv")
+    summary_path = report.write_summary(rows, assignments, report_dir)
+    print(report.summary_text(rows))
+    print(f"graded in {time.perf_counter() - started:.1f} s with {args.jobs} jobs; "
+          f"wrote {csv_path.relative_to(root)}, {summary_path.relative_to(root)} and feedback/")
+    return 0
+
+
+def command_bundle(args):
+    from . import bundle
+
+    path = bundle.write_bundle(pathlib.Path(args.course_root).resolve(), pathlib.Path(args.output))
+    print(f"wrote {path}")
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--course-root", default=".", help="the nbgrader course root (default: .)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    grade = commands.add_parser("grade", help="grade every student's submissions")
+    grade.add_argument("assignments", nargs="*", help="assignments to grade (default: all in source/)")
+    grade.add_argument("--from", dest="source", help="submitted/ (default) or an LMS zip download")
+    grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="students graded at once (default: cores)")
+    grade.add_argument("--unsafe", action="store_true", help="run student code without the sandbox (not advised)")
+    grade.add_argument("--cell-timeout", type=int, default=60, help="seconds per notebook cell (default: 60)")
+    grade.add_argument("--notebook-timeout", type=int, default=900, help="seconds per notebook (default: 900)")
+    grade.add_argument("--report-dir", default="reports", help="where grades.csv and summary.html go")
+    grade.set_defaults(run=command_grade)
+    bundle = commands.add_parser("bundle", help="write the student bundle zip")
+    bundle.add_argument("--output", default="dist/backprop-course-student.zip")
+    bundle.set_defaults(run=command_bundle)
+    args = parser.parse_args(argv)
+    if getattr(args, "jobs", 1) < 1:
+        parser.error("--jobs must be at least 1")
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""The instructor's view of a grading run: grades.csv, a per-exercise summary table and plot."""
+
+import csv
+import html
+import pathlib
+
+STATUS_ORDER = {"graded": 0, "flagged": 1, "failed": 2}
+
+
+def exercise_columns(assignments):
+    """[(assignment, test grade_id, exercise, max points)] in course order."""
+    return [(a, f"test_{ex}", ex, points) for a, exercises in assignments.items() for ex, points in exercises]
+
+
+def student_rows(results, assignments):
+    """One row per student: per-exercise scores, total, status (worst of its assignments), reasons."""
+    columns = exercise_columns(assignments)
+    rows = []
+    for student in sorted(results):
+        by_assignment = results[student]
+        row = {"student": student}
+        total = 0.0
+        for assignment, grade_id, exercise, _ in columns:
+            outcome = by_assignment.get(assignment)
+            score = outcome.scores.get(grade_id, 0.0) if outcome else 0.0
+            row[f"{assignment}:{exercise}"] = f"{score:g}"
+            total += score
+        row["total"] = f"{total:g}"
+        row["max"] = f"{sum(points for *_, points in columns):g}"
+        statuses = [o.status for o in by_assignment.values()] or ["failed"]
+        row["status"] = max(statuses, key=STATUS_ORDER.__getitem__)
+        row["reason"] = "; ".join(f"{o.assignment}: {r}" for o in by_assignment.values() for r in o.reasons)
+        rows.append(row)
+    return rows
+
+
+def write_grades_csv(rows, path):
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fieldnames = list(rows[0]) if rows else ["student", "total", "max", "status", "reason"]
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fieldnames)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def exercise_summary(rows, assignments):
+    """Per exercise: mean score, and how many students got full, partial and zero marks."""
+    summary = []
+    for assignment, _, exercise, points in exercise_columns(assignments):
+        scores = [float(row[f"{assignment}:{exercise}"]) for row in rows]
+        full = sum(s >= points for s in scores)
+        zero = sum(s == 0 for s in scores)
+        summary.append({"assignment": assignment, "exercise": exercise, "points": points,
+                        "mean": sum(scores) / len(scores) if scores else 0.0,
+                        "full": full, "partial": len(scores) - full - zero, "zero": zero})
+    return summary
+
+
+def plot_summary(summary, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = [f"{s['assignment'][:2]} {s['exercise']}" for s in summary]
+    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.28 * len(summary) + 1)))
+    left = [0] * len(summary)
+    for key, colour in (("full", "#2a9d8f"), ("partial", "#e9c46a"), ("zero", "#e76f51")):
+        values = [s[key] for s in summary]
+        ax.barh(labels, values, left=left, color=colour, label=f"{key} marks")
+        left = [a + b for a, b in zip(left, values)]
+    ax.invert_yaxis()
+    ax.set_xlabel("students")
+    ax.set_title("Score distribution per exercise")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize="small", frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def write_summary(rows, assignments, report_dir):
+    """summary.html (table, plot, flagged and failed lists) beside grades.csv; returns its path."""
+    report_dir = pathlib.Path(report_dir)
+    summary = exercise_summary(rows, assignments)
+    plot = plot_summary(summary, report_dir / "score_distribution.png") if summary and rows else None
+    table = "".join(
+        f"<tr><td>{html.escape(s['assignment'])}</td><td>{html.escape(s['exercise'])}</td><td>{s['points']:g}</td>"
+        f"<td>{s['mean']:.2f}</td><td>{s['full']}</td><td>{s['partial']}</td><td>{s['zero']}</td></tr>"
+        for s in summary)
+    listed = {status: [r for r in rows if r["status"] == status] for status in ("flagged", "failed")}
+    sections = "".join(
+        f"<h2>{status.capitalize()} ({len(items)})</h2><ul>"
+        + "".join(f"<li><b>{html.escape(r['student'])}</b>: {html.escape(r['reason'])}</li>" for r in items)
+        + "</ul>" for status, items in listed.items())
+    page = (
+        "<!doctype html><meta charset='utf-8'><title>Grading summary</title>"
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td,th{padding:2px 8px;text-align:right}"
+        "td:nth-child(-n+2),th:nth-child(-n+2){text-align:left}</style>"
+        f"<h1>Grading summary</h1><p>{len(rows)} students: "
+        + ", ".join(f"{sum(r['status'] == s for r in rows)} {s}" for s in STATUS_ORDER) + "</p>"
+        + (f"<img src='{plot.name}' alt='score distribution per exercise'>" if plot else "")
+        + "<table><tr><th>assignment</th><th>exercise</th><th>points</th><th>mean</th><th>full</th>"
+        "<th>partial</th><th>zero</th></tr>" + table + "</table>" + sections)
+    path = report_dir / "summary.html"
+    path.write_text(page)
+    return path
+
+
+def summary_text(rows):
+    """A few lines for the terminal."""
+    counts = {s: sum(r["status"] == s for r in rows) for s in STATUS_ORDER}
+    lines = [f"{len(rows)} students: " + ", ".join(f"{n} {s}" for s, n in counts.items())]
+    lines += [f"  {r['status']}: {r['student']}: {r['reason']}" for r in rows if r["status"] != "graded"]
+    return "\n".join(lines)

@@ -1,0 +1,108 @@
+"""Runs inside the sandbox: define a student's functions, call them on the grader's inputs, and
+write back only plain arrays. Self-contained (NumPy and the standard library only): the sandbox
+cannot import the rest of `autograder`.
+
+    python verify_runner.py <definitions.py> <cases.json> <inputs.npz> <results.npz>
+
+Values crossing the boundary are encoded as JSON with arrays stored in .npz files (never pickle):
+{"$array": key}, {"$dict": {...}}, {"$list": [...]}, {"$tuple": [...]}, {"$rng": seed},
+{"$callable": name}, {"$float": x}, or a plain JSON number, string, bool or null.
+"""
+
+import json
+import math
+import sys
+import traceback
+
+import numpy as np
+
+# Functions the grader passes to exercises that take a function (numerical_gradient, gradient_check...).
+# The grader imports this same table, so both sides evaluate exactly the same thing.
+CALLABLES = {
+    "sum_of_cubes": lambda x: float(np.sum(np.asarray(x) ** 3)),
+    "weighted_squares": lambda x: float(np.sum(np.arange(1, np.asarray(x).size + 1).reshape(np.shape(x)) * np.asarray(x) ** 2)),
+    "sin_cos_map": lambda v: np.array([math.sin(v[0]) * v[-1], math.cos(v[0] * v[-1]), float(np.sum(np.asarray(v) ** 2))]),
+    "params_quadratic": lambda p: float(sum(np.sum((i + 1) * np.asarray(p[k]) ** 2) for i, k in enumerate(sorted(p)))),
+}
+
+
+def encode(value, arrays, path):
+    if isinstance(value, np.random.Generator):
+        return {"$rng": None}
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return {"$float": float(value)}  # keeps nan/inf representable
+    if isinstance(value, str) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {"$dict": {str(k): encode(v, arrays, f"{path}.{k}") for k, v in value.items()}}
+    if isinstance(value, (list, tuple)):
+        kind = "$tuple" if isinstance(value, tuple) else "$list"
+        return {kind: [encode(v, arrays, f"{path}.{i}") for i, v in enumerate(value)]}
+    if hasattr(value, "get") and not isinstance(value, np.ndarray) and hasattr(value, "shape"):
+        value = value.get()  # CuPy
+    array = np.asarray(value)
+    if array.dtype == object:
+        raise TypeError(f"cannot return a value of type {type(value).__name__}")
+    arrays[path] = array
+    return {"$array": path}
+
+
+def decode(value, arrays):
+    if isinstance(value, dict):
+        if "$array" in value:
+            return np.array(arrays[value["$array"]])  # a fresh, writable copy
+        if "$dict" in value:
+            return {k: decode(v, arrays) for k, v in value["$dict"].items()}
+        if "$list" in value:
+            return [decode(v, arrays) for v in value["$list"]]
+        if "$tuple" in value:
+            return tuple(decode(v, arrays) for v in value["$tuple"])
+        if "$rng" in value:
+            return np.random.default_rng(value["$rng"])
+        if "$callable" in value:
+            return CALLABLES[value["$callable"]]
+        if "$float" in value:
+            return float(value["$float"])
+    return value
+
+
+def main(definitions_path, cases_path, inputs_path, results_path):
+    namespace = {"__name__": "__student__"}
+    with open(definitions_path) as f:
+        source = f.read()
+    with np.load(inputs_path, allow_pickle=False) as inputs:
+        arrays = {key: inputs[key] for key in inputs.files}
+    cases = json.loads(open(cases_path).read())
+    outcomes, out_arrays = [], {}
+    try:
+        exec(compile(source, "<student definitions>", "exec"), namespace)
+    except BaseException as error:  # noqa: BLE001 - whatever the student's code raises is data here
+        definition_error = f"{type(error).__name__}: {error}"
+    else:
+        definition_error = None
+    for index, case in enumerate(cases):
+        if definition_error:
+            outcomes.append({"error": f"defining the functions failed: {definition_error}"})
+            continue
+        function = namespace.get(case["function"])
+        if not callable(function):
+            outcomes.append({"error": f"{case['function']} is not defined"})
+            continue
+        try:
+            args = [decode(a, arrays) for a in case["args"]]
+            kwargs = {k: decode(v, arrays) for k, v in case["kwargs"].items()}
+            result = function(*args, **kwargs)
+            outcomes.append({"result": encode(result, out_arrays, f"r{index}")})
+        except BaseException as error:  # noqa: BLE001
+            last = traceback.extract_tb(error.__traceback__)[-1:]
+            where = f" (line {last[0].lineno})" if last else ""
+            outcomes.append({"error": f"{type(error).__name__}: {str(error)[:300]}{where}"})
+    np.savez(results_path, __outcomes__=np.frombuffer(json.dumps(outcomes).encode(), dtype=np.uint8), **out_arrays)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:5])

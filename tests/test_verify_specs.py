@@ -1,0 +1,700 @@
+"""The integrity check's specs: the reference always passes, wrong answers never do, and correct
+implementations written differently (other formulas, other orders of random draws) pass too."""
+
+import copy
+import json
+import math
+import time
+
+import numpy as np
+import pytest
+
+from autograder import reference as ref
+from autograder import verify, verify_runner
+from autograder.verify_specs import SPECS
+
+ALL = [name for names in ref.EXERCISES.values() for name in names]
+SEEDS = (0, 1, 2)
+# Judged by properties (random draws, or more than one right answer), not by the reference's values.
+BY_PROPERTIES = {"xor_params", "minibatch_indices", "train", "init_normal", "init_xavier", "init_he",
+                 "dropout_forward", "train_classifier"}
+
+
+def roundtrip(value):
+    """`value` as the grader receives it from the sandbox (through JSON and .npz)."""
+    arrays = {}
+    encoded = verify_runner.encode(value, arrays, "r")
+    return verify_runner.decode(json.loads(json.dumps(encoded)), arrays)
+
+
+def materialised(args, kwargs):
+    return [verify.materialise(a) for a in args], {k: verify.materialise(v) for k, v in kwargs.items()}
+
+
+def output_of(function, args, kwargs):
+    a, k = materialised(args, kwargs)
+    with np.errstate(all="ignore"):
+        return roundtrip(function(*a, **k))
+
+
+def judge(name, value, args, kwargs):
+    a, k = materialised(args, kwargs)
+    return SPECS[name].compare(value, a, k)
+
+
+def verdicts(name, function, seeds=SEEDS):
+    """[(seed, case index, reason or None)] for `function` on the spec's cases."""
+    out = []
+    for seed in seeds:
+        for index, (args, kwargs) in enumerate(SPECS[name].cases(np.random.default_rng(seed))):
+            out.append((seed, index, judge(name, output_of(function, args, kwargs), args, kwargs)))
+    return out
+
+
+# ---------------------------------------------------------------- the table
+
+def test_every_exercise_has_a_spec_in_the_students_order():
+    assert list(SPECS) == ALL
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_cases_are_small_lists_drawn_only_from_the_given_rng(name):
+    np.random.seed(7)
+    before = np.random.get_state()[1].copy()
+    first = SPECS[name].cases(np.random.default_rng(5))
+    again = SPECS[name].cases(np.random.default_rng(5))
+    assert np.array_equal(np.random.get_state()[1], before), "cases() touched NumPy's global random state"
+    assert 1 <= len(first) <= 6
+    encoded = [verify._encode_cases([(name, a, k) for a, k in cases]) for cases in (first, again)]
+    assert encoded[0][0] == encoded[1][0]
+    assert encoded[0][1].keys() == encoded[1][1].keys()
+    assert all(np.array_equal(encoded[0][1][key], encoded[1][1][key]) for key in encoded[0][1])
+
+
+# ---------------------------------------------------------------- (a) the reference passes
+
+@pytest.mark.parametrize("name", ALL)
+def test_the_reference_is_never_refuted(name):
+    refuted = [v for v in verdicts(name, getattr(ref, name)) if v[2] is not None]
+    assert not refuted
+
+
+# ---------------------------------------------------------------- (b) wrong answers are refuted
+
+def _leaf_paths(value, path=()):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaf_paths(item, path + (key,))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _leaf_paths(item, path + (i,))
+    else:
+        yield path
+
+
+def _replace(value, path, leaf_fn):
+    if not path:
+        return leaf_fn(value)
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {k: (_replace(v, rest, leaf_fn) if k == head else v) for k, v in value.items()}
+    items = [(_replace(v, rest, leaf_fn) if i == head else v) for i, v in enumerate(value)]
+    return type(value)(items)
+
+
+def _shifted(leaf):
+    if isinstance(leaf, np.ndarray):
+        if np.issubdtype(leaf.dtype, np.integer):
+            return leaf + 1
+        return 1.5 * leaf + 0.1
+    if isinstance(leaf, (int, np.integer)):
+        return leaf + 1
+    return leaf + 0.5
+
+
+def _reshaped(leaf):
+    return leaf.ravel() if leaf.ndim >= 2 else leaf[..., None]
+
+
+@pytest.mark.parametrize("name", [n for n in ALL if n not in BY_PROPERTIES])
+def test_a_perturbed_reference_answer_is_refuted(name):
+    for args, kwargs in SPECS[name].cases(np.random.default_rng(3)):
+        want = output_of(getattr(ref, name), args, kwargs)
+        for path in _leaf_paths(want):
+            leaf = want
+            for step in path:
+                leaf = leaf[step]
+            wrongs = [_replace(copy.deepcopy(want), path, _shifted)]
+            if isinstance(leaf, np.ndarray):
+                wrongs.append(_replace(copy.deepcopy(want), path, _reshaped))
+            for wrong in wrongs:
+                reason = judge(name, wrong, args, kwargs)
+                assert isinstance(reason, str) and reason, f"{name}: a change of {path} was not refuted"
+
+
+def test_wrong_structures_are_refuted_with_a_readable_reason():
+    args, kwargs = SPECS["backward_batch"].cases(np.random.default_rng(0))[1]
+    grads = output_of(ref.backward_batch, args, kwargs)
+    grads["dW1"] = grads["dW1"] + 0.3
+    assert "dW1 differs from the reference (max error 0.3" in judge("backward_batch", grads, args, kwargs)
+    del grads["db1"]
+    assert "keys" in judge("backward_batch", grads, args, kwargs)
+    args, kwargs = SPECS["linear_forward"].cases(np.random.default_rng(0))[1]
+    Z = output_of(ref.linear_forward, args, kwargs)
+    assert f"shape {Z.T.shape}, expected {Z.shape}" in judge("linear_forward", Z.T.copy(), args, kwargs) \
+        or Z.shape == Z.T.shape
+    args, kwargs = SPECS["mse_loss"].cases(np.random.default_rng(0))[0]
+    loss = output_of(ref.mse_loss, args, kwargs)
+    assert judge("mse_loss", np.array(loss), args, kwargs) is None  # a 0-d array is a number
+    assert "shape (1, 1)" in judge("mse_loss", np.array([[loss]]), args, kwargs)
+    assert "expected a number" in judge("mse_loss", None, args, kwargs)
+    assert judge("mse_loss", float("nan"), args, kwargs)
+
+
+def _minibatch_drops_partial(m, batch_size, rng):
+    order = rng.permutation(m)
+    return [order[s:s + batch_size] for s in range(0, m - batch_size + 1, batch_size)]
+
+
+def _minibatch_sorted(m, batch_size, rng):
+    return [np.arange(m)[s:s + batch_size] for s in range(0, m, batch_size)]
+
+
+def _minibatch_with_replacement(m, batch_size, rng):
+    order = rng.integers(0, m, size=m)
+    return [order[s:s + batch_size] for s in range(0, m, batch_size)]
+
+
+def _minibatch_floats(m, batch_size, rng):
+    return [b.astype(float) for b in ref.minibatch_indices(m, batch_size, rng)]
+
+
+def _dropout_unscaled(A, keep_prob, rng):
+    mask = (rng.random(A.shape) < keep_prob).astype(float)
+    return A * mask, mask
+
+
+def _dropout_keeps_the_wrong_share(A, keep_prob, rng):
+    mask = (rng.random(A.shape) >= keep_prob).astype(float)
+    return A * mask / keep_prob, mask
+
+
+def _dropout_scaled_mask(A, keep_prob, rng):
+    mask = (rng.random(A.shape) < keep_prob) / keep_prob
+    return A * mask, mask
+
+
+def _init(layer_sizes, rng, std, bias=0.0, transposed=False):
+    params = {}
+    for l in range(1, len(layer_sizes)):
+        n_in, n_out = layer_sizes[l - 1], layer_sizes[l]
+        shape = (n_in, n_out) if transposed else (n_out, n_in)
+        params[f"W{l}"] = rng.standard_normal(shape) * std(n_in, n_out)
+        params[f"b{l}"] = np.full((n_out, 1), bias)
+    return params
+
+
+def _train_without_updates(X, Y, layer_sizes, epochs, batch_size, lr, rng, *options, **kw):
+    return ref.train(X, Y, layer_sizes, epochs, batch_size, 0.0, rng, *options, **kw)
+
+
+def _train_history_per_batch(X, Y, layer_sizes, epochs, batch_size, lr, rng, *options, **kw):
+    params, history = ref.train(X, Y, layer_sizes, epochs, batch_size, lr, rng, *options, **kw)
+    return params, history + [history[-1]]
+
+
+def _train_unit_normal_init(X, Y, layer_sizes, epochs, batch_size, lr, rng, *options, **kw):
+    params, history = ref.train(X, Y, layer_sizes, epochs, batch_size, lr, rng, *options, **kw)
+    if lr == 0:
+        params = _init(layer_sizes, rng, lambda n_in, n_out: 1.0)
+    return params, history
+
+
+def _train_unweighted_history(X, Y, layer_sizes, epochs, batch_size, lr, rng,
+                              hidden_activation="relu", output_activation="softmax", loss="cross_entropy"):
+    params = ref.init_he(layer_sizes, rng)
+    history = []
+    for _ in range(epochs):
+        costs = []
+        for batch in ref.minibatch_indices(X.shape[1], batch_size, rng):
+            AL, cache = ref.forward(X[:, batch], params, hidden_activation, output_activation)
+            costs.append(ref.backprop.compute_loss(AL, Y[:, batch], loss))  # mean over batches: wrong
+            grads = ref.backward_batch(Y[:, batch], params, cache, hidden_activation, output_activation, loss)
+            params = ref.sgd_step(params, grads, lr)
+        history.append(sum(costs) / len(costs))
+    return params, history
+
+
+def _classifier_untrained(X, Y, rng, *args, **kwargs):
+    return ref.init_he([X.shape[0], 32, Y.shape[0]], rng)
+
+
+def _classifier_bad_keys(X, Y, rng, *args, **kwargs):
+    params = ref.init_he([X.shape[0], 32, Y.shape[0]], rng)
+    return {key.lower(): value for key, value in params.items()}
+
+
+def _xor_as_or():
+    return {"W1": np.array([[20.0, 20.0], [20.0, 20.0]]), "b1": np.array([[-10.0], [-10.0]]),
+            "W2": np.array([[20.0, 20.0]]), "b2": np.array([[-10.0]])}
+
+
+def _xor_transposed_w2():
+    params = ref.xor_params()
+    return {**params, "W2": params["W2"].T}
+
+
+WRONG = {
+    "minibatch_indices": [_minibatch_drops_partial, _minibatch_sorted, _minibatch_with_replacement, _minibatch_floats],
+    "dropout_forward": [_dropout_unscaled, _dropout_keeps_the_wrong_share, _dropout_scaled_mask],
+    "init_normal": [lambda sizes, std, rng: _init(sizes, rng, lambda n_in, n_out: 2 * std),
+                    lambda sizes, std, rng: _init(sizes, rng, lambda n_in, n_out: std * math.sqrt(2 / n_in)),
+                    lambda sizes, std, rng: _init(sizes, rng, lambda n_in, n_out: std, transposed=True)],
+    "init_xavier": [lambda sizes, rng: _init(sizes, rng, lambda n_in, n_out: math.sqrt(2 / n_in)),
+                    lambda sizes, rng: _init(sizes, rng, lambda n_in, n_out: math.sqrt(1 / (n_in + n_out))),
+                    lambda sizes, rng: _init(sizes, rng, lambda n_in, n_out: math.sqrt(2 / (n_in + n_out)), bias=0.01)],
+    "init_he": [lambda sizes, rng: _init(sizes, rng, lambda n_in, n_out: math.sqrt(1 / n_in)),
+                lambda sizes, rng: _init(sizes, rng, lambda n_in, n_out: math.sqrt(2 / n_out)),
+                lambda sizes, rng: _init(sizes, rng, lambda n_in, n_out: math.sqrt(2 / n_in), bias=0.1)],
+    "train": [_train_without_updates, _train_history_per_batch, _train_unit_normal_init, _train_unweighted_history],
+    "train_classifier": [_classifier_untrained, _classifier_bad_keys],
+    "xor_params": [_xor_as_or, _xor_transposed_w2],
+}
+
+
+@pytest.mark.parametrize("name, index", [(n, i) for n, fns in WRONG.items() for i in range(len(fns))])
+def test_a_wrong_implementation_of_a_property_checked_exercise_is_refuted(name, index):
+    wrong = WRONG[name][index]
+    for seed in SEEDS if name != "train_classifier" else (0,):
+        reasons = [reason for s, _, reason in verdicts(name, wrong, seeds=(seed,))]
+        assert any(isinstance(r, str) and r for r in reasons), f"{name}: {wrong.__name__} passed with seed {seed}"
+
+
+# ---------------------------------------------------------------- (c) correct, written differently
+
+def _alt_layer_shapes(layer_sizes):
+    return [[[np.int64(n_out), n_in], [n_out, 1]] for n_in, n_out in zip(layer_sizes, layer_sizes[1:])]
+
+
+def _alt_count_parameters(layer_sizes):
+    sizes = np.array(layer_sizes, dtype=np.int64)
+    return np.sum(sizes[1:] * sizes[:-1]) + np.sum(sizes[1:])
+
+
+def _alt_jacobian_example(x, y):
+    return [[2, 3 * y * y], [-13, math.exp(y)]]
+
+
+def _alt_numerical_gradient(f, x, eps=1e-6):
+    flat = np.array(x, dtype=float).ravel()
+    grad = np.empty(flat.size)
+    for i in range(flat.size):
+        step = np.zeros(flat.size)
+        step[i] = eps
+        grad[i] = (f((flat + step).reshape(np.shape(x))) - f((flat - step).reshape(np.shape(x)))) / 2 / eps
+    return grad.reshape(np.shape(x))
+
+
+def _alt_numerical_jacobian(F, x, eps=1e-6):
+    x = np.asarray(x, dtype=float)
+    rows = [(np.asarray(F(x + e)) - np.asarray(F(x - e))) / (2 * eps) for e in np.eye(x.size) * eps]
+    return np.array(rows).T
+
+
+def _alt_sigmoid(z):
+    return 0.5 * (1 + np.tanh(np.asarray(z) / 2))
+
+
+def _alt_relu(z):
+    return z * (z > 0)
+
+
+def _alt_leaky_relu(z, alpha=0.01):
+    return np.maximum(z, alpha * z)
+
+
+def _alt_softplus(z):
+    return np.logaddexp(0, z)
+
+
+def _alt_swish(z):
+    return z / (1 + np.exp(-z))
+
+
+def _alt_softmax(Z):
+    out = np.empty_like(Z, dtype=float)
+    for j in range(Z.shape[1]):
+        column = np.exp(Z[:, j] - Z[:, j].max())
+        out[:, j] = column / column.sum()
+    return out
+
+
+def _alt_linear_forward(A_prev, W, b):
+    return np.einsum("ij,jm->im", W, A_prev) + b
+
+
+ALT_ACTIVATIONS = {"sigmoid": _alt_sigmoid, "relu": _alt_relu, "leaky_relu": _alt_leaky_relu, "tanh": np.tanh,
+                   "softplus": _alt_softplus, "swish": _alt_swish, "identity": lambda z: z + 0.0,
+                   "softmax": _alt_softmax}
+
+
+def _alt_layer_forward(A_prev, W, b, activation):
+    Z = _alt_linear_forward(A_prev, W, b)
+    return ALT_ACTIVATIONS[activation](Z), Z
+
+
+def _alt_forward(X, params, hidden_activation="relu", output_activation="sigmoid"):
+    L = len(params) // 2
+    cache = {"A0": X}
+    for l in range(1, L + 1):
+        activation = output_activation if l == L else hidden_activation
+        cache[f"A{l}"], cache[f"Z{l}"] = _alt_layer_forward(cache[f"A{l - 1}"], params[f"W{l}"],
+                                                           params[f"b{l}"], activation)
+    return cache[f"A{L}"], cache
+
+
+def _alt_xor_params():  # hidden AND and NOR; the output is on when both are off
+    return {"W1": np.array([[20.0, 20.0], [-20.0, -20.0]]), "b1": np.array([[-30.0], [10.0]]),
+            "W2": np.array([[-20.0, -20.0]]), "b2": np.array([[10.0]])}
+
+
+def _alt_sigmoid_prime(z):
+    return 0.25 / np.cosh(np.asarray(z) / 2) ** 2
+
+
+def _alt_relu_prime(z):
+    return np.where(z > 0, 1.0, 0.0)
+
+
+def _alt_leaky_relu_prime(z, alpha=0.01):
+    return np.where(z > 0, 1.0, alpha)
+
+
+def _alt_tanh_prime(z):
+    return 1 / np.cosh(z) ** 2
+
+
+ALT_PRIMES = {"sigmoid": _alt_sigmoid_prime, "relu": _alt_relu_prime, "leaky_relu": _alt_leaky_relu_prime,
+              "tanh": _alt_tanh_prime, "identity": np.ones_like}
+
+
+def _alt_mse_loss(AL, Y):
+    return np.asarray(np.mean(np.sum((AL - Y) ** 2, axis=0)) / 2)  # a 0-d array
+
+
+def _alt_bce_loss(AL, Y):
+    A = np.clip(AL, 1e-12, 1 - 1e-12)  # another clipping constant
+    return float(np.mean(np.sum(-(Y * np.log(A) + (1 - Y) * np.log(1 - A)), axis=0)))
+
+
+def _alt_cross_entropy_loss(AL, Y):
+    return float(-np.sum(Y * np.log(np.clip(AL, 1e-15, None))) / Y.shape[1])
+
+
+def _alt_output_delta(AL, Y, ZL, loss, output_activation):
+    """The general form dC/dA * g'(Z), never the simplification."""
+    if loss == "bce":
+        dA = -Y / AL + (1 - Y) / (1 - AL)
+        return dA * AL * (1 - AL)
+    if loss == "cross_entropy":
+        dA = -Y / AL
+        out = np.empty_like(AL)
+        for j in range(AL.shape[1]):
+            a = AL[:, j]
+            out[:, j] = (np.diag(a) - np.outer(a, a)).T @ dA[:, j]
+        return out
+    return (AL - Y) * ALT_PRIMES[output_activation](ZL)
+
+
+def _alt_hidden_delta(delta_next, W_next, Z, activation):
+    return np.einsum("ji,jm->im", W_next, delta_next) * ALT_PRIMES[activation](Z)
+
+
+def _alt_param_gradients(delta, A_prev):
+    return np.outer(delta, A_prev), delta.copy()
+
+
+def _alt_backward(Y, params, cache, hidden_activation, output_activation, loss):
+    L = len(params) // 2
+    delta = _alt_output_delta(cache[f"A{L}"], Y, cache[f"Z{L}"], loss, output_activation)
+    grads = {}
+    for l in reversed(range(1, L + 1)):
+        grads[f"dW{l}"], grads[f"db{l}"] = _alt_param_gradients(delta, cache[f"A{l - 1}"])
+        if l > 1:
+            delta = _alt_hidden_delta(delta, params[f"W{l}"], cache[f"Z{l - 1}"], hidden_activation)
+    return dict(sorted(grads.items()))
+
+
+def _alt_gradient_check(cost_fn, params, grads, eps=1e-6):
+    analytic, numeric = [], []
+    for key in params:
+        analytic.append(np.ravel(grads["d" + key]))
+        numeric.append(np.ravel(_alt_numerical_gradient(lambda v, key=key: cost_fn({**params, key: v}),
+                                                        params[key], eps)))
+    a, n = np.concatenate(analytic), np.concatenate(numeric)
+    return np.linalg.norm(a - n) / max(np.linalg.norm(a) + np.linalg.norm(n), 1e-300)
+
+
+def _alt_backward_batch(Y, params, cache, hidden_activation, output_activation, loss):
+    L, m = len(params) // 2, Y.shape[1]
+    delta = _alt_output_delta(cache[f"A{L}"], Y, cache[f"Z{L}"], loss, output_activation)
+    grads = {}
+    for l in range(L, 0, -1):
+        grads[f"dW{l}"] = np.einsum("im,jm->ij", delta, cache[f"A{l - 1}"]) / m
+        grads[f"db{l}"] = delta.mean(axis=1, keepdims=True)
+        if l > 1:
+            delta = _alt_hidden_delta(delta, params[f"W{l}"], cache[f"Z{l - 1}"], hidden_activation)
+    return grads
+
+
+def _alt_minibatch_indices(m, batch_size, rng):
+    order = rng.choice(m, size=m, replace=False)
+    return [order[start:start + batch_size] for start in range(0, m, batch_size)]
+
+
+def _alt_sgd_step(params, grads, lr):
+    return {key: np.subtract(value, lr * grads["d" + key]) for key, value in params.items()}
+
+
+def _alt_init_he(layer_sizes, rng):  # draws the last layer first
+    params = {}
+    for l in reversed(range(1, len(layer_sizes))):
+        params[f"W{l}"] = rng.normal(0.0, math.sqrt(2 / layer_sizes[l - 1]), size=(layer_sizes[l], layer_sizes[l - 1]))
+        params[f"b{l}"] = np.zeros((layer_sizes[l], 1))
+    return params
+
+
+def _alt_train(X, Y, layer_sizes, epochs, batch_size, lr, rng,
+               hidden_activation="relu", output_activation="softmax", loss="cross_entropy"):
+    """Reverse-order initialisation, rng.choice shuffles, and the cost of the whole set after each epoch."""
+    params = _alt_init_he(layer_sizes, rng)
+    m = X.shape[1]
+    history = []
+    for _ in range(epochs):
+        for batch in _alt_minibatch_indices(m, batch_size, rng):
+            _, cache = _alt_forward(X[:, batch], params, hidden_activation, output_activation)
+            grads = _alt_backward_batch(Y[:, batch], params, cache, hidden_activation, output_activation, loss)
+            params = _alt_sgd_step(params, grads, lr)
+        AL, _ = _alt_forward(X, params, hidden_activation, output_activation)
+        history.append({"mse": _alt_mse_loss, "bce": _alt_bce_loss, "cross_entropy": _alt_cross_entropy_loss}[loss](AL, Y))
+    return params, np.array(history, dtype=float)
+
+
+def _alt_init_zeros(layer_sizes):
+    return {key: np.zeros(shape) for l, (w, b) in enumerate(ref.layer_shapes(layer_sizes), start=1)
+            for key, shape in ((f"W{l}", w), (f"b{l}", b))}
+
+
+def _alt_init_normal(layer_sizes, std, rng):  # the last layer first
+    params = {}
+    for l in range(len(layer_sizes) - 1, 0, -1):
+        params[f"b{l}"] = np.zeros((layer_sizes[l], 1))
+        params[f"W{l}"] = rng.normal(0.0, std, size=(layer_sizes[l], layer_sizes[l - 1]))
+    return params
+
+
+def _alt_init_xavier(layer_sizes, rng):  # uniform with the same variance
+    params = {}
+    for l in range(1, len(layer_sizes)):
+        limit = math.sqrt(6 / (layer_sizes[l] + layer_sizes[l - 1]))
+        params[f"W{l}"] = rng.uniform(-limit, limit, size=(layer_sizes[l], layer_sizes[l - 1]))
+        params[f"b{l}"] = np.zeros((layer_sizes[l], 1))
+    return params
+
+
+def _alt_activation_stds(X, params, activation):
+    _, cache = _alt_forward(X, params, activation, activation)
+    return np.array([np.sqrt(np.var(cache[f"A{l}"], ddof=1)) for l in range(1, len(params) // 2 + 1)])
+
+
+def _alt_l2_cost(cost, params, lambd):
+    return cost + lambd / 2 * sum(np.linalg.norm(v, "fro") ** 2 for k, v in params.items() if k[0] == "W")
+
+
+def _alt_l2_gradients(grads, params, lambd):
+    new = dict(grads)
+    for key in params:
+        if key.startswith("W"):
+            new["d" + key] = grads["d" + key] + lambd * params[key]
+    return new
+
+
+def _alt_dropout_forward(A, keep_prob, rng):
+    mask = rng.binomial(1, keep_prob, size=A.shape).astype(bool)  # a boolean mask
+    return A * mask * (1 / keep_prob), mask
+
+
+def _alt_dropout_backward(dA, mask, keep_prob):
+    return np.where(mask == 1, dA / keep_prob, 0.0)
+
+
+def _alt_early_stopping_epoch(val_losses, patience):
+    best, waited = 0, 0
+    for epoch in range(1, len(val_losses)):
+        if val_losses[epoch] < val_losses[best]:
+            best, waited = epoch, 0
+        else:
+            waited += 1
+            if waited == patience:
+                break
+    return np.int64(best)
+
+
+def _alt_momentum_update(params, grads, velocity, lr, beta):
+    new_v = {k: np.multiply(beta, velocity[k]) + grads["d" + k] for k in params}
+    return {k: params[k] - lr * new_v[k] for k in params}, new_v
+
+
+def _alt_nesterov_update(params, grads, velocity, lr, beta):
+    new_v = {k: beta * velocity[k] + grads["d" + k] for k in params}
+    return {k: params[k] - lr * grads["d" + k] - lr * beta * new_v[k] for k in params}, new_v
+
+
+def _alt_adagrad_update(params, grads, cache, lr, eps=1e-8):
+    new_cache = {k: cache[k] + np.square(grads["d" + k]) for k in params}
+    return {k: params[k] - lr * grads["d" + k] / (np.sqrt(new_cache[k]) + eps) for k in params}, new_cache
+
+
+def _alt_rmsprop_update(params, grads, cache, lr, rho=0.9, eps=1e-8):
+    new_cache = {k: cache[k] + (1 - rho) * (np.square(grads["d" + k]) - cache[k]) for k in params}
+    return {k: params[k] - lr * grads["d" + k] / (np.sqrt(new_cache[k]) + eps) for k in params}, new_cache
+
+
+def _alt_adam_update(params, grads, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    new_m = {k: m[k] + (1 - beta1) * (grads["d" + k] - m[k]) for k in params}
+    new_v = {k: beta2 * v[k] + (1 - beta2) * grads["d" + k] ** 2 for k in params}
+    new_params = {k: params[k] - lr * (new_m[k] / (1 - beta1**t)) / (np.sqrt(new_v[k] / (1 - beta2**t)) + eps)
+                  for k in params}
+    return new_params, new_m, new_v
+
+
+def _alt_lr_schedule(kind, lr0, epoch, **kw):
+    schedules = {
+        "constant": lambda: lr0,
+        "step": lambda: lr0 * kw.get("drop", 0.5) ** (epoch // kw.get("every", 10)),
+        "exponential": lambda: lr0 / np.exp(kw.get("k", 0.1) * epoch),
+        "inverse_time": lambda: lr0 / (1.0 + kw.get("decay", 1.0) * epoch),
+        "cosine": lambda: kw.get("lr_min", 0) + 0.5 * (lr0 - kw.get("lr_min", 0))
+        * (1 + np.cos(np.pi * epoch / kw["total_epochs"])),
+    }
+    return np.float64(schedules[kind]())
+
+
+def _alt_predict(X, params, hidden_activation="relu"):
+    L = len(params) // 2
+    A = X
+    for l in range(1, L):
+        A = ALT_ACTIVATIONS[hidden_activation](params[f"W{l}"] @ A + params[f"b{l}"])
+    return np.argmax(params[f"W{L}"] @ A + params[f"b{L}"], axis=0)  # softmax keeps the arg-max
+
+
+def _alt_accuracy(X, Y, params, hidden_activation="relu"):
+    return np.sum(_alt_predict(X, params, hidden_activation) == Y.argmax(axis=0)) / Y.shape[1]
+
+
+def _alt_train_classifier(X, Y, rng, hidden_sizes=(64,), epochs=20, batch_size=32, lr=0.1):
+    params, _ = _alt_train(X, Y, [X.shape[0], *hidden_sizes, Y.shape[0]], epochs, batch_size, lr, rng)
+    return params
+
+
+ALTERNATIVES = {
+    "layer_shapes": _alt_layer_shapes, "count_parameters": _alt_count_parameters,
+    "jacobian_example": _alt_jacobian_example, "numerical_gradient": _alt_numerical_gradient,
+    "numerical_jacobian": _alt_numerical_jacobian,
+    "sigmoid": _alt_sigmoid, "relu": _alt_relu, "leaky_relu": _alt_leaky_relu, "softplus": _alt_softplus,
+    "swish": _alt_swish, "softmax": _alt_softmax, "linear_forward": _alt_linear_forward,
+    "layer_forward": _alt_layer_forward, "forward": _alt_forward, "xor_params": _alt_xor_params,
+    "sigmoid_prime": _alt_sigmoid_prime, "relu_prime": _alt_relu_prime, "leaky_relu_prime": _alt_leaky_relu_prime,
+    "tanh_prime": _alt_tanh_prime, "mse_loss": _alt_mse_loss, "bce_loss": _alt_bce_loss,
+    "cross_entropy_loss": _alt_cross_entropy_loss, "output_delta": _alt_output_delta,
+    "hidden_delta": _alt_hidden_delta, "param_gradients": _alt_param_gradients, "backward": _alt_backward,
+    "gradient_check": _alt_gradient_check,
+    "backward_batch": _alt_backward_batch, "minibatch_indices": _alt_minibatch_indices, "sgd_step": _alt_sgd_step,
+    "train": _alt_train,
+    "init_zeros": _alt_init_zeros, "init_normal": _alt_init_normal, "init_xavier": _alt_init_xavier,
+    "init_he": _alt_init_he, "activation_stds": _alt_activation_stds,
+    "l2_cost": _alt_l2_cost, "l2_gradients": _alt_l2_gradients, "dropout_forward": _alt_dropout_forward,
+    "dropout_backward": _alt_dropout_backward, "early_stopping_epoch": _alt_early_stopping_epoch,
+    "momentum_update": _alt_momentum_update, "nesterov_update": _alt_nesterov_update,
+    "adagrad_update": _alt_adagrad_update, "rmsprop_update": _alt_rmsprop_update, "adam_update": _alt_adam_update,
+    "lr_schedule": _alt_lr_schedule,
+    "train_classifier": _alt_train_classifier, "predict": _alt_predict, "accuracy": _alt_accuracy,
+}
+
+
+def test_every_exercise_has_a_correct_alternative():
+    assert set(ALTERNATIVES) == set(ALL)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_a_correct_implementation_written_differently_passes(name):
+    seeds = SEEDS if name != "train_classifier" else (0,)
+    refuted = [v for v in verdicts(name, ALTERNATIVES[name], seeds=seeds) if v[2] is not None]
+    assert not refuted
+
+
+# ---------------------------------------------------------------- cost
+
+@pytest.mark.parametrize("notebook", list(ref.EXERCISES))
+def test_verifying_a_notebook_is_cheap(notebook):
+    names = [n for n in ref.EXERCISES[notebook] if n != "train_classifier"]
+    start = time.perf_counter()
+    for name in names:
+        verdicts(name, getattr(ref, name), seeds=(11,))
+    assert time.perf_counter() - start < 2.0  # well under a second when the machine is not busy
+
+
+# ---------------------------------------------------------------- end to end
+
+def _cell(source, **nbgrader):
+    meta = {"nbgrader": nbgrader} if nbgrader else {}
+    return {"cell_type": "code", "metadata": meta, "source": source, "outputs": [], "execution_count": None}
+
+
+NOTEBOOK = {
+    "nbformat": 4, "nbformat_minor": 5, "metadata": {},
+    "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": "# A tiny notebook"},
+        _cell("import numpy as np\nprint('a demo the grader skips')\nx = np.arange(3)\n", locked=True),
+        _cell(["def sigmoid(z):\n", "    e = np.exp(-np.abs(z))\n", "    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))\n"],
+              solution=True, grade=False, grade_id="sigmoid"),
+        _cell("assert False, 'tests do not run in the verifier'\n", grade=True, grade_id="test_sigmoid", points=1),
+        _cell("def relu(z):\n    return np.abs(z)  # wrong\n", solution=True, grade=False, grade_id="relu"),
+        _cell("def minibatch_indices(m, batch_size, rng):\n"
+              "    order = rng.choice(m, size=m, replace=False)\n"
+              "    return [order[s:s + batch_size] for s in range(0, m, batch_size)]\n",
+              solution=True, grade=False, grade_id="minibatch_indices"),
+        _cell("%matplotlib inline\n"
+              "def numerical_gradient(f, x, eps=1e-6):\n"
+              "    x = np.array(x, dtype=float)\n"
+              "    g = np.zeros_like(x)\n"
+              "    for i in np.ndindex(x.shape):\n"
+              "        p, q = x.copy(), x.copy()\n"
+              "        p[i] += eps\n"
+              "        q[i] -= eps\n"
+              "        g[i] = (f(p) - f(q)) / (2 * eps)\n"
+              "    return g\n",
+              solution=True, grade=False, grade_id="numerical_gradient"),
+        _cell("def softmax(Z):\n    raise NotImplementedError()\n", solution=True, grade=False, grade_id="softmax"),
+    ],
+}
+
+
+def test_run_student_returns_raw_results_and_errors():
+    outcomes = verify.run_student(NOTEBOOK, [("sigmoid", [np.array([[0.0, 1000.0]])], {}),
+                                             ("softmax", [np.zeros((2, 1))], {}),
+                                             ("tanh_prime", [np.zeros((1, 1))], {})], unsafe=True)
+    (kind, value), (kind2, error), (kind3, missing) = outcomes
+    assert kind == "result" and np.array_equal(value, [[0.5, 1.0]])
+    assert kind2 == "error" and "NotImplementedError" in error
+    assert kind3 == "error" and "not defined" in missing
+
+
+def test_verify_end_to_end_confirms_right_answers_and_refutes_wrong_ones():
+    exercises = ["sigmoid", "relu", "minibatch_indices", "numerical_gradient", "softmax"]
+    result = verify.verify(NOTEBOOK, exercises, seed=123, unsafe=True)
+    assert result["sigmoid"] is None
+    assert result["minibatch_indices"] is None
+    assert result["numerical_gradient"] is None
+    assert isinstance(result["relu"], str) and "differs from the reference" in result["relu"]
+    assert "NotImplementedError" in result["softmax"]
