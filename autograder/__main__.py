@@ -125,6 +125,23 @@ def grade_class(root, assignments, submissions, options, jobs):
     return results
 
 
+def merge(from_zip, from_folder):
+    """A zip is unpacked into submitted/, and the whole of submitted/ is graded (as nbgrader does).
+
+    Failures of the zip that left nothing in submitted/ (a broken upload) are kept; where an earlier
+    copy was left in place instead, that copy is graded and the failure becomes a note."""
+    merged = {(s.student, s.assignment): s for s in from_folder}
+    for upload in from_zip:
+        key = (upload.student, upload.assignment)
+        if key not in merged:
+            merged[key] = upload
+        elif upload.failure:
+            merged[key].notes.append(f"the new upload was not used: {upload.failure}")
+        else:  # the same file, now in submitted/: keep what collecting the zip had to say about it
+            merged[key].notes = [*upload.notes, *(n for n in merged[key].notes if n not in upload.notes)]
+    return list(merged.values())
+
+
 def command_grade(args):
     root = pathlib.Path(args.course_root).resolve()
     assignments = course_assignments(root, args.assignments)
@@ -136,11 +153,14 @@ def command_grade(args):
                   "Install bubblewrap (make grade does), or pass --unsafe to grade without a sandbox.",
                   file=sys.stderr)
             return 2
-    expected = {a: collect.expected_cells(root / "source" / a / f"{a}.ipynb") for a in assignments}
+    # Every assignment of the course is known to collect, so that a notebook handed in under the
+    # wrong assignment is recognised; only the selected ones are graded.
+    expected = collect.load_assignments(root)
     source = pathlib.Path(args.source) if args.source else root / "submitted"
     try:
         if source.suffix.lower() == ".zip":
-            submissions = collect.collect_zip(source, root, expected)
+            submissions = merge(collect.collect_zip(source, root, expected),
+                                collect.collect_directory(root / "submitted", expected))
         elif not source.is_dir():
             raise collect.CollectError(f"{source}: no such submissions folder or zip file")
         elif source.resolve() != (root / "submitted").resolve():
@@ -151,6 +171,7 @@ def command_grade(args):
     except collect.CollectError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    submissions = [s for s in submissions if s.assignment in assignments or s.assignment not in expected]
     prepare_gradebook(root, assignments)
     options = worker.Options(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
                              unsafe=args.unsafe, secret=os.environ.get("GRADER_SECRET", worker.Options.secret))

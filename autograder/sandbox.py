@@ -17,6 +17,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
+BWRAP = os.environ.get("BACKPROP_BWRAP", "bwrap")  # which bubblewrap to run (tests point it elsewhere)
 FIRST_SANDBOX_UID = 61000  # uid of worker slot 0 when the grader runs as root; slot k uses +k
 
 
@@ -55,7 +56,7 @@ def python_paths():
 
 def bwrap_argv(command, *, readable=(), writable=(), workdir=None):
     """The bubblewrap command line running `command` in a fresh, mostly empty filesystem view."""
-    argv = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid", "--unshare-net",
+    argv = [BWRAP, "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid", "--unshare-net",
             "--unshare-uts", "--unshare-cgroup-try", "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
     if os.geteuid() != 0:
         # Unprivileged bwrap works through a user namespace; as root we keep the real uid switch
@@ -80,7 +81,7 @@ def bwrap_argv(command, *, readable=(), writable=(), workdir=None):
              # its parent is the namespace's init, not the grader: --die-with-parent covers it
              "--unsetenv", "JPY_PARENT_PID"]
     if workdir:
-        argv += ["--chdir", os.path.realpath(workdir)]
+        argv += ["--chdir", workdir]
     return argv + ["--", *command]
 
 
@@ -114,7 +115,7 @@ def sandboxed(command, *, limits=Limits(), slot=0, readable=(), writable=(), wor
 
 def check_available():
     """Raise SandboxUnavailable, saying why, unless a trivial sandboxed command works here."""
-    if shutil.which("bwrap") is None:
+    if shutil.which(BWRAP) is None:
         raise SandboxUnavailable(
             "bubblewrap (bwrap) is not installed; `make grade` installs it (Debian: apt-get install bubblewrap)")
     for tool in ("prlimit", "setpriv"):
@@ -149,10 +150,12 @@ def write_kernelspec(jupyter_dir, slot, limits):
 def kernel_main(argv=None):
     """Kernel launcher: exec ipykernel inside the sandbox, seeing only the notebook's own folder.
 
-    Started by jupyter_client with the notebook's folder as working directory; the connection file
-    and the kernel's IPC sockets live in one runtime folder, the only writable place it shares.
+    The kernel does not see the notebook's folder (under autograded/, the notebook there holds the
+    hidden tests): it works in its private /tmp. The connection file and the kernel's IPC sockets
+    live in one runtime folder, the only place it shares with the grader.
     """
     import argparse
+    import json
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--slot", type=int, default=0)
@@ -161,14 +164,25 @@ def kernel_main(argv=None):
     parser.add_argument("--processes", type=int, default=Limits.processes)
     parser.add_argument("connection_file")
     args, kernel_options = parser.parse_known_args(argv)  # e.g. nbgrader's Execute.extra_arguments
-    # The grader makes the runtime folder sticky and world-writable, so the sandbox uid can create
-    # its IPC sockets there; the connection file (written 0600 by jupyter_client) must be readable.
-    runtime_dir = os.path.dirname(os.path.abspath(args.connection_file))
-    os.chmod(args.connection_file, 0o644)
-    kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", os.path.abspath(args.connection_file),
+    # The kernel has no network, so it talks to the grader over IPC sockets whose folder (the "ip"
+    # of the connection file) the grader made sticky and world-writable. Only that folder is shared:
+    # the connection file itself may sit anywhere (nbclient puts it in the system's temp folder), so
+    # a readable copy goes into the socket folder rather than binding the file's own folder.
+    with open(args.connection_file) as f:
+        connection = json.load(f)
+    if connection.get("transport") != "ipc":
+        sys.exit("the sandboxed kernel needs IPC transport: run nbgrader with --KernelManager.transport=ipc")
+    socket_dir = os.path.dirname(connection["ip"])
+    connection_copy = os.path.join(socket_dir, f"sandbox-{os.path.basename(args.connection_file)}")
+    with open(connection_copy, "w") as f:
+        json.dump(connection, f)
+    os.chmod(connection_copy, 0o644)
+    kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_copy,
               "--HistoryManager.enabled=False", *kernel_options]
     command = sandboxed(kernel, limits=Limits(args.memory, args.cpu, args.processes), slot=args.slot,
-                        readable=[os.getcwd()], writable=[runtime_dir], workdir=os.getcwd())
+                        writable=[socket_dir], workdir="/tmp")
+    if os.environ.get("BACKPROP_SANDBOX_DEBUG"):
+        print(" ".join(command), file=sys.stderr)
     os.execvp(command[0], command)
 
 

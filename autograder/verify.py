@@ -46,8 +46,8 @@ def _definitions_only(source):
     return ast.unparse(ast.fix_missing_locations(ast.Module(body=keep, type_ignores=[])))
 
 
-def definitions_source(notebook):
-    """One script: the notebook's given definitions and every answer cell, in notebook order."""
+def definition_cells(notebook):
+    """The notebook's given definitions and every answer cell, in notebook order, one per cell."""
     parts = []
     for cell in notebook["cells"]:
         meta = cell.get("metadata", {}).get("nbgrader", {})
@@ -55,7 +55,7 @@ def definitions_source(notebook):
             continue
         source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         parts.append(_without_magics(source) if meta.get("solution") else _definitions_only(source))
-    return "\n\n".join(parts) + "\n"
+    return parts
 
 
 def _encode_cases(cases):
@@ -117,7 +117,7 @@ def run_student(notebook, cases, *, slot=0, limits=sandbox.Limits(), timeout=120
         inbox.mkdir()
         outbox.mkdir(mode=0o777)
         outbox.chmod(0o1777)
-        (inbox / "definitions.py").write_text(definitions_source(notebook))
+        (inbox / "definitions.json").write_text(json.dumps(definition_cells(notebook)))
         (inbox / "cases.json").write_text(json.dumps(encoded))
         np.savez(inbox / "inputs.npz", **arrays)
         shutil.copy(RUNNER, inbox / "runner.py")
@@ -125,11 +125,11 @@ def run_student(notebook, cases, *, slot=0, limits=sandbox.Limits(), timeout=120
             path.chmod(0o644)
         inbox.chmod(0o755)
         tmp.chmod(0o755)
-        command = [sys.executable, str(inbox / "runner.py"), str(inbox / "definitions.py"), str(inbox / "cases.json"),
+        command = [sys.executable, str(inbox / "runner.py"), str(inbox / "definitions.json"), str(inbox / "cases.json"),
                    str(inbox / "inputs.npz"), str(outbox / "results.npz")]
         if not unsafe:
             command = sandbox.sandboxed(command, limits=limits, slot=slot, readable=[inbox], writable=[outbox],
-                                        workdir=inbox)
+                                        workdir=str(inbox))
         try:
             subprocess.run(command, capture_output=True, timeout=timeout, start_new_session=True)
         except subprocess.TimeoutExpired:

@@ -2,7 +2,10 @@
 write back only plain arrays. Self-contained (NumPy and the standard library only): the sandbox
 cannot import the rest of `autograder`.
 
-    python verify_runner.py <definitions.py> <cases.json> <inputs.npz> <results.npz>
+    python verify_runner.py <definitions.json> <cases.json> <inputs.npz> <results.npz>
+
+definitions.json is a list of cell sources, run in order like a notebook: a cell that raises is
+reported but does not stop the cells after it.
 
 Values crossing the boundary are encoded as JSON with arrays stored in .npz files (never pickle):
 {"$array": key}, {"$dict": {...}}, {"$list": [...]}, {"$tuple": [...]}, {"$rng": seed},
@@ -70,27 +73,35 @@ def decode(value, arrays):
     return value
 
 
+class _AnyObject:
+    """Stands in for IPython's get_ipython() outside a kernel: every attribute and call is a no-op."""
+
+    def __getattr__(self, name):
+        return self
+
+    def __call__(self, *args, **kwargs):
+        return self
+
+
 def main(definitions_path, cases_path, inputs_path, results_path):
-    namespace = {"__name__": "__student__"}
+    namespace = {"__name__": "__student__", "get_ipython": _AnyObject()}
     with open(definitions_path) as f:
-        source = f.read()
+        cells = json.load(f)
     with np.load(inputs_path, allow_pickle=False) as inputs:
         arrays = {key: inputs[key] for key in inputs.files}
     cases = json.loads(open(cases_path).read())
     outcomes, out_arrays = [], {}
-    try:
-        exec(compile(source, "<student definitions>", "exec"), namespace)
-    except BaseException as error:  # noqa: BLE001 - whatever the student's code raises is data here
-        definition_error = f"{type(error).__name__}: {error}"
-    else:
-        definition_error = None
+    cell_errors = []
+    for number, cell in enumerate(cells, start=1):
+        try:
+            exec(compile(cell, f"<cell {number}>", "exec"), namespace)
+        except BaseException as error:  # noqa: BLE001 - whatever the student's code raises is data here
+            cell_errors.append(f"cell {number}: {type(error).__name__}: {str(error)[:200]}")
     for index, case in enumerate(cases):
-        if definition_error:
-            outcomes.append({"error": f"defining the functions failed: {definition_error}"})
-            continue
         function = namespace.get(case["function"])
         if not callable(function):
-            outcomes.append({"error": f"{case['function']} is not defined"})
+            why = f" ({'; '.join(cell_errors)})" if cell_errors else ""
+            outcomes.append({"error": f"{case['function']} is not defined{why}"})
             continue
         try:
             args = [decode(a, arrays) for a in case["args"]]

@@ -54,8 +54,10 @@ def _run(command, *, cwd, env, timeout):
 def _failure_reason(output):
     """A one-line reason from nbgrader's log, for the status column."""
     for pattern, reason in [
+        (r"can't start new thread|BlockingIOError|Resource temporarily unavailable",
+         "the notebook hit the sandbox's process limit (a fork bomb?) and its kernel died"),
         (r"CellTimeoutError|Timeout waiting for execute reply|timed out", "a cell ran past the time limit"),
-        (r"DeadKernelError|Kernel died", "the kernel died (the notebook crashed its Python process)"),
+        (r"DeadKernelError|Kernel died|kernel died", "the kernel died (the notebook crashed its Python process)"),
         (r"NotJSONError|not valid JSON|Notebook does not appear to be JSON", "the notebook is not valid JSON"),
         (r"MissingEntry|missing from the gradebook", "the notebook's cells do not belong to this assignment"),
     ]:
@@ -79,6 +81,8 @@ def _slot_environment(course_root, slot, options):
     runtime = slot_dir / "runtime"
     runtime.mkdir(parents=True, exist_ok=True)
     runtime.chmod(0o1777)  # the sandbox uid creates its IPC sockets here
+    for stale in runtime.iterdir():  # sockets and connection copies of the slot's previous kernel
+        stale.unlink()
     if not options.unsafe:
         sandbox.write_kernelspec(slot_dir / "jupyter", slot, options.limits)
         env["JUPYTER_PATH"] = str(slot_dir / "jupyter")

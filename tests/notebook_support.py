@@ -103,3 +103,62 @@ def scores(course, assignment, student):
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         notebook = gradebook.find_submission_notebook(assignment, assignment, student)
         return {grade.name: grade.score for grade in notebook.grades}
+
+
+def _source_text(cell):
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def student_notebook(assignment, overrides=None, prepend="", tests="keep"):
+    """A notebook as a student would hand it in: the release with every answer cell written.
+
+    Answer cells hold the source solutions (delimiters removed) unless `overrides` gives another
+    whole cell for that exercise; `prepend` is code put at the top of the first answer cell;
+    `tests` is "keep", "delete" (test cells removed) or "blank" (test cells emptied).
+    """
+    overrides = overrides or {}
+    release = json.loads((ROOT / "release" / assignment / f"{assignment}.ipynb").read_text())
+    source = json.loads((ROOT / "source" / assignment / f"{assignment}.ipynb").read_text())
+    solutions = {c["metadata"]["nbgrader"]["grade_id"]: _source_text(c) for c in source["cells"]
+                 if c["metadata"].get("nbgrader", {}).get("solution")}
+    cells, first_answer = [], True
+    for cell in release["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("solution"):
+            text = overrides.get(meta["grade_id"], solutions[meta["grade_id"]])
+            text = "\n".join(line for line in text.splitlines() if "### BEGIN SOLUTION" not in line
+                             and "### END SOLUTION" not in line)
+            if first_answer and prepend:
+                text = prepend + "\n\n" + text
+            first_answer = False
+            cell = {**cell, "source": text}
+        elif meta.get("grade") and tests == "delete":
+            continue
+        elif meta.get("grade") and tests == "blank":
+            cell = {**cell, "source": "pass"}
+        cells.append(cell)
+    return {**release, "cells": cells}
+
+
+def write_submission(course, student, assignment, notebook, filename=None):
+    folder = course / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (filename or f"{assignment}.ipynb")
+    path.write_text(notebook if isinstance(notebook, str) else json.dumps(notebook))
+    return path
+
+
+def run_grader(course, *args, timeout=900):
+    """`python -m autograder grade` on `course`; returns (completed process, {student: grades.csv row})."""
+    import csv
+
+    env = dict(os.environ, PATH=os.pathsep.join([str(pathlib.Path(sys.executable).parent), os.environ["PATH"]]),
+               PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, "-m", "autograder", "--course-root", str(course), "grade", *args],
+                            capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
+    rows = {}
+    csv_path = course / "reports" / "grades.csv"
+    if csv_path.exists():
+        with csv_path.open() as f:
+            rows = {row["student"]: row for row in csv.DictReader(f)}
+    return result, rows

@@ -1,0 +1,327 @@
+"""The instructor's grader, end to end through its CLI, on a catalog of synthetic submissions:
+correct, blank, one typical mistake, correct-but-different code, attacks and broken input.
+
+Every entry states the exact scores and status it must get. No attack may gain a point, and
+every student must appear in grades.csv.
+"""
+
+import json
+import shutil
+import sqlite3
+import textwrap
+
+import pytest
+
+from notebook_support import ROOT, exercises, make_course_root, run_grader, student_notebook, write_submission
+
+ASSIGNMENT = "03_backprop"
+POINTS = dict(exercises(ASSIGNMENT))
+TOTAL = sum(POINTS.values())
+
+
+def code(text):
+    return textwrap.dedent(text).strip("\n")
+
+
+BLANK = {ex: code(f"""
+    def {ex}(*args, **kwargs):
+        raise NotImplementedError()
+    """) for ex in POINTS}
+
+MISTAKES = {
+    "mse_loss": code("""
+        def mse_loss(AL, Y):
+            return float(0.5 * np.sum((AL - Y) ** 2))  # summed, not averaged over the m examples
+        """),
+    "param_gradients": code("""
+        def param_gradients(delta, A_prev):
+            return A_prev @ delta.T, delta  # transposed dW
+        """),
+    "sigmoid_prime": code("""
+        def sigmoid_prime(z):
+            return sigmoid(z)  # forgot the (1 - sigma) factor
+        """),
+    "gradient_check": code("""
+        def gradient_check(cost_fn, params, grads, eps=1e-6):
+            a, n = [], []
+            for key, value in params.items():
+                for index in np.ndindex(value.shape):
+                    plus = {k: v.copy() for k, v in params.items()}
+                    minus = {k: v.copy() for k, v in params.items()}
+                    plus[key][index] += eps
+                    minus[key][index] -= eps
+                    n.append((cost_fn(plus) - cost_fn(minus)) / (2 * eps))
+                    a.append(grads["d" + key][index])
+            a, n = np.array(a), np.array(n)
+            top = max(np.linalg.norm(a), np.linalg.norm(n))  # max instead of the sum of the norms
+            return 0.0 if top == 0 else float(np.linalg.norm(a - n) / top)
+        """),
+}
+
+DIFFERENT_BUT_CORRECT = {
+    "param_gradients": code("""
+        def param_gradients(delta, A_prev):
+            return np.outer(delta[:, 0], A_prev[:, 0]), delta + 0.0
+        """),
+    "tanh_prime": code("""
+        def tanh_prime(z):
+            return 1.0 / np.cosh(np.clip(z, -300, 300)) ** 2
+        """),
+    "sigmoid_prime": code("""
+        def sigmoid_prime(z):
+            e = np.exp(-np.abs(z))
+            return e / (1.0 + e) ** 2
+        """),
+    "mse_loss": code("""
+        def mse_loss(AL, Y):
+            return float(np.mean(0.5 * np.sum((AL - Y) ** 2, axis=0)))
+        """),
+    "gradient_check": MISTAKES["gradient_check"].replace(
+        "max(np.linalg.norm(a), np.linalg.norm(n))  # max instead of the sum of the norms",
+        "np.linalg.norm(a) + np.linalg.norm(n)"),
+}
+
+# Every later cell, test cells included, runs inside try/except: nbgrader sees no error anywhere.
+SWALLOW_ERRORS = code("""
+    def _swallow(lines):
+        return ["try:\\n"] + ["    " + line for line in lines] + ["\\nexcept BaseException:\\n    pass\\n"]
+    get_ipython().input_transformers_post.append(_swallow)
+    """)
+
+# Wrong answers of the right type and shape: with the checks defeated, they would pass.
+GARBAGE = {
+    **{ex: code(f"""
+        def {ex}(z, *args, **kwargs):
+            return np.zeros_like(np.asarray(z, dtype=float))
+        """) for ex in ("sigmoid_prime", "relu_prime", "leaky_relu_prime", "tanh_prime")},
+    **{ex: code(f"""
+        def {ex}(AL, Y):
+            return 0.0
+        """) for ex in ("mse_loss", "bce_loss", "cross_entropy_loss")},
+    "output_delta": code("""
+        def output_delta(AL, Y, ZL, loss, output_activation):
+            return np.zeros_like(AL)
+        """),
+    "hidden_delta": code("""
+        def hidden_delta(delta_next, W_next, Z, activation):
+            return np.zeros_like(Z)
+        """),
+    "param_gradients": code("""
+        def param_gradients(delta, A_prev):
+            return np.zeros((delta.shape[0], A_prev.shape[0])), np.zeros_like(delta)
+        """),
+    "backward": code("""
+        def backward(Y, params, cache, hidden_activation, output_activation, loss):
+            return {"d" + key: np.zeros_like(value) for key, value in params.items()}
+        """),
+    "gradient_check": code("""
+        def gradient_check(cost_fn, params, grads, eps=1e-6):
+            return 0.0
+        """),
+}
+
+
+def attack_reading(course):
+    return code(f"""
+        import glob
+        for path in [{str(course / 'source' / ASSIGNMENT / (ASSIGNMENT + '.ipynb'))!r},
+                     {str(ROOT / 'autograder' / 'reference' / 'backprop.py')!r},
+                     {str(course / 'gradebook.db')!r}] + glob.glob({str(course / 'autograded' / '*' / '*' / '*.ipynb')!r}):
+            try:
+                text = open(path).read()
+            except Exception:
+                continue
+            if path.endswith('.py'):
+                exec(text.replace('from .', 'from autograder.reference.'), globals())
+        """)
+
+
+def attack_writing(course):
+    return code(f"""
+        for path in [{str(course / 'gradebook.db')!r}, {str(course / 'source' / ASSIGNMENT / (ASSIGNMENT + '.ipynb'))!r}]:
+            try:
+                open(path, 'w').write('overwritten by a student')
+            except Exception:
+                pass
+        """)
+
+
+MONKEYPATCH_NUMPY = code("""
+    import numpy
+    import course.check
+    numpy.allclose = lambda *a, **k: True
+    numpy.isclose = lambda a, b, *r, **k: numpy.ones(numpy.broadcast(a, b).shape, dtype=bool)
+    numpy.array_equal = lambda *a, **k: True
+    numpy.testing.assert_allclose = lambda *a, **k: None
+    numpy.testing.assert_array_equal = lambda *a, **k: None
+    for name in dir(course.check):
+        if name.startswith("check_"):
+            setattr(course.check, name, lambda *a, **k: a[0] if a else None)
+    """)
+
+PATCH_BUILTINS = code("""
+    import builtins
+    builtins.all = lambda *a, **k: True
+    builtins.any = lambda *a, **k: True
+    builtins.abs = lambda x: 0
+    """)
+
+FORK_BOMB = code("""
+    import os, time
+    children = 0
+    for _ in range(2000):
+        try:
+            if os.fork() == 0:
+                time.sleep(20)
+                os._exit(0)
+            children += 1
+        except OSError:
+            break
+    """)
+
+
+def looping(body):
+    return code(f"""
+        def mse_loss(AL, Y):
+            {body}
+        """)
+
+
+def catalog(course):
+    """{student: (notebook or raw text, expected status, expected {exercise: score})}."""
+    full = dict(POINTS)
+    zero = {ex: 0 for ex in POINTS}
+
+    def without(*names):
+        return {ex: (0 if ex in names else p) for ex, p in POINTS.items()}
+
+    return {
+        "correct": (student_notebook(ASSIGNMENT), "graded", full),
+        "blank": (student_notebook(ASSIGNMENT, BLANK), "graded", zero),
+        # One typical mistake: that exercise and the exercises whose solution calls it lose points.
+        "mistake_mse_no_mean": (student_notebook(ASSIGNMENT, {"mse_loss": MISTAKES["mse_loss"]}), "graded",
+                                without("mse_loss")),
+        "mistake_transposed_dW": (student_notebook(ASSIGNMENT, {"param_gradients": MISTAKES["param_gradients"]}),
+                                  "graded", without("param_gradients", "backward")),
+        "mistake_sigmoid_prime": (student_notebook(ASSIGNMENT, {"sigmoid_prime": MISTAKES["sigmoid_prime"]}),
+                                  "graded", without("sigmoid_prime", "output_delta", "hidden_delta", "backward")),
+        "mistake_gradient_check": (student_notebook(ASSIGNMENT, {"gradient_check": MISTAKES["gradient_check"]}),
+                                   "graded", without("gradient_check")),
+        "different_but_correct": (student_notebook(ASSIGNMENT, DIFFERENT_BUT_CORRECT), "graded", full),
+        # Attacks on a blank submission: whatever nbgrader is fooled into, verification takes back.
+        "attack_swallow_errors": (student_notebook(ASSIGNMENT, BLANK, prepend=SWALLOW_ERRORS), "flagged", zero),
+        "attack_monkeypatch_numpy": (student_notebook(ASSIGNMENT, GARBAGE, prepend=MONKEYPATCH_NUMPY), "flagged", zero),
+        "attack_builtins": (student_notebook(ASSIGNMENT, GARBAGE, prepend=PATCH_BUILTINS),
+                            "flagged", zero),
+        "attack_blank_tests": (student_notebook(ASSIGNMENT, BLANK, tests="blank"), "graded", zero),
+        "attack_deleted_tests": (student_notebook(ASSIGNMENT, BLANK, tests="delete"), "graded", zero),
+        "attack_reads_disk": (student_notebook(ASSIGNMENT, BLANK, prepend=attack_reading(course)), "graded", zero),
+        "attack_writes_gradebook": (student_notebook(ASSIGNMENT, BLANK, prepend=attack_writing(course)), "graded",
+                                    zero),
+        "attack_detects_nbgrader": (student_notebook(ASSIGNMENT, BLANK, prepend=code(f"""
+            import os
+            if os.environ.get("NBGRADER_EXECUTION"):
+                {SWALLOW_ERRORS}
+            """)), "graded", zero),
+        # Attacks on the machine: the rest of the notebook and the class are still graded.
+        "attack_os_exit": (student_notebook(ASSIGNMENT, prepend="import os\nos._exit(0)"), "failed", zero),
+        "attack_infinite_loop": (student_notebook(ASSIGNMENT, {"mse_loss": looping("while True: pass")}), "graded",
+                                 without("mse_loss")),
+        "attack_uninterruptible": (student_notebook(ASSIGNMENT, {"mse_loss": looping(
+            "import signal; signal.signal(signal.SIGINT, signal.SIG_IGN)\n            while True: pass")}),
+            "failed", zero),
+        "attack_memory_bomb": (student_notebook(ASSIGNMENT, {"mse_loss": looping(
+            "chunks = []\n            while True: chunks.append(np.ones(10**7))")}), "graded", without("mse_loss")),
+        # The process limit stops the bomb, and the kernel, starved of threads, dies: a clear failure.
+        "attack_fork_bomb": (student_notebook(ASSIGNMENT, prepend=FORK_BOMB), "failed", zero),
+        # Broken input: a reason in the status column, never a stop.
+        "broken_json": ('{"cells": [', "failed", zero),
+        "wrong_assignment": (student_notebook("02_forward"), "failed", zero),
+    }
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    course = make_course_root(tmp_path_factory.mktemp("catalog"), [ASSIGNMENT, "02_forward"])
+    entries = catalog(course)
+    for student, (notebook, _, _) in entries.items():
+        write_submission(course, student, ASSIGNMENT, notebook)
+    write_submission(course, "misnamed_with_extras", ASSIGNMENT, student_notebook(ASSIGNMENT), "my answers.ipynb")
+    (course / "submitted" / "misnamed_with_extras" / ASSIGNMENT / "scratch.txt").write_text("notes")
+    (course / "submitted" / "nothing_handed_in" / ASSIGNMENT).mkdir(parents=True)
+    result, rows = run_grader(course, ASSIGNMENT, "--jobs", "2", "--cell-timeout", "5", "--notebook-timeout", "45")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return course, entries, result, rows
+
+
+def test_every_student_appears_in_grades_csv(graded_class):
+    course, entries, _, rows = graded_class
+    assert set(rows) == set(entries) | {"misnamed_with_extras", "nothing_handed_in"}
+
+
+@pytest.mark.parametrize("student", sorted(catalog(ROOT)))  # the ids only; graded_class builds the real entries
+def test_catalog_entry_gets_its_exact_scores_and_status(graded_class, student):
+    _, entries, _, rows = graded_class
+    _, status, expected = entries[student]
+    row = rows[student]
+    got = {ex: float(row[f"{ASSIGNMENT}:{ex}"]) for ex in POINTS}
+    assert got == {ex: float(v) for ex, v in expected.items()}, row["reason"]
+    assert row["status"] == status, row["reason"]
+    assert float(row["total"]) == sum(expected.values())
+    if status != "graded":
+        assert row["reason"], "a flagged or failed student must be told why"
+
+
+def test_no_attack_gains_a_point(graded_class):
+    _, entries, _, rows = graded_class
+    for student in entries:
+        if student.startswith("attack_") and student not in ("attack_fork_bomb", "attack_infinite_loop",
+                                                              "attack_memory_bomb"):
+            assert float(rows[student]["total"]) == 0, student
+
+
+def test_bad_input_is_explained(graded_class):
+    _, _, _, rows = graded_class
+    assert "not valid notebook JSON" in rows["broken_json"]["reason"]
+    assert "belongs to 02_forward" in rows["wrong_assignment"]["reason"]
+    assert rows["misnamed_with_extras"]["status"] == "graded"
+    assert float(rows["misnamed_with_extras"]["total"]) == TOTAL
+    assert "renamed" in rows["misnamed_with_extras"]["reason"] and "scratch.txt" in rows["misnamed_with_extras"]["reason"]
+    assert rows["nothing_handed_in"]["status"] == "failed" and "no notebook" in rows["nothing_handed_in"]["reason"]
+    assert "kernel died" in rows["attack_os_exit"]["reason"]
+    assert "process limit" in rows["attack_fork_bomb"]["reason"]
+    assert "longer than" in rows["attack_uninterruptible"]["reason"]
+
+
+def test_the_sandbox_kept_instructor_files_intact(graded_class):
+    course, _, _, _ = graded_class
+    with sqlite3.connect(course / "gradebook.db") as db:
+        assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+        students = {row[0] for row in db.execute("select id from student")}
+    assert {"correct", "attack_writes_gradebook", "attack_reads_disk"} <= students
+    source = json.loads((course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
+    assert source["cells"], "the source notebook was overwritten"
+
+
+def test_feedback_shows_no_hidden_test(graded_class):
+    course, _, _, _ = graded_class
+    hidden_lines = [line.strip() for cell in json.loads((ROOT / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+                                                        .read_text())["cells"]
+                    for block in "".join(cell["source"]).split("### BEGIN HIDDEN TESTS")[1:]
+                    for line in block.split("### END HIDDEN TESTS")[0].splitlines() if len(line.strip()) > 30]
+    assert hidden_lines
+    pages = list((course / "feedback").rglob("*.html"))
+    assert len(pages) >= 10
+    for page in pages:
+        text = page.read_text()
+        assert "HIDDEN TESTS" not in text, page
+        leaked = [line for line in hidden_lines if line in text or line.replace('"', "&quot;") in text]
+        assert not leaked, f"{page} shows hidden test lines: {leaked[:2]}"
+
+
+def test_summary_lists_flagged_and_failed(graded_class):
+    course, _, result, _ = graded_class
+    summary = (course / "reports" / "summary.html").read_text()
+    assert "attack_swallow_errors" in summary and "broken_json" in summary
+    assert (course / "reports" / "score_distribution.png").stat().st_size > 1000
+    assert "flagged" in result.stdout and "failed" in result.stdout

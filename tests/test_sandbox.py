@@ -1,0 +1,81 @@
+"""What student code inside the sandbox can and cannot do."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from autograder import sandbox
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_inside(code, **kwargs):
+    command = sandbox.sandboxed([sys.executable, "-c", code], **kwargs)
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+
+def test_numpy_and_the_course_package_work():
+    result = run_inside("import numpy, course.check, course.data; print(numpy.ones(3).sum())")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "3.0"
+
+
+@pytest.mark.parametrize("path", [
+    os.path.join(ROOT, "autograder", "reference", "backprop.py"),
+    os.path.join(ROOT, "source", "03_backprop", "03_backprop.ipynb"),
+    os.path.join(ROOT, "nbgrader_config.py"),
+    "/root/.bash_history",
+])
+def test_instructor_files_are_invisible(path):
+    result = run_inside(f"open({path!r}).read()")
+    assert result.returncode != 0
+    assert "FileNotFoundError" in result.stderr or "PermissionError" in result.stderr
+
+
+def test_read_only_python_and_a_private_tmp(tmp_path):
+    result = run_inside(f"open({sys.prefix + '/pwned'!r}, 'w')")
+    assert result.returncode != 0 and ("Read-only" in result.stderr or "Permission" in result.stderr)
+    scratch = f"/tmp/sandbox-scratch-{os.getpid()}"
+    result = run_inside(f"open({scratch!r}, 'w').write('ok'); print(open({scratch!r}).read())")
+    assert result.stdout.strip() == "ok"
+    assert not os.path.exists(scratch), "the sandbox's /tmp must not be the host's"
+
+
+def test_no_network():
+    result = run_inside("import socket; socket.create_connection(('127.0.0.1', 22), timeout=2)")
+    assert result.returncode != 0
+    assert "Network is unreachable" in result.stderr or "ConnectionRefused" in result.stderr
+
+
+def test_memory_limit():
+    result = run_inside("x = bytearray(2 * 1024**3)", limits=sandbox.Limits(memory_bytes=1024**3))
+    assert result.returncode != 0 and "MemoryError" in result.stderr
+
+
+def test_process_limit_and_pid_namespace():
+    code = ("import os, time\nn = 0\ntry:\n    for _ in range(500):\n        if os.fork() == 0:\n"
+            "            time.sleep(5); os._exit(0)\n        n += 1\nexcept OSError:\n    pass\nprint(n)")
+    result = run_inside(code, limits=sandbox.Limits(processes=20))
+    assert result.returncode == 0, result.stderr
+    assert 0 < int(result.stdout) < 20
+
+
+def test_cpu_time_limit():
+    result = run_inside("while True: pass", limits=sandbox.Limits(cpu_seconds=1))
+    assert result.returncode != 0  # SIGXCPU
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the uid switch happens only when the grader runs as root")
+def test_runs_as_an_unprivileged_uid_per_slot():
+    uids = [run_inside("import os; print(os.getuid())", slot=slot).stdout.strip() for slot in (0, 3)]
+    assert uids == [str(sandbox.FIRST_SANDBOX_UID), str(sandbox.FIRST_SANDBOX_UID + 3)]
+
+
+def test_grader_refuses_without_bubblewrap(tmp_path):
+    env = dict(os.environ, BACKPROP_BWRAP=str(tmp_path / "no-bwrap-here"), PYTHONPATH=ROOT)
+    result = subprocess.run([sys.executable, "-m", "autograder", "--course-root", ROOT, "grade"],
+                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    assert result.returncode == 2
+    assert "refusing to run student code without isolation" in result.stderr and "--unsafe" in result.stderr
