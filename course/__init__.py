@@ -3,4 +3,4 @@
 Never solutions: the reference implementation lives in ``autograder/`` (instructor-only).
 """
 
-__all__ = ["backend", "check", "data"]
+__all__ = ["backend", "check", "data", "widgets"]

@@ -57,7 +57,7 @@ EXERCISES = {
     "06_regularization": ["l2_cost", "l2_gradients", "dropout_forward", "dropout_backward", "early_stopping_epoch"],
     "07_optimizers": ["momentum_update", "nesterov_update", "adagrad_update", "rmsprop_update", "adam_update",
                       "lr_schedule"],
-    "08_capstone": ["train_classifier", "predict", "accuracy"],
+    "08_capstone": ["predict", "accuracy", "train_classifier"],
 }
 
 __all__ = sorted({name for names in EXERCISES.values() for name in names})
