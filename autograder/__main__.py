@@ -15,12 +15,11 @@ import json
 import os
 import pathlib
 import queue
-import subprocess
 import sys
 import tempfile
 import time
 
-from . import collect, report, sandbox, worker
+from . import collect, report, sandbox, slot, worker
 from .gradebook import Gradebook
 
 
@@ -43,14 +42,20 @@ def course_assignments(root, names=None):
 
 def prepare_gradebook(root, assignments):
     """Record each assignment's cells in the gradebook (nbgrader needs them to grade), leaving release/ alone."""
+    from nbgrader.apps.api import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+
     with tempfile.TemporaryDirectory() as scratch:
+        overrides = Config()
+        overrides.CourseDirectory.release_directory = scratch
+        config = slot.course_config(root, overrides)
+        api = NbGraderAPI(coursedir=CourseDirectory(config=config, root=str(root)), config=config)
         for assignment in assignments:
-            result = subprocess.run(
-                [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force", "--log-level=WARN",
-                 f"--CourseDirectory.release_directory={scratch}"], cwd=root, capture_output=True, text=True,
-                env=worker.tool_environment())
-            if result.returncode != 0:
-                raise SystemExit(f"error: nbgrader could not register {assignment}:\n{result.stdout}{result.stderr}")
+            result = api.generate_assignment(assignment, force=True, create=True)
+            if not result.get("success"):
+                raise SystemExit(f"error: nbgrader could not register {assignment}:\n{result.get('log', '')}"
+                                 f"{result.get('error', '')}")
 
 
 class Progress:
@@ -86,11 +91,12 @@ def grade_class(root, assignments, submissions, options, jobs):
     for student in gradebook.students():  # known students who handed nothing in still get a row
         by_student.setdefault(student, [])
     slots = queue.Queue()
-    for slot in range(jobs):
-        slots.put(slot)
+    slot_processes = [worker.open_slot(root, number, options) for number in range(jobs)]
+    for number in range(jobs):
+        slots.put(number)
 
     def grade_one(student):
-        slot = slots.get()
+        number = slots.get()
         try:
             outcomes = {}
             handed_in = {s.assignment: s for s in by_student[student]}
@@ -103,7 +109,8 @@ def grade_class(root, assignments, submissions, options, jobs):
                     outcomes[assignment] = worker.AssignmentResult(assignment, status="failed",
                                                                    reasons=[submission.failure])
                 else:
-                    result = worker.grade_assignment(root, student, assignment, slot=slot, options=options,
+                    result = worker.grade_assignment(root, student, assignment, slot=number,
+                                                     slot_process=slot_processes[number], options=options,
                                                      gradebook=gradebook)
                     result.reasons = [*submission.notes, *result.reasons]
                     outcomes[assignment] = result
@@ -113,15 +120,19 @@ def grade_class(root, assignments, submissions, options, jobs):
                         submission.assignment or "?", status="failed", reasons=[submission.failure])
             return student, outcomes
         finally:
-            slots.put(slot)
+            slots.put(number)
 
     progress = Progress(len(by_student))
     results = {}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        for future in concurrent.futures.as_completed([pool.submit(grade_one, s) for s in sorted(by_student)]):
-            student, outcomes = future.result()
-            results[student] = outcomes
-            progress.update(outcomes.values())
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+            for future in concurrent.futures.as_completed([pool.submit(grade_one, s) for s in sorted(by_student)]):
+                student, outcomes = future.result()
+                results[student] = outcomes
+                progress.update(outcomes.values())
+    finally:
+        for slot_process in slot_processes:
+            slot_process.stop()
     return results
 
 
@@ -213,6 +224,7 @@ def main(argv=None):
     bundle.add_argument("--output", default="dist/backprop-course-student.zip")
     bundle.set_defaults(run=command_bundle)
     args = parser.parse_args(argv)
+    os.environ["PATH"] = worker.tool_environment()["PATH"]  # nbgrader runs `alembic` from our bin/
     if getattr(args, "jobs", 1) < 1:
         parser.error("--jobs must be at least 1")
     return args.run(args)

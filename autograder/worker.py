@@ -1,8 +1,8 @@
-"""Grade one student: nbgrader autograde in the sandbox, integrity verification, feedback.
+"""Grade one student's assignment: nbgrader autograde in the sandbox, integrity verification, feedback.
 
 A worker owns one student at a time (two autogrades of the same student at once corrupt its
-folder) and one sandbox slot (its own uid and kernel runtime folder), so workers never share
-anything but the gradebook, which SQLite serialises.
+folder) and one slot: a long-lived nbgrader process (autograder.slot), a sandbox uid and a kernel
+runtime folder of its own. Workers share nothing but the gradebook, which SQLite serialises.
 """
 
 import hashlib
@@ -10,13 +10,12 @@ import json
 import os
 import pathlib
 import re
-import signal
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 
 from . import sandbox, verify
+from .slot import SlotProcess
 
 
 @dataclass
@@ -36,19 +35,6 @@ class AssignmentResult:
     status: str = "graded"  # graded | flagged | failed
     reasons: list = field(default_factory=list)
     seconds: float = 0.0
-
-
-def _run(command, *, cwd, env, timeout):
-    """Run a command in its own process group; on timeout kill the whole group (kernels included)."""
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, start_new_session=True)
-    try:
-        output, _ = process.communicate(timeout=timeout)
-        return process.returncode, output
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        output, _ = process.communicate()
-        return None, output
 
 
 def _failure_reason(output):
@@ -89,16 +75,7 @@ def _slot_environment(course_root, slot, options):
     env["JUPYTER_RUNTIME_DIR"] = str(runtime)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(pathlib.Path(__file__).resolve().parent.parent),
                                                       env.get("PYTHONPATH")]))
-    return env, runtime
-
-
-def autograde_command(assignment, student, runtime, options):
-    command = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force",
-               f"--Execute.timeout={options.cell_timeout}"]
-    if not options.unsafe:
-        command += [f"--Execute.kernel_name={sandbox.KERNEL_NAME}", "--KernelManager.transport=ipc",
-                    f"--KernelManager.ip={runtime}/kernel"]
-    return command
+    return env
 
 
 def verification_seed(secret, student, assignment):
@@ -106,17 +83,22 @@ def verification_seed(secret, student, assignment):
     return int.from_bytes(digest[:8], "little")
 
 
-def grade_assignment(course_root, student, assignment, *, slot, options, gradebook):
+def open_slot(course_root, slot, options):
+    """The long-lived nbgrader process of worker slot `slot` (see autograder.slot)."""
+    env = _slot_environment(course_root, slot, options)
+    log_path = pathlib.Path(course_root) / ".grading" / f"slot-{slot}" / "slot.log"
+    return SlotProcess(course_root, slot, env, options.cell_timeout, options.unsafe, log_path)
+
+
+def grade_assignment(course_root, student, assignment, *, slot, slot_process, options, gradebook):
     """Autograde, then verify every exercise nbgrader awarded points to; returns AssignmentResult."""
     started = time.perf_counter()
     result = AssignmentResult(assignment)
-    env, runtime = _slot_environment(course_root, slot, options)
-    returncode, output = _run(autograde_command(assignment, student, runtime, options), cwd=course_root, env=env,
-                              timeout=options.notebook_timeout)
+    success, output = slot_process.request("autograde", assignment, student, timeout=options.notebook_timeout)
     autograded = pathlib.Path(course_root) / "autograded" / student / assignment / f"{assignment}.ipynb"
-    if returncode is None:
+    if success is None:
         result.status, result.reasons = "failed", [f"grading took longer than {options.notebook_timeout} s"]
-    elif returncode != 0 or not autograded.exists():
+    elif not success or not autograded.exists():
         result.status, result.reasons = "failed", [_failure_reason(output)]
     if result.status == "failed":
         result.seconds = time.perf_counter() - started
@@ -138,10 +120,8 @@ def grade_assignment(course_root, student, assignment, *, slot, options, gradebo
         result.status = "flagged"
         result.reasons = [f"{exercise}: points withdrawn, outputs disagree with the reference ({reason})"
                           for exercise, reason in sorted(refuted.items())]
-    feedback_rc, feedback_output = _run(
-        [sys.executable, "-m", "nbgrader", "generate_feedback", assignment, "--student", student, "--force"],
-        cwd=course_root, env=env, timeout=300)
-    if feedback_rc != 0:
+    feedback_ok, feedback_output = slot_process.request("feedback", assignment, student, timeout=300)
+    if not feedback_ok:
         result.reasons.append(f"feedback not generated: {_failure_reason(feedback_output)}")
     result.seconds = time.perf_counter() - started
     return result

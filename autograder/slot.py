@@ -1,0 +1,123 @@
+"""A grading slot: one long-lived process that imports nbgrader once and autogrades on request.
+
+Starting nbgrader costs seconds of imports; a slot pays that once and then grades submission
+after submission through nbgrader's own Python API, with the kernel in the sandbox. The parent
+(`SlotProcess`) talks to it in JSON lines, and kills and restarts it when a notebook runs past its
+time limit, so a hung kernel costs one submission, never the run.
+
+    python -m autograder.slot --course-root DIR --slot K --cell-timeout S [--unsafe]
+"""
+
+import argparse
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+
+
+def course_config(course_root, overrides):
+    """The course's nbgrader_config.py with `overrides` on top."""
+    from traitlets.config import Config, PyFileConfigLoader
+
+    config = Config()
+    path = os.path.join(course_root, "nbgrader_config.py")
+    if os.path.exists(path):
+        config.merge(PyFileConfigLoader("nbgrader_config.py", path=course_root).load_config())
+    config.merge(overrides)
+    return config
+
+
+def serve(args):
+    from traitlets.config import Config
+
+    protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # anything else printed must not corrupt the protocol
+
+    from nbgrader.apps.api import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    overrides = Config()
+    overrides.Execute.timeout = args.cell_timeout
+    if not args.unsafe:
+        from . import sandbox
+
+        overrides.Execute.kernel_name = sandbox.KERNEL_NAME
+        overrides.KernelManager.transport = "ipc"
+        overrides.KernelManager.ip = os.path.join(os.environ["JUPYTER_RUNTIME_DIR"], "kernel")
+    config = course_config(args.course_root, overrides)
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config, root=args.course_root), config=config)
+    protocol.write(json.dumps({"ready": True}) + "\n")
+    for line in sys.stdin:
+        request = json.loads(line)
+        if request["op"] == "autograde":
+            result = api.autograde(request["assignment"], request["student"], force=True, create=True)
+        else:
+            result = api.generate_feedback(request["assignment"], request["student"], force=True)
+        protocol.write(json.dumps({"success": bool(result.get("success")),
+                                   "log": (result.get("log") or "") + (result.get("error") or "")}) + "\n")
+
+
+class SlotProcess:
+    """The grader's handle on one slot process; `request` returns (success or None on timeout, log)."""
+
+    def __init__(self, course_root, slot, env, cell_timeout, unsafe, log_path):
+        self.command = [sys.executable, "-m", "autograder.slot", "--course-root", str(course_root),
+                        "--slot", str(slot), "--cell-timeout", str(cell_timeout)] + (["--unsafe"] if unsafe else [])
+        self.env, self.process, self.log_path = env, None, log_path
+
+    def _start(self):
+        # The slot's stderr (nbclient's and the kernel's complaints, e.g. "can't start new thread")
+        # goes to a log file: nbgrader's own captured log does not always say why a kernel died.
+        with open(self.log_path, "a") as log:
+            self.process = subprocess.Popen(self.command, env=self.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=log, text=True, start_new_session=True)
+        ready = self._read(timeout=120)
+        if not (ready and ready.get("ready")):
+            self.stop()
+            raise RuntimeError("a grading slot could not start nbgrader")
+
+    def _read(self, timeout):
+        readable, _, _ = select.select([self.process.stdout], [], [], timeout)
+        if not readable:
+            return None
+        line = self.process.stdout.readline()
+        return json.loads(line) if line else None
+
+    def request(self, op, assignment, student, timeout):
+        if self.process is None or self.process.poll() is not None:
+            self._start()
+        log_start = os.path.getsize(self.log_path)
+        self.process.stdin.write(json.dumps({"op": op, "assignment": assignment, "student": student}) + "\n")
+        self.process.stdin.flush()
+        reply = self._read(timeout)
+        with open(self.log_path, errors="replace") as log:
+            log.seek(log_start)
+            stderr = log.read()
+        if reply is None:  # past its time, or the slot died: kill it with its kernel; the next request restarts it
+            self.stop()
+            return None, stderr
+        return reply["success"], reply["log"] + stderr
+
+    def stop(self):
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.process.wait()
+            self.process = None
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--course-root", required=True)
+    parser.add_argument("--slot", type=int, required=True)
+    parser.add_argument("--cell-timeout", type=int, default=60)
+    parser.add_argument("--unsafe", action="store_true")
+    serve(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()
