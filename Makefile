@@ -38,7 +38,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --no-browser --port=$(LAB_PORT) --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT)
 
 test: $(STAMP) sandbox-tools
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 notebooks: $(STAMP)
 	$(BIN)/python -m autograder.authoring build
