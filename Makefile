@@ -8,7 +8,7 @@ LAB_PORT ?= 8888
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test setup notebooks release grade student-bundle sandbox-tools check-python clean help
+.PHONY: lab test setup notebooks release grade student-bundle bench sandbox-tools check-python clean help
 
 help:
 	@echo "make lab    set up .venv and open the course in JupyterLab (nbgrader extension on)"
@@ -17,6 +17,7 @@ help:
 	@echo "make release    rebuild the notebooks and regenerate release/ with nbgrader (instructors)"
 	@echo "make grade      grade every submission in submitted/ (or FROM=download.zip), JOBS=N in parallel"
 	@echo "make student-bundle   write dist/backprop-course-student.zip for students"
+	@echo "make bench      speed against peers (own venv with PyTorch); never part of make test"
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
@@ -62,5 +63,20 @@ grade: $(STAMP) sandbox-tools
 student-bundle: $(STAMP)
 	$(BIN)/python -m autograder bundle
 
+# Benchmarks get their own venv: PyTorch is a peer to measure against, not a course dependency.
+BENCH_VENV := .venv-bench
+$(BENCH_VENV)/.installed: requirements.txt benchmarks/requirements.txt pyproject.toml | check-python
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade "pip==25.3"
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r requirements.txt -r benchmarks/requirements.txt
+	$(BENCH_VENV)/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+bench: $(BENCH_VENV)/.installed sandbox-tools
+	$(BENCH_VENV)/bin/python benchmarks/vectorization.py
+	$(BENCH_VENV)/bin/python benchmarks/training.py
+	$(BENCH_VENV)/bin/python benchmarks/widgets.py
+	$(BENCH_VENV)/bin/python benchmarks/grading.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache
