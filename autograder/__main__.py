@@ -7,6 +7,8 @@
 Steps: collect (normalise and validate the input), prepare the gradebook, grade each student in
 parallel (nbgrader autograde with the kernel in a sandbox, then integrity verification, then
 feedback), and report (reports/grades.csv, reports/summary.html).
+
+Set GRADER_SECRET to a private value: verification inputs are drawn from a seed derived from it.
 """
 
 import argparse
