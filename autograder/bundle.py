@@ -4,7 +4,6 @@ Contents: release/ (the student notebooks), course/ (the helper package), requir
 pyproject.toml (so `pip install .` makes `course` importable anywhere) and HOWTO.md.
 """
 
-import pathlib
 import zipfile
 
 HOWTO = """\

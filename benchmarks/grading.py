@@ -24,13 +24,13 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+from autograder.worker import tool_environment  # noqa: E402
 from notebook_support import assignment_names, make_course_root, student_notebook, write_submission  # noqa: E402
 
 
 def environment():
-    return dict(os.environ, PATH=os.pathsep.join([str(pathlib.Path(sys.executable).parent), os.environ["PATH"]]),
-                PYTHONPATH=str(ROOT))
+    return dict(tool_environment(), PYTHONPATH=str(ROOT))
 
 
 def fresh_course(scratch, name, assignments, students):

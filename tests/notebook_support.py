@@ -2,13 +2,14 @@
 
 import ast
 import json
-import os
 import pathlib
 import shutil
 import subprocess
 import sys
 
 import jupytext
+
+from autograder.worker import tool_environment
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NBGRADER = [sys.executable, "-m", "nbgrader"]
@@ -29,9 +30,8 @@ def make_course_root(tmp_path, names):
 
 
 def nbgrader(course, *args, timeout=600):
-    env = dict(os.environ, PATH=os.pathsep.join([str(pathlib.Path(sys.executable).parent), os.environ["PATH"]]))
     result = subprocess.run([*NBGRADER, *args, "--log-level=WARN"], cwd=course, capture_output=True, text=True,
-                            timeout=timeout, env=env)
+                            timeout=timeout, env=tool_environment())
     assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result
 
@@ -152,8 +152,7 @@ def run_grader(course, *args, timeout=900):
     """`python -m autograder grade` on `course`; returns (completed process, {student: grades.csv row})."""
     import csv
 
-    env = dict(os.environ, PATH=os.pathsep.join([str(pathlib.Path(sys.executable).parent), os.environ["PATH"]]),
-               PYTHONPATH=str(ROOT))
+    env = dict(tool_environment(), PYTHONPATH=str(ROOT))
     result = subprocess.run([sys.executable, "-m", "autograder", "--course-root", str(course), "grade", *args],
                             capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
     rows = {}

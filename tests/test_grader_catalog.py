@@ -6,7 +6,6 @@ every student must appear in grades.csv.
 """
 
 import json
-import shutil
 import sqlite3
 import textwrap
 

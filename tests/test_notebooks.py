@@ -3,7 +3,6 @@ release/ is exactly what nbgrader generates from source/ today."""
 
 import filecmp
 import json
-import pathlib
 import subprocess
 import sys
 import time
