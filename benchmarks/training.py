@@ -1,12 +1,16 @@
 """Training throughput: the reference's inner step against PyTorch (CPU) and scikit-learn.
 
-One training step is what `autograder.reference.train` does per mini-batch:
-`forward` + `backward_batch` + `sgd_step` (softmax output, cross-entropy, ReLU hidden layers).
+One training step is what `autograder.reference.train` does per mini-batch on NumPy arrays:
+`inplace.forward_into` + `inplace.backward_into` + `inplace.sgd_step_into` (softmax output,
+cross-entropy, ReLU hidden layers), writing into buffers allocated once. The generic array-API
+step (`forward` + `backward_batch` + `sgd_step`, fresh arrays every operation; what `train` runs
+on array-api-strict) is measured too, as "generic".
 Each contender trains the same architecture on the same data with the same batch size and
 thread count, and the throughput is samples per second:
 
 - reference: a plain loop over a fixed number of mini-batches (contiguous batches of a
              pre-shuffled set, cycled), NumPy threads limited with threadpoolctl;
+- generic:   the same loop with the generic step;
 - torch:     nn.Linear / nn.ReLU, F.cross_entropy, torch.optim.SGD, torch.set_num_threads;
 - sklearn:   MLPClassifier(solver="sgd", momentum=0, alpha=0), a few epochs;
              throughput = samples processed (epochs run x n) / fit time.
@@ -40,6 +44,7 @@ from threadpoolctl import threadpool_limits
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from autograder import reference as ref  # noqa: E402
+from autograder.reference import inplace  # noqa: E402
 
 HIDDEN = (128, 64)
 CLASSES = 10
@@ -76,7 +81,7 @@ def median_runs(run, repeats):
     return statistics.median(rates)
 
 
-def bench_reference(X, y, dtype, batch, samples, repeats):
+def bench_reference(X, y, dtype, batch, samples, repeats, in_place=True):
     n, n_in = X.shape
     sizes = [n_in, *HIDDEN, CLASSES]
     rows = np.ascontiguousarray(X, dtype=dtype)  # (n, n0): rows[i:j].T is an (n0, m) view, no copy
@@ -86,13 +91,19 @@ def bench_reference(X, y, dtype, batch, samples, repeats):
 
     def run():
         params = {k: v.astype(dtype) for k, v in ref.init_he(sizes, np.random.default_rng(0)).items()}
+        buffers = inplace.allocate_buffers(sizes, batch, rows)
         t0 = time.perf_counter()
         for step in range(steps):
             s = starts[step % len(starts)]
             Xb, Yb = rows[s : s + batch].T, onehot[s : s + batch].T
-            AL, cache = ref.forward(Xb, params, "relu", "softmax")
-            grads = ref.backward_batch(Yb, params, cache, "relu", "softmax", "cross_entropy")
-            params = ref.sgd_step(params, grads, LR)
+            if in_place:
+                inplace.forward_into(Xb, params, buffers, "relu", "softmax")
+                grads = inplace.backward_into(Yb, params, buffers, "relu")
+                params = inplace.sgd_step_into(params, grads, LR)
+            else:
+                AL, cache = ref.forward(Xb, params, "relu", "softmax")
+                grads = ref.backward_batch(Yb, params, cache, "relu", "softmax", "cross_entropy")
+                params = ref.sgd_step(params, grads, LR)
         seconds = time.perf_counter() - t0
         assert params["W1"].dtype == dtype and np.isfinite(params["W1"]).all()
         return steps * batch, seconds
@@ -204,6 +215,7 @@ def main():
                     dtype = getattr(np, dtype_name)
                     row = {"config": data_name, "batch": batch, "dtype": dtype_name}
                     row["reference"] = bench_reference(X, y, dtype, batch, args.samples, args.repeats)
+                    row["generic"] = bench_reference(X, y, dtype, batch, args.samples, args.repeats, in_place=False)
                     if not args.no_torch:
                         row["torch"] = bench_torch(X, y, dtype, batch, args.samples, args.repeats)
                     if not args.no_sklearn:
@@ -228,7 +240,7 @@ def main():
     print(header)
     print("-" * len(header))
     for row in results:
-        for contender in ("reference", "torch", "sklearn"):
+        for contender in ("reference", "generic", "torch", "sklearn"):
             if contender not in row:
                 continue
             ratio = "" if contender == "reference" else f"{row['reference'] / row[contender]:8.2f}"
@@ -255,7 +267,7 @@ def main():
 
 
 def print_row(row):
-    parts = [f"{c} {row[c]:.0f}/s" for c in ("reference", "torch", "sklearn") if c in row]
+    parts = [f"{c} {row[c]:.0f}/s" for c in ("reference", "generic", "torch", "sklearn") if c in row]
     print(f"  done: {row['config']}, batch {row['batch']}, {row['dtype']}: " + ", ".join(parts), flush=True)
 
 

@@ -2,6 +2,8 @@
 
 Written against the Python array API standard: the same functions run on NumPy, CuPy and
 array-api-strict arrays. Names and signatures are the course's contract (the syllabus).
+The trainers (`train`, `train_classifier`) take the same step through `inplace` on NumPy and
+CuPy, writing into buffers allocated once instead of fresh arrays (see benchmarks/).
 """
 
 from .backprop import (

@@ -1,5 +1,6 @@
 """04_minibatch: backprop over a batch of m columns, mini-batches, SGD and a training loop."""
 
+from . import inplace
 from ._namespace import like, namespace_of
 from .backprop import backward_pass, compute_loss
 from .forward import forward
@@ -56,15 +57,24 @@ def train(
     xp = namespace_of(X)
     m = X.shape[1]
     params = {key: like(value, X) for key, value in init_he(layer_sizes, rng).items()}
+    # NumPy and CuPy train in place (same numbers, no per-step allocations; see inplace.py).
+    in_place = inplace.supports(X, Y, hidden_activation, output_activation, loss)
+    buffers_by_size = {}
     history = []
     for _ in range(epochs):
         epoch_cost = 0.0
         for batch in minibatch_indices(m, batch_size, rng):
-            columns = xp.asarray(batch)
-            X_batch, Y_batch = xp.take(X, columns, axis=1), xp.take(Y, columns, axis=1)
-            AL, cache = forward(X_batch, params, hidden_activation, output_activation)
+            if in_place:
+                X_batch, Y_batch, buffers = inplace.gather_batch(X, Y, batch, layer_sizes, buffers_by_size)
+                AL = inplace.forward_into(X_batch, params, buffers, hidden_activation, output_activation)
+                grads = inplace.backward_into(Y_batch, params, buffers, hidden_activation)
+                params = inplace.sgd_step_into(params, grads, lr)
+            else:
+                columns = xp.asarray(batch)
+                X_batch, Y_batch = xp.take(X, columns, axis=1), xp.take(Y, columns, axis=1)
+                AL, cache = forward(X_batch, params, hidden_activation, output_activation)
+                grads = backward_batch(Y_batch, params, cache, hidden_activation, output_activation, loss)
+                params = sgd_step(params, grads, lr)
             epoch_cost += compute_loss(AL, Y_batch, loss) * batch.shape[0]
-            grads = backward_batch(Y_batch, params, cache, hidden_activation, output_activation, loss)
-            params = sgd_step(params, grads, lr)
         history.append(epoch_cost / m)
     return params, history
