@@ -77,6 +77,7 @@ bench: $(BENCH_VENV)/.installed sandbox-tools
 	$(BENCH_VENV)/bin/python benchmarks/training.py
 	$(BENCH_VENV)/bin/python benchmarks/widgets.py
 	$(BENCH_VENV)/bin/python benchmarks/grading.py
+	$(BENCH_VENV)/bin/python benchmarks/gpu.py
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache
