@@ -8,7 +8,7 @@ LAB_PORT ?= 8888
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test setup notebooks release grade student-bundle bench sandbox-tools check-python clean help
+.PHONY: lab test setup notebooks release grade student-bundle bench sandbox-tools browser-tools check-python clean help
 
 help:
 	@echo "make lab    set up .venv and open the course in JupyterLab (nbgrader extension on)"
@@ -38,7 +38,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter labextension list 2>&1 | grep -E "nbgrader|widgets"
 	$(BIN)/jupyter lab --no-browser --port=$(LAB_PORT) --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT)
 
-test: $(STAMP) sandbox-tools
+test: $(STAMP) sandbox-tools browser-tools
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 notebooks: $(STAMP)
@@ -56,6 +56,16 @@ sandbox-tools:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && apt-get install -y -qq bubblewrap util-linux >/dev/null; \
 	  else echo "error: bubblewrap is missing; install it (Debian: sudo apt-get install bubblewrap)" >&2; exit 1; fi; }
+
+# The browser tests (tests/browser) drive Debian's Chromium with Playwright; never a downloaded browser.
+# Install it when missing; where that is impossible, say so: those tests then skip, saying why.
+CHROMIUM ?= /usr/bin/chromium
+browser-tools:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || \
+	    echo "warning: could not install chromium with apt-get; the browser tests will be skipped" >&2; \
+	  else echo "warning: $(CHROMIUM) is missing; the browser tests will be skipped (Debian: sudo apt-get install chromium)" >&2; fi; }
 
 grade: $(STAMP) sandbox-tools
 	$(BIN)/python -m autograder grade $(if $(FROM),--from $(FROM)) $(if $(JOBS),--jobs $(JOBS)) $(ASSIGNMENTS)
