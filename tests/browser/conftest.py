@@ -1,6 +1,7 @@
 """Fixtures of the browser tests: one headless Debian Chromium per test process, a fresh context and
 page per test, and on failure a screenshot (and the page's HTML) in tests/browser/artifacts/."""
 
+import os
 import pathlib
 import re
 import sys
@@ -19,6 +20,8 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 @pytest.fixture(scope="session")
 def browser():
     reason = chromium_missing()
+    if reason and os.environ.get("BROWSER_TESTS_REQUIRED") == "1":
+        pytest.fail(f"{reason} (BROWSER_TESTS_REQUIRED=1: CI must run the browser tests, not skip them)")
     if reason:
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
