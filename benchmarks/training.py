@@ -19,7 +19,9 @@ Configurations: 64-128-64-10 on digits (load_digits, scaled /16) and 784-128-64-
 MNIST-shaped synthetic data (seeded Gaussian clusters, 10 classes), batch sizes 64 and 256,
 float32 and float64. Each contender: one warm-up run, then --repeats runs; the median is
 reported. Also measures the machine's NumPy matmul throughput (GFLOP/s) and reports the
-reference's share of it at the MNIST shape, counting 6 x params FLOPs per training sample.
+reference's share of it at the MNIST shape, counting the multiply-adds the step really does
+(`step_flops`: forward, BP3 for every layer, BP2 for all but the first; no contender computes
+the gradient with respect to the input).
 
 Prints a table and one JSON line. Needs the benchmark venv (PyTorch):
 
@@ -67,8 +69,11 @@ def mnist_like_data(n, seed=0):
     return X, y
 
 
-def count_params(sizes):
-    return sum(n_out * n_in + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+def step_flops(sizes):
+    """Matmul FLOPs per training sample: 2 per weight each for Z = W A and dW = delta A^T, and 2 per
+    weight of layers 2..L for BP2's W^T delta (element-wise work and biases left out)."""
+    weights = [n_out * n_in for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    return 4 * sum(weights) + 2 * sum(weights[1:])
 
 
 def median_runs(run, repeats):
@@ -222,7 +227,7 @@ def main():
                         row["sklearn"], row["sklearn_dtype"] = bench_sklearn(X, y, dtype, batch, args.samples,
                                                                              args.repeats)
                     if data_name.startswith("mnist"):
-                        flops = 6 * count_params([X.shape[1], *HIDDEN, CLASSES])
+                        flops = step_flops([X.shape[1], *HIDDEN, CLASSES])
                         row["reference_gflops"] = row["reference"] * flops / 1e9
                         row["fraction_of_matmul"] = row["reference_gflops"] / peak[dtype_name]
                     results.append(row)
@@ -250,7 +255,7 @@ def main():
             print(f"{row['config']:28s} {row['batch']:5d} {row['dtype']:>7s} {contender:>9s} "
                   f"{row[contender]:11.0f} {ratio:>8s}{note}")
     print()
-    print("Reference at the MNIST shape against the matmul limit (6 x params FLOPs per sample):")
+    print("Reference at the MNIST shape against the matmul limit (step_flops per sample):")
     for row in results:
         if "fraction_of_matmul" in row:
             print(f"  batch {row['batch']:3d} {row['dtype']}: {row['reference_gflops']:.1f} GFLOP/s = "
