@@ -13,7 +13,6 @@ Set GRADER_SECRET to a private value: verification inputs are drawn from a seed 
 
 import argparse
 import concurrent.futures
-import json
 import os
 import pathlib
 import queue
@@ -25,21 +24,16 @@ from . import collect, report, sandbox, slot, worker
 from .gradebook import Gradebook
 
 
-def course_assignments(root, names=None):
-    """{assignment: [(exercise, points)]} from the source notebooks, in notebook order."""
-    found = {}
-    for folder in sorted((root / "source").iterdir()):
-        notebook_path = folder / f"{folder.name}.ipynb"
-        if not notebook_path.exists() or (names and folder.name not in names):
-            continue
-        cells = [c["metadata"].get("nbgrader", {}) for c in json.loads(notebook_path.read_text())["cells"]]
-        points = {m["grade_id"]: m.get("points", 0) for m in cells if m.get("grade")}
-        found[folder.name] = [(m["grade_id"], points.get(f"test_{m['grade_id']}", 0)) for m in cells
-                              if m.get("solution")]
-    missing = set(names or ()) - set(found)
+def course_assignments(expected, names=None):
+    """{assignment: [(exercise, points)]} in notebook order, from `collect.load_assignments`' answer.
+
+    names: the assignments to grade (all when empty); an unknown one exits with an error.
+    """
+    missing = set(names or ()) - set(expected)
     if missing:
-        raise SystemExit(f"error: no source notebook for {', '.join(sorted(missing))} under {root / 'source'}")
-    return found
+        raise SystemExit(f"error: no source notebook for {', '.join(sorted(missing))} under source/")
+    return {name: [(exercise, cells["points"].get(f"test_{exercise}", 0)) for exercise in cells["solutions"]]
+            for name, cells in expected.items() if not names or name in names}
 
 
 def prepare_gradebook(root, assignments):
@@ -157,7 +151,10 @@ def merge(from_zip, from_folder):
 
 def command_grade(args):
     root = pathlib.Path(args.course_root).resolve()
-    assignments = course_assignments(root, args.assignments)
+    # Every assignment of the course is known to collect, so that a notebook handed in under the
+    # wrong assignment is recognised; only the selected ones are graded.
+    expected = collect.load_assignments(root)
+    assignments = course_assignments(expected, args.assignments)
     if not args.unsafe:
         try:
             sandbox.check_available()
@@ -166,9 +163,6 @@ def command_grade(args):
                   "Install bubblewrap (make grade does), or pass --unsafe to grade without a sandbox.",
                   file=sys.stderr)
             return 2
-    # Every assignment of the course is known to collect, so that a notebook handed in under the
-    # wrong assignment is recognised; only the selected ones are graded.
-    expected = collect.load_assignments(root)
     source = pathlib.Path(args.source) if args.source else root / "submitted"
     try:
         if source.suffix.lower() == ".zip":

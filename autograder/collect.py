@@ -138,12 +138,13 @@ def expected_cells(source_notebook_path) -> dict:
 
     Returns a JSON-friendly dict:
     ``assignment`` (the notebook's stem), ``grade_ids`` (every nbgrader cell, in order),
-    ``tests`` (grade: true), ``solutions`` (solution: true), and ``locked``: {grade_id: source as
-    released, i.e. without hidden tests}, used to notice a student's edits.
+    ``tests`` (grade: true), ``points`` ({test grade_id: points}), ``solutions`` (solution: true),
+    and ``locked``: {grade_id: source as released, i.e. without hidden tests}, used to notice a
+    student's edits.
     """
     path = Path(source_notebook_path)
     nb = json.loads(path.read_text(encoding="utf-8"))
-    grade_ids, tests, solutions, locked = [], [], [], {}
+    grade_ids, tests, points, solutions, locked = [], [], {}, [], {}
     for cell in nb.get("cells", []):
         meta = _nbgrader_meta(cell)
         grade_id = meta.get("grade_id")
@@ -152,6 +153,7 @@ def expected_cells(source_notebook_path) -> dict:
         grade_ids.append(grade_id)
         if meta.get("grade"):
             tests.append(grade_id)
+            points[grade_id] = meta.get("points", 0)
         if meta.get("solution"):
             solutions.append(grade_id)
         if meta.get("locked"):
@@ -160,6 +162,7 @@ def expected_cells(source_notebook_path) -> dict:
         "assignment": path.stem,
         "grade_ids": grade_ids,
         "tests": tests,
+        "points": points,
         "solutions": solutions,
         "locked": locked,
     }

@@ -129,6 +129,7 @@ def test_expected_cells_describes_the_source_notebook(course):
     assert cells["assignment"] == "02_forward"
     assert cells["grade_ids"] == ["markdown_00", "code_01", "relu", "test_relu"]
     assert cells["tests"] == ["test_relu"] and cells["solutions"] == ["relu"]
+    assert cells["points"] == {"test_relu": 1}
     assert set(cells["locked"]) == {"markdown_00", "code_01", "test_relu"}
     assert cells["locked"]["test_relu"] == "assert relu(-1) == 0"  # hidden tests are not released
     json.dumps(cells)  # plain data: it can be cached or logged

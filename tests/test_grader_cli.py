@@ -68,6 +68,12 @@ def test_unusable_zip_is_refused_with_its_name(course, tmp_path):
     assert result.returncode == 2 and "empty.zip" in result.stderr
 
 
+def test_unknown_assignment_is_refused_by_name(course):
+    result, _ = run_grader(course, "09_transformers")
+    assert result.returncode != 0
+    assert "no source notebook for 09_transformers" in result.stderr
+
+
 def test_student_bundle_installs_and_imports_elsewhere(tmp_path):
     output = tmp_path / "bundle.zip"
     subprocess.run([sys.executable, "-m", "autograder", "--course-root", str(ROOT), "bundle", "--output", str(output)],
