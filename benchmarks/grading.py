@@ -1,16 +1,19 @@
-"""Grading speed: stock sequential `nbgrader autograde` against `python -m autograder grade` at 1 and N jobs.
+"""Grading speed: stock sequential `nbgrader autograde` against `python -m autograder grade` at 1..N jobs.
 
-Builds a throw-away course with STUDENTS students, each handing in every assignment (the source
-solutions, as a student would submit them), and grades it three ways in the same run:
+Builds throw-away courses with STUDENTS students (default N: the grader runs one job per student,
+since two autogrades of one student at once would clash), each handing in every assignment (the source
+solutions, as a student would submit them), and grades them with each contender:
 
 - stock:   `nbgrader autograde <assignment>` for each assignment, one after another (no sandbox,
            no verification, no feedback);
-- ours x1: the grader with --jobs 1 (sandbox, verification, feedback included);
-- ours xN: the grader with --jobs N (N = cores).
+- ours xJ: the grader with --jobs J for J = 1..N (sandbox, verification and feedback included).
 
-Prints seconds per submission for each, the speed-ups, and one JSON line.
+One untimed warm-up per contender (one submission of the first assignment), then --repeats
+rounds; each round grades a fresh course with every contender in turn, so that noise on this
+shared machine falls on all of them. Prints the median seconds per submission, the speed-ups
+against stock, and one JSON line.
 
-    .venv/bin/python benchmarks/grading.py [--students 3] [--jobs N]
+    .venv/bin/python benchmarks/grading.py [--students N] [--repeats 3] [--jobs N]
 """
 
 import argparse
@@ -18,6 +21,7 @@ import json
 import os
 import pathlib
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,37 +52,57 @@ def timed(command, course):
     return time.perf_counter() - started
 
 
+def stock_seconds(course, assignments):
+    for assignment in assignments:  # the gradebook needs the assignments; not part of grading time
+        subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"],
+                       cwd=course, env=environment(), check=True, capture_output=True)
+    return sum(timed([sys.executable, "-m", "nbgrader", "autograde", assignment, "--force"], course)
+               for assignment in assignments)
+
+
+def ours_seconds(course, jobs):
+    return timed([sys.executable, "-m", "autograder", "--course-root", str(course), "grade", "--jobs", str(jobs)],
+                 course)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--students", type=int, default=3)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--students", type=int, default=None,
+                        help="students per course (default: N, since the grader runs one job per student)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="N: the grader runs with 1..N jobs")
     args = parser.parse_args()
+    args.students = args.students or args.jobs
     assignments = assignment_names()
     submissions = args.students * len(assignments)
-    seconds = {}
+    contenders = {"stock nbgrader autograde": lambda course, names: stock_seconds(course, names)}
+    for jobs in range(1, args.jobs + 1):
+        contenders[f"autograder --jobs {jobs}"] = lambda course, names, jobs=jobs: ours_seconds(course, jobs)
+    rounds = {name: [] for name in contenders}
     with tempfile.TemporaryDirectory() as scratch:
         scratch = pathlib.Path(scratch)
-        course = fresh_course(scratch, "stock", assignments, args.students)
-        for assignment in assignments:
-            subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"],
-                           cwd=course, env=environment(), check=True, capture_output=True)
-        seconds["stock nbgrader autograde"] = sum(
-            timed([sys.executable, "-m", "nbgrader", "autograde", assignment, "--force"], course)
-            for assignment in assignments)
-        for jobs in sorted({1, args.jobs}):
-            course = fresh_course(scratch, f"ours{jobs}", assignments, args.students)
-            seconds[f"autograder --jobs {jobs}"] = timed(
-                [sys.executable, "-m", "autograder", "--course-root", str(course), "grade", "--jobs", str(jobs)], course)
+        for index, (name, grade) in enumerate(contenders.items()):
+            course = fresh_course(scratch, f"warm-up{index}", assignments[:1], 1)
+            grade(course, assignments[:1])
             shutil.rmtree(course)
-    stock = seconds["stock nbgrader autograde"]
-    print(f"{args.students} students x {len(assignments)} assignments = {submissions} submissions, "
-          f"{os.cpu_count()} cores")
+        for repeat in range(args.repeats):
+            for index, (name, grade) in enumerate(contenders.items()):
+                course = fresh_course(scratch, f"round{repeat}-{index}", assignments, args.students)
+                rounds[name].append(grade(course, assignments) / submissions)
+                shutil.rmtree(course)
+            print(f"  round {repeat + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in rounds.items()), flush=True)
+    per_submission = {name: statistics.median(values) for name, values in rounds.items()}
+    stock = per_submission["stock nbgrader autograde"]
+    print(f"{args.students} student(s) x {len(assignments)} assignments = {submissions} submissions per round, "
+          f"median of {args.repeats} rounds after a warm-up, {os.cpu_count()} cores")
     print(f"{'grader':28s} {'s/submission':>12s} {'speed-up vs stock':>18s}")
-    for name, total in seconds.items():
-        print(f"{name:28s} {total / submissions:12.2f} {stock / total:18.2f}")
-    print(json.dumps({"benchmark": "grading", "submissions": submissions, "cores": os.cpu_count(),
-                      "seconds_per_submission": {k: round(v / submissions, 3) for k, v in seconds.items()},
-                      "speedup_vs_stock": {k: round(stock / v, 3) for k, v in seconds.items()}}))
+    for name, value in per_submission.items():
+        print(f"{name:28s} {value:12.2f} {stock / value:18.2f}")
+    print(json.dumps({"benchmark": "grading", "submissions_per_round": submissions, "repeats": args.repeats,
+                      "cores": os.cpu_count(),
+                      "seconds_per_submission": {k: round(v, 3) for k, v in per_submission.items()},
+                      "rounds": {k: [round(x, 3) for x in v] for k, v in rounds.items()},
+                      "speedup_vs_stock": {k: round(stock / v, 3) for k, v in per_submission.items()}}))
 
 
 if __name__ == "__main__":
