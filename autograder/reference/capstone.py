@@ -4,7 +4,7 @@ from . import inplace
 from ._namespace import like, namespace_of
 from .forward import forward
 from .initialization import init_he
-from .minibatch import backward_batch, minibatch_indices
+from .minibatch import batch_gradients, minibatch_indices
 from .optimizers import adam_update
 
 
@@ -31,20 +31,12 @@ def train_classifier(X, Y, rng, hidden_sizes=(128,), epochs=40, batch_size=64, l
     params = {key: like(value, X) for key, value in init_he(layer_sizes, rng).items()}
     m_state = {key: xp.zeros_like(value) for key, value in params.items()}
     v_state = {key: xp.zeros_like(value) for key, value in params.items()}
-    in_place = inplace.supports(X, Y, "relu", "softmax", "cross_entropy")  # same numbers, fewer allocations
-    buffers_by_size = {}
+    buffers_by_size = {} if inplace.supports(X, Y, "relu", "softmax", "cross_entropy") else None  # see train
     t = 0
     for _ in range(epochs):
         for batch in minibatch_indices(X.shape[1], batch_size, rng):
-            if in_place:
-                X_batch, Y_batch, buffers = inplace.gather_batch(X, Y, batch, layer_sizes, buffers_by_size)
-                inplace.forward_into(X_batch, params, buffers, "relu", "softmax")
-                grads = inplace.backward_into(Y_batch, params, buffers, "relu")
-            else:
-                columns = xp.asarray(batch)
-                X_batch, Y_batch = xp.take(X, columns, axis=1), xp.take(Y, columns, axis=1)
-                _, cache = forward(X_batch, params, "relu", "softmax")
-                grads = backward_batch(Y_batch, params, cache, "relu", "softmax", "cross_entropy")
+            _, _, grads = batch_gradients(X, Y, batch, params, layer_sizes, buffers_by_size,
+                                          "relu", "softmax", "cross_entropy")
             t += 1
             params, m_state, v_state = adam_update(params, grads, m_state, v_state, t, lr)
     return params

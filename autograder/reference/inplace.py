@@ -41,11 +41,11 @@ def supports(X, Y, hidden_activation, output_activation, loss):
 def allocate_buffers(layer_sizes, m, X):
     """Buffers for a batch of m columns, in X's module and dtype.
 
-    X (n[0], m) receives a gathered batch; Z{l}, A{l}, delta{l}, g{l} (scratch for g'(Z)) are (n[l], m);
-    dW{l} (n[l], n[l-1]) and db{l} (n[l], 1) receive the gradients.
+    Z{l}, A{l}, delta{l}, g{l} (scratch for g'(Z)) are (n[l], m); dW{l} (n[l], n[l-1]) and
+    db{l} (n[l], 1) receive the gradients.
     """
     xp = array_module(X)
-    buffers = {"X": xp.empty((layer_sizes[0], m), dtype=X.dtype)}
+    buffers = {}
     for l in range(1, len(layer_sizes)):
         for name in ("Z", "A", "delta", "g"):
             buffers[f"{name}{l}"] = xp.empty((layer_sizes[l], m), dtype=X.dtype)
@@ -55,7 +55,8 @@ def allocate_buffers(layer_sizes, m, X):
 
 
 def gather_batch(X, Y, columns, layer_sizes, buffers_by_size):
-    """Copy the given columns of X and Y into the buffers for that batch size (made on first use).
+    """Copy the given columns of X and Y into the buffers for that batch size (made on first use,
+    with "X" (n[0], m) and "Y" (n[L], m) to gather into).
 
     columns: 1-D NumPy integer array. Returns (X_batch, Y_batch, buffers).
     """
@@ -63,6 +64,7 @@ def gather_batch(X, Y, columns, layer_sizes, buffers_by_size):
     m = columns.shape[0]
     if m not in buffers_by_size:
         buffers_by_size[m] = allocate_buffers(layer_sizes, m, X)
+        buffers_by_size[m]["X"] = xp.empty((X.shape[0], m), dtype=X.dtype)
         buffers_by_size[m]["Y"] = xp.empty((Y.shape[0], m), dtype=Y.dtype)
     buffers = buffers_by_size[m]
     columns = xp.asarray(columns)

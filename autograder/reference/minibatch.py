@@ -15,6 +15,23 @@ def backward_batch(Y, params, cache, hidden_activation, output_activation, loss)
     return backward_pass(Y, params, cache, hidden_activation, output_activation, loss)
 
 
+def batch_gradients(X, Y, batch, params, layer_sizes, buffers_by_size, hidden_activation, output_activation, loss):
+    """(AL, Y_batch, grads) on the columns `batch` (1-D NumPy integers) of X and Y, for the trainers.
+
+    buffers_by_size: a dict of the in-place step's buffers by batch size (filled on first use),
+    or None for the generic step; `inplace.supports` says which one X and Y can take.
+    """
+    if buffers_by_size is not None:
+        X_batch, Y_batch, buffers = inplace.gather_batch(X, Y, batch, layer_sizes, buffers_by_size)
+        AL = inplace.forward_into(X_batch, params, buffers, hidden_activation, output_activation)
+        return AL, Y_batch, inplace.backward_into(Y_batch, params, buffers, hidden_activation)
+    xp = namespace_of(X)
+    columns = xp.asarray(batch)
+    X_batch, Y_batch = xp.take(X, columns, axis=1), xp.take(Y, columns, axis=1)
+    AL, cache = forward(X_batch, params, hidden_activation, output_activation)
+    return AL, Y_batch, backward_batch(Y_batch, params, cache, hidden_activation, output_activation, loss)
+
+
 def minibatch_indices(m, batch_size, rng):
     """A shuffled split of range(m) into batches: every index exactly once, all batches full but the last.
 
@@ -54,27 +71,20 @@ def train(
             f"layer_sizes {layer_sizes} do not fit X {tuple(X.shape)} and Y {tuple(Y.shape)}: "
             "the first size must be X's rows and the last Y's rows"
         )
-    xp = namespace_of(X)
     m = X.shape[1]
     params = {key: like(value, X) for key, value in init_he(layer_sizes, rng).items()}
     # NumPy and CuPy train in place (same numbers, no per-step allocations; see inplace.py).
-    in_place = inplace.supports(X, Y, hidden_activation, output_activation, loss)
-    buffers_by_size = {}
+    buffers_by_size = {} if inplace.supports(X, Y, hidden_activation, output_activation, loss) else None
     history = []
     for _ in range(epochs):
         epoch_cost = 0.0
         for batch in minibatch_indices(m, batch_size, rng):
-            if in_place:
-                X_batch, Y_batch, buffers = inplace.gather_batch(X, Y, batch, layer_sizes, buffers_by_size)
-                AL = inplace.forward_into(X_batch, params, buffers, hidden_activation, output_activation)
-                grads = inplace.backward_into(Y_batch, params, buffers, hidden_activation)
-                params = inplace.sgd_step_into(params, grads, lr)
-            else:
-                columns = xp.asarray(batch)
-                X_batch, Y_batch = xp.take(X, columns, axis=1), xp.take(Y, columns, axis=1)
-                AL, cache = forward(X_batch, params, hidden_activation, output_activation)
-                grads = backward_batch(Y_batch, params, cache, hidden_activation, output_activation, loss)
+            AL, Y_batch, grads = batch_gradients(X, Y, batch, params, layer_sizes, buffers_by_size,
+                                                 hidden_activation, output_activation, loss)
+            if buffers_by_size is None:
                 params = sgd_step(params, grads, lr)
+            else:
+                params = inplace.sgd_step_into(params, grads, lr)
             epoch_cost += compute_loss(AL, Y_batch, loss) * batch.shape[0]
         history.append(epoch_cost / m)
     return params, history
