@@ -18,13 +18,10 @@ import sys
 
 
 def course_config(course_root, overrides):
-    """The course's nbgrader_config.py with `overrides` on top."""
-    from traitlets.config import Config, PyFileConfigLoader
+    """The course's nbgrader_config.py (collect.load_course_config) with `overrides` on top."""
+    from .collect import load_course_config
 
-    config = Config()
-    path = os.path.join(course_root, "nbgrader_config.py")
-    if os.path.exists(path):
-        config.merge(PyFileConfigLoader("nbgrader_config.py", path=course_root).load_config())
+    config = load_course_config(course_root)
     config.merge(overrides)
     return config
 

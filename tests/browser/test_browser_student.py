@@ -24,9 +24,9 @@ STDERR = '[data-mime-type="application/vnd.jupyter.stderr"]'  # error and stderr
 
 
 def course_id():
-    from traitlets.config.loader import PyFileConfigLoader
+    from autograder.collect import load_course_config
 
-    return PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config().CourseDirectory.course_id
+    return load_course_config(ROOT).CourseDirectory.course_id
 
 
 @pytest.fixture(scope="module")
