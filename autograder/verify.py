@@ -17,7 +17,7 @@ import tempfile
 
 import numpy as np
 
-from . import sandbox, verify_runner
+from . import budget, sandbox, verify_runner
 from .verify_specs import SPECS
 
 RUNNER = pathlib.Path(verify_runner.__file__)
@@ -108,10 +108,62 @@ def materialise(value):
     return value
 
 
-def run_student(notebook, cases, *, slot=0, limits=sandbox.Limits(), timeout=120, unsafe=False):
-    """[("result", value) | ("error", message)] for each (function, args, kwargs) case."""
+RESULTS_MAX_BYTES = 64 * 1024**2  # the results file, and all its arrays once decompressed
+NUMERIC_KINDS = "biufc"  # bool, integers, floats, complex: the only arrays a result may hold
+
+
+def read_results(path, count):
+    """[("result", value) | ("error", reason)] for `count` cases from the runner's results file.
+
+    The file was written by a process that ran student code, so it may be anything: too large, a
+    zip bomb, arrays of odd dtypes, JSON that is not what the runner writes. Every such file or
+    entry becomes an error for its case(s), never an exception here.
+    """
+    import zipfile
+
+    def everywhere(reason):
+        return [("error", reason)] * count
+
+    path = pathlib.Path(path)
+    if not path.is_file():
+        return everywhere("the student's process ended before returning results")
+    if path.stat().st_size > RESULTS_MAX_BYTES:
+        return everywhere(f"results larger than {RESULTS_MAX_BYTES // 2**20} MiB")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if sum(member.file_size for member in archive.infolist()) > RESULTS_MAX_BYTES:
+                return everywhere(f"results larger than {RESULTS_MAX_BYTES // 2**20} MiB")
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+        outcomes = json.loads(arrays.pop("__outcomes__").tobytes().decode())
+    except Exception as error:  # noqa: BLE001 - whatever student code left there
+        return everywhere(f"unreadable results ({type(error).__name__})")
+    if not isinstance(outcomes, list) or len(outcomes) != count:
+        return everywhere("wrong number of results")
+    odd = {key for key, array in arrays.items() if array.dtype.kind not in NUMERIC_KINDS}
+    decoded = []
+    for outcome in outcomes:
+        try:
+            if not isinstance(outcome, dict) or len(outcome) != 1:
+                raise ValueError("not an outcome")
+            if isinstance(outcome.get("error"), str):
+                decoded.append(("error", outcome["error"][:500]))
+                continue
+            value = verify_runner.decode(outcome["result"], {k: v for k, v in arrays.items() if k not in odd})
+            decoded.append(("result", value))
+        except (KeyError, ValueError, TypeError, RecursionError) as error:
+            decoded.append(("error", f"unreadable result ({type(error).__name__}: {str(error)[:80]})"))
+    return decoded
+
+
+def run_student(notebook, cases, *, slot=0, limits=sandbox.Limits(), timeout=120, unsafe=False, cgroups=(),
+                scratch=None):
+    """[("result", value) | ("error", message)] for each (function, args, kwargs) case.
+
+    scratch: where the exchange folder is made (a fresh one per call, removed whatever is left in it).
+    """
     encoded, arrays = _encode_cases(cases)
-    with tempfile.TemporaryDirectory(prefix="verify-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="verify-", dir=scratch, ignore_cleanup_errors=True) as tmp:
         tmp = pathlib.Path(tmp)
         inbox, outbox = tmp / "in", tmp / "out"
         inbox.mkdir()
@@ -129,27 +181,19 @@ def run_student(notebook, cases, *, slot=0, limits=sandbox.Limits(), timeout=120
                    str(inbox / "inputs.npz"), str(outbox / "results.npz")]
         if not unsafe:
             command = sandbox.sandboxed(command, limits=limits, slot=slot, readable=[inbox], writable=[outbox],
-                                        workdir=str(inbox))
+                                        workdir=str(inbox), cgroups=cgroups)
         try:
-            subprocess.run(command, capture_output=True, timeout=timeout, start_new_session=True)
+            # Its output is never read: held in memory, a flood of prints would be the grader's problem.
+            subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           timeout=timeout, start_new_session=True)
         except subprocess.TimeoutExpired:
             return [("error", f"timed out after {timeout} s")] * len(cases)
-        results = outbox / "results.npz"
-        if not results.exists():
-            return [("error", "the student's process ended before returning results")] * len(cases)
-        try:
-            with np.load(results, allow_pickle=False) as data:
-                out_arrays = {key: data[key] for key in data.files}
-            outcomes = json.loads(out_arrays.pop("__outcomes__").tobytes().decode())
-        except Exception as error:  # noqa: BLE001 - a malformed file written by student code
-            return [("error", f"unreadable results ({type(error).__name__})")] * len(cases)
-    if len(outcomes) != len(cases):
-        return [("error", "wrong number of results")] * len(cases)
-    return [("error", o["error"]) if "error" in o else ("result", verify_runner.decode(o["result"], out_arrays))
-            for o in outcomes]
+        finally:
+            budget.kill(cgroups)
+        return read_results(outbox / "results.npz", len(cases))
 
 
-def verify(notebook, exercises, *, seed, slot=0, limits=sandbox.Limits(), unsafe=False):
+def verify(notebook, exercises, *, seed, slot=0, limits=sandbox.Limits(), unsafe=False, cgroups=(), scratch=None):
     """{exercise: None if its outputs match the reference, else the reason} for `exercises`."""
     rng = np.random.default_rng(seed)
     cases, owners = [], []
@@ -160,7 +204,8 @@ def verify(notebook, exercises, *, seed, slot=0, limits=sandbox.Limits(), unsafe
         for args, kwargs in spec.cases(rng):
             cases.append((exercise, args, kwargs))
             owners.append(exercise)
-    outcomes = run_student(notebook, cases, slot=slot, limits=limits, unsafe=unsafe) if cases else []
+    outcomes = (run_student(notebook, cases, slot=slot, limits=limits, unsafe=unsafe, cgroups=cgroups, scratch=scratch)
+                if cases else [])
     verdicts = {exercise: None for exercise in exercises if exercise in SPECS}
     for (exercise, args, kwargs), (kind, value) in zip(cases, outcomes):
         if verdicts[exercise] is not None:
@@ -170,5 +215,8 @@ def verify(notebook, exercises, *, seed, slot=0, limits=sandbox.Limits(), unsafe
             continue
         expected_args = [materialise(a) for a in args]
         expected_kwargs = {k: materialise(v) for k, v in kwargs.items()}
-        verdicts[exercise] = SPECS[exercise].compare(value, expected_args, expected_kwargs)
+        try:
+            verdicts[exercise] = SPECS[exercise].compare(value, expected_args, expected_kwargs)
+        except Exception as error:  # noqa: BLE001 - a returned value of a shape no comparison expects
+            verdicts[exercise] = f"returned a value that cannot be compared ({type(error).__name__})"
     return verdicts

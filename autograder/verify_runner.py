@@ -54,23 +54,35 @@ def encode(value, arrays, path):
     return {"$array": path}
 
 
-def decode(value, arrays):
-    if isinstance(value, dict):
-        if "$array" in value:
-            return np.array(arrays[value["$array"]])  # a fresh, writable copy
-        if "$dict" in value:
-            return {k: decode(v, arrays) for k, v in value["$dict"].items()}
-        if "$list" in value:
-            return [decode(v, arrays) for v in value["$list"]]
-        if "$tuple" in value:
-            return tuple(decode(v, arrays) for v in value["$tuple"])
-        if "$rng" in value:
-            return np.random.default_rng(value["$rng"])
-        if "$callable" in value:
-            return CALLABLES[value["$callable"]]
-        if "$float" in value:
-            return float(value["$float"])
-    return value
+MAX_DEPTH = 32  # nesting of dicts, lists and tuples in one value
+PLAIN = (int, float, str, bool, type(None))
+
+
+def decode(value, arrays, depth=0):
+    """The value `encode` wrote. Anything else (unknown or extra keys, wrong types, missing arrays,
+    nesting deeper than MAX_DEPTH) raises ValueError: on the grader's side the encoded values come
+    from a process that ran student code, so nothing is assumed of them."""
+    if depth > MAX_DEPTH:
+        raise ValueError("nested too deeply")
+    if isinstance(value, PLAIN):
+        return value
+    if not isinstance(value, dict) or len(value) != 1:
+        raise ValueError(f"not an encoded value: {type(value).__name__}")
+    (kind, inner), = value.items()
+    if kind == "$array" and isinstance(inner, str) and inner in arrays:
+        return np.array(arrays[inner])  # a fresh, writable copy
+    if kind == "$dict" and isinstance(inner, dict):
+        return {k: decode(v, arrays, depth + 1) for k, v in inner.items()}
+    if kind in ("$list", "$tuple") and isinstance(inner, list):
+        items = [decode(v, arrays, depth + 1) for v in inner]
+        return items if kind == "$list" else tuple(items)
+    if kind == "$rng" and (inner is None or (isinstance(inner, int) and not isinstance(inner, bool))):
+        return np.random.default_rng(inner)
+    if kind == "$callable" and isinstance(inner, str) and inner in CALLABLES:
+        return CALLABLES[inner]
+    if kind == "$float" and isinstance(inner, (int, float)) and not isinstance(inner, bool):
+        return float(inner)
+    raise ValueError(f"malformed {kind[:20]!r} entry")
 
 
 class _AnyObject:
