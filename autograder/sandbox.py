@@ -5,8 +5,11 @@ Python installation and virtual environment (read-only), the `course` package, i
 folder (read-only), a private /tmp, and the sockets it talks to the grader through. It cannot see
 source/, autograded/, other students' folders, the gradebook or the reference implementation. It
 has no network, its own PID namespace (a fork bomb dies with it), and limits on address space, CPU
-time and process count. When the grader runs as root, the code inside runs as an unprivileged
-uid of its own (one per worker slot), so that the process limit actually applies.
+time, process count and file size. When the grader runs as root, the code inside runs as an
+unprivileged uid of its own (one per worker slot), so that the process limit actually applies, and
+its /tmp is a tmpfs of bounded size. It starts from an empty environment plus an allow-list: no
+secret of the grader's shell (GRADER_SECRET, tokens, cloud credentials) reaches student code.
+A slot's cgroups (autograder.budget), when given, bound the student as a whole.
 """
 
 import importlib.util
@@ -23,9 +26,25 @@ FIRST_SANDBOX_UID = 61000  # uid of worker slot 0 when the grader runs as root; 
 
 @dataclass(frozen=True)
 class Limits:
-    memory_bytes: int = 3 * 1024**3
+    memory_bytes: int = 3 * 1024**3  # per process (rlimit), and per slot where a cgroup applies
     cpu_seconds: int = 600
     processes: int = 64
+    file_bytes: int = 256 * 1024**2  # largest file a student may write
+    tmp_bytes: int = 512 * 1024**2  # the sandbox's /tmp (when the grader runs as root)
+
+
+# What sandboxed processes may know of the world: nothing of the grader's own environment.
+# The OpenBLAS settings are the machine's (some CPUs need them for correct results), not secrets.
+PASSED_THROUGH = ("LANG", "LC_ALL", "LC_CTYPE", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def clean_environment():
+    """The whole environment of a sandboxed process: fixed values plus PASSED_THROUGH."""
+    env = {"PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]),
+           "HOME": "/tmp", "MPLCONFIGDIR": "/tmp/matplotlib", "PYTHONDONTWRITEBYTECODE": "1",
+           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    env.update({name: os.environ[name] for name in PASSED_THROUGH if name in os.environ})
+    return env
 
 
 class SandboxUnavailable(RuntimeError):
@@ -75,27 +94,30 @@ def bwrap_argv(command, *, readable=(), writable=(), workdir=None):
         argv += ["--ro-bind", path, path]
     for path in writable:
         argv += ["--bind", path, path]
-    argv += ["--setenv", "HOME", "/tmp", "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib",
-             "--setenv", "OPENBLAS_NUM_THREADS", "1", "--setenv", "OMP_NUM_THREADS", "1",
-             "--setenv", "MKL_NUM_THREADS", "1", "--unsetenv", "JUPYTER_PATH",
-             # its parent is the namespace's init, not the grader: --die-with-parent covers it
-             "--unsetenv", "JPY_PARENT_PID"]
     if workdir:
         argv += ["--chdir", workdir]
     return argv + ["--", *command]
 
 
-def limited_argv(command, limits, slot=0):
-    """`command` under resource limits, dropping to a per-slot uid when we are root."""
-    prefix = ["prlimit", f"--as={limits.memory_bytes}", f"--cpu={limits.cpu_seconds}", f"--nproc={limits.processes}"]
+def limited_argv(command, limits, slot=0, in_cgroup=False):
+    """`command` under resource limits, dropping to a per-slot uid when we are root.
+
+    RLIMIT_NPROC counts every process of the uid, so two grading runs side by side would share it;
+    where a pids cgroup bounds the slot it only stays as a loose safety net.
+    """
+    processes = limits.processes * 16 if in_cgroup else limits.processes
+    prefix = ["prlimit", f"--as={limits.memory_bytes}", f"--cpu={limits.cpu_seconds}", f"--nproc={processes}",
+              f"--fsize={limits.file_bytes}"]
     if os.geteuid() == 0:
         uid = FIRST_SANDBOX_UID + slot
-        # bwrap itself needs root to bind paths under /root; the uid change happens inside it.
-        return [*prefix, "--", *command[:-len(_inner(command))], *_drop_to(uid), *_inner(command)]
+        # bwrap itself needs root to bind paths under /root; inside it, still root, a bounded tmpfs
+        # replaces /tmp (bubblewrap 0.8 has no --size), then the uid change drops every privilege.
+        return [*prefix, "--", *command[:-len(_inner(command))], *_bounded_tmp(limits), *_drop_to(uid),
+                *_inner(command)]
     # Unprivileged: the limit counts all of this user's processes, so leave room for those running.
     running = int(subprocess.run(["ps", "-U", str(os.getuid()), "-o", "pid="], capture_output=True, text=True)
                   .stdout.count("\n"))
-    prefix[3] = f"--nproc={running + limits.processes}"
+    prefix[3] = f"--nproc={running + processes}"
     return [*prefix, "--", *command]
 
 
@@ -103,14 +125,28 @@ def _inner(command):
     return command[command.index("--") + 1:]
 
 
+def _bounded_tmp(limits):
+    script = ('mount -t tmpfs -o "size=$1,mode=1777,nosuid,nodev" tmpfs /tmp || exit 125; '
+              'mkdir -m 1777 /tmp/matplotlib; shift; exec "$@"')
+    return ["/bin/sh", "-c", script, "sh", str(limits.tmp_bytes)]
+
+
 def _drop_to(uid):
     return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
             "--bounding-set=-all", "--"]
 
 
-def sandboxed(command, *, limits=Limits(), slot=0, readable=(), writable=(), workdir=None):
-    """The full argv: `command` inside bubblewrap, under `limits`, as worker `slot`."""
-    return limited_argv(bwrap_argv(command, readable=readable, writable=writable, workdir=workdir), limits, slot)
+def sandboxed(command, *, limits=Limits(), slot=0, readable=(), writable=(), workdir=None, cgroups=()):
+    """The full argv: `command` inside bubblewrap, under `limits`, as worker `slot`, in `cgroups`.
+
+    It starts with `env -i`, so whoever runs it cannot hand the grader's environment on by mistake.
+    """
+    from .budget import join_prefix
+
+    clean = [f"{name}={value}" for name, value in clean_environment().items()]
+    return ["/usr/bin/env", "-i", *clean, *join_prefix(cgroups),
+            *limited_argv(bwrap_argv(command, readable=readable, writable=writable, workdir=workdir), limits, slot,
+                          in_cgroup=bool(cgroups))]
 
 
 def check_available():
@@ -127,22 +163,58 @@ def check_available():
         raise SandboxUnavailable(f"bubblewrap cannot create a sandbox here: {result.stderr.strip()[-500:]}")
 
 
+def scratch_root(memory_charged):
+    """Where to make the folders a sandbox shares with the grader (runtime sockets, verification).
+
+    Never under /tmp, which the sandbox replaces with its own tmpfs (hiding anything bound there).
+    On a tmpfs (/dev/shm) what students write is charged to their memory cgroup, so use it when one
+    applies; otherwise disk (/var/tmp), where the file-size limit is the only bound.
+    """
+    for folder in (["/dev/shm"] if memory_charged else []) + ["/var/tmp"]:
+        if os.path.isdir(folder) and os.access(folder, os.W_OK):
+            return folder
+    return None
+
+
+def empty_folder(folder):
+    """Remove everything in `folder` (not the folder): whatever a student left there, folders,
+    read-only or not, included. Returns what could not be removed (nothing, as root)."""
+    def writable_and_retry(function, path, _):
+        os.chmod(os.path.dirname(path), 0o700)
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.chmod(path, 0o700)
+        function(path)
+
+    left = []
+    for entry in pathlib.Path(folder).iterdir():
+        try:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, onerror=lambda f, p, e: writable_and_retry(f, p, e))
+            else:
+                entry.unlink()
+        except OSError:
+            left.append(str(entry))
+    return left
+
+
 KERNEL_NAME = "backprop-sandbox"
 
 
-def write_kernelspec(jupyter_dir, slot, limits):
+def write_kernelspec(jupyter_dir, slot, limits, cgroups=()):
     """A kernelspec under `jupyter_dir`/kernels whose kernel starts inside the sandbox as `slot`.
 
     Interrupts travel as messages: a signal to bwrap would not reach the kernel in its namespace.
     """
+    import dataclasses
     import json
 
     spec_dir = pathlib.Path(jupyter_dir) / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
-    argv = [sys.executable, "-m", "autograder.sandbox", "--slot", str(slot), "--memory", str(limits.memory_bytes),
-            "--cpu", str(limits.cpu_seconds), "--processes", str(limits.processes), "{connection_file}"]
+    argv = [sys.executable, "-m", "autograder.sandbox", "--slot", str(slot),
+            "--limits", json.dumps(dataclasses.asdict(limits)), "--cgroups", json.dumps([str(g) for g in cgroups]),
+            "{connection_file}"]
     spec = {"argv": argv, "display_name": "Python 3 (sandboxed grading)", "language": "python",
-            "interrupt_mode": "message", "env": {"PYTHONDONTWRITEBYTECODE": "1"}}
+            "interrupt_mode": "message"}
     (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
     return spec_dir
 
@@ -159,9 +231,8 @@ def kernel_main(argv=None):
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--slot", type=int, default=0)
-    parser.add_argument("--memory", type=int, default=Limits.memory_bytes)
-    parser.add_argument("--cpu", type=int, default=Limits.cpu_seconds)
-    parser.add_argument("--processes", type=int, default=Limits.processes)
+    parser.add_argument("--limits", default="{}", help="Limits as a JSON object")
+    parser.add_argument("--cgroups", default="[]", help="the slot's cgroup folders as a JSON list")
     parser.add_argument("connection_file")
     args, kernel_options = parser.parse_known_args(argv)  # e.g. nbgrader's Execute.extra_arguments
     # The kernel has no network, so it talks to the grader over IPC sockets whose folder (the "ip"
@@ -179,8 +250,8 @@ def kernel_main(argv=None):
     os.chmod(connection_copy, 0o644)
     kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_copy,
               "--HistoryManager.enabled=False", *kernel_options]
-    command = sandboxed(kernel, limits=Limits(args.memory, args.cpu, args.processes), slot=args.slot,
-                        writable=[socket_dir], workdir="/tmp")
+    command = sandboxed(kernel, limits=Limits(**json.loads(args.limits)), slot=args.slot, writable=[socket_dir],
+                        workdir="/tmp", cgroups=json.loads(args.cgroups))
     if os.environ.get("BACKPROP_SANDBOX_DEBUG"):
         print(" ".join(command), file=sys.stderr)
     os.execvp(command[0], command)

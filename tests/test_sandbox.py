@@ -79,3 +79,35 @@ def test_grader_refuses_without_bubblewrap(tmp_path):
                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
     assert result.returncode == 2
     assert "refusing to run student code without isolation" in result.stderr and "--unsafe" in result.stderr
+
+
+def test_the_grader_environment_does_not_reach_student_code(monkeypatch):
+    monkeypatch.setenv("GRADER_SECRET", "s3cret-of-the-instructor")
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "hub-token-123")
+    result = run_inside("import os; print(sorted(os.environ.items()))")
+    assert result.returncode == 0, result.stderr
+    assert "s3cret-of-the-instructor" not in result.stdout and "hub-token-123" not in result.stdout
+    names = {name for name, _ in eval(result.stdout)} - {"PWD"}  # set by the shell that mounts /tmp
+    assert names <= set(sandbox.clean_environment()), names - set(sandbox.clean_environment())
+    # The namespace's init is bwrap, started with the environment sandboxed() handed it: clean too.
+    result = run_inside("print(open('/proc/1/environ', 'rb').read())")
+    assert "s3cret-of-the-instructor" not in result.stdout + result.stderr
+
+
+def test_file_size_limit():
+    code = ("import os\ntry:\n    with open('/tmp/big', 'wb') as f:\n        f.write(bytes(2 * 1024**2))\n"
+            "except OSError as error:\n    print('stopped', error.errno)\nprint(os.path.getsize('/tmp/big'))")
+    result = run_inside(code, limits=sandbox.Limits(file_bytes=1024**2))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["stopped", "27", str(1024**2)]  # EFBIG
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the bounded tmpfs is mounted only when the grader runs as root")
+def test_tmp_is_bounded_across_files():
+    code = ("written = 0\ntry:\n    for i in range(64):\n        with open(f'/tmp/part{i}', 'wb') as f:\n"
+            "            f.write(bytes(1024**2)); written += 1\nexcept OSError as error:\n"
+            "    print('stopped', error.errno)\nprint(written)")
+    result = run_inside(code, limits=sandbox.Limits(tmp_bytes=8 * 1024**2))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[:2] == ["stopped", "28"]  # ENOSPC
+    assert 6 <= int(result.stdout.split()[2]) <= 8

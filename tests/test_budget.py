@@ -1,0 +1,91 @@
+"""The per-slot budget (autograder.budget): real cgroups where this machine lets root write them,
+and a plain statement of the fallback where it does not."""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from autograder import budget, sandbox
+
+LIMITS = sandbox.Limits(memory_bytes=256 * 1024**2, processes=12)
+
+
+@pytest.fixture
+def budgets():
+    made = budget.prepare(2, LIMITS)
+    if not made.mechanism:
+        pytest.skip(f"no cgroup mechanism on this machine: {made.description}")
+    yield made
+    budget.remove(made)
+    assert not any(os.path.exists(group) for groups in made.groups.values() for group in groups)
+
+
+def run_in(budgets, slot, code, limits=LIMITS):
+    command = sandbox.sandboxed([sys.executable, "-c", code], limits=limits, slot=slot, cgroups=budgets.of(slot))
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_prepare_says_what_it_enforces(budgets):
+    assert budgets.description.startswith(f"budget per student: {budgets.mechanism}")
+    assert "12 processes" in budgets.description and "memory 0.25 GiB" in budgets.description
+    assert sorted(budgets.groups) == [0, 1] and all(budgets.of(0))
+
+
+def test_a_sandboxed_process_runs_inside_its_slots_groups(budgets):
+    # Inside, its own cgroup namespace shows "/": look from outside, while it sleeps.
+    command = sandbox.sandboxed([sys.executable, "-c", "import time; time.sleep(30)"], limits=LIMITS, slot=1,
+                                cgroups=budgets.of(1))
+    process = subprocess.Popen(command)
+    try:
+        deadline = time.monotonic() + 20
+        while len(budget._pids(budgets.of(1)[0])) < 3 and time.monotonic() < deadline:  # bwrap, its init, python
+            time.sleep(0.05)
+        for group in budgets.of(1):
+            assert process.pid in budget._pids(group) and len(budget._pids(group)) >= 3, group
+        assert budget._pids(budgets.of(0)[0]) == []
+    finally:
+        budget.kill(budgets.of(1))
+        process.wait(timeout=10)
+
+
+def test_the_process_budget_is_shared_by_the_slot(budgets):
+    code = ("import os, time\nn = 0\ntry:\n    for _ in range(100):\n        if os.fork() == 0:\n"
+            "            time.sleep(3); os._exit(0)\n        n += 1\nexcept OSError:\n    pass\nprint(n)")
+    result = run_in(budgets, 0, code)
+    assert result.returncode == 0, result.stderr
+    assert 0 < int(result.stdout) < LIMITS.processes  # the rlimit alone would have allowed 16x more
+
+
+def test_memory_counts_tmpfs_pages_and_is_bounded_per_slot(budgets):
+    # Four processes of 100 MiB each pass the per-process rlimit (256 MiB) but not the slot's 256 MiB.
+    code = ("import os, time\nfor _ in range(4):\n    if os.fork() == 0:\n        x = bytearray(100 * 1024**2)\n"
+            "        for i in range(0, len(x), 4096): x[i] = 1\n        time.sleep(5); os._exit(0)\n"
+            "died = 0\nfor _ in range(4):\n    _, status = os.wait()\n    died += os.WIFSIGNALED(status)\nprint(died)")
+    result = run_in(budgets, 0, code, limits=sandbox.Limits(memory_bytes=256 * 1024**2, processes=12,
+                                                              tmp_bytes=1024**3))
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) >= 1, "the slot's memory limit killed none of the four"
+
+
+def test_kill_leaves_nothing_running_in_the_slot(budgets):
+    groups = budgets.of(0)
+    process = subprocess.Popen([*budget.join_prefix(groups), "sleep", "60"])
+    deadline = time.monotonic() + 10
+    while not budget._pids(groups[0]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert budget._pids(groups[0]) == [process.pid]
+    assert budget.kill(groups)
+    assert process.wait(timeout=10) == -9
+    assert budget._pids(groups[0]) == []
+
+
+def test_without_cgroups_the_fallback_is_said_plainly(monkeypatch, tmp_path):
+    monkeypatch.setattr(budget, "CGROUP_ROOT", tmp_path / "no-cgroups-here")
+    made = budget.prepare(2, LIMITS)
+    assert made.mechanism == "" and made.of(0) == []
+    assert made.description.startswith("no per-student budget mechanism")
+    assert "falling back to per-process rlimits" in made.description
+    assert budget.join_prefix(made.of(0)) == []
