@@ -38,3 +38,7 @@ c.GenerateFeedback.preprocessors = [
 
 # The percent-format .py beside each source notebook holds the solutions: never release it.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.py"]
+
+# Student output is untrusted: the feedback page and the formgrader's view of a submission render it
+# sanitised (no <script>, no on* attributes, no JavaScript outputs or widget state), on every origin.
+c.HTMLExporter.sanitize_html = True

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 
-from . import collect, report, sandbox, slot, worker
+from . import budget, collect, report, sandbox, slot, worker
 from .gradebook import Gradebook
 
 
@@ -87,9 +87,19 @@ def grade_class(root, assignments, submissions, options, jobs):
     for student in gradebook.students():  # known students who handed nothing in still get a row
         by_student.setdefault(student, [])
     slots = queue.Queue()
-    slot_processes = [worker.open_slot(root, number, options) for number in range(jobs)]
+    slot_processes = []
     for number in range(jobs):
+        slot_processes.append(worker.open_slot(root, number, options))
         slots.put(number)
+
+    def grade_or_explain(student, assignment, number):
+        """One submission's result; an error of the grader's own becomes that student's failure."""
+        try:
+            return worker.grade_assignment(root, student, assignment, slot=number, slot_process=slot_processes[number],
+                                           options=options, gradebook=gradebook)
+        except Exception as error:  # noqa: BLE001 - one submission never stops the class
+            return worker.AssignmentResult(assignment, status="failed",
+                                           reasons=[f"internal error: {type(error).__name__}: {str(error)[:200]}"])
 
     def grade_one(student):
         number = slots.get()
@@ -105,9 +115,7 @@ def grade_class(root, assignments, submissions, options, jobs):
                     outcomes[assignment] = worker.AssignmentResult(assignment, status="failed",
                                                                    reasons=[submission.failure])
                 else:
-                    result = worker.grade_assignment(root, student, assignment, slot=number,
-                                                     slot_process=slot_processes[number], options=options,
-                                                     gradebook=gradebook)
+                    result = grade_or_explain(student, assignment, number)
                     result.reasons = [*submission.notes, *result.reasons]
                     outcomes[assignment] = result
             for submission in by_student[student]:  # e.g. an unknown assignment folder
@@ -128,7 +136,7 @@ def grade_class(root, assignments, submissions, options, jobs):
                 progress.update(outcomes.values())
     finally:
         for slot_process in slot_processes:
-            slot_process.stop()
+            slot_process.close()
     return results
 
 
@@ -179,15 +187,31 @@ def command_grade(args):
         print(f"error: {error}", file=sys.stderr)
         return 2
     submissions = [s for s in submissions if s.assignment in assignments or s.assignment not in expected]
+    notes = []
+    secret = os.environ.get("GRADER_SECRET")
+    if not secret:
+        notes.append("warning: GRADER_SECRET is not set, so verification inputs come from the public default "
+                     "seed and a student who reads the course's code can predict them; set it to a private value")
+    limits = sandbox.Limits()
+    budgets = (budget.SlotBudgets(description="no sandbox (--unsafe): student code runs without any limit")
+               if args.unsafe else budget.prepare(args.jobs, limits))
+    notes.append(budgets.description)
+    for note in notes:
+        print(note, file=sys.stderr)
     prepare_gradebook(root, assignments)
+    scratch = sandbox.scratch_root(memory_charged=bool(budgets.mechanism))
     options = worker.Options(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
-                             unsafe=args.unsafe, secret=os.environ.get("GRADER_SECRET", worker.Options.secret))
+                             interrupt_grace=args.interrupt_grace, limits=limits, unsafe=args.unsafe,
+                             secret=secret or worker.PUBLIC_SECRET, budgets=budgets, scratch=scratch)
     started = time.perf_counter()
-    results = grade_class(root, assignments, submissions, options, args.jobs)
+    try:
+        results = grade_class(root, assignments, submissions, options, args.jobs)
+    finally:
+        budget.remove(budgets)
     rows = report.student_rows(results, assignments)
     report_dir = root / args.report_dir
     csv_path = report.write_grades_csv(rows, report_dir / "grades.csv")
-    summary_path = report.write_summary(rows, assignments, report_dir)
+    summary_path = report.write_summary(rows, assignments, report_dir, notes)
     print(report.summary_text(rows))
     print(f"graded in {time.perf_counter() - started:.1f} s with {args.jobs} jobs; "
           f"wrote {csv_path.relative_to(root)}, {summary_path.relative_to(root)} and feedback/")
@@ -214,6 +238,8 @@ def main(argv=None):
     grade.add_argument("--unsafe", action="store_true", help="run student code without the sandbox (not advised)")
     grade.add_argument("--cell-timeout", type=int, default=60, help="seconds per notebook cell (default: 60)")
     grade.add_argument("--notebook-timeout", type=int, default=900, help="seconds per notebook (default: 900)")
+    grade.add_argument("--interrupt-grace", type=int, default=5,
+                       help="seconds a timed-out cell has to yield to the interrupt before its kernel is killed")
     grade.add_argument("--report-dir", default="reports", help="where grades.csv and summary.html go")
     grade.set_defaults(run=command_grade)
     bundle = commands.add_parser("bundle", help="write the student bundle zip")

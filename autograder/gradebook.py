@@ -35,6 +35,9 @@ class Gradebook:
             grade.manual_score = 0.0
             notebook = gradebook.find_submission_notebook(assignment, assignment, student)
             notebook.flagged = True
+            # The reason may quote student output, and the feedback page renders comments as
+            # Markdown: no tag of theirs may survive into it.
+            reason = reason.replace("<", "‹").replace(">", "›")
             try:
                 gradebook.find_comment(exercise, assignment, assignment, student).manual_comment = (
                     f"{WITHDRAWAL_PREFIX} {reason}")

@@ -81,8 +81,9 @@ def plot_summary(summary, path):
     return path
 
 
-def write_summary(rows, assignments, report_dir):
-    """summary.html (table, plot, flagged and failed lists) beside grades.csv; returns its path."""
+def write_summary(rows, assignments, report_dir, notes=()):
+    """summary.html (notes on how the run was made, table, plot, flagged and failed lists) beside
+    grades.csv; returns its path."""
     report_dir = pathlib.Path(report_dir)
     summary = exercise_summary(rows, assignments)
     plot = plot_summary(summary, report_dir / "score_distribution.png") if summary and rows else None
@@ -99,7 +100,9 @@ def write_summary(rows, assignments, report_dir):
         "<!doctype html><meta charset='utf-8'><title>Grading summary</title>"
         "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td,th{padding:2px 8px;text-align:right}"
         "td:nth-child(-n+2),th:nth-child(-n+2){text-align:left}</style>"
-        f"<h1>Grading summary</h1><p>{len(rows)} students: "
+        "<h1>Grading summary</h1>"
+        + "".join(f"<p class='note'>{html.escape(note)}</p>" for note in notes)
+        + f"<p>{len(rows)} students: "
         + ", ".join(f"{sum(r['status'] == s for r in rows)} {s}" for s in STATUS_ORDER) + "</p>"
         + (f"<img src='{plot.name}' alt='score distribution per exercise'>" if plot else "")
         + "<table><tr><th>assignment</th><th>exercise</th><th>points</th><th>mean</th><th>full</th>"

@@ -5,7 +5,7 @@ after submission through nbgrader's own Python API, with the kernel in the sandb
 (`SlotProcess`) talks to it in JSON lines, and kills and restarts it when a notebook runs past its
 time limit, so a hung kernel costs one submission, never the run.
 
-    python -m autograder.slot --course-root DIR --slot K --cell-timeout S [--unsafe]
+    python -m autograder.slot --course-root DIR --slot K --cell-timeout S --interrupt-grace G [--unsafe]
 """
 
 import argparse
@@ -15,6 +15,8 @@ import select
 import signal
 import subprocess
 import sys
+
+from . import budget, sandbox
 
 
 def course_config(course_root, overrides):
@@ -35,8 +37,16 @@ def serve(args):
     from nbgrader.apps.api import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
+    from nbgrader.converters import Autograde
+
+    from .execute import GuardedExecute
+
     overrides = Config()
     overrides.Execute.timeout = args.cell_timeout
+    overrides.GuardedExecute.interrupt_grace = args.interrupt_grace
+    overrides.Autograde.autograde_preprocessors = [
+        GuardedExecute if step.__name__ == "Execute" else step
+        for step in Autograde.class_traits()["autograde_preprocessors"].default()]
     if not args.unsafe:
         from . import sandbox
 
@@ -59,10 +69,13 @@ def serve(args):
 class SlotProcess:
     """The grader's handle on one slot process; `request` returns (success or None on timeout, log)."""
 
-    def __init__(self, course_root, slot, env, cell_timeout, unsafe, log_path):
+    def __init__(self, course_root, slot, env, cell_timeout, unsafe, log_path, runtime=None, cgroups=(),
+                 interrupt_grace=5):
         self.command = [sys.executable, "-m", "autograder.slot", "--course-root", str(course_root),
-                        "--slot", str(slot), "--cell-timeout", str(cell_timeout)] + (["--unsafe"] if unsafe else [])
+                        "--slot", str(slot), "--cell-timeout", str(cell_timeout),
+                        "--interrupt-grace", str(interrupt_grace)] + (["--unsafe"] if unsafe else [])
         self.env, self.process, self.log_path = env, None, log_path
+        self.runtime, self.cgroups = runtime, list(cgroups)
 
     def _start(self):
         # The slot's stderr (nbclient's and the kernel's complaints, e.g. "can't start new thread")
@@ -91,11 +104,29 @@ class SlotProcess:
         reply = self._read(timeout)
         with open(self.log_path, errors="replace") as log:
             log.seek(log_start)
-            stderr = log.read()
+            stderr = log.read(1_000_000)
         if reply is None:  # past its time, or the slot died: kill it with its kernel; the next request restarts it
             self.stop()
+        self._clear_leftovers()
+        if reply is None:
             return None, stderr
+        if not reply["success"]:  # nbgrader's own account of a failure, kept for the instructor
+            with open(self.log_path, "a") as log:
+                log.write(f"--- {op} {assignment} {student} failed:\n{reply['log'][-20000:]}\n")
         return reply["success"], reply["log"] + stderr
+
+    def _clear_leftovers(self):
+        """Whatever this student's kernel left running or wrote in the runtime folder goes now."""
+        budget.kill(self.cgroups)
+        if self.runtime is not None and os.path.isdir(self.runtime):
+            sandbox.empty_folder(self.runtime)
+
+    def close(self):
+        """Stop the slot and remove its runtime folder."""
+        self.stop()
+        self._clear_leftovers()
+        if self.runtime is not None and os.path.isdir(self.runtime):
+            os.rmdir(self.runtime)
 
     def stop(self):
         if self.process is not None:
@@ -112,6 +143,7 @@ def main(argv=None):
     parser.add_argument("--course-root", required=True)
     parser.add_argument("--slot", type=int, required=True)
     parser.add_argument("--cell-timeout", type=int, default=60)
+    parser.add_argument("--interrupt-grace", type=int, default=5)
     parser.add_argument("--unsafe", action="store_true")
     serve(parser.parse_args(argv))
 

@@ -1,8 +1,9 @@
 """Grade one student's assignment: nbgrader autograde in the sandbox, integrity verification, feedback.
 
 A worker owns one student at a time (two autogrades of the same student at once corrupt its
-folder) and one slot: a long-lived nbgrader process (autograder.slot), a sandbox uid and a kernel
-runtime folder of its own. Workers share nothing but the gradebook, which SQLite serialises.
+folder) and one slot: a long-lived nbgrader process (autograder.slot), a sandbox uid, a cgroup
+budget and a kernel runtime folder of its own. Workers share nothing but the gradebook, which
+SQLite serialises. Nothing a student leaves in a slot's folders or cgroup outlives their grading.
 """
 
 import hashlib
@@ -11,11 +12,14 @@ import os
 import pathlib
 import re
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 
-from . import sandbox, verify
+from . import budget, sandbox, sanitize, verify
 from .slot import SlotProcess
+
+PUBLIC_SECRET = "backprop-course"  # the default when GRADER_SECRET is unset: public, so never silent
 
 
 @dataclass
@@ -23,8 +27,12 @@ class Options:
     cell_timeout: int = 60
     notebook_timeout: int = 900
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
+    interrupt_grace: int = 5  # seconds a timed-out cell has to yield to the interrupt before its kernel dies
     unsafe: bool = False
-    secret: str = "backprop-course"  # mixed into verification seeds; instructors may set their own
+    secret: str = PUBLIC_SECRET  # mixed into verification seeds; instructors set their own (GRADER_SECRET)
+    budgets: budget.SlotBudgets = field(default_factory=budget.SlotBudgets)
+    # where the folders a sandbox shares with the grader are made (see sandbox.scratch_root)
+    scratch: str = field(default_factory=lambda: sandbox.scratch_root(memory_charged=False))
 
 
 @dataclass
@@ -39,6 +47,9 @@ class AssignmentResult:
 
 def _failure_reason(output):
     """A one-line reason from nbgrader's log, for the status column."""
+    ignored = re.search(r"IgnoredInterrupt: (a cell ran past \d+ s and ignored the interrupt)", output)
+    if ignored:
+        return ignored.group(1)
     for pattern, reason in [
         (r"can't start new thread|BlockingIOError|Resource temporarily unavailable",
          "the notebook hit the sandbox's process limit (a fork bomb?) and its kernel died"),
@@ -60,17 +71,13 @@ def tool_environment():
     return env
 
 
-def _slot_environment(course_root, slot, options):
+def _slot_environment(course_root, slot, options, runtime):
     env = tool_environment()
     env.pop("JUPYTER_PATH", None)
+    env.pop("GRADER_SECRET", None)  # nbgrader has no use for it
     slot_dir = pathlib.Path(course_root) / ".grading" / f"slot-{slot}"
-    runtime = slot_dir / "runtime"
-    runtime.mkdir(parents=True, exist_ok=True)
-    runtime.chmod(0o1777)  # the sandbox uid creates its IPC sockets here
-    for stale in runtime.iterdir():  # sockets and connection copies of the slot's previous kernel
-        stale.unlink()
     if not options.unsafe:
-        sandbox.write_kernelspec(slot_dir / "jupyter", slot, options.limits)
+        sandbox.write_kernelspec(slot_dir / "jupyter", slot, options.limits, options.budgets.of(slot))
         env["JUPYTER_PATH"] = str(slot_dir / "jupyter")
     env["JUPYTER_RUNTIME_DIR"] = str(runtime)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(pathlib.Path(__file__).resolve().parent.parent),
@@ -84,10 +91,19 @@ def verification_seed(secret, student, assignment):
 
 
 def open_slot(course_root, slot, options):
-    """The long-lived nbgrader process of worker slot `slot` (see autograder.slot)."""
-    env = _slot_environment(course_root, slot, options)
-    log_path = pathlib.Path(course_root) / ".grading" / f"slot-{slot}" / "slot.log"
-    return SlotProcess(course_root, slot, env, options.cell_timeout, options.unsafe, log_path)
+    """The long-lived nbgrader process of worker slot `slot` (see autograder.slot).
+
+    Its kernels' runtime folder (IPC sockets, connection file) is the one folder they can write
+    that the grader reads: a fresh one for each run, emptied after each request, removed at the end.
+    """
+    slot_dir = pathlib.Path(course_root) / ".grading" / f"slot-{slot}"
+    slot_dir.mkdir(parents=True, exist_ok=True)
+    # Never under the course: an IPC socket's path must stay within 107 bytes.
+    runtime = pathlib.Path(tempfile.mkdtemp(prefix=f"backprop-slot{slot}-", dir=options.scratch))
+    runtime.chmod(0o1777)  # the sandbox uid creates its IPC sockets here
+    env = _slot_environment(course_root, slot, options, runtime)
+    return SlotProcess(course_root, slot, env, options.cell_timeout, options.unsafe, slot_dir / "slot.log",
+                       runtime=runtime, cgroups=options.budgets.of(slot), interrupt_grace=options.interrupt_grace)
 
 
 def grade_assignment(course_root, student, assignment, *, slot, slot_process, options, gradebook):
@@ -104,6 +120,9 @@ def grade_assignment(course_root, student, assignment, *, slot, slot_process, op
         result.seconds = time.perf_counter() - started
         return result
 
+    removed = sanitize.sanitize_submission(autograded.parent)
+    if removed:
+        result.reasons.append(f"not kept in the autograded copy (a browser would run them): {', '.join(removed)}")
     gradebook.clear_withdrawals(assignment, student)
     grades = gradebook.scores(assignment, student)
     result.max_scores = {name: g["max_score"] for name, g in grades.items()}
@@ -111,7 +130,8 @@ def grade_assignment(course_root, student, assignment, *, slot, slot_process, op
     awarded = [name[len("test_"):] for name, score in result.scores.items() if score > 0 and name.startswith("test_")]
     notebook = json.loads(autograded.read_text())
     verdicts = verify.verify(notebook, awarded, seed=verification_seed(options.secret, student, assignment),
-                             slot=slot, limits=options.limits, unsafe=options.unsafe)
+                             slot=slot, limits=options.limits, unsafe=options.unsafe,
+                             cgroups=options.budgets.of(slot), scratch=options.scratch)
     refuted = {exercise: reason for exercise, reason in verdicts.items() if reason}
     for exercise, reason in refuted.items():
         gradebook.withdraw(assignment, student, exercise, reason)
