@@ -3,6 +3,7 @@
 import ast
 import json
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -148,11 +149,15 @@ def write_submission(course, student, assignment, notebook, filename=None):
     return path
 
 
-def run_grader(course, *args, timeout=900):
-    """`python -m autograder grade` on `course`; returns (completed process, {student: grades.csv row})."""
+def run_grader(course, *args, timeout=900, env=None):
+    """`python -m autograder grade` on `course`; returns (completed process, {student: grades.csv row}).
+
+    env: variables added to the grader's environment (e.g. GRADER_SECRET)."""
     import csv
 
-    env = dict(tool_environment(), PYTHONPATH=str(ROOT))
+    extra, env = env or {}, {**tool_environment(), "PYTHONPATH": str(ROOT)}
+    env.pop("GRADER_SECRET", None)  # each test says whether there is one
+    env.update(extra)
     result = subprocess.run([sys.executable, "-m", "autograder", "--course-root", str(course), "grade", *args],
                             capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
     rows = {}
@@ -161,3 +166,12 @@ def run_grader(course, *args, timeout=900):
         with csv_path.open() as f:
             rows = {row["student"]: row for row in csv.DictReader(f)}
     return result, rows
+
+
+def runtime_folders(course):
+    """The kernels' runtime folders that grading runs on this course used (their slot logs name them)."""
+    folders = set()
+    for log in course.glob(".grading/slot-*/slot.log"):
+        for match in re.finditer(r"(/\S*/backprop-slot\d+-[^/\s]+)/", log.read_text(errors="replace")):
+            folders.add(match.group(1))
+    return folders

@@ -6,12 +6,14 @@ every student must appear in grades.csv.
 """
 
 import json
+import os
 import sqlite3
 import textwrap
 
 import pytest
 
-from notebook_support import ROOT, exercises, make_course_root, run_grader, student_notebook, write_submission
+from notebook_support import (ROOT, exercises, make_course_root, run_grader, runtime_folders, student_notebook,
+                              write_submission)
 
 ASSIGNMENT = "03_backprop"
 POINTS = dict(exercises(ASSIGNMENT))
@@ -179,6 +181,86 @@ FORK_BOMB = code("""
     """)
 
 
+# Runs again in the verification child (answer cells run whole there), where it takes over what the
+# child writes back: entries that name missing arrays, wrong types, unknown keys and deep nesting.
+POISON_VERIFICATION = code("""
+    import json, numpy
+    _savez = numpy.savez
+    def _poisoned(path, **arrays):
+        if not str(path).endswith("results.npz"):
+            return _savez(path, **arrays)
+        count = len(json.loads(bytes(arrays["__outcomes__"]).decode()))
+        deep = {"$list": [0]}
+        for _ in range(200):
+            deep = {"$list": [deep]}
+        bad = [{"result": {"$array": "nowhere"}}, {"result": {"$dict": 5}}, {"result": {"$list": [[[1]]]}},
+               {"result": {"$tuple": {"x": 1}}}, {"unknown": 1}, {"result": {"$callable": "os.system"}},
+               {"result": deep}, {"result": 1, "error": 2}, "text"]
+        outcomes = [bad[i % len(bad)] for i in range(count)]
+        return _savez(path, __outcomes__=numpy.frombuffer(json.dumps(outcomes).encode(), dtype=numpy.uint8),
+                      strings=numpy.array(["not", "numbers"]))
+    numpy.savez = _poisoned
+    """)
+
+# A results file that unpacks to 512 MiB of zeros (a few hundred KiB on disk).
+RESULTS_BOMB = code("""
+    import numpy
+    _savez = numpy.savez
+    def _bomb(path, **arrays):
+        if not str(path).endswith("results.npz"):
+            return _savez(path, **arrays)
+        return numpy.savez_compressed(path, __outcomes__=arrays["__outcomes__"], r0=numpy.zeros(2**26))
+    numpy.savez = _bomb
+    """)
+
+SECRET = "s3cret-seed-of-the-instructor"
+HUB_TOKEN = "hub-token-that-students-must-never-see"
+
+# Prints the environment in the kernel, and puts it in a verification error (which becomes a
+# gradebook comment and the reason in grades.csv): neither may show the grader's secrets.
+PRINT_ENVIRONMENT = code("""
+    import os
+    print(dict(os.environ))
+    try:
+        print(open("/proc/1/environ", "rb").read())
+    except OSError as error:
+        print("no /proc/1/environ:", error)
+
+    def mse_loss(AL, Y):
+        if __name__ == "__student__":  # the verification child
+            raise RuntimeError(repr(dict(os.environ)))
+        return float(0.5 * np.sum((AL - Y) ** 2) / Y.shape[1])
+    """)
+
+# Tries to write 4 GiB into /tmp as 32 files of 128 MiB; says where it was stopped.
+FILL_TMP = code("""
+    written = 0
+    try:
+        for i in range(32):
+            with open(f"/tmp/fill{i}", "wb") as f:
+                for _ in range(2):
+                    f.write(bytes(64 * 1024**2))
+                    written += 64
+        print(f"NOT STOPPED after {written} MiB")
+    except OSError as error:
+        print(f"stopped after {written} MiB: errno {error.errno}")
+    """)
+
+# Leaves folders (one read-only) and a file in its kernel's runtime folder, the one it shares with
+# the grader: nothing of them may survive into another student's grading or the next run.
+LITTER_RUNTIME = code("""
+    import os
+    _args = open("/proc/self/cmdline", "rb").read().split(bytes(1))
+    if b"-f" in _args:  # in the kernel (the verification child has no connection file)
+        _runtime = os.path.dirname(_args[_args.index(b"-f") + 1].decode())
+        os.makedirs(os.path.join(_runtime, "left", "behind", "deep"), exist_ok=True)
+        open(os.path.join(_runtime, "left", "behind", "note.txt"), "w").write("still here?")
+        os.chmod(os.path.join(_runtime, "left", "behind"), 0o500)
+        os.makedirs(os.path.join(_runtime, "kernel-0"), exist_ok=True)
+        print("littered", sorted(os.listdir(_runtime)))
+    """)
+
+
 def looping(body):
     return code(f"""
         def mse_loss(AL, Y):
@@ -229,6 +311,13 @@ def catalog(course):
         "attack_uninterruptible": (student_notebook(ASSIGNMENT, {"mse_loss": looping(
             "import signal; signal.signal(signal.SIGINT, signal.SIG_IGN)\n            while True: pass")}),
             "failed", zero),
+        # Attacks on the grader itself: one student's outcome, never the class's run.
+        "attack_poisons_verification": (student_notebook(ASSIGNMENT, prepend=POISON_VERIFICATION), "flagged", zero),
+        "attack_results_bomb": (student_notebook(ASSIGNMENT, prepend=RESULTS_BOMB), "flagged", zero),
+        "attack_prints_environment": (student_notebook(ASSIGNMENT, {"mse_loss": PRINT_ENVIRONMENT}), "flagged",
+                                      without("mse_loss")),
+        "attack_fills_tmp": (student_notebook(ASSIGNMENT, prepend=FILL_TMP), "graded", full),
+        "attack_litters_runtime": (student_notebook(ASSIGNMENT, prepend=LITTER_RUNTIME), "graded", full),
         "attack_memory_bomb": (student_notebook(ASSIGNMENT, {"mse_loss": looping(
             "chunks = []\n            while True: chunks.append(np.ones(10**7))")}), "graded", without("mse_loss")),
         # The process limit stops the bomb (see test_fork_bomb_is_contained for its two outcomes).
@@ -248,7 +337,8 @@ def graded_class(tmp_path_factory):
     write_submission(course, "misnamed_with_extras", ASSIGNMENT, student_notebook(ASSIGNMENT), "my answers.ipynb")
     (course / "submitted" / "misnamed_with_extras" / ASSIGNMENT / "scratch.txt").write_text("notes")
     (course / "submitted" / "nothing_handed_in" / ASSIGNMENT).mkdir(parents=True)
-    result, rows = run_grader(course, ASSIGNMENT, "--jobs", "2", "--cell-timeout", "5", "--notebook-timeout", "45")
+    result, rows = run_grader(course, ASSIGNMENT, "--jobs", "2", "--cell-timeout", "5", "--notebook-timeout", "45",
+                              env={"GRADER_SECRET": SECRET, "JUPYTERHUB_API_TOKEN": HUB_TOKEN})
     assert result.returncode == 0, result.stdout + result.stderr
     return course, entries, result, rows
 
@@ -275,8 +365,10 @@ def test_catalog_entry_gets_its_exact_scores_and_status(graded_class, student):
 def test_no_attack_gains_a_point(graded_class):
     _, entries, _, rows = graded_class
     for student in entries:
+        # These hand in honest answers beside their attack: they keep what those earn, no more.
         if student.startswith("attack_") and student not in ("attack_fork_bomb", "attack_infinite_loop",
-                                                              "attack_memory_bomb"):
+                                                              "attack_memory_bomb", "attack_prints_environment",
+                                                              "attack_fills_tmp", "attack_litters_runtime"):
             assert float(rows[student]["total"]) == 0, student
 
 
@@ -302,7 +394,8 @@ def test_bad_input_is_explained(graded_class):
     assert "renamed" in rows["misnamed_with_extras"]["reason"] and "scratch.txt" in rows["misnamed_with_extras"]["reason"]
     assert rows["nothing_handed_in"]["status"] == "failed" and "no notebook" in rows["nothing_handed_in"]["reason"]
     assert "kernel died" in rows["attack_os_exit"]["reason"]
-    assert "longer than" in rows["attack_uninterruptible"]["reason"]
+    # The cell timeout (5 s) plus the interrupt's grace, not the notebook's 45 s.
+    assert "a cell ran past 5 s and ignored the interrupt" in rows["attack_uninterruptible"]["reason"]
 
 
 def test_the_sandbox_kept_instructor_files_intact(graded_class):
@@ -337,3 +430,46 @@ def test_summary_lists_flagged_and_failed(graded_class):
     assert "attack_swallow_errors" in summary and "broken_json" in summary
     assert (course / "reports" / "score_distribution.png").stat().st_size > 1000
     assert "flagged" in result.stdout and "failed" in result.stdout
+
+
+def autograded_outputs(course, student):
+    notebook = json.loads((course / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
+    return "".join("".join(output.get("text", "")) if isinstance(output.get("text", ""), list) else output.get("text", "")
+                   for cell in notebook["cells"] for output in cell.get("outputs", []))
+
+
+def test_a_poisoned_or_oversized_verification_result_is_that_students_outcome(graded_class):
+    course, _, result, rows = graded_class
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert "unreadable result" in rows["attack_poisons_verification"]["reason"]
+    assert "results larger than 64 MiB" in rows["attack_results_bomb"]["reason"]
+
+
+def test_the_graders_environment_reaches_no_student_and_no_file(graded_class):
+    course, _, _, rows = graded_class
+    printed = autograded_outputs(course, "attack_prints_environment")
+    assert "'HOME': '/tmp'" in printed, "the environment printout did not run"
+    assert "RuntimeError" in rows["attack_prints_environment"]["reason"]  # the verification error came back
+    places = [*course.glob("autograded/*/*/*.ipynb"), *course.glob("feedback/*/*/*.html"),
+              course / "reports" / "grades.csv", course / "reports" / "summary.html", course / "gradebook.db"]
+    for path in places:
+        data = path.read_bytes()
+        assert SECRET.encode() not in data and HUB_TOKEN.encode() not in data, path
+
+
+def test_a_4_gib_write_to_tmp_is_stopped(graded_class):
+    course, _, _, _ = graded_class
+    printed = autograded_outputs(course, "attack_fills_tmp")
+    assert "NOT STOPPED" not in printed and "stopped after" in printed, printed
+    written = int(printed.split("stopped after ")[1].split(" MiB")[0])
+    assert written <= 512, printed  # the sandbox's /tmp is 512 MiB
+
+
+def test_nothing_a_student_leaves_behind_survives_the_run(graded_class):
+    course, _, result, _ = graded_class
+    littered = autograded_outputs(course, "attack_litters_runtime")
+    assert "littered ['kernel-0'" in littered and "'left'" in littered, littered
+    folders = runtime_folders(course)
+    assert folders and not [f for f in folders if os.path.exists(f)], "a runtime folder was left behind"
+    assert "budget per student" in result.stderr or "no per-student budget mechanism" in result.stderr
+    assert "GRADER_SECRET is not set" not in result.stderr

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from notebook_support import ROOT, exercises, make_course_root, run_grader, student_notebook
+from notebook_support import ROOT, exercises, make_course_root, run_grader, student_notebook, write_submission
 
 ASSIGNMENT = "01_notation"
 TOTAL = sum(points for _, points in exercises(ASSIGNMENT))
@@ -45,6 +45,9 @@ def test_lms_zip_grading_is_idempotent_and_follows_resubmissions(course, tmp_pat
     })
     result, rows = run_grader(course, ASSIGNMENT, "--from", str(first), "--jobs", "2")
     assert result.returncode == 0, result.stderr
+    # No GRADER_SECRET here: the public default seed is used, and said so, not silently.
+    assert result.stderr.count("GRADER_SECRET is not set") == 1
+    assert "GRADER_SECRET is not set" in (course / "reports" / "summary.html").read_text()
     summary = {s: (float(r["total"]), r["status"]) for s, r in rows.items()}
     assert summary == {"alice": (TOTAL, "graded"), "bob": (TOTAL - 1, "graded"), "mallory": (0, "flagged"),
                        "carol": (0, "failed")}
@@ -60,6 +63,28 @@ def test_lms_zip_grading_is_idempotent_and_follows_resubmissions(course, tmp_pat
     assert (float(rows["mallory"]["total"]), rows["mallory"]["status"]) == (TOTAL, "graded")
     assert float(rows["alice"]["total"]) == TOTAL, "students not in this zip keep their submission"
     assert (course / "feedback" / "mallory" / ASSIGNMENT / f"{ASSIGNMENT}.html").exists()
+
+
+def test_an_error_of_the_grader_fails_that_student_and_the_class_goes_on(tmp_path, monkeypatch):
+    from autograder import __main__ as cli
+    from autograder import collect, worker
+
+    course = make_course_root(tmp_path, [ASSIGNMENT])
+    for student in ("alice", "bob", "carol"):
+        write_submission(course, student, ASSIGNMENT, student_notebook(ASSIGNMENT))
+
+    def grade_assignment(root, student, assignment, **_):
+        if student == "bob":
+            raise KeyError("a bug of ours, met while grading bob")
+        return worker.AssignmentResult(assignment, scores={"test_x": 1.0}, max_scores={"test_x": 1.0})
+
+    monkeypatch.setattr(worker, "grade_assignment", grade_assignment)
+    monkeypatch.setenv("PATH", worker.tool_environment()["PATH"])  # nbgrader's gradebook runs `alembic`
+    submissions = collect.collect_directory(course / "submitted", collect.load_assignments(course))
+    results = cli.grade_class(course, [ASSIGNMENT], submissions, worker.Options(unsafe=True), jobs=2)
+    assert {student: outcome[ASSIGNMENT].status for student, outcome in results.items()} == {
+        "alice": "graded", "bob": "failed", "carol": "graded"}
+    assert results["bob"][ASSIGNMENT].reasons == ["internal error: KeyError: 'a bug of ours, met while grading bob'"]
 
 
 def test_unusable_zip_is_refused_with_its_name(course, tmp_path):

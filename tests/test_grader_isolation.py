@@ -1,0 +1,89 @@
+"""Students graded one after another, or side by side, do not reach each other: what one leaves in
+its slot is gone before the next is graded and before the next run, and one student's processes
+cannot take a classmate's share of the CPU (a budget per slot, not per process).
+"""
+
+import json
+import os
+import pathlib
+
+import pytest
+
+from notebook_support import (exercises, make_course_root, run_grader, runtime_folders, student_notebook,
+                              write_submission)
+from test_grader_catalog import LITTER_RUNTIME, code
+
+ASSIGNMENT = "01_notation"  # the fastest notebook to grade
+POINTS = dict(exercises(ASSIGNMENT))
+TOTAL = sum(POINTS.values())
+
+# Forty processes spinning for 25 s, started by the first answer cell; the kernel goes on.
+SPIN_40 = code("""
+    import os, time
+    _end = time.time() + 25
+    for _ in range(40):
+        if os.fork() == 0:
+            while time.time() < _end:
+                pass
+            os._exit(0)
+    print("spinning")
+    """)
+
+# About 1.2 s of CPU before each of the last three answers. With a fair share of one core it
+# takes that long; squeezed among forty spinners on two cores it would take about 25 s and run
+# past the 8 s cell limit, the answer would never be defined, and its points would be lost.
+BURN = "_burn = sum(i * i for i in range(20_000_000))\n"
+
+
+BLANK_ANSWERS = {ex: f"def {ex}(*args, **kwargs):\n    raise NotImplementedError()" for ex in POINTS}
+
+
+def heavy_but_honest():
+    answers = {cell["metadata"]["nbgrader"]["grade_id"]: cell["source"]
+               for cell in student_notebook(ASSIGNMENT)["cells"] if cell["metadata"].get("nbgrader", {}).get("solution")}
+    return student_notebook(ASSIGNMENT, {ex: BURN + answers[ex] for ex in list(POINTS)[-3:]})
+
+
+def test_what_a_student_leaves_behind_reaches_neither_the_next_student_nor_the_next_run(tmp_path):
+    course = make_course_root(tmp_path, [ASSIGNMENT])
+    write_submission(course, "a_litters", ASSIGNMENT, student_notebook(ASSIGNMENT, prepend=LITTER_RUNTIME))
+    write_submission(course, "b_honest", ASSIGNMENT, student_notebook(ASSIGNMENT))
+    for run in (1, 2):  # one slot: b_honest is graded right after a_litters, in the same slot
+        result, rows = run_grader(course, ASSIGNMENT, "--jobs", "1")
+        assert result.returncode == 0, f"run {run}: {result.stderr[-3000:]}"
+        assert {s: (r["status"], float(r["total"])) for s, r in rows.items()} == {
+            "a_litters": ("graded", TOTAL), "b_honest": ("graded", TOTAL)}, f"run {run}"
+    littered = json.loads((course / "autograded" / "a_litters" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
+    assert "littered" in json.dumps(littered["cells"]), "the littering cell did not run"
+    folders = runtime_folders(course)
+    assert len(folders) == 2, folders  # a fresh runtime folder per run...
+    assert not [f for f in folders if os.path.exists(f)], "...removed at its end"
+
+
+AUTOGROUP = pathlib.Path("/proc/sys/kernel/sched_autogroup_enabled")
+
+
+@pytest.fixture
+def no_autogroup():
+    """Linux's autogroup already shares the CPU fairly between sessions (each sandbox is one), which
+    would hide a missing budget here; many servers run without it. Off while the test runs."""
+    before = AUTOGROUP.read_text() if AUTOGROUP.exists() else None
+    if before is not None and os.access(AUTOGROUP, os.W_OK):
+        AUTOGROUP.write_text("0")
+    yield
+    if before is not None and os.access(AUTOGROUP, os.W_OK):
+        AUTOGROUP.write_text(before)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a per-slot CPU budget needs cgroups, which need root here")
+def test_forty_spinning_processes_cost_a_classmate_graded_beside_them_nothing(tmp_path, no_autogroup):
+    course = make_course_root(tmp_path, [ASSIGNMENT])
+    write_submission(course, "spinner", ASSIGNMENT, student_notebook(ASSIGNMENT, BLANK_ANSWERS, prepend=SPIN_40))
+    write_submission(course, "honest", ASSIGNMENT, heavy_but_honest())
+    result, rows = run_grader(course, ASSIGNMENT, "--jobs", "2", "--cell-timeout", "8")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "budget per student: cgroup" in result.stderr, result.stderr
+    assert (rows["honest"]["status"], float(rows["honest"]["total"])) == ("graded", TOTAL), rows["honest"]["reason"]
+    assert float(rows["spinner"]["total"]) == 0
+    spinner = (course / "autograded" / "spinner" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text()
+    assert "spinning" in spinner, "the spinning cell did not run"
