@@ -87,6 +87,7 @@ bench: $(BENCH_VENV)/.installed sandbox-tools
 	$(BENCH_VENV)/bin/python benchmarks/training.py
 	$(BENCH_VENV)/bin/python benchmarks/widgets.py
 	$(BENCH_VENV)/bin/python benchmarks/grading.py
+	$(BENCH_VENV)/bin/python benchmarks/hung_cells.py
 	$(BENCH_VENV)/bin/python benchmarks/gpu.py
 
 clean:

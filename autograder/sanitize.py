@@ -8,7 +8,7 @@ submission's folder as they are. So the autograded copy itself is made inert, on
 
 - Markdown cells that hold HTML keep only the tags and attributes nbconvert allows (no <script>, no
   on* handlers, no javascript: links); Markdown syntax and LaTeX are left as they are.
-- Outputs: HTML, SVG and Markdown cleaned the same way; JavaScript and widget views removed.
+- Outputs: HTML and Markdown cleaned the same way; JavaScript and widget views removed.
 - Files a browser would run (HTML, SVG, XML, JavaScript) are removed from the autograded folder;
   the student's originals stay in submitted/.
 """
@@ -19,7 +19,8 @@ import pathlib
 from nbconvert.filters import clean_html
 
 ACTIVE_FILE_SUFFIXES = {".html", ".htm", ".xhtml", ".svg", ".xml", ".js", ".mjs"}
-CLEANED_OUTPUTS = ("text/html", "image/svg+xml", "text/markdown")
+# SVG outputs stay: nbconvert shows them through <img src="data:...">, where scripts never run.
+CLEANED_OUTPUTS = ("text/html", "text/markdown")
 DROPPED_OUTPUTS = ("application/javascript", "text/javascript", "application/vnd.jupyter.widget-view+json")
 
 

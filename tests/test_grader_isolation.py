@@ -17,10 +17,11 @@ ASSIGNMENT = "01_notation"  # the fastest notebook to grade
 POINTS = dict(exercises(ASSIGNMENT))
 TOTAL = sum(POINTS.values())
 
-# Forty processes spinning for 25 s, started by the first answer cell; the kernel goes on.
+# Forty processes spinning for 40 s at most, started by the first answer cell; the kernel goes on
+# (its answers sleep, so that the spinners outlive the classmate's notebook: they die with the kernel).
 SPIN_40 = code("""
     import os, time
-    _end = time.time() + 25
+    _end = time.time() + 40
     for _ in range(40):
         if os.fork() == 0:
             while time.time() < _end:
@@ -29,13 +30,14 @@ SPIN_40 = code("""
     print("spinning")
     """)
 
-# About 1.2 s of CPU before each of the last three answers. With a fair share of one core it
-# takes that long; squeezed among forty spinners on two cores it would take about 25 s and run
+# About 0.7 s of CPU before each of the last three answers. With a fair share of one core it
+# takes that long; squeezed among forty spinners on two cores it would take about 15 s and run
 # past the 8 s cell limit, the answer would never be defined, and its points would be lost.
-BURN = "_burn = sum(i * i for i in range(20_000_000))\n"
+BURN = "_burn = sum(i * i for i in range(12_000_000))\n"
 
 
-BLANK_ANSWERS = {ex: f"def {ex}(*args, **kwargs):\n    raise NotImplementedError()" for ex in POINTS}
+SLEEPY_BLANK_ANSWERS = {ex: f"import time\ntime.sleep(6)\n\ndef {ex}(*args, **kwargs):\n    raise NotImplementedError()"
+                        for ex in POINTS}
 
 
 def heavy_but_honest():
@@ -78,7 +80,7 @@ def no_autogroup():
 @pytest.mark.skipif(os.geteuid() != 0, reason="a per-slot CPU budget needs cgroups, which need root here")
 def test_forty_spinning_processes_cost_a_classmate_graded_beside_them_nothing(tmp_path, no_autogroup):
     course = make_course_root(tmp_path, [ASSIGNMENT])
-    write_submission(course, "spinner", ASSIGNMENT, student_notebook(ASSIGNMENT, BLANK_ANSWERS, prepend=SPIN_40))
+    write_submission(course, "spinner", ASSIGNMENT, student_notebook(ASSIGNMENT, SLEEPY_BLANK_ANSWERS, prepend=SPIN_40))
     write_submission(course, "honest", ASSIGNMENT, heavy_but_honest())
     result, rows = run_grader(course, ASSIGNMENT, "--jobs", "2", "--cell-timeout", "8")
     assert result.returncode == 0, result.stderr[-3000:]
