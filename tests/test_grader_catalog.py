@@ -471,5 +471,7 @@ def test_nothing_a_student_leaves_behind_survives_the_run(graded_class):
     assert "littered ['kernel-0'" in littered and "'left'" in littered, littered
     folders = runtime_folders(course)
     assert folders and not [f for f in folders if os.path.exists(f)], "a runtime folder was left behind"
-    assert "budget per student" in result.stderr or "no per-student budget mechanism" in result.stderr
-    assert "GRADER_SECRET is not set" not in result.stderr
+    summary = (course / "reports" / "summary.html").read_text()
+    for said in (result.stderr, summary):  # at start, and in the summary: which budget was in force
+        assert "budget per student: cgroup" in said or "no per-student budget mechanism" in said
+    assert "GRADER_SECRET is not set" not in result.stderr + summary
