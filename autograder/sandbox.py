@@ -73,10 +73,15 @@ def python_paths():
     return _existing([sys.base_prefix, sys.prefix, course])
 
 
-def bwrap_argv(command, *, readable=(), writable=(), workdir=None):
-    """The bubblewrap command line running `command` in a fresh, mostly empty filesystem view."""
+def bwrap_argv(command, *, readable=(), writable=(), workdir=None, tmp_source=None):
+    """The bubblewrap command line running `command` in a fresh, mostly empty filesystem view.
+
+    tmp_source: a folder to bind as /tmp (a bounded tmpfs, see limited_argv); else bwrap's own tmpfs.
+    Either comes before the other binds, so that paths under the host's /tmp stay visible.
+    """
     argv = [BWRAP, "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid", "--unshare-net",
-            "--unshare-uts", "--unshare-cgroup-try", "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+            "--unshare-uts", "--unshare-cgroup-try", "--proc", "/proc", "--dev", "/dev"]
+    argv += ["--bind", tmp_source, "/tmp"] if tmp_source else ["--perms", "1777", "--tmpfs", "/tmp"]
     if os.geteuid() != 0:
         # Unprivileged bwrap works through a user namespace; as root we keep the real uid switch
         # (see limited_argv), and setpriv drops every capability inside.
@@ -110,10 +115,8 @@ def limited_argv(command, limits, slot=0, in_cgroup=False):
               f"--fsize={limits.file_bytes}"]
     if os.geteuid() == 0:
         uid = FIRST_SANDBOX_UID + slot
-        # bwrap itself needs root to bind paths under /root; inside it, still root, a bounded tmpfs
-        # replaces /tmp (bubblewrap 0.8 has no --size), then the uid change drops every privilege.
-        return [*prefix, "--", *command[:-len(_inner(command))], *_bounded_tmp(limits), *_drop_to(uid),
-                *_inner(command)]
+        # bwrap itself needs root to bind paths under /root; the uid change happens inside it.
+        return [*prefix, "--", *command[:-len(_inner(command))], *_drop_to(uid), *_inner(command)]
     # Unprivileged: the limit counts all of this user's processes, so leave room for those running.
     running = int(subprocess.run(["ps", "-U", str(os.getuid()), "-o", "pid="], capture_output=True, text=True)
                   .stdout.count("\n"))
@@ -125,10 +128,16 @@ def _inner(command):
     return command[command.index("--") + 1:]
 
 
-def _bounded_tmp(limits):
-    script = ('mount -t tmpfs -o "size=$1,mode=1777,nosuid,nodev" tmpfs /tmp || exit 125; '
-              'mkdir -m 1777 /tmp/matplotlib; shift; exec "$@"')
-    return ["/bin/sh", "-c", script, "sh", str(limits.tmp_bytes)]
+TMP_MOUNTPOINT = "/var/tmp/backprop-sandbox-tmp"  # empty; each sandbox mounts its own tmpfs on it, privately
+
+
+def bounded_tmp_prefix(limits):
+    """As root: a private mount namespace holding a tmpfs of limits.tmp_bytes on TMP_MOUNTPOINT,
+    which the sandbox binds as its /tmp (bubblewrap 0.8 has no --size). It dies with the sandbox."""
+    os.makedirs(TMP_MOUNTPOINT, mode=0o755, exist_ok=True)
+    script = 'mount -t tmpfs -o "size=$1,mode=1777,nosuid,nodev" tmpfs "$2" || exit 125; shift 2; exec "$@"'
+    return ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh",
+            str(limits.tmp_bytes), TMP_MOUNTPOINT]
 
 
 def _drop_to(uid):
@@ -144,9 +153,14 @@ def sandboxed(command, *, limits=Limits(), slot=0, readable=(), writable=(), wor
     from .budget import join_prefix
 
     clean = [f"{name}={value}" for name, value in clean_environment().items()]
-    return ["/usr/bin/env", "-i", *clean, *join_prefix(cgroups),
-            *limited_argv(bwrap_argv(command, readable=readable, writable=writable, workdir=workdir), limits, slot,
-                          in_cgroup=bool(cgroups))]
+    as_root = os.geteuid() == 0
+    jail = bwrap_argv(command, readable=readable, writable=writable, workdir=workdir,
+                      tmp_source=TMP_MOUNTPOINT if as_root else None)
+    limited = limited_argv(jail, limits, slot, in_cgroup=bool(cgroups))
+    if as_root:  # prlimit ... -- [private tmpfs] bwrap ...
+        split = limited.index("--") + 1
+        limited = [*limited[:split], *bounded_tmp_prefix(limits), *limited[split:]]
+    return ["/usr/bin/env", "-i", *clean, *join_prefix(cgroups), *limited]
 
 
 def check_available():
@@ -154,7 +168,7 @@ def check_available():
     if shutil.which(BWRAP) is None:
         raise SandboxUnavailable(
             "bubblewrap (bwrap) is not installed; `make grade` installs it (Debian: apt-get install bubblewrap)")
-    for tool in ("prlimit", "setpriv"):
+    for tool in ("prlimit", "setpriv", "unshare"):
         if shutil.which(tool) is None:
             raise SandboxUnavailable(f"{tool} is missing (Debian package util-linux)")
     probe = sandboxed([sys.executable, "-c", "import numpy, course"], limits=Limits(processes=16))
