@@ -16,6 +16,7 @@ import concurrent.futures
 import os
 import pathlib
 import queue
+import signal
 import sys
 import tempfile
 import time
@@ -130,10 +131,18 @@ def grade_class(root, assignments, submissions, options, jobs):
     results = {}
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-            for future in concurrent.futures.as_completed([pool.submit(grade_one, s) for s in sorted(by_student)]):
-                student, outcomes = future.result()
-                results[student] = outcomes
-                progress.update(outcomes.values())
+            futures = [pool.submit(grade_one, s) for s in sorted(by_student)]
+            try:
+                for future in concurrent.futures.as_completed(futures):
+                    student, outcomes = future.result()
+                    results[student] = outcomes
+                    progress.update(outcomes.values())
+            except BaseException:  # Ctrl-C or SIGTERM: start no one else; closing the slots ends the rest
+                for future in futures:
+                    future.cancel()
+                for slot_process in slot_processes:
+                    slot_process.stop()
+                raise
     finally:
         for slot_process in slot_processes:
             slot_process.close()
@@ -204,6 +213,8 @@ def command_grade(args):
                              interrupt_grace=args.interrupt_grace, limits=limits, unsafe=args.unsafe,
                              secret=secret or worker.PUBLIC_SECRET, budgets=budgets, scratch=scratch)
     started = time.perf_counter()
+    # A terminated run still removes its cgroups and runtime folders (the finally blocks run).
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     try:
         results = grade_class(root, assignments, submissions, options, args.jobs)
     finally:

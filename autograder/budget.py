@@ -13,6 +13,7 @@ rlimits alone.
 
 import os
 import pathlib
+import re
 import signal
 import time
 from dataclasses import dataclass, field
@@ -120,11 +121,40 @@ def _prepare_v2(own, slots, limits, cpus, run_name):
     return budgets
 
 
+def run_is_over(name, prefix):
+    """Whether `name` (prefix + pid + ...) belongs to a grading run whose process is gone."""
+    match = re.match(re.escape(prefix) + r"(\d+)", name)
+    if not match:
+        return False
+    try:
+        os.kill(int(match.group(1)), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _remove_stale_groups():
+    """Groups left by a run that was killed before it could remove them (and the processes in them)."""
+    own = _own_cgroups()
+    for folder in {CGROUP_ROOT / c / own.get(c, "") for c in ("", *V1_CONTROLLERS)}:
+        if folder.is_dir():
+            for parent in folder.glob("backprop-grader-*"):
+                if run_is_over(parent.name, "backprop-grader-"):
+                    groups = {0: [g for g in parent.iterdir() if g.is_dir()]}
+                    remove(SlotBudgets(groups=groups, parents=[parent]))
+
+
 def prepare(jobs, limits):
     """Create one cgroup per slot; SlotBudgets says which mechanism is in force (or that none is)."""
     cpus = max(1.0, (os.cpu_count() or 1) / jobs)
     run_name = f"backprop-grader-{os.getpid()}"
     failures = []
+    try:
+        _remove_stale_groups()
+    except OSError:
+        pass
     for attempt in (_prepare_v2, _prepare_v1):
         try:
             budgets = attempt(_own_cgroups(), range(jobs), limits, cpus, run_name)

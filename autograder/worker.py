@@ -90,6 +90,14 @@ def verification_seed(secret, student, assignment):
     return int.from_bytes(digest[:8], "little")
 
 
+def remove_stale_runtime_folders(scratch):
+    """Runtime folders of runs that were killed before they could remove them."""
+    for folder in pathlib.Path(scratch or tempfile.gettempdir()).glob("backprop-*-slot*-*"):
+        if folder.is_dir() and not folder.is_symlink() and budget.run_is_over(folder.name, "backprop-"):
+            if not sandbox.empty_folder(folder):
+                folder.rmdir()
+
+
 def open_slot(course_root, slot, options):
     """The long-lived nbgrader process of worker slot `slot` (see autograder.slot).
 
@@ -98,8 +106,9 @@ def open_slot(course_root, slot, options):
     """
     slot_dir = pathlib.Path(course_root) / ".grading" / f"slot-{slot}"
     slot_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_runtime_folders(options.scratch)
     # Never under the course: an IPC socket's path must stay within 107 bytes.
-    runtime = pathlib.Path(tempfile.mkdtemp(prefix=f"backprop-slot{slot}-", dir=options.scratch))
+    runtime = pathlib.Path(tempfile.mkdtemp(prefix=f"backprop-{os.getpid()}-slot{slot}-", dir=options.scratch))
     runtime.chmod(0o1777)  # the sandbox uid creates its IPC sockets here
     env = _slot_environment(course_root, slot, options, runtime)
     return SlotProcess(course_root, slot, env, options.cell_timeout, options.unsafe, slot_dir / "slot.log",

@@ -172,6 +172,6 @@ def runtime_folders(course):
     """The kernels' runtime folders that grading runs on this course used (their slot logs name them)."""
     folders = set()
     for log in course.glob(".grading/slot-*/slot.log"):
-        for match in re.finditer(r"(/\S*/backprop-slot\d+-[^/\s]+)/", log.read_text(errors="replace")):
+        for match in re.finditer(r"(/\S*/backprop-\d+-slot\d+-[^/\s]+)/", log.read_text(errors="replace")):
             folders.add(match.group(1))
     return folders

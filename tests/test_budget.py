@@ -89,3 +89,28 @@ def test_without_cgroups_the_fallback_is_said_plainly(monkeypatch, tmp_path):
     assert made.description.startswith("no per-student budget mechanism")
     assert "falling back to per-process rlimits" in made.description
     assert budget.join_prefix(made.of(0)) == []
+
+
+def test_groups_left_by_a_killed_run_are_removed_by_the_next():
+    probe = budget.prepare(1, LIMITS)
+    if not probe.mechanism:
+        pytest.skip(f"no cgroup mechanism on this machine: {probe.description}")
+    hierarchies = [group.parent.parent for group in probe.of(0)]
+    budget.remove(probe)
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()  # its pid now names a run that is over
+    alive = subprocess.Popen(["sleep", "60"])  # and this one a run still going
+    stale = [folder / f"backprop-grader-{finished.pid}" / "slot-0" for folder in hierarchies]
+    live = [folder / f"backprop-grader-{alive.pid}" / "slot-0" for folder in hierarchies]
+    for group in stale + live:
+        group.mkdir(parents=True)
+    made = budget.prepare(1, LIMITS)
+    try:
+        assert not [group for group in stale if group.parent.exists()]
+        assert all(group.exists() for group in live), "a live run's groups must stay"
+    finally:
+        budget.remove(made)
+        alive.kill()
+        for group in live:
+            group.rmdir()
+            group.parent.rmdir()

@@ -89,3 +89,47 @@ def test_forty_spinning_processes_cost_a_classmate_graded_beside_them_nothing(tm
     assert float(rows["spinner"]["total"]) == 0
     spinner = (course / "autograded" / "spinner" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text()
     assert "spinning" in spinner, "the spinning cell did not run"
+
+
+def test_a_terminated_run_removes_its_cgroups_and_runtime_folders(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from notebook_support import ROOT, tool_environment
+
+    course = make_course_root(tmp_path, [ASSIGNMENT])
+    slow = {ex: "import time\ntime.sleep(50)" for ex in list(POINTS)[:1]}
+    write_submission(course, "slow", ASSIGNMENT, student_notebook(ASSIGNMENT, slow))
+    grader = subprocess.Popen([sys.executable, "-m", "autograder", "--course-root", str(course), "grade", ASSIGNMENT,
+                               "--jobs", "1"], env={**tool_environment(), "PYTHONPATH": str(ROOT)}, cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not runtime_folders(course) and time.monotonic() < deadline:  # the kernel has started
+        time.sleep(0.5)
+    folders = runtime_folders(course)
+    assert folders, "the kernel never started"
+    grader.send_signal(signal.SIGTERM)
+    _, stderr = grader.communicate(timeout=60)
+    assert grader.returncode == 128 + signal.SIGTERM, stderr[-2000:]
+    assert not [f for f in folders if os.path.exists(f)], "the runtime folder outlived the run"
+    cgroups = [p for p in pathlib.Path("/sys/fs/cgroup").glob(f"*/**/backprop-grader-{grader.pid}")]
+    assert not cgroups, cgroups
+
+
+def test_runtime_folders_of_killed_runs_are_removed_by_the_next(tmp_path):
+    import subprocess
+    import sys
+
+    from autograder import worker
+
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    stale = tmp_path / f"backprop-{finished.pid}-slot0-abc"
+    (stale / "left" / "deep").mkdir(parents=True)
+    (stale / "left").chmod(0o500)
+    live = tmp_path / f"backprop-{os.getpid()}-slot1-def"
+    live.mkdir()
+    worker.remove_stale_runtime_folders(tmp_path)
+    assert not stale.exists() and live.exists()
