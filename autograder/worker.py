@@ -94,8 +94,11 @@ def remove_stale_runtime_folders(scratch):
     """Runtime folders of runs that were killed before they could remove them."""
     for folder in pathlib.Path(scratch or tempfile.gettempdir()).glob("backprop-*-slot*-*"):
         if folder.is_dir() and not folder.is_symlink() and budget.run_is_over(folder.name, "backprop-"):
-            if not sandbox.empty_folder(folder):
-                folder.rmdir()
+            try:  # another run starting now may be removing it too
+                if not sandbox.empty_folder(folder):
+                    folder.rmdir()
+            except OSError:
+                pass
 
 
 def open_slot(course_root, slot, options):

@@ -17,11 +17,11 @@ ASSIGNMENT = "01_notation"  # the fastest notebook to grade
 POINTS = dict(exercises(ASSIGNMENT))
 TOTAL = sum(POINTS.values())
 
-# Forty processes spinning for 40 s at most, started by the first answer cell; the kernel goes on
+# Forty processes spinning for 25 s at most, started by the first answer cell; the kernel goes on
 # (its answers sleep, so that the spinners outlive the classmate's notebook: they die with the kernel).
 SPIN_40 = code("""
     import os, time
-    _end = time.time() + 40
+    _end = time.time() + 25
     for _ in range(40):
         if os.fork() == 0:
             while time.time() < _end:
@@ -36,7 +36,7 @@ SPIN_40 = code("""
 BURN = "_burn = sum(i * i for i in range(12_000_000))\n"
 
 
-SLEEPY_BLANK_ANSWERS = {ex: f"import time\ntime.sleep(6)\n\ndef {ex}(*args, **kwargs):\n    raise NotImplementedError()"
+SLEEPY_BLANK_ANSWERS = {ex: f"import time\ntime.sleep(3)\n\ndef {ex}(*args, **kwargs):\n    raise NotImplementedError()"
                         for ex in POINTS}
 
 
@@ -86,9 +86,16 @@ def test_forty_spinning_processes_cost_a_classmate_graded_beside_them_nothing(tm
     assert result.returncode == 0, result.stderr[-3000:]
     assert "budget per student: cgroup" in result.stderr, result.stderr
     assert (rows["honest"]["status"], float(rows["honest"]["total"])) == ("graded", TOTAL), rows["honest"]["reason"]
-    assert float(rows["spinner"]["total"]) == 0
-    spinner = (course / "autograded" / "spinner" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text()
-    assert "spinning" in spinner, "the spinning cell did not run"
+    # The spinner starves its own kernel (one CPU among 41 processes): a cell of its may run past the
+    # limit and ignore the interrupt for longer than the grace. Either way it gains nothing.
+    spinner = rows["spinner"]
+    assert float(spinner["total"]) == 0
+    if spinner["status"] == "graded":
+        notebook = (course / "autograded" / "spinner" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text()
+        assert "spinning" in notebook, "the spinning cell did not run"
+    else:
+        assert (spinner["status"], spinner["reason"]) == ("failed", f"{ASSIGNMENT}: a cell ran past 8 s and ignored "
+                                                                    "the interrupt"), spinner
 
 
 def test_a_terminated_run_removes_its_cgroups_and_runtime_folders(tmp_path):
