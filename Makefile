@@ -50,9 +50,9 @@ release: notebooks
 	for dir in source/*/; do name=$$(basename $$dir); \
 	  $(BIN)/nbgrader generate_assignment $$name --no-db --force --log-level=WARN || exit 1; done
 
-# The grader's sandbox needs bubblewrap (and util-linux's prlimit/setpriv); install them when missing.
+# The grader's sandbox needs bubblewrap (and util-linux's prlimit, setpriv, unshare); install them when missing.
 sandbox-tools:
-	@command -v bwrap >/dev/null && command -v prlimit >/dev/null && command -v setpriv >/dev/null || { \
+	@command -v bwrap >/dev/null && command -v prlimit >/dev/null && command -v setpriv >/dev/null && command -v unshare >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && apt-get install -y -qq bubblewrap util-linux >/dev/null; \
 	  else echo "error: bubblewrap is missing; install it (Debian: sudo apt-get install bubblewrap)" >&2; exit 1; fi; }
