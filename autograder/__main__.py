@@ -88,6 +88,7 @@ def grade_class(root, assignments, submissions, options, jobs):
     for student in gradebook.students():  # known students who handed nothing in still get a row
         by_student.setdefault(student, [])
     slots = queue.Queue()
+    worker.remove_stale_runtime_folders(options.scratch)
     slot_processes = []
     for number in range(jobs):
         slot_processes.append(worker.open_slot(root, number, options))

@@ -50,11 +50,15 @@ def _write(path, value):
     pathlib.Path(path).write_text(str(value))
 
 
+def _own_folder(own, controller):
+    """The grader's own cgroup folder in `controller`'s hierarchy ("" for the v2 unified one)."""
+    return CGROUP_ROOT / controller / own.get(controller, "")
+
+
 def _v1_parent(own, controller, run_name):
-    base = CGROUP_ROOT / controller
-    if not (base / "cgroup.procs").exists():
+    if not (CGROUP_ROOT / controller / "cgroup.procs").exists():
         return None
-    return base / own.get(controller, "") / run_name
+    return _own_folder(own, controller) / run_name
 
 
 def _configure_v1(group, controller, limits, cpus):
@@ -92,7 +96,7 @@ def _prepare_v1(own, slots, limits, cpus, run_name):
 
 def _prepare_v2(own, slots, limits, cpus, run_name):
     """v2: our cgroup must let us enable the controllers for a child (the root, or a delegated one)."""
-    unified = CGROUP_ROOT / own.get("", "")
+    unified = _own_folder(own, "")
     if not (unified / "cgroup.controllers").exists():
         return None
     available = (unified / "cgroup.controllers").read_text().split()
@@ -130,15 +134,14 @@ def run_is_over(name, prefix):
         os.kill(int(match.group(1)), 0)
     except ProcessLookupError:
         return True
-    except PermissionError:
-        return False
+    except PermissionError:  # alive, under another user
+        pass
     return False
 
 
-def _remove_stale_groups():
+def _remove_stale_groups(own):
     """Groups left by a run that was killed before it could remove them (and the processes in them)."""
-    own = _own_cgroups()
-    for folder in {CGROUP_ROOT / c / own.get(c, "") for c in ("", *V1_CONTROLLERS)}:
+    for folder in {_own_folder(own, c) for c in ("", *V1_CONTROLLERS)}:
         if folder.is_dir():
             for parent in folder.glob("backprop-grader-*"):
                 if run_is_over(parent.name, "backprop-grader-"):
@@ -151,13 +154,14 @@ def prepare(jobs, limits):
     cpus = max(1.0, (os.cpu_count() or 1) / jobs)
     run_name = f"backprop-grader-{os.getpid()}"
     failures = []
+    own = _own_cgroups()
     try:
-        _remove_stale_groups()
+        _remove_stale_groups(own)
     except OSError:
         pass
     for attempt in (_prepare_v2, _prepare_v1):
         try:
-            budgets = attempt(_own_cgroups(), range(jobs), limits, cpus, run_name)
+            budgets = attempt(own, range(jobs), limits, cpus, run_name)
         except OSError as error:
             failures.append(f"{attempt.__name__[9:]}: {error.strerror or error}")
             budgets = None

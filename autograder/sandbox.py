@@ -115,8 +115,10 @@ def limited_argv(command, limits, slot=0, in_cgroup=False):
               f"--fsize={limits.file_bytes}"]
     if os.geteuid() == 0:
         uid = FIRST_SANDBOX_UID + slot
-        # bwrap itself needs root to bind paths under /root; the uid change happens inside it.
-        return [*prefix, "--", *command[:-len(_inner(command))], *_drop_to(uid), *_inner(command)]
+        # bwrap itself needs root to bind paths under /root; the uid change happens inside it, and
+        # its /tmp is the bounded tmpfs that bounded_tmp_prefix mounts (see sandboxed).
+        return [*prefix, "--", *bounded_tmp_prefix(limits), *command[:-len(_inner(command))], *_drop_to(uid),
+                *_inner(command)]
     # Unprivileged: the limit counts all of this user's processes, so leave room for those running.
     running = int(subprocess.run(["ps", "-U", str(os.getuid()), "-o", "pid="], capture_output=True, text=True)
                   .stdout.count("\n"))
@@ -153,14 +155,10 @@ def sandboxed(command, *, limits=Limits(), slot=0, readable=(), writable=(), wor
     from .budget import join_prefix
 
     clean = [f"{name}={value}" for name, value in clean_environment().items()]
-    as_root = os.geteuid() == 0
     jail = bwrap_argv(command, readable=readable, writable=writable, workdir=workdir,
-                      tmp_source=TMP_MOUNTPOINT if as_root else None)
-    limited = limited_argv(jail, limits, slot, in_cgroup=bool(cgroups))
-    if as_root:  # prlimit ... -- [private tmpfs] bwrap ...
-        split = limited.index("--") + 1
-        limited = [*limited[:split], *bounded_tmp_prefix(limits), *limited[split:]]
-    return ["/usr/bin/env", "-i", *clean, *join_prefix(cgroups), *limited]
+                      tmp_source=TMP_MOUNTPOINT if os.geteuid() == 0 else None)
+    return ["/usr/bin/env", "-i", *clean, *join_prefix(cgroups),
+            *limited_argv(jail, limits, slot, in_cgroup=bool(cgroups))]
 
 
 def check_available():
@@ -203,7 +201,7 @@ def empty_folder(folder):
     for entry in pathlib.Path(folder).iterdir():
         try:
             if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, onerror=lambda f, p, e: writable_and_retry(f, p, e))
+                shutil.rmtree(entry, onerror=writable_and_retry)
             else:
                 entry.unlink()
         except OSError:

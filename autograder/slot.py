@@ -48,8 +48,6 @@ def serve(args):
         GuardedExecute if step.__name__ == "Execute" else step
         for step in Autograde.class_traits()["autograde_preprocessors"].default()]
     if not args.unsafe:
-        from . import sandbox
-
         overrides.Execute.kernel_name = sandbox.KERNEL_NAME
         overrides.KernelManager.transport = "ipc"
         overrides.KernelManager.ip = os.path.join(os.environ["JUPYTER_RUNTIME_DIR"], "kernel")

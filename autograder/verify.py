@@ -140,7 +140,7 @@ def read_results(path, count):
         return everywhere(f"unreadable results ({type(error).__name__})")
     if not isinstance(outcomes, list) or len(outcomes) != count:
         return everywhere("wrong number of results")
-    odd = {key for key, array in arrays.items() if array.dtype.kind not in NUMERIC_KINDS}
+    numeric = {key: array for key, array in arrays.items() if array.dtype.kind in NUMERIC_KINDS}
     decoded = []
     for outcome in outcomes:
         try:
@@ -149,7 +149,7 @@ def read_results(path, count):
             if isinstance(outcome.get("error"), str):
                 decoded.append(("error", outcome["error"][:500]))
                 continue
-            value = verify_runner.decode(outcome["result"], {k: v for k, v in arrays.items() if k not in odd})
+            value = verify_runner.decode(outcome["result"], numeric)
             decoded.append(("result", value))
         except (KeyError, ValueError, TypeError, RecursionError) as error:
             decoded.append(("error", f"unreadable result ({type(error).__name__}: {str(error)[:80]})"))

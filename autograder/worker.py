@@ -109,7 +109,6 @@ def open_slot(course_root, slot, options):
     """
     slot_dir = pathlib.Path(course_root) / ".grading" / f"slot-{slot}"
     slot_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_runtime_folders(options.scratch)
     # Never under the course: an IPC socket's path must stay within 107 bytes.
     runtime = pathlib.Path(tempfile.mkdtemp(prefix=f"backprop-{os.getpid()}-slot{slot}-", dir=options.scratch))
     runtime.chmod(0o1777)  # the sandbox uid creates its IPC sockets here
