@@ -9,8 +9,9 @@ submission's folder as they are. So the autograded copy itself is made inert, on
 - Markdown cells that hold HTML keep only the tags and attributes nbconvert allows (no <script>, no
   on* handlers, no javascript: links); Markdown syntax and LaTeX are left as they are.
 - Outputs: HTML and Markdown cleaned the same way; JavaScript and widget views removed.
-- Files a browser would run (HTML, SVG, XML, JavaScript) are removed from the autograded folder;
-  the student's originals stay in submitted/.
+- Files a browser would run (HTML, SVG, XML, JavaScript), and extra .ipynb files that are not
+  readable notebooks, are removed from the autograded folder; the student's originals stay in
+  submitted/.
 """
 
 import json
@@ -58,8 +59,37 @@ def sanitize_notebook(notebook):
     return notebook
 
 
+def _is_text(source):
+    return isinstance(source, str) or (isinstance(source, list) and all(isinstance(s, str) for s in source))
+
+
+def read_notebook(path):
+    """The notebook at `path` as a dict, or None when it is not one sanitize_notebook can walk.
+
+    nbgrader copies a student's extra files into autograded/ as they are, .ipynb ones included."""
+    try:
+        notebook = json.loads(pathlib.Path(path).read_text())
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, nested too deeply
+        return None
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("metadata", {}), dict):
+        return None
+    cells = notebook.get("cells", [])
+    if not isinstance(cells, list) or not all(isinstance(cell, dict) and _is_text(cell.get("source", ""))
+                                              for cell in cells):
+        return None
+    for cell in cells:
+        outputs = cell.get("outputs", [])
+        if not isinstance(outputs, list) or not all(isinstance(output, dict) for output in outputs):
+            return None
+        if any(not _is_text(value) for output in outputs if isinstance(output.get("data"), dict)
+               for mimetype, value in output["data"].items() if mimetype in CLEANED_OUTPUTS):
+            return None
+    return notebook
+
+
 def sanitize_submission(folder):
-    """Sanitise every notebook in an autograded submission folder and drop its active files.
+    """Sanitise every notebook in an autograded submission folder and drop its active files, and
+    any .ipynb that is not a readable notebook.
 
     Returns the names of the files removed (for the student's reasons line)."""
     removed = []
@@ -67,9 +97,12 @@ def sanitize_submission(folder):
         if path.is_symlink() or not path.is_file():
             continue
         if path.suffix.lower() == ".ipynb":
-            notebook = json.loads(path.read_text())
-            path.write_text(json.dumps(sanitize_notebook(notebook), indent=1))
-        elif path.suffix.lower() in ACTIVE_FILE_SUFFIXES:
-            path.unlink()
-            removed.append(str(path.relative_to(folder)))
+            notebook = read_notebook(path)
+            if notebook is not None:
+                path.write_text(json.dumps(sanitize_notebook(notebook), indent=1))
+                continue
+        elif path.suffix.lower() not in ACTIVE_FILE_SUFFIXES:
+            continue
+        path.unlink()
+        removed.append(str(path.relative_to(folder)))
     return removed

@@ -133,7 +133,8 @@ def grade_assignment(course_root, student, assignment, *, slot, slot_process, op
 
     removed = sanitize.sanitize_submission(autograded.parent)
     if removed:
-        result.reasons.append(f"not kept in the autograded copy (a browser would run them): {', '.join(removed)}")
+        result.reasons.append("not kept in the autograded copy (a browser would run them, or not readable "
+                              f"notebooks): {', '.join(removed)}")
     gradebook.clear_withdrawals(assignment, student)
     grades = gradebook.scores(assignment, student)
     result.max_scores = {name: g["max_score"] for name, g in grades.items()}

@@ -337,6 +337,10 @@ def graded_class(tmp_path_factory):
     write_submission(course, "misnamed_with_extras", ASSIGNMENT, student_notebook(ASSIGNMENT), "my answers.ipynb")
     (course / "submitted" / "misnamed_with_extras" / ASSIGNMENT / "scratch.txt").write_text("notes")
     (course / "submitted" / "nothing_handed_in" / ASSIGNMENT).mkdir(parents=True)
+    # Extras nbgrader copies into autograded/ as they are: a broken notebook and a page with script.
+    write_submission(course, "extras_hostile", ASSIGNMENT, student_notebook(ASSIGNMENT))
+    (course / "submitted" / "extras_hostile" / ASSIGNMENT / "notes.ipynb").write_text('{"cells": [')
+    (course / "submitted" / "extras_hostile" / ASSIGNMENT / "page.html").write_text("<script>window.x = 1</script>")
     result, rows = run_grader(course, ASSIGNMENT, "--jobs", "2", "--cell-timeout", "5", "--notebook-timeout", "45",
                               env={"GRADER_SECRET": SECRET, "JUPYTERHUB_API_TOKEN": HUB_TOKEN})
     assert result.returncode == 0, result.stdout + result.stderr
@@ -345,7 +349,7 @@ def graded_class(tmp_path_factory):
 
 def test_every_student_appears_in_grades_csv(graded_class):
     course, entries, _, rows = graded_class
-    assert set(rows) == set(entries) | {"misnamed_with_extras", "nothing_handed_in"}
+    assert set(rows) == set(entries) | {"misnamed_with_extras", "nothing_handed_in", "extras_hostile"}
 
 
 # The ids only (graded_class builds the real entries); the fork bomb has its own test.
@@ -393,6 +397,13 @@ def test_bad_input_is_explained(graded_class):
     assert float(rows["misnamed_with_extras"]["total"]) == TOTAL
     assert "renamed" in rows["misnamed_with_extras"]["reason"] and "scratch.txt" in rows["misnamed_with_extras"]["reason"]
     assert rows["nothing_handed_in"]["status"] == "failed" and "no notebook" in rows["nothing_handed_in"]["reason"]
+    extras = rows["extras_hostile"]
+    assert (extras["status"], float(extras["total"])) == ("graded", TOTAL), extras["reason"]
+    assert "not kept in the autograded copy" in extras["reason"] and extras["reason"].endswith(": page.html")
+    course = graded_class[0]
+    kept = sorted(p.name for p in (course / "autograded" / "extras_hostile" / ASSIGNMENT).iterdir())
+    assert kept == [f"{ASSIGNMENT}.ipynb"], kept  # nbgrader leaves extra notebooks out; the page is removed
+    assert (course / "submitted" / "extras_hostile" / ASSIGNMENT / "page.html").exists(), "the original stays"
     assert "kernel died" in rows["attack_os_exit"]["reason"]
     # The cell timeout (5 s) plus the interrupt's grace, not the notebook's 45 s.
     assert "a cell ran past 5 s and ignored the interrupt" in rows["attack_uninterruptible"]["reason"]

@@ -97,3 +97,19 @@ def test_files_a_browser_would_run_leave_the_autograded_copy(tmp_path):
     assert sanitize.sanitize_submission(tmp_path) == ["figure.svg", "notes.html"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.ipynb", "data.csv"]
     assert "<script" not in (tmp_path / "a.ipynb").read_text()
+
+
+def test_an_extra_notebook_that_is_not_one_leaves_the_autograded_copy_and_stops_nothing(tmp_path):
+    """nbgrader copies a student's extra files into autograded/; any of them may be garbage."""
+    (tmp_path / "broken.ipynb").write_text('{"cells": [')
+    (tmp_path / "a_list.ipynb").write_text("[1, 2]")
+    (tmp_path / "odd_cells.ipynb").write_text(json.dumps({"cells": [5, {"cell_type": "markdown", "source": [1]},
+                                                                    {"cell_type": "code", "outputs": [3]}],
+                                                          "metadata": []}))
+    (tmp_path / "binary.ipynb").write_bytes(b"\xff\xfe\x00")
+    good = {"metadata": {}, "cells": [{"cell_type": "markdown", "source": HOSTILE}]}
+    (tmp_path / "good.ipynb").write_text(json.dumps(good))
+    assert sanitize.sanitize_submission(tmp_path) == ["a_list.ipynb", "binary.ipynb", "broken.ipynb",
+                                                      "odd_cells.ipynb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.ipynb"]
+    assert "<script" not in (tmp_path / "good.ipynb").read_text()
