@@ -5,15 +5,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LAB_PORT ?= 8888
+# More options for `jupyter lab`, e.g. make lab LAB_ARGS="--ip=127.0.0.1 --IdentityProvider.token=..."
+LAB_ARGS ?=
+# nbgrader's exchange for one machine: the folder c.Exchange.root names in nbgrader_config.py (keep the two alike).
+EXCHANGE := exchange
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test setup notebooks release grade student-bundle bench sandbox-tools browser-tools check-python clean help
+.PHONY: lab exchange test setup notebooks release grade student-bundle bench sandbox-tools browser-tools check-python clean help
 
 help:
-	@echo "make lab    set up .venv and open the course in JupyterLab (nbgrader extension on)"
+	@echo "make lab    set up .venv and open the course in JupyterLab (nbgrader extension on: formgrader,"
+	@echo "            assignment list; port LAB_PORT=8888, more jupyter options in LAB_ARGS=\"...\")"
 	@echo "make test   set up .venv and run the whole test suite"
 	@echo "make notebooks  rebuild source/*/*.ipynb from their percent-format .py (contributors)"
+	@echo "make exchange   create $(EXCHANGE)/, the course's nbgrader exchange on this machine (make lab does it;"
+	@echo "                needed before nbgrader list/fetch_assignment/submit/collect in a shell)"
 	@echo "make release    rebuild the notebooks and regenerate release/ with nbgrader (instructors)"
 	@echo "make grade      grade every submission in submitted/ (or FROM=download.zip), JOBS=N in parallel"
 	@echo "make student-bundle   write dist/backprop-course-student.zip for students"
@@ -34,9 +41,17 @@ $(STAMP): requirements.txt pyproject.toml | check-python
 
 setup: $(STAMP)
 
-lab: $(STAMP)
+# The venv's bin/ goes first on PATH for the server: nbgrader runs some tools by name (alembic, when
+# the formgrader creates gradebook.db), and the server's terminals should find the course's tools.
+lab: $(STAMP) exchange
 	$(BIN)/jupyter labextension list 2>&1 | grep -E "nbgrader|widgets"
-	$(BIN)/jupyter lab --no-browser --port=$(LAB_PORT) --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --no-browser --port=$(LAB_PORT) \
+	  --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) $(LAB_ARGS)
+
+# nbgrader wants the exchange to exist and be writable by everyone (mode 0777: what its
+# release_assignment sets; list, fetch, submit and collect refuse to run without it).
+exchange:
+	@mkdir -p $(EXCHANGE) && chmod 0777 $(EXCHANGE)
 
 test: $(STAMP) sandbox-tools browser-tools
 	$(BIN)/python -m pytest -n 2 --dist loadfile

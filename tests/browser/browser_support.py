@@ -43,6 +43,13 @@ def chromium_missing():
     return None
 
 
+def _same_folder(a, b):
+    try:
+        return pathlib.Path(a).resolve() == pathlib.Path(b).resolve()
+    except OSError:
+        return False
+
+
 def _free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -64,19 +71,32 @@ class LabServer:
     nbgrader's server extensions read nbgrader_config.py from the server's working directory, so
     the root folder is also the working directory. Jupyter's user folders (config, runtime, lab
     settings and workspaces, IPython) live under `workdir`, away from the real home.
+
+    command: None to start `python -m jupyterlab` itself; else a function (port, token) -> argv that
+    starts the server another way (e.g. `make lab`), serving `root_dir` on 127.0.0.1:port with that
+    token. It runs in a process group of its own, which stop() ends whole.
+    path_help: put this venv's bin/ first on PATH (True), or take it off PATH (False), so that the
+    command must find its tools the way it would from an instructor's plain shell.
     """
 
-    def __init__(self, root_dir, workdir):
+    def __init__(self, root_dir, workdir, command=None, path_help=True):
         self.root_dir = pathlib.Path(root_dir)
         self.workdir = pathlib.Path(workdir)
         self.token = secrets.token_hex(16)
         self.port = None
         self.process = None
         self.log_path = self.workdir / "jupyter-lab.log"
+        self.command = command
+        self.path_help = path_help
 
     def _environment(self):
         env = dict(os.environ)
-        env["PATH"] = os.pathsep.join([str(pathlib.Path(sys.executable).parent), env.get("PATH", "")])
+        venv_bin = pathlib.Path(sys.executable).parent
+        path = [entry for entry in env.get("PATH", "").split(os.pathsep)
+                if entry and not _same_folder(entry, venv_bin)]
+        env["PATH"] = os.pathsep.join([str(venv_bin), *path] if self.path_help else path)
+        if not self.path_help:
+            env.pop("VIRTUAL_ENV", None)
         for name, folder in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_RUNTIME_DIR", "runtime"),
                              ("JUPYTERLAB_SETTINGS_DIR", "lab-settings"),
                              ("JUPYTERLAB_WORKSPACES_DIR", "lab-workspaces"), ("IPYTHONDIR", "ipython")]:
@@ -96,12 +116,15 @@ class LabServer:
         last_error = None
         for _ in range(3):  # a port found free may be taken before the server binds it: try another
             self.port = _free_port()
-            command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
-                       f"--port={self.port}", "--ServerApp.port_retries=0",
-                       f"--ServerApp.root_dir={self.root_dir}", f"--IdentityProvider.token={self.token}",
-                       "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-            if os.getuid() == 0:
-                command.append("--allow-root")
+            if self.command is not None:
+                command = list(self.command(self.port, self.token))
+            else:
+                command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
+                           f"--port={self.port}", "--ServerApp.port_retries=0",
+                           f"--ServerApp.root_dir={self.root_dir}", f"--IdentityProvider.token={self.token}",
+                           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+                if os.getuid() == 0:
+                    command.append("--allow-root")
             with self.log_path.open("ab") as log:
                 self.process = subprocess.Popen(command, cwd=self.root_dir, env=env, stdout=log,
                                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -118,7 +141,7 @@ class LabServer:
         deadline = time.monotonic() + SERVER_START_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited with code {self.process.returncode} before answering")
+                raise RuntimeError(f"{self._name()} exited with code {self.process.returncode} before answering")
             try:
                 with urllib.request.urlopen(self.api_url("api/status"), timeout=5) as response:
                     if response.status == 200:
@@ -126,7 +149,10 @@ class LabServer:
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             time.sleep(0.25)
-        raise RuntimeError(f"jupyter lab did not answer /api/status within {SERVER_START_S} s")
+        raise RuntimeError(f"{self._name()} did not answer /api/status within {SERVER_START_S} s")
+
+    def _name(self):
+        return "jupyter lab" if self.command is None else " ".join(self.process.args[:2])
 
     @property
     def base_url(self):
@@ -140,8 +166,11 @@ class LabServer:
         return self.api_url(path)
 
     def stop(self):
-        """Shut the server down with its kernels; kill the process group and any kernel left behind."""
-        if self.process is None or self.process.poll() is not None:
+        """Shut the server down with its kernels; kill the process group and any kernel left behind.
+
+        The group is the started command's (e.g. make and the jupyter it runs): it is ended even
+        when its leader has already exited."""
+        if self.process is None:
             return
         try:
             import psutil
@@ -149,20 +178,30 @@ class LabServer:
             children = psutil.Process(self.process.pid).children(recursive=True)
         except Exception:  # psutil missing or the process already gone
             children = []
-        try:  # the graceful way: the server shuts its kernels down, then exits
-            request = urllib.request.Request(self.api_url("api/shutdown"), method="POST")
-            urllib.request.urlopen(request, timeout=10).close()
-            self.process.wait(timeout=15)
-        except Exception:
-            pass
-        for sig, wait in [(signal.SIGTERM, 10), (signal.SIGKILL, 10)]:
-            if self.process.poll() is not None:
+        if self.process.poll() is None:
+            try:  # the graceful way: the server shuts its kernels down, then exits
+                request = urllib.request.Request(self.api_url("api/shutdown"), method="POST")
+                urllib.request.urlopen(request, timeout=10).close()
+                self.process.wait(timeout=15)
+            except Exception:
+                pass
+        for sig in [signal.SIGTERM, signal.SIGKILL]:
+            if not _group_alive(self.process.pid):
                 break
             try:
                 os.killpg(self.process.pid, sig)
-                self.process.wait(timeout=wait)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                pass
+            except ProcessLookupError:
+                break
+            deadline = time.monotonic() + 10
+            while _group_alive(self.process.pid) and time.monotonic() < deadline:
+                if self.process.poll() is None:
+                    try:
+                        self.process.wait(timeout=0.2)
+                    except subprocess.TimeoutExpired:
+                        pass
+                else:
+                    time.sleep(0.2)
+        self.process.poll()  # reap the leader
         for child in children:  # kernels run in sessions of their own, outside the server's group
             try:
                 child.kill()
@@ -174,6 +213,17 @@ class LabServer:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no server log)"
+
+
+def _group_alive(pgid):
+    """Whether a process of group `pgid` is still running (a zombie leader not yet reaped counts)."""
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
 
 
 def changed_pixels(png_before, png_after):
