@@ -1,6 +1,15 @@
 """nbgrader configuration for the backprop course (the repository root is the course root)."""
 
+import os
+import sys
+
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
+
+# The course's own nbgrader plugins (autograder.late, autograder.lms) import from the course root,
+# whichever folder nbgrader is started from.
+COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
+if COURSE_ROOT not in sys.path:
+    sys.path.insert(0, COURSE_ROOT)
 
 c.CourseDirectory.course_id = "backprop-course"
 c.CourseDirectory.source_directory = "source"
@@ -42,3 +51,21 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # Student output is untrusted: the feedback page and the formgrader's view of a submission render it
 # sanitised (no <script>, no on* attributes, no JavaScript outputs or widget state), on every origin.
 c.HTMLExporter.sanitize_html = True
+
+# Late submissions: nbgrader computes the lateness (submission time from timestamp.txt against the
+# due date in the gradebook plus any extension); this plugin turns it into a penalty. Choose one:
+#   nbgrader's own:  plugin_class = "nbgrader.plugins.LateSubmissionPlugin" with
+#                    c.LateSubmissionPlugin.penalty_method = "none" (the default) or "zero";
+#   ours (below):    a share of the score per started hour late, capped at the whole score.
+c.AssignLatePenalties.plugin_class = "autograder.late.PerHourPenalty"
+c.PerHourPenalty.percent_per_hour = 2.0
+c.PerHourPenalty.grace_minutes = 0.0
+
+# The exchange (release, fetch, submit, collect; the Assignment List) for a course run on one machine:
+# a folder of the course root, beside this file, so that each copy of the course has its own.
+# `make lab` (or `make exchange`) creates it world-writable (0777), as nbgrader asks of an exchange.
+# The cache (nbgrader's record of what was submitted from here) lives beside it rather than in
+# ~/.local/share/jupyter, so that deleting both folders resets the course's exchange completely.
+# For a shared exchange on a multi-user server (JupyterHub), set c.Exchange.root to its path instead.
+c.Exchange.root = os.path.join(COURSE_ROOT, "exchange")
+c.Exchange.cache = os.path.join(COURSE_ROOT, "exchange-cache")

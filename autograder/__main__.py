@@ -21,7 +21,9 @@ import sys
 import tempfile
 import time
 
-from . import budget, collect, report, sandbox, slot, worker
+from traitlets.config import Config
+
+from . import budget, collect, late, report, sandbox, slot, worker
 from .gradebook import Gradebook
 
 
@@ -79,29 +81,65 @@ class Progress:
         self.stream.flush()
 
 
-def grade_class(root, assignments, submissions, options, jobs):
-    """{student: {assignment: AssignmentResult}} for every collected submission, graded in parallel."""
+def grade_class(root, assignments, submissions, options, jobs, *, students=None, force=False, extensions=None,
+                penalty=None):
+    """{student: {assignment: AssignmentResult}} for every collected submission, graded in parallel.
+
+    A submission graded before, whose notebook, submission time and course version are unchanged,
+    is not graded again unless `force`; its feedback is rewritten only when what it shows changed
+    (an instructor's manual score, a penalty). students: only these (all when empty).
+    """
     gradebook = Gradebook(f"sqlite:///{root / 'gradebook.db'}")
+    extensions = extensions or {}
+    penalty = penalty or late.penalty_plugin(slot.course_config(root, Config()))
+    versions = {assignment: worker.course_version(root, assignment) for assignment in assignments}
     by_student = {}
     for submission in submissions:
         by_student.setdefault(submission.student, []).append(submission)
     for student in gradebook.students():  # known students who handed nothing in still get a row
         by_student.setdefault(student, [])
+    if students:
+        by_student = {student: by_student.get(student, []) for student in students}
     slots = queue.Queue()
     worker.remove_stale_runtime_folders(options.scratch)
     slot_processes = []
-    for number in range(jobs):
-        slot_processes.append(worker.open_slot(root, number, options))
+    for number in range(min(jobs, max(1, len(by_student)))):
+        slot_processes.append(worker.open_slot(root, number, options))  # nbgrader starts on first use
         slots.put(number)
 
-    def grade_or_explain(student, assignment, number):
+    def grade_or_explain(student, assignment, number, notebook_digest):
         """One submission's result; an error of the grader's own becomes that student's failure."""
         try:
             return worker.grade_assignment(root, student, assignment, slot=number, slot_process=slot_processes[number],
-                                           options=options, gradebook=gradebook)
+                                           options=options, gradebook=gradebook, notebook_digest=notebook_digest)
         except Exception as error:  # noqa: BLE001 - one submission never stops the class
             return worker.AssignmentResult(assignment, status="failed",
                                            reasons=[f"internal error: {type(error).__name__}: {str(error)[:200]}"])
+
+    def grade_submission(student, assignment, number):
+        """Grade one submission if it changed, settle its lateness, and bring its feedback up to date."""
+        notebook_digest, inputs = worker.submission_digests(root, student, assignment, versions[assignment])
+        record = gradebook.record(assignment, student)
+        autograded = root / "autograded" / student / assignment / f"{assignment}.ipynb"
+        if (not force and record.get("inputs") == inputs and record.get("status") in ("graded", "flagged")
+                and autograded.is_file()):
+            result = worker.AssignmentResult(assignment, status=record["status"], reasons=list(record["reasons"]),
+                                             graded_now=False)
+        else:
+            result = grade_or_explain(student, assignment, number, notebook_digest)
+        graded = {"inputs": inputs if result.status != "failed" else None, "status": result.status,
+                  "reasons": list(result.reasons)}
+        shown = gradebook.settle(assignment, student, extensions.get((student, assignment)), penalty)
+        feedback = root / "feedback" / student / assignment / f"{assignment}.html"
+        if result.status != "failed" and (result.graded_now or shown != record.get("feedback")
+                                          or not feedback.is_file()):
+            problem = worker.write_feedback(root, student, assignment, slot_processes[number])
+            if problem:
+                result.reasons.append(problem)
+            else:
+                graded["feedback"] = shown
+        gradebook.update_record(assignment, student, **graded)
+        return result
 
     def grade_one(student):
         number = slots.get()
@@ -117,7 +155,11 @@ def grade_class(root, assignments, submissions, options, jobs):
                     outcomes[assignment] = worker.AssignmentResult(assignment, status="failed",
                                                                    reasons=[submission.failure])
                 else:
-                    result = grade_or_explain(student, assignment, number)
+                    try:
+                        result = grade_submission(student, assignment, number)
+                    except Exception as error:  # noqa: BLE001 - e.g. the gradebook refused a write
+                        result = worker.AssignmentResult(assignment, status="failed", reasons=[
+                            f"internal error: {type(error).__name__}: {str(error)[:200]}"])
                     result.reasons = [*submission.notes, *result.reasons]
                     outcomes[assignment] = result
             for submission in by_student[student]:  # e.g. an unknown assignment folder
@@ -131,7 +173,7 @@ def grade_class(root, assignments, submissions, options, jobs):
     progress = Progress(len(by_student))
     results = {}
     try:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(slot_processes))) as pool:
             futures = [pool.submit(grade_one, s) for s in sorted(by_student)]
             try:
                 for future in concurrent.futures.as_completed(futures):
@@ -197,6 +239,20 @@ def command_grade(args):
         print(f"error: {error}", file=sys.stderr)
         return 2
     submissions = [s for s in submissions if s.assignment in assignments or s.assignment not in expected]
+    known = {s.student for s in submissions} | set(Gradebook(f"sqlite:///{root / 'gradebook.db'}").students())
+    unknown = sorted(set(args.students or ()) - known)
+    if unknown:
+        print(f"error: no submission and no gradebook entry for {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    try:
+        extensions = late.load_extensions(root / args.extensions, expected)
+        penalty = late.penalty_plugin(slot.course_config(root, Config()))
+    except (late.ExtensionsError, collect.CollectError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # noqa: BLE001 - a plugin class that does not import, a bad trait value
+        print(f"error: nbgrader_config.py: the late-submission plugin cannot be used: {error}", file=sys.stderr)
+        return 2
     notes = []
     secret = os.environ.get("GRADER_SECRET")
     if not secret:
@@ -217,14 +273,22 @@ def command_grade(args):
     # A terminated run still removes its cgroups and runtime folders (the finally blocks run).
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     try:
-        results = grade_class(root, assignments, submissions, options, args.jobs)
+        results = grade_class(root, assignments, submissions, options, args.jobs, students=args.students,
+                              force=args.force, extensions=extensions, penalty=penalty)
     finally:
         budget.remove(budgets)
-    rows = report.student_rows(results, assignments)
+    # The report covers the whole gradebook: every student, and every assignment graded so far.
+    graded = Gradebook(f"sqlite:///{root / 'gradebook.db'}").snapshot(expected)
+    shown = {a: exercises for a, exercises in course_assignments(expected).items()
+             if a in assignments or any(a in by_assignment for by_assignment in graded.values())}
+    rows = report.student_rows(graded, results, shown)
     report_dir = root / args.report_dir
     csv_path = report.write_grades_csv(rows, report_dir / "grades.csv")
     summary_path = report.write_summary(rows, assignments, report_dir, notes)
     print(report.summary_text(rows))
+    regraded = sum(r.graded_now and r.status != "failed" for by_a in results.values() for r in by_a.values())
+    unchanged = sum(not r.graded_now for by_a in results.values() for r in by_a.values())
+    print(f"{regraded} submissions graded, {unchanged} unchanged since last graded (--force regrades them)")
     print(f"graded in {time.perf_counter() - started:.1f} s with {args.jobs} jobs; "
           f"wrote {csv_path.relative_to(root)}, {summary_path.relative_to(root)} and feedback/")
     return 0
@@ -235,6 +299,25 @@ def command_bundle(args):
 
     path = bundle.write_bundle(pathlib.Path(args.course_root).resolve(), pathlib.Path(args.output))
     print(f"wrote {path}")
+    return 0
+
+
+def command_feedback(args):
+    """One zip of an assignment's feedback HTML in the layout of the LMS's bulk feedback upload."""
+    from . import lms
+
+    root = pathlib.Path(args.course_root).resolve()
+    output = pathlib.Path(args.zip) if args.zip else root / "reports" / f"feedback-{args.assignment}-{args.layout}.zip"
+    try:
+        roster = lms.load_roster(root / args.roster)
+        path, packed, skipped = lms.write_feedback_zip(root, output, args.assignment, args.layout, roster,
+                                                       canvas_download=args.canvas_download)
+    except ValueError as error:  # a bad roster, an unknown assignment, no feedback folder
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {path}: feedback of {len(packed)} students for {args.assignment} ({args.layout} layout)")
+    for student, reason in skipped:
+        print(f"skipped {student}: {reason}")
     return 0
 
 
@@ -253,10 +336,28 @@ def main(argv=None):
     grade.add_argument("--interrupt-grace", type=int, default=5,
                        help="seconds a timed-out cell has to yield to the interrupt before its kernel is killed")
     grade.add_argument("--report-dir", default="reports", help="where grades.csv and summary.html go")
+    grade.add_argument("--student", dest="students", action="append", metavar="NAME",
+                       help="grade only this student (repeat for several)")
+    grade.add_argument("--force", action="store_true",
+                       help="regrade every selected submission, also those unchanged since last graded")
+    grade.add_argument("--extensions", default="extensions.csv",
+                       help="the instructor's extensions file, relative to the course root (default: extensions.csv)")
     grade.set_defaults(run=command_grade)
     bundle = commands.add_parser("bundle", help="write the student bundle zip")
     bundle.add_argument("--output", default="dist/backprop-course-student.zip")
     bundle.set_defaults(run=command_bundle)
+    feedback = commands.add_parser("feedback", help="zip an assignment's feedback for the LMS's bulk feedback upload")
+    feedback.add_argument("assignment")
+    feedback.add_argument("--zip", nargs="?", metavar="OUTPUT",
+                          help="the zip to write (default: reports/feedback-ASSIGNMENT-LAYOUT.zip)")
+    feedback.add_argument("--layout", choices=("moodle", "canvas", "plain"), default="plain",
+                          help="moodle: a folder per participant; canvas: names of a Canvas download; "
+                               "plain: a folder per student id (default)")
+    feedback.add_argument("--roster", default="roster.csv",
+                          help="the roster of LMS ids, relative to the course root (default: roster.csv)")
+    feedback.add_argument("--canvas-download", metavar="ZIP",
+                          help="canvas layout: the zip of Canvas's 'Download Submissions' for this assignment")
+    feedback.set_defaults(run=command_feedback)
     args = parser.parse_args(argv)
     os.environ["PATH"] = worker.tool_environment()["PATH"]  # nbgrader runs `alembic` from our bin/
     if getattr(args, "jobs", 1) < 1:

@@ -32,7 +32,8 @@ import warnings
 import zipfile
 import zlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 import nbformat
@@ -57,7 +58,7 @@ HIDDEN_TESTS_BEGIN = "BEGIN HIDDEN TESTS"
 HIDDEN_TESTS_END = "END HIDDEN TESTS"
 
 # Files nbgrader itself puts into a submission folder: never reported as the student's extras.
-NBGRADER_FILES = frozenset({"timestamp.txt"})
+NBGRADER_FILES = frozenset({"timestamp.txt", "submission_secret.txt"})
 
 # Student ids become folder names and gradebook keys: ASCII letters, digits and _ . - @ only.
 _SAFE_ID = re.compile(r"[A-Za-z0-9_.@-]+")
@@ -83,6 +84,7 @@ class Submission:
     notebook: Path | None = None
     notes: list[str] = field(default_factory=list)
     failure: str | None = None
+    timestamp: datetime | None = None  # when it was handed in (UTC), where the LMS file name says
 
 
 @dataclass
@@ -94,6 +96,8 @@ class _File:
     data: bytes | None = None  # contents; read for notebooks only
     problem: str | None = None  # why the contents could not be read
     path: Path | None = None  # where it lies on disk (directory mode only)
+    timestamp: datetime | None = None  # from the named_regexp's timestamp group (zip mode only)
+    note: str | None = None  # e.g. a timestamp that could not be read
 
 
 # ----------------------------------------------------------------------------------------------
@@ -338,6 +342,10 @@ def review_folder(files: list[_File], assignment: str, assignments: dict[str, di
     if not notebooks:
         found = ", ".join(f.shown for f in files) or "nothing"
         return None, notes, f"no notebook: expected {target} (found: {found})"
+    stamps = [f.timestamp for f in notebooks if f.timestamp]
+    if stamps:  # an LMS that keeps every attempt: the newest is the submission, as zip_collect decides
+        notes += [f"ignored older notebook {f.shown}" for f in notebooks if f.timestamp and f.timestamp < max(stamps)]
+        notebooks = [f for f in notebooks if not f.timestamp or f.timestamp == max(stamps)]
     exact = [f for f in notebooks if f.name == target]
     chosen, nb, schema_note, failure = _pick(exact or notebooks, assignment, assignments)
     notes += [f"ignored extra notebook {f.shown}" + (f", which {f.problem}" if f.problem else "")
@@ -348,7 +356,7 @@ def review_folder(files: list[_File], assignment: str, assignments: dict[str, di
     if failure:
         return None, notes, f"{failure} ({chosen.shown})"
     renamed = [f"renamed {chosen.shown} to {target}"] if chosen.name != target else []
-    return chosen, renamed + notes + ([schema_note] if schema_note else []) + cell_notes, None
+    return chosen, renamed + notes + [n for n in (schema_note, chosen.note) if n] + cell_notes, None
 
 
 def student_id_problem(student: str) -> str | None:
@@ -499,6 +507,8 @@ class _Member:
     shown: str
     data: bytes | None = None
     problem: str | None = None
+    timestamp: datetime | None = None
+    note: str | None = None
 
 
 class _Budget:
@@ -638,6 +648,31 @@ def read_zip(zip_path: Path, regexp: re.Pattern, assignment_names=()) -> tuple[l
     return members, failures
 
 
+def read_timestamp(text: str) -> datetime | None:
+    """A submission time from a file name's timestamp group, as naive UTC (nbgrader's parse_utc,
+    which takes a time without a zone as UTC); also Blackboard's "2024-01-31-13-44-51". None if unreadable."""
+    from nbgrader.utils import parse_utc
+
+    # dateutil reads "...-15-10-00" as 15:00 at UTC-10: the dashed form is rewritten before it is parsed.
+    dashed = re.fullmatch(r"(\d{4}-\d\d-\d\d)[-_T](\d\d)[-_:](\d\d)[-_:](\d\d)", text)
+    for candidate in ([f"{dashed[1]} {dashed[2]}:{dashed[3]}:{dashed[4]}"] if dashed else [text]):
+        try:
+            return parse_utc(candidate)
+        except (ValueError, OverflowError, TypeError):
+            continue
+    return None
+
+
+def _name_timestamp(parts, regexp) -> tuple[datetime | None, str | None]:
+    """The timestamp group of the base name's match, and a note when it cannot be read."""
+    match = regexp.match(parts[-1])
+    text = match.groupdict().get("timestamp") if match else None
+    if not text:
+        return None, None
+    stamp = read_timestamp(text)
+    return stamp, None if stamp else f"cannot read the submission time {text!r} in {'/'.join(parts)}; lateness unknown"
+
+
 def _read_outer(zf, info, regexp, assignment_names, budget) -> tuple[list[_Member], list[Submission]]:
     """One top-level member: reject unsafe paths, attribute it, expand it if it is a zip."""
     parts = _member_parts(info.filename)
@@ -652,10 +687,14 @@ def _read_outer(zf, info, regexp, assignment_names, budget) -> tuple[list[_Membe
             f"cannot tell whose file {info.filename!r} is: it is in no student folder and its name "
             f"does not match named_regexp {regexp.pattern!r}"))]
     student, rel = owner
-    member = _read_into_member(zf, info, student, rel, info.filename, budget)
+    stamp, unreadable = _name_timestamp(parts, regexp)
+    member = replace(_read_into_member(zf, info, student, rel, info.filename, budget), timestamp=stamp,
+                     note=unreadable)
     if not rel[-1].lower().endswith(_ZIP) or member.data is None:
         return [member], []
-    return _inner_members(student, rel[:-1] + (PurePosixPath(rel[-1]).stem,), info.filename, member.data, budget)
+    inner, failures = _inner_members(student, rel[:-1] + (PurePosixPath(rel[-1]).stem,), info.filename,
+                                     member.data, budget)
+    return [replace(m, timestamp=stamp, note=unreadable) for m in inner], failures
 
 
 def _assignment_of(member: _Member, assignments: dict[str, dict]) -> tuple[str | None, str]:
@@ -700,14 +739,15 @@ def _student_submissions(student, members, assignments) -> list[tuple[Submission
     for member in members:
         assignment, name = _assignment_of(member, assignments)
         if assignment:
-            groups.setdefault(assignment, []).append(_File(name, member.shown, member.data, member.problem))
+            groups.setdefault(assignment, []).append(_File(name, member.shown, member.data, member.problem,
+                                                           timestamp=member.timestamp, note=member.note))
         elif _is_notebook(member.parts[-1]):
             results.append((Submission(student, "", failure=_unplaced(member, assignments)), None))
         else:
             extras.append(f"ignored extra file {member.shown}")
     for assignment, files in sorted(groups.items()):
         chosen, notes, failure = _guarded(review_folder, files, assignment, assignments)
-        results.append((Submission(student, assignment, None, notes, failure), chosen))
+        results.append((Submission(student, assignment, None, notes, failure, chosen and chosen.timestamp), chosen))
     if groups:  # files outside any assignment folder: say so once, on the first assignment
         next(s for s, _ in results if s.assignment).notes.extend(extras)
     elif extras:
@@ -729,6 +769,8 @@ def _write(submission: Submission, chosen: _File | None, submitted: Path) -> Non
     folder.mkdir(parents=True)
     submission.notebook = folder / f"{submission.assignment}{_NOTEBOOK}"
     submission.notebook.write_bytes(chosen.data)  # the student's bytes, unchanged
+    if submission.timestamp:  # nbgrader reads the submission time from here, as after `nbgrader collect`
+        (folder / "timestamp.txt").write_text(submission.timestamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
 
 
 def collect_zip(zip_path, course_root, assignments: dict[str, dict],

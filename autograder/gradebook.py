@@ -1,63 +1,202 @@
-"""The few gradebook operations the pipeline needs, serialised by one lock in the grader process."""
+"""The gradebook operations of the pipeline, serialised by one lock in the grader process.
 
+The instructor's review is theirs. The grader keeps its own record of what it set (a table of its
+own in the gradebook database, `backprop_grader_record`, one JSON state per student and
+assignment) and treats a score, comment or flag as its own only while the gradebook still holds
+exactly what it wrote. Anything else (a manual score, a comment, a flag set in the formgrader, or
+an edit of the grader's own) is the instructor's: a re-run never changes it.
+"""
+
+import hashlib
+import json
 import threading
 
 from nbgrader.api import Gradebook as NbgraderGradebook
 from nbgrader.api import MissingEntry
+from sqlalchemy import Column, MetaData, String, Table, Text, delete, insert, select
 
+from . import late
 
 WITHDRAWAL_PREFIX = "verification:"
+CHANGED = "changed since your review: resubmitted after you graded it by hand; your grading is kept"
+
+_TABLES = MetaData()
+RECORDS = Table(
+    "backprop_grader_record", _TABLES,
+    Column("assignment", String(128), primary_key=True),
+    Column("student", String(128), primary_key=True),
+    # inputs, notebook (digests), status, reasons, overrides {exercise: {score, comment, before}},
+    # flag_set, flag_reasons, feedback (digest of what the feedback page shows)
+    Column("state", Text, nullable=False),
+)
+
+
+def _read_state(gradebook, assignment, student):
+    row = gradebook.db.execute(select(RECORDS.c.state).where(
+        RECORDS.c.assignment == assignment, RECORDS.c.student == student)).first()
+    return json.loads(row[0]) if row else {}
+
+
+def _write_state(gradebook, assignment, student, state):
+    where = (RECORDS.c.assignment == assignment) & (RECORDS.c.student == student)
+    gradebook.db.execute(delete(RECORDS).where(where))
+    gradebook.db.execute(insert(RECORDS).values(assignment=assignment, student=student, state=json.dumps(state)))
+
+
+def _found(lookup, *args):
+    try:
+        return lookup(*args)
+    except MissingEntry:
+        return None
+
+
+def _instructor_marks(notebook, previous, flag_set):
+    """What the instructor set by hand on this notebook: manual scores, comments, a flag, extra credit."""
+    marks = []
+    for grade in notebook.grades:
+        mine = previous.get(grade.name[len("test_"):], {})
+        if grade.manual_score is not None and mine.get("score") != grade.manual_score:
+            marks.append(f"score of {grade.name}")
+        if grade.extra_credit:
+            marks.append(f"extra credit on {grade.name}")
+    for comment in notebook.comments:
+        mine = previous.get(comment.name, {})
+        ours = "comment" in mine and comment.manual_comment == mine["comment"]
+        if (comment.manual_comment and not ours) or (ours and mine.get("before")):
+            marks.append(f"comment on {comment.name}")
+    if notebook.flagged and not flag_set:
+        marks.append("flag")
+    return marks
 
 
 class Gradebook:
     def __init__(self, db_url):
         self.db_url = db_url
         self._lock = threading.Lock()
+        with NbgraderGradebook(self.db_url) as gradebook:
+            RECORDS.create(gradebook.engine, checkfirst=True)
 
     def scores(self, assignment, student):
-        """{grade_id: {"score", "max_score"}} of a student's submitted notebook for `assignment`."""
+        """{grade_id: {"score", "auto_score", "max_score"}} of a student's submitted notebook for `assignment`."""
         with self._lock, NbgraderGradebook(self.db_url) as gradebook:
-            try:
-                notebook = gradebook.find_submission_notebook(assignment, assignment, student)
-            except MissingEntry:
-                return {}
-            return {grade.name: {"score": float(grade.score), "max_score": float(grade.max_score)}
-                    for grade in notebook.grades}
+            notebook = _found(gradebook.find_submission_notebook, assignment, assignment, student)
+            return {grade.name: {"score": float(grade.score), "max_score": float(grade.max_score),
+                                 "auto_score": grade.auto_score}
+                    for grade in (notebook.grades if notebook else [])}
 
-    def withdraw(self, assignment, student, exercise, reason):
-        """Zero test_<exercise> by manual override, flag the notebook, and comment on the answer cell.
+    def record(self, assignment, student):
+        """The grader's record of its last grading of this submission ({} if none)."""
+        with self._lock, NbgraderGradebook(self.db_url) as gradebook:
+            return _read_state(gradebook, assignment, student)
 
-        The comment (on the answer cell `exercise`, which is where nbgrader keeps comments) shows in
-        the formgrader and marks the override as ours, so a re-run can undo it.
+    def update_record(self, assignment, student, **fields):
+        with self._lock, NbgraderGradebook(self.db_url) as gradebook:
+            state = _read_state(gradebook, assignment, student)
+            _write_state(gradebook, assignment, student, {**state, **fields})
+            gradebook.db.commit()
+
+    def apply_verdicts(self, assignment, student, refuted, notebook_digest):
+        """Withdraw the points verification refuted, and undo the grader's own earlier withdrawals
+        that no longer hold, leaving every mark of the instructor's as it is.
+
+        refuted: {exercise: reason}. A withdrawal is a manual score of 0 on test_<exercise>, unless
+        the instructor already set one, and a comment on the answer cell <exercise>, appended to
+        any comment there. The notebook is flagged for a new reason: a refutation, or a
+        resubmission (notebook_digest differs from last time) of work the instructor graded by
+        hand. Returns the reasons for the report.
         """
         with self._lock, NbgraderGradebook(self.db_url) as gradebook:
-            grade = gradebook.find_grade(f"test_{exercise}", assignment, assignment, student)
-            grade.manual_score = 0.0
             notebook = gradebook.find_submission_notebook(assignment, assignment, student)
-            notebook.flagged = True
-            # The reason may quote student output, and the feedback page renders comments as
-            # Markdown: no tag of theirs may survive into it.
-            reason = reason.replace("<", "‹").replace(">", "›")
-            try:
-                gradebook.find_comment(exercise, assignment, assignment, student).manual_comment = (
-                    f"{WITHDRAWAL_PREFIX} {reason}")
-            except MissingEntry:  # an answer cell under another id; grades.csv still records why
-                pass
+            state = _read_state(gradebook, assignment, student)
+            previous = state.get("overrides", {})
+            flag_ours = state.get("flag_set", False) and notebook.flagged
+            marks = _instructor_marks(notebook, previous, flag_ours)
+            overrides, reasons = {}, []
+            for exercise in sorted(set(previous) | set(refuted)):
+                entry, kept = self._override(gradebook, assignment, student, exercise,
+                                             previous.get(exercise, {}), refuted.get(exercise))
+                if entry:
+                    overrides[exercise] = entry
+                if exercise in refuted:
+                    reasons.append(f"{exercise}: points withdrawn, outputs disagree with the reference "
+                                   f"({refuted[exercise]})" + (f"; {kept}" if kept else ""))
+            changed = state.get("notebook") not in (None, notebook_digest)
+            flag_reasons = list(reasons)
+            if (changed and marks) or (flag_ours and CHANGED in state.get("flag_reasons", [])):
+                flag_reasons.append(CHANGED)
+            new_reason = changed or not set(flag_reasons) <= set(state.get("flag_reasons", []))
+            if flag_reasons and not notebook.flagged and new_reason:
+                notebook.flagged = flag_ours = True
+            elif not flag_reasons and flag_ours:
+                notebook.flagged = flag_ours = False
+            _write_state(gradebook, assignment, student, {
+                **state, "notebook": notebook_digest, "overrides": overrides, "flag_set": flag_ours,
+                "flag_reasons": flag_reasons})
             gradebook.db.commit()
+            return flag_reasons
 
-    def clear_withdrawals(self, assignment, student):
-        """Undo earlier verification overrides, so a re-run grades the submission as it is now."""
+    @staticmethod
+    def _override(gradebook, assignment, student, exercise, mine, reason):
+        """Set or undo the grader's override of one exercise: (what is now the grader's, note)."""
+        entry, kept = {}, ""
+        grade = _found(gradebook.find_grade, f"test_{exercise}", assignment, assignment, student)
+        if grade is not None:
+            ours = "score" in mine and grade.manual_score == mine["score"]
+            if reason and (ours or (grade.manual_score is None and "score" not in mine)):
+                grade.manual_score = entry["score"] = 0.0
+            elif reason and grade.manual_score is not None:
+                kept = f"your score of {grade.manual_score:g} is kept"
+            elif ours:
+                grade.manual_score = None
+        # nbgrader keeps comments on the answer cell; the reason may quote student output, and the
+        # feedback page renders comments as Markdown: no tag of theirs may survive into it.
+        comment = _found(gradebook.find_comment, exercise, assignment, assignment, student)
+        if comment is not None:
+            ours = "comment" in mine and comment.manual_comment == mine["comment"]
+            if reason and (ours or "comment" not in mine):
+                before = mine.get("before") if ours else comment.manual_comment
+                note = f"{WITHDRAWAL_PREFIX} {reason}".replace("<", "‹").replace(">", "›")
+                comment.manual_comment = f"{before}\n\n{note}" if before else note
+                entry.update(comment=comment.manual_comment, before=before)
+            elif ours:
+                comment.manual_comment = mine.get("before")
+        return entry, kept
+
+    def settle(self, assignment, student, extension_hours, plugin):
+        """Apply an extension from the instructor's file (None: leave the gradebook's) and recompute
+        the late penalty with the course's plugin from the gradebook as it is now.
+
+        Returns a digest of everything the feedback page shows (scores, comments, penalty).
+        """
         with self._lock, NbgraderGradebook(self.db_url) as gradebook:
-            try:
-                notebook = gradebook.find_submission_notebook(assignment, assignment, student)
-            except MissingEntry:
-                return
-            for comment in notebook.comments:
-                if (comment.manual_comment or "").startswith(WITHDRAWAL_PREFIX):
-                    comment.manual_comment = None
-                    gradebook.find_grade(f"test_{comment.name}", assignment, assignment, student).manual_score = None
-            notebook.flagged = False
+            submission = _found(gradebook.find_submission, assignment, student)
+            if submission is None:
+                return None
+            if extension_hours is not None:
+                gradebook.grant_extension(assignment, student, hours=extension_hours)
+            for notebook in submission.notebooks:
+                notebook.late_submission_penalty = late.penalty_for(
+                    plugin, student, float(notebook.score), submission.total_seconds_late)
             gradebook.db.commit()
+            shown = [(n.name, n.late_submission_penalty, sorted((g.name, float(g.score)) for g in n.grades),
+                      sorted((c.name, c.manual_comment or "", c.auto_comment or "") for c in n.comments))
+                     for n in submission.notebooks]
+            return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()
+
+    def snapshot(self, assignments):
+        """{student: {assignment: {grades, raw, penalty, score, seconds_late, record}}} for every
+        student of the gradebook; score is nbgrader export's max(0, raw - penalty)."""
+        with self._lock, NbgraderGradebook(self.db_url) as gradebook:
+            table = {student.id: {} for student in gradebook.students}
+            for assignment in filter(None, (_found(gradebook.find_assignment, a) for a in assignments)):
+                for submission in assignment.submissions:
+                    raw, penalty = float(submission.score), float(submission.late_submission_penalty)
+                    table.setdefault(submission.student.id, {})[assignment.name] = {
+                        "grades": {g.name: float(g.score) for n in submission.notebooks for g in n.grades},
+                        "raw": raw, "penalty": penalty, "score": max(0.0, raw - penalty),
+                        "seconds_late": submission.total_seconds_late,
+                        "record": _read_state(gradebook, assignment.name, submission.student.id)}
+            return table
 
     def students(self):
         with self._lock, NbgraderGradebook(self.db_url) as gradebook:

@@ -1,4 +1,4 @@
-"""The instructor's view of a grading run: grades.csv, a per-exercise summary table and plot."""
+"""The instructor's view of the gradebook after a run: grades.csv, a per-exercise summary table and plot."""
 
 import csv
 import html
@@ -12,24 +12,46 @@ def exercise_columns(assignments):
     return [(a, f"test_{ex}", ex, points) for a, exercises in assignments.items() for ex, points in exercises]
 
 
-def student_rows(results, assignments):
-    """One row per student: per-exercise scores, total, status (worst of its assignments), reasons."""
-    columns = exercise_columns(assignments)
+def _outcomes(student, graded, results, assignments):
+    """This run's outcome of each assignment, else the one recorded when it was last graded."""
+    from .worker import AssignmentResult
+
+    outcomes = dict(results.get(student, {}))
+    for assignment in assignments:
+        record = graded.get(student, {}).get(assignment, {}).get("record") or {}
+        if assignment not in outcomes:
+            outcomes[assignment] = (AssignmentResult(assignment, status=record["status"], reasons=record["reasons"])
+                                    if record.get("status") else
+                                    AssignmentResult(assignment, status="failed", reasons=["no submission"]))
+    return outcomes
+
+
+def student_rows(graded, results, assignments):
+    """One row per student: per-exercise scores; per assignment the raw score, late penalty, final
+    score and hours late; the total of final scores; status (worst of its assignments), reasons.
+
+    graded: Gradebook.snapshot, so numbers are the gradebook's (the instructor's manual scores
+    included) and equal nbgrader export's; results: this run's outcomes, for status and reasons.
+    """
     rows = []
-    for student in sorted(results):
-        by_assignment = results[student]
+    for student in sorted(set(graded) | set(results)):
         row = {"student": student}
         total = 0.0
-        for assignment, grade_id, exercise, _ in columns:
-            outcome = by_assignment.get(assignment)
-            score = outcome.scores.get(grade_id, 0.0) if outcome else 0.0
-            row[f"{assignment}:{exercise}"] = f"{score:g}"
-            total += score
+        for assignment, exercises in assignments.items():
+            entry = graded.get(student, {}).get(assignment)
+            for exercise, _ in exercises:
+                row[f"{assignment}:{exercise}"] = f"{entry['grades'].get(f'test_{exercise}', 0.0) if entry else 0:g}"
+            late_hours = entry["seconds_late"] / 3600 if entry else 0.0
+            row[f"{assignment}:raw"] = f"{entry['raw'] if entry else 0:g}"
+            row[f"{assignment}:late_penalty"] = f"{entry['penalty'] if entry else 0:g}"
+            row[f"{assignment}:score"] = f"{entry['score'] if entry else 0:g}"
+            row[f"{assignment}:hours_late"] = f"{late_hours:.2f}" if late_hours else ""
+            total += entry["score"] if entry else 0.0
         row["total"] = f"{total:g}"
-        row["max"] = f"{sum(points for *_, points in columns):g}"
-        statuses = [o.status for o in by_assignment.values()] or ["failed"]
-        row["status"] = max(statuses, key=STATUS_ORDER.__getitem__)
-        row["reason"] = "; ".join(f"{o.assignment}: {r}" for o in by_assignment.values() for r in o.reasons)
+        row["max"] = f"{sum(points for *_, points in exercise_columns(assignments)):g}"
+        outcomes = _outcomes(student, graded, results, assignments).values()
+        row["status"] = max((o.status for o in outcomes), key=STATUS_ORDER.__getitem__, default="failed")
+        row["reason"] = "; ".join(f"{o.assignment}: {r}" for o in outcomes for r in o.reasons)
         rows.append(row)
     return rows
 

@@ -43,6 +43,7 @@ class AssignmentResult:
     status: str = "graded"  # graded | flagged | failed
     reasons: list = field(default_factory=list)
     seconds: float = 0.0
+    graded_now: bool = True  # False: unchanged since it was last graded, so not graded again
 
 
 def _failure_reason(output):
@@ -117,8 +118,41 @@ def open_slot(course_root, slot, options):
                        runtime=runtime, cgroups=options.budgets.of(slot), interrupt_grace=options.interrupt_grace)
 
 
-def grade_assignment(course_root, student, assignment, *, slot, slot_process, options, gradebook):
-    """Autograde, then verify every exercise nbgrader awarded points to; returns AssignmentResult."""
+# The grader's modules that decide a score (not those that collect, report or export).
+GRADING_MODULES = ("worker.py", "slot.py", "execute.py", "sandbox.py", "sanitize.py", "verify.py",
+                   "verify_runner.py", "verify_specs.py", "gradebook.py", "late.py")
+
+
+def course_version(course_root, assignment):
+    """A digest of everything besides the submission that decides a grade: the assignment's source
+    folder, the grader with its reference, and the course configuration."""
+    root, grader = pathlib.Path(course_root), pathlib.Path(__file__).resolve().parent
+    files = sorted(p for p in (root / "source" / assignment).rglob("*") if p.is_file())
+    files += sorted((grader / "reference").rglob("*.py")) + [grader / name for name in GRADING_MODULES]
+    files.append(root / "nbgrader_config.py")
+    digest = hashlib.sha256()
+    for path in files:
+        if "__pycache__" not in path.parts and path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def submission_digests(course_root, student, assignment, version):
+    """(notebook, inputs): a digest of the submitted notebook's bytes, and of everything a grading of
+    it depends on (the notebook, its submission time, the course version)."""
+    folder = pathlib.Path(course_root) / "submitted" / student / assignment
+    notebook = hashlib.sha256((folder / f"{assignment}.ipynb").read_bytes()).hexdigest()
+    stamp = folder / "timestamp.txt"
+    stamp = stamp.read_bytes() if stamp.is_file() and not stamp.is_symlink() else b""
+    inputs = hashlib.sha256(b"\0".join([notebook.encode(), stamp, version.encode()])).hexdigest()
+    return notebook, inputs
+
+
+def grade_assignment(course_root, student, assignment, *, slot, slot_process, options, gradebook, notebook_digest):
+    """Autograde, then verify every exercise nbgrader awarded points to; returns AssignmentResult.
+
+    Scores are the gradebook's after verification, so an instructor's manual score counts.
+    """
     started = time.perf_counter()
     result = AssignmentResult(assignment)
     success, output = slot_process.request("autograde", assignment, student, timeout=options.notebook_timeout)
@@ -135,25 +169,26 @@ def grade_assignment(course_root, student, assignment, *, slot, slot_process, op
     if removed:
         result.reasons.append("not kept in the autograded copy (a browser would run them, or not readable "
                               f"notebooks): {', '.join(removed)}")
-    gradebook.clear_withdrawals(assignment, student)
-    grades = gradebook.scores(assignment, student)
-    result.max_scores = {name: g["max_score"] for name, g in grades.items()}
-    result.scores = {name: g["score"] for name, g in grades.items()}
-    awarded = [name[len("test_"):] for name, score in result.scores.items() if score > 0 and name.startswith("test_")]
+    # Verification judges what the tests awarded, not what an earlier override left.
+    awarded = [name[len("test_"):] for name, grade in gradebook.scores(assignment, student).items()
+               if name.startswith("test_") and (grade["auto_score"] or 0) > 0]
     notebook = json.loads(autograded.read_text())
     verdicts = verify.verify(notebook, awarded, seed=verification_seed(options.secret, student, assignment),
                              slot=slot, limits=options.limits, unsafe=options.unsafe,
                              cgroups=options.budgets.of(slot), scratch=options.scratch)
     refuted = {exercise: reason for exercise, reason in verdicts.items() if reason}
-    for exercise, reason in refuted.items():
-        gradebook.withdraw(assignment, student, exercise, reason)
-        result.scores[f"test_{exercise}"] = 0.0
-    if refuted:
+    flag_reasons = gradebook.apply_verdicts(assignment, student, refuted, notebook_digest)
+    if flag_reasons:
         result.status = "flagged"
-        result.reasons = [f"{exercise}: points withdrawn, outputs disagree with the reference ({reason})"
-                          for exercise, reason in sorted(refuted.items())]
-    feedback_ok, feedback_output = slot_process.request("feedback", assignment, student, timeout=300)
-    if not feedback_ok:
-        result.reasons.append(f"feedback not generated: {_failure_reason(feedback_output)}")
+        result.reasons = [*flag_reasons, *result.reasons]
+    grades = gradebook.scores(assignment, student)
+    result.max_scores = {name: g["max_score"] for name, g in grades.items()}
+    result.scores = {name: g["score"] for name, g in grades.items()}
     result.seconds = time.perf_counter() - started
     return result
+
+
+def write_feedback(course_root, student, assignment, slot_process):
+    """nbgrader's feedback page for one graded submission: None, or why it was not written."""
+    ok, output = slot_process.request("feedback", assignment, student, timeout=300)
+    return None if ok else f"feedback not generated: {_failure_reason(output)}"

@@ -1,0 +1,210 @@
+"""A term with the grader: the instructor's review survives re-runs, only what changed is graded
+again, and lateness (LMS file-name timestamps, due dates, extensions, the course's penalty) gives
+the same totals in grades.csv as `nbgrader export`.
+
+The instructor's review is made through nbgrader's gradebook API, which is what the formgrader's
+handlers call (the browser term test clicks through the formgrader itself).
+"""
+
+import csv
+import json
+import zipfile
+
+import pytest
+from nbgrader.api import Gradebook
+
+from notebook_support import (exercises, make_course_root, nbgrader, run_grader, student_notebook,
+                              write_submission)
+
+ASSIGNMENT = "01_notation"
+POINTS = dict(exercises(ASSIGNMENT))
+TOTAL = sum(POINTS.values())
+SWALLOW_ERRORS = ('get_ipython().input_transformers_post.append(lambda lines: ["try:\\n"] + '
+                  '["    " + line for line in lines] + ["\\nexcept BaseException:\\n    pass\\n"])')
+BLANK = {ex: f"def {ex}(*args, **kwargs):\n    raise NotImplementedError()" for ex in POINTS}
+WRONG_COUNT = "def count_parameters(layer_sizes):\n    return 0"
+CHANGED = "changed since your review"
+
+
+def gradebook(course):
+    return Gradebook(f"sqlite:///{course / 'gradebook.db'}")
+
+
+def review(course, student):
+    """What the formgrader shows of one submission: flag, manual scores, manual comments."""
+    with gradebook(course) as book:
+        notebook = book.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student)
+        return {"flagged": notebook.flagged,
+                "manual": {g.name: g.manual_score for g in notebook.grades if g.manual_score is not None},
+                "comments": {c.name: c.manual_comment for c in notebook.comments if c.manual_comment}}
+
+
+def graded_counts(result):
+    line = next(line for line in result.stdout.splitlines() if "submissions graded" in line)
+    numbers = [int(word) for word in line.replace(",", " ").split() if word.isdigit()]
+    return numbers[0], numbers[1]  # graded now, unchanged
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    course = make_course_root(tmp_path_factory.mktemp("term"), [ASSIGNMENT])
+    write_submission(course, "alice", ASSIGNMENT, student_notebook(ASSIGNMENT))
+    write_submission(course, "bob", ASSIGNMENT, student_notebook(ASSIGNMENT, {"count_parameters": WRONG_COUNT}))
+    write_submission(course, "mallory", ASSIGNMENT, student_notebook(ASSIGNMENT, BLANK, prepend=SWALLOW_ERRORS))
+    result, rows = run_grader(course, ASSIGNMENT, "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    assert graded_counts(result) == (3, 0)
+    assert {s: (float(r["total"]), r["status"]) for s, r in rows.items()} == {
+        "alice": (TOTAL, "graded"), "bob": (TOTAL - 1, "graded"), "mallory": (0, "flagged")}
+    return course
+
+
+def test_the_instructors_review_survives_reruns_and_resubmissions(course):
+    withdrawn = review(course, "mallory")
+    assert withdrawn["flagged"] and set(withdrawn["manual"]) == {f"test_{ex}" for ex in POINTS}
+    assert all(text.startswith("verification:") for text in withdrawn["comments"].values())
+    first, second = sorted(POINTS)[:2]
+
+    # The instructor reviews in the formgrader: a partial score and a comment for bob, a flag on
+    # alice, and on mallory an accepted exercise (full marks) and a note under the grader's comment.
+    with gradebook(course) as book:
+        book.find_grade("test_count_parameters", ASSIGNMENT, ASSIGNMENT, "bob").manual_score = 0.5
+        book.find_comment("count_parameters", ASSIGNMENT, ASSIGNMENT, "bob").manual_comment = "close: see the bias"
+        book.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, "alice").flagged = True
+        book.find_grade(f"test_{first}", ASSIGNMENT, ASSIGNMENT, "mallory").manual_score = POINTS[first]
+        comment = book.find_comment(second, ASSIGNMENT, ASSIGNMENT, "mallory")
+        comment.manual_comment += "\n\nCome to office hours."
+        book.db.commit()
+    reviewed = {student: review(course, student) for student in ("alice", "bob", "mallory")}
+
+    # A forced re-run of everything changes none of it.
+    result, rows = run_grader(course, ASSIGNMENT, "--jobs", "2", "--force")
+    assert result.returncode == 0, result.stderr
+    assert graded_counts(result) == (3, 0)
+    assert {student: review(course, student) for student in reviewed} == reviewed
+    assert float(rows["bob"]["total"]) == TOTAL - 0.5
+    assert float(rows["mallory"]["total"]) == POINTS[first]
+    assert "your score of" in rows["mallory"]["reason"]  # refuted again, but the instructor's score stands
+
+    # Bob resubmits (still wrong): only he is graded again; his manual grading stays, and the
+    # resubmission is flagged for the instructor to look at again.
+    write_submission(course, "bob", ASSIGNMENT,
+                     student_notebook(ASSIGNMENT, {"count_parameters": WRONG_COUNT + "  # fixed?"}))
+    result, rows = run_grader(course, ASSIGNMENT, "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    assert graded_counts(result) == (1, 2)
+    bob = review(course, "bob")
+    assert bob["manual"] == {"test_count_parameters": 0.5}
+    assert bob["comments"] == {"count_parameters": "close: see the bias"}
+    assert bob["flagged"] and rows["bob"]["status"] == "flagged" and CHANGED in rows["bob"]["reason"]
+    assert review(course, "alice") == reviewed["alice"] and rows["alice"]["status"] == "graded"
+
+    # The flag stays until the instructor clears it; then a re-run leaves it cleared.
+    result, rows = run_grader(course, ASSIGNMENT, "--force", "--student", "bob")
+    assert graded_counts(result) == (1, 0) and review(course, "bob")["flagged"], result.stdout
+    assert CHANGED in rows["bob"]["reason"]
+    with gradebook(course) as book:
+        book.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, "bob").flagged = False
+        book.db.commit()
+    result, rows = run_grader(course, ASSIGNMENT, "--force", "--student", "bob")
+    assert not review(course, "bob")["flagged"] and rows["bob"]["status"] == "graded"
+
+    # Mallory hands in honest work: the grader's own withdrawals go; the instructor's score and the
+    # instructor's note stay (the grader's line under it goes), and the change is flagged.
+    write_submission(course, "mallory", ASSIGNMENT, student_notebook(ASSIGNMENT))
+    result, rows = run_grader(course, ASSIGNMENT)
+    assert graded_counts(result) == (1, 2)
+    mallory = review(course, "mallory")
+    assert mallory["manual"] == {f"test_{first}": POINTS[first]}
+    assert mallory["comments"][second].endswith("Come to office hours.")
+    assert mallory["flagged"] and CHANGED in rows["mallory"]["reason"]
+    assert float(rows["mallory"]["total"]) == TOTAL
+
+
+def test_a_skipped_submission_gets_fresh_feedback_when_its_grades_change(course):
+    with gradebook(course) as book:
+        book.find_grade("test_count_parameters", ASSIGNMENT, ASSIGNMENT, "alice").manual_score = 0.25
+        book.db.commit()
+    result, rows = run_grader(course, ASSIGNMENT, "--student", "alice")
+    assert result.returncode == 0, result.stderr
+    assert graded_counts(result) == (0, 1)
+    assert float(rows["alice"]["total"]) == TOTAL - POINTS["count_parameters"] + 0.25
+    page = (course / "feedback" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert f"{TOTAL - POINTS['count_parameters'] + 0.25:g} / {TOTAL:g}" in page.replace(".0 /", " /")
+
+
+def test_an_unknown_student_is_an_error(course):
+    result, _ = run_grader(course, ASSIGNMENT, "--student", "nobody")
+    assert result.returncode == 2 and "nobody" in result.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# Lateness
+# ---------------------------------------------------------------------------------------------
+
+DUE = "2026-03-01 12:00:00 UTC"
+# Blackboard-style names: <student>_<time>_<file>; the course config says so (nbgrader's named_regexp).
+NAMED_REGEXP = r"^(?P<student_id>[a-z]+)_(?P<timestamp>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)_(?P<file_id>.+)$"
+
+
+def export(course):
+    """nbgrader's own CSV export of the course's gradebook: {student: row}."""
+    nbgrader(course, "export", "--to", str(course / "export.csv"))
+    with (course / "export.csv").open() as f:
+        return {row["student_id"]: row for row in csv.DictReader(f) if row["assignment"] == ASSIGNMENT}
+
+
+def test_lateness_from_lms_names_due_dates_and_extensions_matches_nbgrader_export(tmp_path):
+    course = make_course_root(tmp_path, [ASSIGNMENT])
+    with (course / "nbgrader_config.py").open("a") as config:
+        config.write(f"\nc.FileNameCollectorPlugin.named_regexp = {NAMED_REGEXP!r}\n")
+    nbgrader(course, "db", "assignment", "add", ASSIGNMENT, f"--duedate={DUE}")
+    (course / "extensions.csv").write_text("student_id,assignment,hours\ncarol,01_notation,48\n")
+    wrong = student_notebook(ASSIGNMENT, {"count_parameters": WRONG_COUNT})
+    with zipfile.ZipFile(tmp_path / "download.zip", "w") as download:
+        for name, notebook in {
+            "alice_2026-03-01-11-00-00_01_notation.ipynb": student_notebook(ASSIGNMENT),  # on time
+            "bob_2026-03-01-15-10-00_01_notation.ipynb": student_notebook(ASSIGNMENT),  # 3 h 10 min: 4 hours
+            "carol_2026-03-02-18-00-00_01_notation.ipynb": student_notebook(ASSIGNMENT),  # 30 h, extension 48 h
+            "dave_2026-03-01-10-00-00_01_notation.ipynb": wrong,  # an early attempt ...
+            "dave_2026-03-01-13-30-00_01_notation.ipynb": student_notebook(ASSIGNMENT),  # ... the last counts
+        }.items():
+            download.writestr(name, json.dumps(notebook))
+    result, rows = run_grader(course, ASSIGNMENT, "--from", str(tmp_path / "download.zip"), "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    assert (course / "submitted" / "bob" / ASSIGNMENT / "timestamp.txt").read_text().startswith("2026-03-01 15:10:00")
+
+    percent = 2.0  # per started hour: nbgrader_config.py's PerHourPenalty
+    expected = {"alice": 0.0, "bob": TOTAL * 4 * percent / 100, "carol": 0.0, "dave": TOTAL * 2 * percent / 100}
+    for student, penalty in expected.items():
+        row = rows[student]
+        assert float(row[f"{ASSIGNMENT}:raw"]) == TOTAL, (student, row)
+        assert float(row[f"{ASSIGNMENT}:late_penalty"]) == pytest.approx(penalty), (student, row)
+        assert float(row["total"]) == pytest.approx(TOTAL - penalty), (student, row)
+    assert "ignored older notebook" in rows["dave"]["reason"]
+    assert rows["bob"][f"{ASSIGNMENT}:hours_late"] == "3.17"
+
+    exported = export(course)
+    assert set(exported) == set(rows)
+    for student, row in rows.items():
+        assert float(exported[student]["score"]) == pytest.approx(float(row["total"])), student
+        assert float(exported[student]["late_submission_penalty"]) == pytest.approx(
+            float(row[f"{ASSIGNMENT}:late_penalty"])), student
+
+    # Carol's extension is withdrawn: without regrading anything, her penalty follows (30 h late).
+    (course / "extensions.csv").write_text("student_id,assignment,hours\ncarol,01_notation,0\n")
+    result, rows = run_grader(course, ASSIGNMENT)
+    assert graded_counts(result) == (0, 4)
+    assert float(rows["carol"][f"{ASSIGNMENT}:late_penalty"]) == pytest.approx(TOTAL * 30 * percent / 100)
+    assert float(export(course)["carol"]["score"]) == pytest.approx(float(rows["carol"]["total"]))
+
+
+def test_a_bad_extensions_file_is_refused_naming_the_line_and_loses_nothing(tmp_path):
+    course = make_course_root(tmp_path, [ASSIGNMENT])
+    write_submission(course, "alice", ASSIGNMENT, student_notebook(ASSIGNMENT))
+    (course / "extensions.csv").write_text("student_id,assignment,hours\nalice,01_notation,two days\n")
+    result, _ = run_grader(course, ASSIGNMENT)
+    assert result.returncode == 2
+    assert "extensions.csv, line 2" in result.stderr and "two days" in result.stderr
+    assert (course / "submitted" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").is_file()
+    assert not (course / "autograded").exists()
