@@ -10,6 +10,11 @@ c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this f
 COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
 if COURSE_ROOT not in sys.path:
     sys.path.insert(0, COURSE_ROOT)
+# nbgrader runs `alembic` by name when it creates gradebook.db: the tools beside the Python that runs
+# nbgrader (the course's .venv/bin) come first on PATH, also from a shell where the venv is not active.
+_TOOLS = os.path.dirname(sys.executable)
+if _TOOLS not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = os.pathsep.join([_TOOLS, os.environ.get("PATH", "")])
 
 c.CourseDirectory.course_id = "backprop-course"
 c.CourseDirectory.source_directory = "source"

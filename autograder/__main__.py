@@ -1,12 +1,17 @@
 """Grade a whole class with one command.
 
-    python -m autograder grade                      # every assignment, from submitted/
+    python -m autograder grade                      # every assignment, from submitted/ (what changed)
     python -m autograder grade 02_forward --from canvas_download.zip --jobs 4
+    python -m autograder grade --force 03_backprop  # regrade everyone's 03_backprop
+    python -m autograder grade --student bob        # one student
+    python -m autograder feedback 02_forward --layout moodle   # feedback zip for the LMS
     python -m autograder bundle                     # the student bundle zip
 
 Steps: collect (normalise and validate the input), prepare the gradebook, grade each student in
-parallel (nbgrader autograde with the kernel in a sandbox, then integrity verification, then
-feedback), and report (reports/grades.csv, reports/summary.html).
+parallel (nbgrader autograde with the kernel in a sandbox, then integrity verification; skipped
+when nothing changed since the last grading), settle lateness (extensions.csv, the course's
+late-submission plugin), write feedback where what it shows changed, and report from the
+gradebook (reports/grades.csv, reports/summary.html).
 
 Set GRADER_SECRET to a private value: verification inputs are drawn from a seed derived from it.
 """
@@ -60,10 +65,10 @@ def prepare_gradebook(root, assignments):
 class Progress:
     """One status line: students done, failures, time left (estimated from the mean so far)."""
 
-    def __init__(self, total, stream=sys.stderr):
+    def __init__(self, total, stream=None):
         self.total, self.done, self.failed, self.flagged = total, 0, 0, 0
-        self.started, self.stream = time.perf_counter(), stream
-        self.interactive = stream.isatty()
+        self.started, self.stream = time.perf_counter(), stream or sys.stderr
+        self.interactive = self.stream.isatty()
 
     def update(self, outcomes):
         self.done += 1

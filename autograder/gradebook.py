@@ -184,7 +184,7 @@ class Gradebook:
             return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()
 
     def snapshot(self, assignments):
-        """{student: {assignment: {grades, raw, penalty, score, seconds_late, record}}} for every
+        """{student: {assignment: {grades, raw, penalty, score, seconds_late, flagged, record}}} for every
         student of the gradebook; score is nbgrader export's max(0, raw - penalty)."""
         with self._lock, NbgraderGradebook(self.db_url) as gradebook:
             table = {student.id: {} for student in gradebook.students}
@@ -195,6 +195,7 @@ class Gradebook:
                         "grades": {g.name: float(g.score) for n in submission.notebooks for g in n.grades},
                         "raw": raw, "penalty": penalty, "score": max(0.0, raw - penalty),
                         "seconds_late": submission.total_seconds_late,
+                        "flagged": any(n.flagged for n in submission.notebooks),
                         "record": _read_state(gradebook, assignment.name, submission.student.id)}
             return table
 

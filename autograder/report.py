@@ -18,11 +18,16 @@ def _outcomes(student, graded, results, assignments):
 
     outcomes = dict(results.get(student, {}))
     for assignment in assignments:
-        record = graded.get(student, {}).get(assignment, {}).get("record") or {}
+        entry = graded.get(student, {}).get(assignment, {})
+        record = entry.get("record") or {}
         if assignment not in outcomes:
             outcomes[assignment] = (AssignmentResult(assignment, status=record["status"], reasons=record["reasons"])
                                     if record.get("status") else
                                     AssignmentResult(assignment, status="failed", reasons=["no submission"]))
+        outcome = outcomes[assignment]
+        if outcome.status == "flagged" and entry and not entry["flagged"]:  # the instructor has reviewed it
+            outcomes[assignment] = AssignmentResult(assignment, status="graded",
+                                                    reasons=[*outcome.reasons, "flag cleared in the formgrader"])
     return outcomes
 
 

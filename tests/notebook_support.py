@@ -31,8 +31,11 @@ def make_course_root(tmp_path, names):
 
 
 def nbgrader(course, *args, timeout=600):
+    """nbgrader in `course`; the course's plugins (autograder.late, autograder.lms) import from this
+    repository, as they do from a course root that is the repository itself."""
+    env = {**tool_environment(), "PYTHONPATH": str(ROOT)}
     result = subprocess.run([*NBGRADER, *args, "--log-level=WARN"], cwd=course, capture_output=True, text=True,
-                            timeout=timeout, env=tool_environment())
+                            timeout=timeout, env=env)
     assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result
 

@@ -106,6 +106,9 @@ def test_the_instructors_review_survives_reruns_and_resubmissions(course):
     with gradebook(course) as book:
         book.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, "bob").flagged = False
         book.db.commit()
+    result, rows = run_grader(course, ASSIGNMENT, "--student", "bob")  # not graded again: the report follows
+    assert graded_counts(result) == (0, 1)
+    assert rows["bob"]["status"] == "graded" and "flag cleared in the formgrader" in rows["bob"]["reason"]
     result, rows = run_grader(course, ASSIGNMENT, "--force", "--student", "bob")
     assert not review(course, "bob")["flagged"] and rows["bob"]["status"] == "graded"
 

@@ -236,3 +236,31 @@ def changed_pixels(png_before, png_after):
     if before.shape != after.shape:
         return max(before.shape[0] * before.shape[1], after.shape[0] * after.shape[1])
     return int(np.count_nonzero(np.abs(before - after).max(axis=2) > 8))
+
+
+MATHJAX_CDN = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/"
+
+
+def serve_mathjax_from_disk(page):
+    """Answer the formgrader's MathJax requests from jupyter-server-mathjax's copy of MathJax 2.
+
+    nbgrader's formgrader page loads MathJax from a CDN and finishes setting itself up (keyboard
+    commands such as Ctrl-Shift-F, which flags a submission) only once MathJax is there; these
+    machines reach no network, so the same MathJax is served from disk instead.
+    """
+    import jupyter_server_mathjax
+
+    static = pathlib.Path(jupyter_server_mathjax.__file__).parent / "static"
+
+    def answer(route):
+        path = route.request.url[len(MATHJAX_CDN):].split("?", 1)[0]
+        path = {"latest.js": "MathJax.js"}.get(path, path)
+        if path.startswith("config/") and not (static / path).is_file():
+            path = "config/TeX-AMS-MML_HTMLorMML-full.js"  # the combined configuration the package ships
+        file = (static / path).resolve()
+        if static in file.parents and file.is_file():
+            route.fulfill(path=str(file), content_type="application/javascript" if path.endswith(".js") else None)
+        else:
+            route.fulfill(status=404)
+
+    page.route(f"{MATHJAX_CDN}**", answer)
