@@ -12,7 +12,7 @@ EXCHANGE := exchange
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab exchange test setup notebooks release grade student-bundle bench sandbox-tools browser-tools check-python clean help
+.PHONY: lab exchange test setup notebooks release grade student-bundle bench gpu-check sandbox-tools browser-tools check-python clean help
 
 help:
 	@echo "make lab    set up .venv and open the course in JupyterLab (nbgrader extension on: formgrader,"
@@ -25,6 +25,8 @@ help:
 	@echo "make grade      grade every submission in submitted/ (or FROM=download.zip), JOBS=N in parallel"
 	@echo "make student-bundle   write dist/backprop-course-student.zip for students"
 	@echo "make bench      speed against peers (own venv with PyTorch); never part of make test"
+	@echo "make gpu-check  on a machine with an NVIDIA GPU: CuPy into .venv, tests/gpu and benchmarks/gpu.py,"
+	@echo "                results in GPU_CHECK_OUT (default reports/gpu); GPU_PYTHON=python3 uses a CUDA image's Python"
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
@@ -104,6 +106,22 @@ bench: $(BENCH_VENV)/.installed sandbox-tools
 	$(BENCH_VENV)/bin/python benchmarks/grading.py
 	$(BENCH_VENV)/bin/python benchmarks/hung_cells.py
 	$(BENCH_VENV)/bin/python benchmarks/gpu.py
+
+# One go on a GPU machine: the reference and the GPU cells of notebooks 04 and 08 on CuPy against
+# NumPy (tests/gpu; they skip, with the reason, where no GPU is usable), then the GPU benchmark.
+# GPU_PYTHON names an interpreter that already holds CuPy and the course's needs (a CUDA image)
+# instead of .venv plus requirements-gpu.txt.
+GPU_CHECK_OUT ?= reports/gpu
+GPU_PYTHON ?=
+gpu-check: $(if $(GPU_PYTHON),,$(STAMP))
+	@mkdir -p $(GPU_CHECK_OUT)
+	$(if $(GPU_PYTHON),,$(BIN)/python -m pip install --quiet -r requirements-gpu.txt)
+	@set -o pipefail; PY="$(or $(GPU_PYTHON),$(BIN)/python)"; export PYTHONPATH="$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH}"; \
+	  $$PY -c 'from course import backend; print(backend.gpu_status())' | tee $(GPU_CHECK_OUT)/status.txt && \
+	  $$PY -m pytest tests/gpu -p no:cacheprovider -q -rs -s --junitxml=$(GPU_CHECK_OUT)/tests.xml 2>&1 \
+	    | tee $(GPU_CHECK_OUT)/tests.log && \
+	  $$PY benchmarks/gpu.py 2>&1 | tee $(GPU_CHECK_OUT)/benchmark.log
+	@echo "GPU check: results in $(GPU_CHECK_OUT)/"
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache
