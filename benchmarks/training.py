@@ -43,6 +43,8 @@ import warnings
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+import blas  # noqa: E402 - benchmarks/blas.py, beside this script
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from autograder import reference as ref  # noqa: E402
@@ -234,6 +236,7 @@ def main():
                     print_row(row)
     elapsed = time.perf_counter() - started
 
+    print(blas.describe())
     print()
     print(f"NumPy {np.__version__}, torch {torch_version}, scikit-learn {sklearn.__version__}, "
           f"{args.threads} thread(s), {platform.machine()}, {os.cpu_count()} cores; "

@@ -30,6 +30,8 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+import blas  # noqa: E402 - benchmarks/blas.py, beside this script
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from autograder import reference as ref  # noqa: E402
@@ -124,6 +126,7 @@ def main():
                          "in_place_speedup": t_loop / t_in_place, "backward_only_speedup": t_loop_b / t_vec_b})
     elapsed = time.perf_counter() - started
 
+    print(blas.describe())
     print(f"net {'-'.join(map(str, SIZES))}, float64, NumPy {np.__version__}, {args.threads} thread(s); "
           f"forward + backward_batch per batch, median of {args.repeats}")
     header = (f"{'batch':>5s} {'loop (us)':>11s} {'vectorised (us)':>15s} {'speed-up':>9s} {'bwd-only':>9s} "
