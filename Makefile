@@ -12,7 +12,7 @@ EXCHANGE := exchange
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab exchange test setup notebooks release grade student-bundle bench gpu-check sandbox-tools browser-tools check-python clean help
+.PHONY: lab exchange test setup notebooks release grade student-bundle bench gpu-check sandbox-tools browser-tools postgres-tools check-python clean help
 
 help:
 	@echo "make lab    set up .venv and open the course in JupyterLab (nbgrader extension on: formgrader,"
@@ -55,7 +55,7 @@ lab: $(STAMP) exchange
 exchange:
 	@mkdir -p $(EXCHANGE) && chmod 0777 $(EXCHANGE)
 
-test: $(STAMP) sandbox-tools browser-tools
+test: $(STAMP) sandbox-tools browser-tools postgres-tools
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 notebooks: $(STAMP)
@@ -83,6 +83,15 @@ browser-tools:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || \
 	    echo "warning: could not install chromium with apt-get; the browser tests will be skipped" >&2; \
 	  else echo "warning: $(CHROMIUM) is missing; the browser tests will be skipped (Debian: sudo apt-get install chromium)" >&2; fi; }
+
+# The PostgreSQL gradebook tests start a throw-away cluster of Debian's postgresql; install it when
+# missing. Where that is impossible, say so: those tests then skip, saying why (CI fails instead).
+postgres-tools:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null || \
+	    echo "warning: could not install postgresql with apt-get; the PostgreSQL tests will be skipped" >&2; \
+	  else echo "warning: PostgreSQL is missing; the PostgreSQL tests will be skipped (Debian: sudo apt-get install postgresql)" >&2; fi; }
 
 grade: $(STAMP) sandbox-tools
 	$(BIN)/python -m autograder grade $(if $(FROM),--from $(FROM)) $(if $(JOBS),--jobs $(JOBS)) $(ASSIGNMENTS)

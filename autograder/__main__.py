@@ -29,7 +29,7 @@ import time
 from traitlets.config import Config
 
 from . import budget, collect, late, report, sandbox, slot, worker
-from .gradebook import Gradebook
+from .gradebook import Gradebook, course_db_url
 
 
 def course_assignments(expected, names=None):
@@ -94,7 +94,7 @@ def grade_class(root, assignments, submissions, options, jobs, *, students=None,
     is not graded again unless `force`; its feedback is rewritten only when what it shows changed
     (an instructor's manual score, a penalty). students: only these (all when empty).
     """
-    gradebook = Gradebook(f"sqlite:///{root / 'gradebook.db'}")
+    gradebook = Gradebook(course_db_url(root))
     extensions = extensions or {}
     penalty = penalty or late.penalty_plugin(slot.course_config(root, Config()))
     versions = {assignment: worker.course_version(root, assignment) for assignment in assignments}
@@ -126,14 +126,15 @@ def grade_class(root, assignments, submissions, options, jobs, *, students=None,
         notebook_digest, inputs = worker.submission_digests(root, student, assignment, versions[assignment])
         record = gradebook.record(assignment, student)
         autograded = root / "autograded" / student / assignment / f"{assignment}.ipynb"
-        if (not force and record.get("inputs") == inputs and record.get("status") in ("graded", "flagged")
-                and autograded.is_file()):
+        # A failure the submission caused (a crash, a timeout) would only repeat; one of ours is retried.
+        ours = any(reason.startswith("internal error") for reason in record.get("reasons", []))
+        if (not force and record.get("inputs") == inputs and not ours
+                and (autograded.is_file() or record.get("status") == "failed")):
             result = worker.AssignmentResult(assignment, status=record["status"], reasons=list(record["reasons"]),
                                              graded_now=False)
         else:
             result = grade_or_explain(student, assignment, number, notebook_digest)
-        graded = {"inputs": inputs if result.status != "failed" else None, "status": result.status,
-                  "reasons": list(result.reasons)}
+        graded = {"inputs": inputs, "status": result.status, "reasons": list(result.reasons)}
         shown = gradebook.settle(assignment, student, extensions.get((student, assignment)), penalty)
         feedback = root / "feedback" / student / assignment / f"{assignment}.html"
         if result.status != "failed" and (result.graded_now or shown != record.get("feedback")
@@ -244,7 +245,7 @@ def command_grade(args):
         print(f"error: {error}", file=sys.stderr)
         return 2
     submissions = [s for s in submissions if s.assignment in assignments or s.assignment not in expected]
-    known = {s.student for s in submissions} | set(Gradebook(f"sqlite:///{root / 'gradebook.db'}").students())
+    known = {s.student for s in submissions} | set(Gradebook(course_db_url(root)).students())
     unknown = sorted(set(args.students or ()) - known)
     if unknown:
         print(f"error: no submission and no gradebook entry for {', '.join(unknown)}", file=sys.stderr)
@@ -283,7 +284,7 @@ def command_grade(args):
     finally:
         budget.remove(budgets)
     # The report covers the whole gradebook: every student, and every assignment graded so far.
-    graded = Gradebook(f"sqlite:///{root / 'gradebook.db'}").snapshot(expected)
+    graded = Gradebook(course_db_url(root)).snapshot(expected)
     shown = {a: exercises for a, exercises in course_assignments(expected).items()
              if a in assignments or any(a in by_assignment for by_assignment in graded.values())}
     rows = report.student_rows(graded, results, shown)

@@ -9,6 +9,7 @@ an edit of the grader's own) is the instructor's: a re-run never changes it.
 
 import hashlib
 import json
+import os
 import threading
 
 from nbgrader.api import Gradebook as NbgraderGradebook
@@ -29,6 +30,21 @@ RECORDS = Table(
     # flag_set, flag_reasons, feedback (digest of what the feedback page shows)
     Column("state", Text, nullable=False),
 )
+
+
+def course_db_url(course_root):
+    """The gradebook's URL as nbgrader's config gives it (`c.CourseDirectory.db_url`): SQLite's
+    `gradebook.db` in the course root by default; a relative SQLite path is taken from the course
+    root, as nbgrader takes it (it runs from there)."""
+    from .collect import load_course_config
+
+    root = os.path.abspath(course_root)
+    url = load_course_config(root).get("CourseDirectory", {}).get("db_url") or ""
+    if not url:
+        return f"sqlite:///{os.path.join(root, 'gradebook.db')}"
+    if url.startswith("sqlite:///") and not os.path.isabs(url[len("sqlite:///"):]):
+        return f"sqlite:///{os.path.join(root, url[len('sqlite:///'):])}"
+    return url
 
 
 def _read_state(gradebook, assignment, student):

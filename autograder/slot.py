@@ -40,18 +40,22 @@ def serve(args):
     from nbgrader.converters import Autograde
 
     from .execute import GuardedExecute
+    from .overwrite import OrderedOverwriteCells
 
     overrides = Config()
     overrides.Execute.timeout = args.cell_timeout
     overrides.GuardedExecute.interrupt_grace = args.interrupt_grace
-    overrides.Autograde.autograde_preprocessors = [
-        GuardedExecute if step.__name__ == "Execute" else step
-        for step in Autograde.class_traits()["autograde_preprocessors"].default()]
+    ours = {"Execute": GuardedExecute, "OverwriteCells": OrderedOverwriteCells}
+    for steps in ("sanitize_preprocessors", "autograde_preprocessors"):
+        overrides.Autograde[steps] = [ours.get(step.__name__, step)
+                                      for step in Autograde.class_traits()[steps].default()]
     if not args.unsafe:
         overrides.Execute.kernel_name = sandbox.KERNEL_NAME
         overrides.KernelManager.transport = "ipc"
         overrides.KernelManager.ip = os.path.join(os.environ["JUPYTER_RUNTIME_DIR"], "kernel")
     config = course_config(args.course_root, overrides)
+    config.OrderedOverwriteCells.source_root = os.path.join(
+        args.course_root, config.CourseDirectory.get("source_directory", "source"))
     api = NbGraderAPI(coursedir=CourseDirectory(config=config, root=args.course_root), config=config)
     protocol.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:

@@ -119,7 +119,7 @@ def open_slot(course_root, slot, options):
 
 
 # The grader's modules that decide a score (not those that collect, report or export).
-GRADING_MODULES = ("worker.py", "slot.py", "execute.py", "sandbox.py", "sanitize.py", "verify.py",
+GRADING_MODULES = ("worker.py", "slot.py", "execute.py", "overwrite.py", "sandbox.py", "sanitize.py", "verify.py",
                    "verify_runner.py", "verify_specs.py", "gradebook.py", "late.py")
 
 

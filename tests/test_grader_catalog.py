@@ -328,9 +328,14 @@ def catalog(course):
     }
 
 
-@pytest.fixture(scope="module")
-def graded_class(tmp_path_factory):
-    course = make_course_root(tmp_path_factory.mktemp("catalog"), [ASSIGNMENT, "02_forward"])
+def grade_catalog(parent, db_url=None):
+    """Grade every catalog entry as one class: (course, entries, grader result, grades.csv rows).
+
+    db_url: the gradebook nbgrader_config.py names (SQLite in the course root when None)."""
+    course = make_course_root(parent, [ASSIGNMENT, "02_forward"])
+    if db_url:
+        with (course / "nbgrader_config.py").open("a") as config:
+            config.write(f"\nc.CourseDirectory.db_url = {db_url!r}\n")
     entries = catalog(course)
     for student, (notebook, _, _) in entries.items():
         write_submission(course, student, ASSIGNMENT, notebook)
@@ -345,6 +350,11 @@ def graded_class(tmp_path_factory):
                               env={"GRADER_SECRET": SECRET, "JUPYTERHUB_API_TOKEN": HUB_TOKEN})
     assert result.returncode == 0, result.stdout + result.stderr
     return course, entries, result, rows
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    return grade_catalog(tmp_path_factory.mktemp("catalog"))
 
 
 def test_every_student_appears_in_grades_csv(graded_class):

@@ -1,0 +1,61 @@
+"""The gradebook is wherever nbgrader's config says: here a real PostgreSQL server (a throw-away
+cluster of Debian's postgresql on a private socket), graded through the whole catalog once, with
+the same scores and statuses as on SQLite, and nothing written to a gradebook.db beside it."""
+
+import csv
+import os
+
+import pytest
+from nbgrader.api import Gradebook
+from sqlalchemy import create_engine, inspect
+
+from notebook_support import nbgrader, run_grader
+from postgres_support import PostgresCluster, postgres_missing
+from test_grader_catalog import ASSIGNMENT, POINTS, grade_catalog
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    reason = postgres_missing()
+    if reason and os.environ.get("POSTGRES_TESTS_REQUIRED") == "1":
+        pytest.fail(f"{reason} (POSTGRES_TESTS_REQUIRED=1: CI must run the PostgreSQL tests, not skip them)")
+    if reason:
+        pytest.skip(reason)
+    cluster = PostgresCluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="module")
+def graded_on_postgres(postgres, tmp_path_factory):
+    url = postgres.create_database("catalog")
+    return (url, *grade_catalog(tmp_path_factory.mktemp("catalog-pg"), db_url=url))
+
+
+def test_the_catalog_grades_the_same_on_postgresql(graded_on_postgres):
+    url, course, entries, _, rows = graded_on_postgres
+    assert not (course / "gradebook.db").exists(), "the grader wrote a SQLite gradebook beside PostgreSQL's"
+    for student, (_, status, expected) in entries.items():
+        if status == "contained":  # the fork bomb: its own test on SQLite says what it may score
+            continue
+        row = rows[student]
+        got = {ex: float(row[f"{ASSIGNMENT}:{ex}"]) for ex in POINTS}
+        assert (got, row["status"]) == ({ex: float(v) for ex, v in expected.items()}, status), (student, row["reason"])
+    with Gradebook(url) as gradebook:  # nbgrader's own view of the same server
+        assert {s.id for s in gradebook.students} >= {s for s, row in rows.items() if row["status"] != "failed"}
+    assert "backprop_grader_record" in inspect(create_engine(url)).get_table_names()
+
+
+def test_nbgrader_export_and_a_rerun_read_the_same_postgresql_gradebook(graded_on_postgres):
+    _, course, entries, _, rows = graded_on_postgres
+    nbgrader(course, "export", "--to", str(course / "export.csv"))
+    with (course / "export.csv").open() as f:
+        exported = {row["student_id"]: float(row["score"]) for row in csv.DictReader(f)
+                    if row["assignment"] == ASSIGNMENT}
+    assert exported == {student: float(row["total"]) for student, row in rows.items() if student in exported}
+    # Nothing changed: the grader's record on the server says so, and nothing is graded again.
+    result, again = run_grader(course, ASSIGNMENT, "--jobs", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "0 submissions graded" in result.stdout, result.stdout
+    assert {s: (r["total"], r["status"]) for s, r in again.items()} == {
+        s: (r["total"], r["status"]) for s, r in rows.items()}
