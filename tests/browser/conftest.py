@@ -1,7 +1,6 @@
 """Fixtures of the browser tests: one headless Debian Chromium per test process, a fresh context and
 page per test, and on failure a screenshot (and the page's HTML) in tests/browser/artifacts/."""
 
-import os
 import pathlib
 import re
 import sys
@@ -19,11 +18,11 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
 @pytest.fixture(scope="session")
 def browser():
+    from notebook_support import skip_or_fail
+
     reason = chromium_missing()
-    if reason and os.environ.get("BROWSER_TESTS_REQUIRED") == "1":
-        pytest.fail(f"{reason} (BROWSER_TESTS_REQUIRED=1: CI must run the browser tests, not skip them)")
     if reason:
-        pytest.skip(reason)
+        skip_or_fail(reason, "BROWSER_TESTS_REQUIRED")
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()
