@@ -135,11 +135,13 @@ def grade_class(root, assignments, submissions, options, jobs, *, students=None,
         else:
             result = grade_or_explain(student, assignment, number, notebook_digest)
         graded = {"inputs": inputs, "status": result.status, "reasons": list(result.reasons)}
-        shown = gradebook.settle(assignment, student, extensions.get((student, assignment)), penalty)
+        with worker.timed(result, "settle lateness"):
+            shown = gradebook.settle(assignment, student, extensions.get((student, assignment)), penalty)
         feedback = root / "feedback" / student / assignment / f"{assignment}.html"
         if result.status != "failed" and (result.graded_now or shown != record.get("feedback")
                                           or not feedback.is_file()):
-            problem = worker.write_feedback(root, student, assignment, slot_processes[number])
+            with worker.timed(result, "feedback"):
+                problem = worker.write_feedback(root, student, assignment, slot_processes[number])
             if problem:
                 result.reasons.append(problem)
             else:
@@ -295,6 +297,8 @@ def command_grade(args):
     regraded = sum(r.graded_now and r.status != "failed" for by_a in results.values() for r in by_a.values())
     unchanged = sum(not r.graded_now for by_a in results.values() for r in by_a.values())
     print(f"{regraded} submissions graded, {unchanged} unchanged since last graded (--force regrades them)")
+    if args.profile:
+        print(report.profile_text(results))
     print(f"graded in {time.perf_counter() - started:.1f} s with {args.jobs} jobs; "
           f"wrote {csv_path.relative_to(root)}, {summary_path.relative_to(root)} and feedback/")
     return 0
@@ -346,6 +350,8 @@ def main(argv=None):
                        help="grade only this student (repeat for several)")
     grade.add_argument("--force", action="store_true",
                        help="regrade every selected submission, also those unchanged since last graded")
+    grade.add_argument("--profile", action="store_true",
+                       help="print where the time went: seconds per step of grading, per graded submission")
     grade.add_argument("--extensions", default="extensions.csv",
                        help="the instructor's extensions file, relative to the course root (default: extensions.csv)")
     grade.set_defaults(run=command_grade)

@@ -145,3 +145,18 @@ def summary_text(rows):
     lines = [f"{len(rows)} students: " + ", ".join(f"{n} {s}" for s, n in counts.items())]
     lines += [f"  {r['status']}: {r['student']}: {r['reason']}" for r in rows if r["status"] != "graded"]
     return "\n".join(lines)
+
+
+def profile_text(results):
+    """Seconds per step of grading, over the submissions graded in this run (grade --profile)."""
+    graded = [r for by_assignment in results.values() for r in by_assignment.values() if r.graded_now and r.stages]
+    totals = {}
+    for result in graded:
+        for stage, seconds in result.stages.items():
+            totals[stage] = totals.get(stage, 0.0) + seconds
+    whole = sum(totals.values()) or 1.0
+    lines = [f"profile of {len(graded)} graded submissions (seconds of work, summed over parallel jobs):",
+             f"  {'step':<16s} {'total s':>8s} {'per submission':>15s} {'share':>6s}"]
+    lines += [f"  {stage:<16s} {seconds:8.1f} {seconds / max(1, len(graded)):15.2f} {seconds / whole:6.0%}"
+              for stage, seconds in sorted(totals.items(), key=lambda item: -item[1])]
+    return "\n".join(lines)

@@ -15,6 +15,7 @@ import select
 import signal
 import subprocess
 import sys
+import time
 
 from . import budget, sandbox
 
@@ -78,8 +79,16 @@ class SlotProcess:
                         "--interrupt-grace", str(interrupt_grace)] + (["--unsafe"] if unsafe else [])
         self.env, self.process, self.log_path = env, None, log_path
         self.runtime, self.cgroups = runtime, list(cgroups)
+        self.start_seconds = 0.0  # spent starting the slot process (nbgrader's imports), all starts together
 
     def _start(self):
+        started = time.perf_counter()
+        try:
+            self._launch()
+        finally:
+            self.start_seconds += time.perf_counter() - started
+
+    def _launch(self):
         # The slot's stderr (nbclient's and the kernel's complaints, e.g. "can't start new thread")
         # goes to a log file: nbgrader's own captured log does not always say why a kernel died.
         with open(self.log_path, "a") as log:

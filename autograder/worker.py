@@ -6,6 +6,7 @@ budget and a kernel runtime folder of its own. Workers share nothing but the gra
 SQLite serialises. Nothing a student leaves in a slot's folders or cgroup outlives their grading.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -44,6 +45,17 @@ class AssignmentResult:
     reasons: list = field(default_factory=list)
     seconds: float = 0.0
     graded_now: bool = True  # False: unchanged since it was last graded, so not graded again
+    stages: dict = field(default_factory=dict)  # seconds per step of grading (grade --profile)
+
+
+@contextlib.contextmanager
+def timed(result, stage):
+    """Add the seconds the block takes to result.stages[stage]."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        result.stages[stage] = result.stages.get(stage, 0.0) + time.perf_counter() - started
 
 
 def _failure_reason(output):
@@ -155,7 +167,12 @@ def grade_assignment(course_root, student, assignment, *, slot, slot_process, op
     """
     started = time.perf_counter()
     result = AssignmentResult(assignment)
-    success, output = slot_process.request("autograde", assignment, student, timeout=options.notebook_timeout)
+    slot_start = slot_process.start_seconds
+    with timed(result, "autograde"):
+        success, output = slot_process.request("autograde", assignment, student, timeout=options.notebook_timeout)
+    if slot_process.start_seconds > slot_start:  # this request started the slot: nbgrader's imports, once
+        result.stages["slot start"] = slot_process.start_seconds - slot_start
+        result.stages["autograde"] -= result.stages["slot start"]
     autograded = pathlib.Path(course_root) / "autograded" / student / assignment / f"{assignment}.ipynb"
     if success is None:
         result.status, result.reasons = "failed", [f"grading took longer than {options.notebook_timeout} s"]
@@ -165,23 +182,27 @@ def grade_assignment(course_root, student, assignment, *, slot, slot_process, op
         result.seconds = time.perf_counter() - started
         return result
 
-    removed = sanitize.sanitize_submission(autograded.parent)
+    with timed(result, "sanitize"):
+        removed = sanitize.sanitize_submission(autograded.parent)
     if removed:
         result.reasons.append("not kept in the autograded copy (a browser would run them, or not readable "
                               f"notebooks): {', '.join(removed)}")
     # Verification judges what the tests awarded, not what an earlier override left.
-    awarded = [name[len("test_"):] for name, grade in gradebook.scores(assignment, student).items()
-               if name.startswith("test_") and (grade["auto_score"] or 0) > 0]
+    with timed(result, "gradebook"):
+        awarded = [name[len("test_"):] for name, grade in gradebook.scores(assignment, student).items()
+                   if name.startswith("test_") and (grade["auto_score"] or 0) > 0]
     notebook = json.loads(autograded.read_text())
-    verdicts = verify.verify(notebook, awarded, seed=verification_seed(options.secret, student, assignment),
-                             slot=slot, limits=options.limits, unsafe=options.unsafe,
-                             cgroups=options.budgets.of(slot), scratch=options.scratch)
+    with timed(result, "verify"):
+        verdicts = verify.verify(notebook, awarded, seed=verification_seed(options.secret, student, assignment),
+                                 slot=slot, limits=options.limits, unsafe=options.unsafe,
+                                 cgroups=options.budgets.of(slot), scratch=options.scratch)
     refuted = {exercise: reason for exercise, reason in verdicts.items() if reason}
-    flag_reasons = gradebook.apply_verdicts(assignment, student, refuted, notebook_digest)
+    with timed(result, "gradebook"):
+        flag_reasons = gradebook.apply_verdicts(assignment, student, refuted, notebook_digest)
+        grades = gradebook.scores(assignment, student)
     if flag_reasons:
         result.status = "flagged"
         result.reasons = [*flag_reasons, *result.reasons]
-    grades = gradebook.scores(assignment, student)
     result.max_scores = {name: g["max_score"] for name, g in grades.items()}
     result.scores = {name: g["score"] for name, g in grades.items()}
     result.seconds = time.perf_counter() - started

@@ -51,9 +51,13 @@ def course(tmp_path_factory):
     write_submission(course, "alice", ASSIGNMENT, student_notebook(ASSIGNMENT))
     write_submission(course, "bob", ASSIGNMENT, student_notebook(ASSIGNMENT, {"count_parameters": WRONG_COUNT}))
     write_submission(course, "mallory", ASSIGNMENT, student_notebook(ASSIGNMENT, BLANK, prepend=SWALLOW_ERRORS))
-    result, rows = run_grader(course, ASSIGNMENT, "--jobs", "2")
+    result, rows = run_grader(course, ASSIGNMENT, "--jobs", "2", "--profile")
     assert result.returncode == 0, result.stderr
     assert graded_counts(result) == (3, 0)
+    # --profile: where the time went, one row per step, each with its seconds per submission.
+    assert "profile of 3 graded submissions" in result.stdout
+    steps = {line.split()[0] for line in result.stdout.splitlines() if line.startswith("  ") and "%" in line}
+    assert {"autograde", "verify", "feedback", "gradebook", "sanitize"} <= steps, result.stdout
     assert {s: (float(r["total"]), r["status"]) for s, r in rows.items()} == {
         "alice": (TOTAL, "graded"), "bob": (TOTAL - 1, "graded"), "mallory": (0, "flagged")}
     return course
