@@ -70,6 +70,9 @@ def _failure_reason(output):
         (r"DeadKernelError|Kernel died|kernel died", "the kernel died (the notebook crashed its Python process)"),
         (r"NotJSONError|not valid JSON|Notebook does not appear to be JSON", "the notebook is not valid JSON"),
         (r"MissingEntry|missing from the gradebook", "the notebook's cells do not belong to this assignment"),
+        # nbgrader 0.9 meant to fail with "Invalid timestamp string"; it raises from get_existing_timestamp
+        (r"Invalid timestamp string|in get_existing_timestamp",
+         "timestamp.txt in the submission is not a submission time nbgrader can read"),
     ]:
         if re.search(pattern, output):
             return reason

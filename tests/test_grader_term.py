@@ -215,3 +215,16 @@ def test_a_bad_extensions_file_is_refused_naming_the_line_and_loses_nothing(tmp_
     assert "extensions.csv, line 2" in result.stderr and "two days" in result.stderr
     assert (course / "submitted" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").is_file()
     assert not (course / "autograded").exists()
+
+
+def test_a_forged_submission_time_fails_only_that_student(tmp_path):
+    """timestamp.txt comes from the student's side of the exchange: one that is not a time (here a
+    megabyte of junk) costs that student their grade, never the class or the grader's memory."""
+    course = make_course_root(tmp_path, [ASSIGNMENT])
+    write_submission(course, "alice", ASSIGNMENT, student_notebook(ASSIGNMENT))
+    write_submission(course, "mallory", ASSIGNMENT, student_notebook(ASSIGNMENT))
+    (course / "submitted" / "mallory" / ASSIGNMENT / "timestamp.txt").write_text("not a time " * 100_000)
+    result, rows = run_grader(course, ASSIGNMENT, "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    assert (rows["alice"]["status"], float(rows["alice"]["total"])) == ("graded", TOTAL)
+    assert rows["mallory"]["status"] == "failed" and "timestamp" in rows["mallory"]["reason"], rows["mallory"]
