@@ -87,14 +87,14 @@ class Progress:
 
 
 def grade_class(root, assignments, submissions, options, jobs, *, students=None, force=False, extensions=None,
-                penalty=None):
+                penalty=None, gradebook=None):
     """{student: {assignment: AssignmentResult}} for every collected submission, graded in parallel.
 
     A submission graded before, whose notebook, submission time and course version are unchanged,
     is not graded again unless `force`; its feedback is rewritten only when what it shows changed
     (an instructor's manual score, a penalty). students: only these (all when empty).
     """
-    gradebook = Gradebook(course_db_url(root))
+    gradebook = gradebook or Gradebook(course_db_url(root))
     extensions = extensions or {}
     penalty = penalty or late.penalty_plugin(slot.course_config(root, Config()))
     versions = {assignment: worker.course_version(root, assignment) for assignment in assignments}
@@ -118,8 +118,7 @@ def grade_class(root, assignments, submissions, options, jobs, *, students=None,
             return worker.grade_assignment(root, student, assignment, slot=number, slot_process=slot_processes[number],
                                            options=options, gradebook=gradebook, notebook_digest=notebook_digest)
         except Exception as error:  # noqa: BLE001 - one submission never stops the class
-            return worker.AssignmentResult(assignment, status="failed",
-                                           reasons=[f"internal error: {type(error).__name__}: {str(error)[:200]}"])
+            return worker.internal_error(assignment, error)
 
     def grade_submission(student, assignment, number):
         """Grade one submission if it changed, settle its lateness, and bring its feedback up to date."""
@@ -127,7 +126,7 @@ def grade_class(root, assignments, submissions, options, jobs, *, students=None,
         record = gradebook.record(assignment, student)
         autograded = root / "autograded" / student / assignment / f"{assignment}.ipynb"
         # A failure the submission caused (a crash, a timeout) would only repeat; one of ours is retried.
-        ours = any(reason.startswith("internal error") for reason in record.get("reasons", []))
+        ours = any(reason.startswith(worker.INTERNAL_ERROR) for reason in record.get("reasons", []))
         if (not force and record.get("inputs") == inputs and not ours
                 and (autograded.is_file() or record.get("status") == "failed")):
             result = worker.AssignmentResult(assignment, status=record["status"], reasons=list(record["reasons"]),
@@ -141,7 +140,7 @@ def grade_class(root, assignments, submissions, options, jobs, *, students=None,
         if result.status != "failed" and (result.graded_now or shown != record.get("feedback")
                                           or not feedback.is_file()):
             with worker.timed(result, "feedback"):
-                problem = worker.write_feedback(root, student, assignment, slot_processes[number])
+                problem = worker.write_feedback(student, assignment, slot_processes[number])
             if problem:
                 result.reasons.append(problem)
             else:
@@ -166,8 +165,7 @@ def grade_class(root, assignments, submissions, options, jobs, *, students=None,
                     try:
                         result = grade_submission(student, assignment, number)
                     except Exception as error:  # noqa: BLE001 - e.g. the gradebook refused a write
-                        result = worker.AssignmentResult(assignment, status="failed", reasons=[
-                            f"internal error: {type(error).__name__}: {str(error)[:200]}"])
+                        result = worker.internal_error(assignment, error)
                     result.reasons = [*submission.notes, *result.reasons]
                     outcomes[assignment] = result
             for submission in by_student[student]:  # e.g. an unknown assignment folder
@@ -247,7 +245,8 @@ def command_grade(args):
         print(f"error: {error}", file=sys.stderr)
         return 2
     submissions = [s for s in submissions if s.assignment in assignments or s.assignment not in expected]
-    known = {s.student for s in submissions} | set(Gradebook(course_db_url(root)).students())
+    gradebook = Gradebook(course_db_url(root))
+    known = {s.student for s in submissions} | set(gradebook.students())
     unknown = sorted(set(args.students or ()) - known)
     if unknown:
         print(f"error: no submission and no gradebook entry for {', '.join(unknown)}", file=sys.stderr)
@@ -282,11 +281,11 @@ def command_grade(args):
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     try:
         results = grade_class(root, assignments, submissions, options, args.jobs, students=args.students,
-                              force=args.force, extensions=extensions, penalty=penalty)
+                              force=args.force, extensions=extensions, penalty=penalty, gradebook=gradebook)
     finally:
         budget.remove(budgets)
     # The report covers the whole gradebook: every student, and every assignment graded so far.
-    graded = Gradebook(course_db_url(root)).snapshot(expected)
+    graded = gradebook.snapshot(expected)
     shown = {a: exercises for a, exercises in course_assignments(expected).items()
              if a in assignments or any(a in by_assignment for by_assignment in graded.values())}
     rows = report.student_rows(graded, results, shown)

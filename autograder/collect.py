@@ -344,8 +344,9 @@ def review_folder(files: list[_File], assignment: str, assignments: dict[str, di
         return None, notes, f"no notebook: expected {target} (found: {found})"
     stamps = [f.timestamp for f in notebooks if f.timestamp]
     if stamps:  # an LMS that keeps every attempt: the newest is the submission, as zip_collect decides
-        notes += [f"ignored older notebook {f.shown}" for f in notebooks if f.timestamp and f.timestamp < max(stamps)]
-        notebooks = [f for f in notebooks if not f.timestamp or f.timestamp == max(stamps)]
+        newest = max(stamps)
+        notes += [f"ignored older notebook {f.shown}" for f in notebooks if f.timestamp and f.timestamp < newest]
+        notebooks = [f for f in notebooks if not f.timestamp or f.timestamp == newest]
     exact = [f for f in notebooks if f.name == target]
     chosen, nb, schema_note, failure = _pick(exact or notebooks, assignment, assignments)
     notes += [f"ignored extra notebook {f.shown}" + (f", which {f.problem}" if f.problem else "")
@@ -655,12 +656,10 @@ def read_timestamp(text: str) -> datetime | None:
 
     # dateutil reads "...-15-10-00" as 15:00 at UTC-10: the dashed form is rewritten before it is parsed.
     dashed = re.fullmatch(r"(\d{4}-\d\d-\d\d)[-_T](\d\d)[-_:](\d\d)[-_:](\d\d)", text)
-    for candidate in ([f"{dashed[1]} {dashed[2]}:{dashed[3]}:{dashed[4]}"] if dashed else [text]):
-        try:
-            return parse_utc(candidate)
-        except (ValueError, OverflowError, TypeError):
-            continue
-    return None
+    try:
+        return parse_utc(f"{dashed[1]} {dashed[2]}:{dashed[3]}:{dashed[4]}" if dashed else text)
+    except (ValueError, OverflowError, TypeError):
+        return None
 
 
 def _name_timestamp(parts, regexp) -> tuple[datetime | None, str | None]:

@@ -4,6 +4,8 @@ import csv
 import html
 import pathlib
 
+from .worker import AssignmentResult
+
 STATUS_ORDER = {"graded": 0, "flagged": 1, "failed": 2}
 
 
@@ -14,8 +16,6 @@ def exercise_columns(assignments):
 
 def _outcomes(student, graded, results, assignments):
     """This run's outcome of each assignment, else the one recorded when it was last graded."""
-    from .worker import AssignmentResult
-
     outcomes = dict(results.get(student, {}))
     for assignment in assignments:
         entry = graded.get(student, {}).get(assignment, {})

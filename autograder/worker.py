@@ -58,6 +58,15 @@ def timed(result, stage):
         result.stages[stage] = result.stages.get(stage, 0.0) + time.perf_counter() - started
 
 
+INTERNAL_ERROR = "internal error"
+
+
+def internal_error(assignment, error):
+    """The result of a submission whose grading hit an error of the grader's own (never the student's)."""
+    return AssignmentResult(assignment, status="failed",
+                            reasons=[f"{INTERNAL_ERROR}: {type(error).__name__}: {str(error)[:200]}"])
+
+
 def _failure_reason(output):
     """A one-line reason from nbgrader's log, for the status column."""
     ignored = re.search(r"IgnoredInterrupt: (a cell ran past \d+ s and ignored the interrupt)", output)
@@ -157,9 +166,11 @@ def submission_digests(course_root, student, assignment, version):
     it depends on (the notebook, its submission time, the course version)."""
     folder = pathlib.Path(course_root) / "submitted" / student / assignment
     notebook = hashlib.sha256((folder / f"{assignment}.ipynb").read_bytes()).hexdigest()
-    stamp = folder / "timestamp.txt"
-    stamp = stamp.read_bytes() if stamp.is_file() and not stamp.is_symlink() else b""
-    inputs = hashlib.sha256(b"\0".join([notebook.encode(), stamp, version.encode()])).hexdigest()
+    stamp, text = folder / "timestamp.txt", b""
+    if stamp.is_file() and not stamp.is_symlink():
+        with stamp.open("rb") as handle:  # the student's exchange folder wrote it: a time is a few bytes
+            text = handle.read(4096)
+    inputs = hashlib.sha256(b"\0".join([notebook.encode(), text, version.encode()])).hexdigest()
     return notebook, inputs
 
 
@@ -212,7 +223,7 @@ def grade_assignment(course_root, student, assignment, *, slot, slot_process, op
     return result
 
 
-def write_feedback(course_root, student, assignment, slot_process):
+def write_feedback(student, assignment, slot_process):
     """nbgrader's feedback page for one graded submission: None, or why it was not written."""
     ok, output = slot_process.request("feedback", assignment, student, timeout=300)
     return None if ok else f"feedback not generated: {_failure_reason(output)}"
