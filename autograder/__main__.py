@@ -4,12 +4,14 @@
     python -m autograder grade 02_forward --from canvas_download.zip --jobs 4
     python -m autograder grade --force 03_backprop  # regrade everyone's 03_backprop
     python -m autograder grade --student bob        # one student
+    python -m autograder grade --cluster tcp://scheduler:8786   # on the workers of a Dask cluster
     python -m autograder feedback 02_forward --layout moodle   # feedback zip for the LMS
     python -m autograder bundle                     # the student bundle zip
 
 Steps: collect (normalise and validate the input), prepare the gradebook, grade each student in
-parallel (nbgrader autograde with the kernel in a sandbox, then integrity verification; skipped
-when nothing changed since the last grading), settle lateness (extensions.csv, the course's
+parallel, as jobs that share nothing (nbgrader autograde with the kernel in a sandbox, then integrity
+verification; skipped when nothing changed since the last grading) on this machine's slots or a
+Dask cluster's workers, merge each result into the gradebook, settle lateness (extensions.csv, the course's
 late-submission plugin), write feedback where what it shows changed, and report from the
 gradebook (reports/grades.csv, reports/summary.html).
 
@@ -17,18 +19,16 @@ Set GRADER_SECRET to a private value: verification inputs are drawn from a seed 
 """
 
 import argparse
-import concurrent.futures
 import os
 import pathlib
-import queue
 import signal
 import sys
-import tempfile
 import time
 
 from traitlets.config import Config
 
 from . import budget, collect, late, report, sandbox, slot, worker
+from .coordinator import grade_class
 from .gradebook import Gradebook, course_db_url
 
 
@@ -42,160 +42,6 @@ def course_assignments(expected, names=None):
         raise SystemExit(f"error: no source notebook for {', '.join(sorted(missing))} under source/")
     return {name: [(exercise, cells["points"].get(f"test_{exercise}", 0)) for exercise in cells["solutions"]]
             for name, cells in expected.items() if not names or name in names}
-
-
-def prepare_gradebook(root, assignments):
-    """Record each assignment's cells in the gradebook (nbgrader needs them to grade), leaving release/ alone."""
-    from nbgrader.apps.api import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-    from traitlets.config import Config
-
-    with tempfile.TemporaryDirectory() as scratch:
-        overrides = Config()
-        overrides.CourseDirectory.release_directory = scratch
-        config = slot.course_config(root, overrides)
-        api = NbGraderAPI(coursedir=CourseDirectory(config=config, root=str(root)), config=config)
-        for assignment in assignments:
-            result = api.generate_assignment(assignment, force=True, create=True)
-            if not result.get("success"):
-                raise SystemExit(f"error: nbgrader could not register {assignment}:\n{result.get('log', '')}"
-                                 f"{result.get('error', '')}")
-
-
-class Progress:
-    """One status line: students done, failures, time left (estimated from the mean so far)."""
-
-    def __init__(self, total, stream=None):
-        self.total, self.done, self.failed, self.flagged = total, 0, 0, 0
-        self.started, self.stream = time.perf_counter(), stream or sys.stderr
-        self.interactive = self.stream.isatty()
-
-    def update(self, outcomes):
-        self.done += 1
-        self.failed += any(o.status == "failed" for o in outcomes)
-        self.flagged += any(o.status == "flagged" for o in outcomes)
-        elapsed = time.perf_counter() - self.started
-        left = elapsed / self.done * (self.total - self.done)
-        width = 24
-        bar = "#" * round(width * self.done / self.total) + "." * (width - round(width * self.done / self.total))
-        line = (f"[{bar}] {self.done}/{self.total} students, {self.failed} failed, {self.flagged} flagged, "
-                f"~{left:.0f} s left")
-        self.stream.write(("\r" + line) if self.interactive else line + "\n")
-        if self.interactive and self.done == self.total:
-            self.stream.write("\n")
-        self.stream.flush()
-
-
-def grade_class(root, assignments, submissions, options, jobs, *, students=None, force=False, extensions=None,
-                penalty=None, gradebook=None):
-    """{student: {assignment: AssignmentResult}} for every collected submission, graded in parallel.
-
-    A submission graded before, whose notebook, submission time and course version are unchanged,
-    is not graded again unless `force`; its feedback is rewritten only when what it shows changed
-    (an instructor's manual score, a penalty). students: only these (all when empty).
-    """
-    gradebook = gradebook or Gradebook(course_db_url(root))
-    extensions = extensions or {}
-    penalty = penalty or late.penalty_plugin(slot.course_config(root, Config()))
-    versions = {assignment: worker.course_version(root, assignment) for assignment in assignments}
-    by_student = {}
-    for submission in submissions:
-        by_student.setdefault(submission.student, []).append(submission)
-    for student in gradebook.students():  # known students who handed nothing in still get a row
-        by_student.setdefault(student, [])
-    if students:
-        by_student = {student: by_student.get(student, []) for student in students}
-    slots = queue.Queue()
-    worker.remove_stale_runtime_folders(options.scratch)
-    slot_processes = []
-    for number in range(min(jobs, max(1, len(by_student)))):
-        slot_processes.append(worker.open_slot(root, number, options))  # nbgrader starts on first use
-        slots.put(number)
-
-    def grade_or_explain(student, assignment, number, notebook_digest):
-        """One submission's result; an error of the grader's own becomes that student's failure."""
-        try:
-            return worker.grade_assignment(root, student, assignment, slot=number, slot_process=slot_processes[number],
-                                           options=options, gradebook=gradebook, notebook_digest=notebook_digest)
-        except Exception as error:  # noqa: BLE001 - one submission never stops the class
-            return worker.internal_error(assignment, error)
-
-    def grade_submission(student, assignment, number):
-        """Grade one submission if it changed, settle its lateness, and bring its feedback up to date."""
-        notebook_digest, inputs = worker.submission_digests(root, student, assignment, versions[assignment])
-        record = gradebook.record(assignment, student)
-        autograded = root / "autograded" / student / assignment / f"{assignment}.ipynb"
-        # A failure the submission caused (a crash, a timeout) would only repeat; one of ours is retried.
-        ours = any(reason.startswith(worker.INTERNAL_ERROR) for reason in record.get("reasons", []))
-        if (not force and record.get("inputs") == inputs and not ours
-                and (autograded.is_file() or record.get("status") == "failed")):
-            result = worker.AssignmentResult(assignment, status=record["status"], reasons=list(record["reasons"]),
-                                             graded_now=False)
-        else:
-            result = grade_or_explain(student, assignment, number, notebook_digest)
-        graded = {"inputs": inputs, "status": result.status, "reasons": list(result.reasons)}
-        with worker.timed(result, "settle lateness"):
-            shown = gradebook.settle(assignment, student, extensions.get((student, assignment)), penalty)
-        feedback = root / "feedback" / student / assignment / f"{assignment}.html"
-        if result.status != "failed" and (result.graded_now or shown != record.get("feedback")
-                                          or not feedback.is_file()):
-            with worker.timed(result, "feedback"):
-                problem = worker.write_feedback(student, assignment, slot_processes[number])
-            if problem:
-                result.reasons.append(problem)
-            else:
-                graded["feedback"] = shown
-        gradebook.update_record(assignment, student, **graded)
-        return result
-
-    def grade_one(student):
-        number = slots.get()
-        try:
-            outcomes = {}
-            handed_in = {s.assignment: s for s in by_student[student]}
-            for assignment in assignments:
-                submission = handed_in.get(assignment)
-                if submission is None:
-                    outcomes[assignment] = worker.AssignmentResult(assignment, status="failed",
-                                                                   reasons=["no submission"])
-                elif submission.failure:
-                    outcomes[assignment] = worker.AssignmentResult(assignment, status="failed",
-                                                                   reasons=[submission.failure])
-                else:
-                    try:
-                        result = grade_submission(student, assignment, number)
-                    except Exception as error:  # noqa: BLE001 - e.g. the gradebook refused a write
-                        result = worker.internal_error(assignment, error)
-                    result.reasons = [*submission.notes, *result.reasons]
-                    outcomes[assignment] = result
-            for submission in by_student[student]:  # e.g. an unknown assignment folder
-                if submission.assignment not in assignments and submission.failure:
-                    outcomes[submission.assignment or "?"] = worker.AssignmentResult(
-                        submission.assignment or "?", status="failed", reasons=[submission.failure])
-            return student, outcomes
-        finally:
-            slots.put(number)
-
-    progress = Progress(len(by_student))
-    results = {}
-    try:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(slot_processes))) as pool:
-            futures = [pool.submit(grade_one, s) for s in sorted(by_student)]
-            try:
-                for future in concurrent.futures.as_completed(futures):
-                    student, outcomes = future.result()
-                    results[student] = outcomes
-                    progress.update(outcomes.values())
-            except BaseException:  # Ctrl-C or SIGTERM: start no one else; closing the slots ends the rest
-                for future in futures:
-                    future.cancel()
-                for slot_process in slot_processes:
-                    slot_process.stop()
-                raise
-    finally:
-        for slot_process in slot_processes:
-            slot_process.close()
-    return results
 
 
 def merge(from_zip, from_folder):
@@ -213,6 +59,26 @@ def merge(from_zip, from_folder):
         else:  # the same file, now in submitted/: keep what collecting the zip had to say about it
             merged[key].notes = [*upload.notes, *(n for n in merged[key].notes if n not in upload.notes)]
     return list(merged.values())
+
+
+class ClusterUnavailable(RuntimeError):
+    """The Dask scheduler given by --cluster cannot be reached, or has no worker."""
+
+
+def cluster_pool(address, options, patience=60):
+    """The pool of the Dask cluster at `address`, once at least one worker has joined it."""
+    from .cluster import DaskPool
+
+    try:
+        pool = DaskPool(address, options)
+    except OSError as error:  # also asyncio's TimeoutError
+        raise ClusterUnavailable(f"no Dask scheduler answers at {address}: {error}") from error
+    try:
+        pool.client.wait_for_workers(1, timeout=patience)
+    except Exception as error:  # noqa: BLE001 - distributed raises its own TimeoutError
+        pool.close()
+        raise ClusterUnavailable(f"the Dask scheduler at {address} has no worker after {patience} s") from error
+    return pool
 
 
 def command_grade(args):
@@ -266,12 +132,16 @@ def command_grade(args):
         notes.append("warning: GRADER_SECRET is not set, so verification inputs come from the public default "
                      "seed and a student who reads the course's code can predict them; set it to a private value")
     limits = sandbox.Limits()
-    budgets = (budget.SlotBudgets(description="no sandbox (--unsafe): student code runs without any limit")
-               if args.unsafe else budget.prepare(args.jobs, limits))
+    if args.unsafe:
+        budgets = budget.SlotBudgets(description="no sandbox (--unsafe): student code runs without any limit")
+    elif args.cluster:  # each worker makes its own (autograder.cluster)
+        budgets = budget.SlotBudgets(description=f"grading on the Dask cluster at {args.cluster}: each worker "
+                                                 "bounds its own slots")
+    else:
+        budgets = budget.prepare(args.jobs, limits)
     notes.append(budgets.description)
     for note in notes:
         print(note, file=sys.stderr)
-    prepare_gradebook(root, assignments)
     scratch = sandbox.scratch_root(memory_charged=bool(budgets.mechanism))
     options = worker.Options(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
                              interrupt_grace=args.interrupt_grace, limits=limits, unsafe=args.unsafe,
@@ -280,8 +150,13 @@ def command_grade(args):
     # A terminated run still removes its cgroups and runtime folders (the finally blocks run).
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     try:
+        pool = cluster_pool(args.cluster, options) if args.cluster else None
         results = grade_class(root, assignments, submissions, options, args.jobs, students=args.students,
-                              force=args.force, extensions=extensions, penalty=penalty, gradebook=gradebook)
+                              force=args.force, extensions=extensions, penalty=penalty, gradebook=gradebook,
+                              pool=pool)
+    except ClusterUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     finally:
         budget.remove(budgets)
     # The report covers the whole gradebook: every student, and every assignment graded so far.
@@ -338,7 +213,10 @@ def main(argv=None):
     grade = commands.add_parser("grade", help="grade every student's submissions")
     grade.add_argument("assignments", nargs="*", help="assignments to grade (default: all in source/)")
     grade.add_argument("--from", dest="source", help="submitted/ (default) or an LMS zip download")
-    grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="students graded at once (default: cores)")
+    grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                       help="submissions graded at once on this machine (default: cores)")
+    grade.add_argument("--cluster", metavar="tcp://HOST:8786",
+                       help="grade on the workers of this Dask scheduler instead of this machine's slots")
     grade.add_argument("--unsafe", action="store_true", help="run student code without the sandbox (not advised)")
     grade.add_argument("--cell-timeout", type=int, default=60, help="seconds per notebook cell (default: 60)")
     grade.add_argument("--notebook-timeout", type=int, default=900, help="seconds per notebook (default: 900)")

@@ -149,9 +149,11 @@ def _remove_stale_groups(own):
                     remove(SlotBudgets(groups=groups, parents=[parent]))
 
 
-def prepare(jobs, limits):
-    """Create one cgroup per slot; SlotBudgets says which mechanism is in force (or that none is)."""
-    cpus = max(1.0, (os.cpu_count() or 1) / jobs)
+def prepare(jobs, limits, slots=None):
+    """Create one cgroup per slot (slots 0 to jobs - 1 unless `slots` names them); SlotBudgets says
+    which mechanism is in force (or that none is)."""
+    slots = list(range(jobs) if slots is None else slots)
+    cpus = max(1.0, (os.cpu_count() or 1) / len(slots))
     run_name = f"backprop-grader-{os.getpid()}"
     failures = []
     own = _own_cgroups()
@@ -161,7 +163,7 @@ def prepare(jobs, limits):
         pass
     for attempt in (_prepare_v2, _prepare_v1):
         try:
-            budgets = attempt(own, range(jobs), limits, cpus, run_name)
+            budgets = attempt(own, slots, limits, cpus, run_name)
         except OSError as error:
             failures.append(f"{attempt.__name__[9:]}: {error.strerror or error}")
             budgets = None

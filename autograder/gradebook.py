@@ -1,4 +1,4 @@
-"""The gradebook operations of the pipeline, serialised by one lock in the grader process.
+"""The gradebook operations of the pipeline: the coordinating process is the gradebook's one writer.
 
 The instructor's review is theirs. The grader keeps its own record of what it set (a table of its
 own in the gradebook database, `backprop_grader_record`, one JSON state per student and
@@ -178,11 +178,35 @@ class Gradebook:
                 comment.manual_comment = mine.get("before")
         return entry, kept
 
+    def merge_autograde(self, assignment, student, result):
+        """Write a grade job's results (autograder.job.JobResult) as nbgrader's autograde writes its own:
+        the submission time, auto scores and auto comments. A manual score stays, and marks the cell
+        for review, as does a cell without an auto score."""
+        import datetime
+        import warnings
+
+        from sqlalchemy.exc import SAWarning
+
+        with self._lock, NbgraderGradebook(self.db_url) as gradebook, warnings.catch_warnings():
+            # nbgrader's update_or_create_submission makes SQLAlchemy warn about its own autoflush
+            warnings.simplefilter("ignore", SAWarning)
+            gradebook.update_or_create_student(student)
+            when = {"timestamp": datetime.datetime.fromisoformat(result.timestamp)} if result.timestamp else {}
+            gradebook.update_or_create_submission(assignment, student, **when)
+            for name, values in result.grades.items():
+                grade = gradebook.find_grade(name, assignment, assignment, student)
+                grade.auto_score = values["auto_score"]
+                grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+            for name, text in result.comments.items():
+                gradebook.find_comment(name, assignment, assignment, student).auto_comment = text
+            gradebook.db.commit()
+
     def settle(self, assignment, student, extension_hours, plugin):
         """Apply an extension from the instructor's file (None: leave the gradebook's) and recompute
         the late penalty with the course's plugin from the gradebook as it is now.
 
-        Returns a digest of everything the feedback page shows (scores, comments, penalty).
+        Returns what the feedback page shows (scores, comments, penalty; see autograder.job.FeedbackJob),
+        None when there is no submission.
         """
         with self._lock, NbgraderGradebook(self.db_url) as gradebook:
             submission = _found(gradebook.find_submission, assignment, student)
@@ -194,10 +218,12 @@ class Gradebook:
                 notebook.late_submission_penalty = late.penalty_for(
                     plugin, student, float(notebook.score), submission.total_seconds_late)
             gradebook.db.commit()
-            shown = [(n.name, n.late_submission_penalty, sorted((g.name, float(g.score)) for g in n.grades),
-                      sorted((c.name, c.manual_comment or "", c.auto_comment or "") for c in n.comments))
-                     for n in submission.notebooks]
-            return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()
+            notebook = _found(gradebook.find_submission_notebook, assignment, assignment, student)
+            if notebook is None:
+                return None
+            return {"grades": {g.name: [g.auto_score, g.manual_score, g.extra_credit] for g in notebook.grades},
+                    "comments": {c.name: [c.auto_comment, c.manual_comment] for c in notebook.comments},
+                    "penalty": notebook.late_submission_penalty}
 
     def snapshot(self, assignments):
         """{student: {assignment: {grades, raw, penalty, score, seconds_late, flagged, record}}} for every
@@ -218,3 +244,8 @@ class Gradebook:
     def students(self):
         with self._lock, NbgraderGradebook(self.db_url) as gradebook:
             return [student.id for student in gradebook.students]
+
+
+def shown_digest(shown):
+    """A digest of what a feedback page shows (Gradebook.settle's answer)."""
+    return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest() if shown else None

@@ -1,7 +1,8 @@
 """A grading slot: one long-lived process that imports nbgrader once and autogrades on request.
 
 Starting nbgrader costs seconds of imports; a slot pays that once and then grades submission
-after submission through nbgrader's own Python API, with the kernel in the sandbox. The parent
+after submission through nbgrader's own Python API, with the kernel in the sandbox, in the slot's
+private course folder (autograder.job). The parent
 (`SlotProcess`) talks to it in JSON lines, and kills and restarts it when a notebook runs past its
 time limit, so a hung kernel costs one submission, never the run.
 
@@ -54,19 +55,53 @@ def serve(args):
         overrides.Execute.kernel_name = sandbox.KERNEL_NAME
         overrides.KernelManager.transport = "ipc"
         overrides.KernelManager.ip = os.path.join(os.environ["JUPYTER_RUNTIME_DIR"], "kernel")
+    # The slot's course folder is private (autograder.job): so is its gradebook, whatever the course uses.
+    overrides.CourseDirectory.db_url = f"sqlite:///{os.path.join(args.course_root, 'gradebook.db')}"
     config = course_config(args.course_root, overrides)
     config.OrderedOverwriteCells.source_root = os.path.join(
         args.course_root, config.CourseDirectory.get("source_directory", "source"))
     api = NbGraderAPI(coursedir=CourseDirectory(config=config, root=args.course_root), config=config)
+    registered = set()
     protocol.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
         request = json.loads(line)
-        if request["op"] == "autograde":
-            result = api.autograde(request["assignment"], request["student"], force=True, create=True)
-        else:
-            result = api.generate_feedback(request["assignment"], request["student"], force=True)
+        assignment, student = request["assignment"], request["student"]
+        result = {"success": True}
+        if assignment not in registered:  # the private gradebook learns the assignment's cells once
+            result = api.generate_assignment(assignment, force=True, create=True)
+            registered.add(assignment)
+        if result.get("success"):
+            forget_student(config.CourseDirectory.db_url, assignment, student, request.get("shown"))
+            if request["op"] == "autograde":
+                result = api.autograde(assignment, student, force=True, create=True)
+            else:
+                result = api.generate_feedback(assignment, student, force=True)
         protocol.write(json.dumps({"success": bool(result.get("success")),
                                    "log": (result.get("log") or "") + (result.get("error") or "")}) + "\n")
+
+
+def forget_student(db_url, assignment, student, shown=None):
+    """Remove the student's earlier submission from the private gradebook: a job starts from nothing.
+    With `shown` (a feedback job), record the scores, comments and penalty the page is to show."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(db_url) as gradebook:
+        try:
+            gradebook.remove_submission(assignment, student)
+        except MissingEntry:
+            pass
+        if shown is None:
+            return
+        gradebook.update_or_create_student(student)
+        submission = gradebook.update_or_create_submission(assignment, student)
+        for notebook in submission.notebooks:
+            notebook.late_submission_penalty = shown.get("penalty")
+            for grade in notebook.grades:
+                grade.auto_score, grade.manual_score, grade.extra_credit = shown["grades"].get(grade.name,
+                                                                                               [None, None, None])
+            for comment in notebook.comments:
+                comment.auto_comment, comment.manual_comment = shown["comments"].get(comment.name, [None, None])
+        gradebook.db.commit()
 
 
 class SlotProcess:
@@ -106,11 +141,11 @@ class SlotProcess:
         line = self.process.stdout.readline()
         return json.loads(line) if line else None
 
-    def request(self, op, assignment, student, timeout):
+    def request(self, op, assignment, student, timeout, **payload):
         if self.process is None or self.process.poll() is not None:
             self._start()
         log_start = os.path.getsize(self.log_path)
-        self.process.stdin.write(json.dumps({"op": op, "assignment": assignment, "student": student}) + "\n")
+        self.process.stdin.write(json.dumps({"op": op, "assignment": assignment, "student": student, **payload}) + "\n")
         self.process.stdin.flush()
         reply = self._read(timeout)
         with open(self.log_path, errors="replace") as log:

@@ -1,14 +1,12 @@
-"""Grade one student's assignment: nbgrader autograde in the sandbox, integrity verification, feedback.
+"""What grading shares between the coordinator and the machines that run its jobs.
 
-A worker owns one student at a time (two autogrades of the same student at once corrupt its
-folder) and one slot: a long-lived nbgrader process (autograder.slot), a sandbox uid, a cgroup
-budget and a kernel runtime folder of its own. Workers share nothing but the gradebook, which
-SQLite serialises. Nothing a student leaves in a slot's folders or cgroup outlives their grading.
+Options of a run, the result of one submission, the reasons a failure is given, the environment of
+a slot's nbgrader process, and the digests that decide whether a submission needs grading again.
 """
 
 import contextlib
+import functools
 import hashlib
-import json
 import os
 import pathlib
 import re
@@ -17,8 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-from . import budget, sandbox, sanitize, verify
-from .slot import SlotProcess
+from . import budget, sandbox
 
 PUBLIC_SECRET = "backprop-course"  # the default when GRADER_SECRET is unset: public, so never silent
 
@@ -67,7 +64,7 @@ def internal_error(assignment, error):
                             reasons=[f"{INTERNAL_ERROR}: {type(error).__name__}: {str(error)[:200]}"])
 
 
-def _failure_reason(output):
+def failure_reason(output):
     """A one-line reason from nbgrader's log, for the status column."""
     ignored = re.search(r"IgnoredInterrupt: (a cell ran past \d+ s and ignored the interrupt)", output)
     if ignored:
@@ -96,14 +93,14 @@ def tool_environment():
     return env
 
 
-def _slot_environment(course_root, slot, options, runtime):
+def slot_environment(folder, slot, options, runtime):
+    """The environment of a slot's nbgrader process: its kernelspec (the sandbox) and runtime folder."""
     env = tool_environment()
     env.pop("JUPYTER_PATH", None)
     env.pop("GRADER_SECRET", None)  # nbgrader has no use for it
-    slot_dir = pathlib.Path(course_root) / ".grading" / f"slot-{slot}"
     if not options.unsafe:
-        sandbox.write_kernelspec(slot_dir / "jupyter", slot, options.limits, options.budgets.of(slot))
-        env["JUPYTER_PATH"] = str(slot_dir / "jupyter")
+        sandbox.write_kernelspec(pathlib.Path(folder) / "jupyter", slot, options.limits, options.budgets.of(slot))
+        env["JUPYTER_PATH"] = str(pathlib.Path(folder) / "jupyter")
     env["JUPYTER_RUNTIME_DIR"] = str(runtime)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(pathlib.Path(__file__).resolve().parent.parent),
                                                       env.get("PYTHONPATH")]))
@@ -126,39 +123,33 @@ def remove_stale_runtime_folders(scratch):
                 pass
 
 
-def open_slot(course_root, slot, options):
-    """The long-lived nbgrader process of worker slot `slot` (see autograder.slot).
-
-    Its kernels' runtime folder (IPC sockets, connection file) is the one folder they can write
-    that the grader reads: a fresh one for each run, emptied after each request, removed at the end.
-    """
-    slot_dir = pathlib.Path(course_root) / ".grading" / f"slot-{slot}"
-    slot_dir.mkdir(parents=True, exist_ok=True)
-    # Never under the course: an IPC socket's path must stay within 107 bytes.
-    runtime = pathlib.Path(tempfile.mkdtemp(prefix=f"backprop-{os.getpid()}-slot{slot}-", dir=options.scratch))
-    runtime.chmod(0o1777)  # the sandbox uid creates its IPC sockets here
-    env = _slot_environment(course_root, slot, options, runtime)
-    return SlotProcess(course_root, slot, env, options.cell_timeout, options.unsafe, slot_dir / "slot.log",
-                       runtime=runtime, cgroups=options.budgets.of(slot), interrupt_grace=options.interrupt_grace)
-
-
 # The grader's modules that decide a score (not those that collect, report or export).
-GRADING_MODULES = ("worker.py", "slot.py", "execute.py", "overwrite.py", "sandbox.py", "sanitize.py", "verify.py",
-                   "verify_runner.py", "verify_specs.py", "gradebook.py", "late.py")
+GRADING_MODULES = ("worker.py", "job.py", "slot.py", "execute.py", "overwrite.py", "sandbox.py", "sanitize.py",
+                   "verify.py", "verify_runner.py", "verify_specs.py", "coordinator.py", "gradebook.py", "late.py")
 
 
-def course_version(course_root, assignment):
-    """A digest of everything besides the submission that decides a grade: the assignment's source
-    folder, the grader with its reference, and the course configuration."""
-    root, grader = pathlib.Path(course_root), pathlib.Path(__file__).resolve().parent
-    files = sorted(p for p in (root / "source" / assignment).rglob("*") if p.is_file())
-    files += sorted((grader / "reference").rglob("*.py")) + [grader / name for name in GRADING_MODULES]
-    files.append(root / "nbgrader_config.py")
+def _digest(files):
     digest = hashlib.sha256()
     for path in files:
         if "__pycache__" not in path.parts and path.is_file():
             digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def grader_version():
+    """A digest of the grading code with its reference, as this process first found it: workers
+    must run the coordinator's."""
+    grader = pathlib.Path(__file__).resolve().parent
+    return _digest(sorted((grader / "reference").rglob("*.py")) + [grader / name for name in GRADING_MODULES])
+
+
+def course_version(course_root, assignment):
+    """A digest of everything besides the submission that decides a grade: the assignment's source
+    folder, the grader with its reference, and the course configuration."""
+    root = pathlib.Path(course_root)
+    files = sorted(p for p in (root / "source" / assignment).rglob("*") if p.is_file())
+    return hashlib.sha256(f"{_digest(files + [root / 'nbgrader_config.py'])}/{grader_version()}".encode()).hexdigest()
 
 
 def submission_digests(course_root, student, assignment, version):
@@ -172,58 +163,3 @@ def submission_digests(course_root, student, assignment, version):
             text = handle.read(4096)
     inputs = hashlib.sha256(b"\0".join([notebook.encode(), text, version.encode()])).hexdigest()
     return notebook, inputs
-
-
-def grade_assignment(course_root, student, assignment, *, slot, slot_process, options, gradebook, notebook_digest):
-    """Autograde, then verify every exercise nbgrader awarded points to; returns AssignmentResult.
-
-    Scores are the gradebook's after verification, so an instructor's manual score counts.
-    """
-    started = time.perf_counter()
-    result = AssignmentResult(assignment)
-    slot_start = slot_process.start_seconds
-    with timed(result, "autograde"):
-        success, output = slot_process.request("autograde", assignment, student, timeout=options.notebook_timeout)
-    if slot_process.start_seconds > slot_start:  # this request started the slot: nbgrader's imports, once
-        result.stages["slot start"] = slot_process.start_seconds - slot_start
-        result.stages["autograde"] -= result.stages["slot start"]
-    autograded = pathlib.Path(course_root) / "autograded" / student / assignment / f"{assignment}.ipynb"
-    if success is None:
-        result.status, result.reasons = "failed", [f"grading took longer than {options.notebook_timeout} s"]
-    elif not success or not autograded.exists():
-        result.status, result.reasons = "failed", [_failure_reason(output)]
-    if result.status == "failed":
-        result.seconds = time.perf_counter() - started
-        return result
-
-    with timed(result, "sanitize"):
-        removed = sanitize.sanitize_submission(autograded.parent)
-    if removed:
-        result.reasons.append("not kept in the autograded copy (a browser would run them, or not readable "
-                              f"notebooks): {', '.join(removed)}")
-    # Verification judges what the tests awarded, not what an earlier override left.
-    with timed(result, "gradebook"):
-        awarded = [name[len("test_"):] for name, grade in gradebook.scores(assignment, student).items()
-                   if name.startswith("test_") and (grade["auto_score"] or 0) > 0]
-    notebook = json.loads(autograded.read_text())
-    with timed(result, "verify"):
-        verdicts = verify.verify(notebook, awarded, seed=verification_seed(options.secret, student, assignment),
-                                 slot=slot, limits=options.limits, unsafe=options.unsafe,
-                                 cgroups=options.budgets.of(slot), scratch=options.scratch)
-    refuted = {exercise: reason for exercise, reason in verdicts.items() if reason}
-    with timed(result, "gradebook"):
-        flag_reasons = gradebook.apply_verdicts(assignment, student, refuted, notebook_digest)
-        grades = gradebook.scores(assignment, student)
-    if flag_reasons:
-        result.status = "flagged"
-        result.reasons = [*flag_reasons, *result.reasons]
-    result.max_scores = {name: g["max_score"] for name, g in grades.items()}
-    result.scores = {name: g["score"] for name, g in grades.items()}
-    result.seconds = time.perf_counter() - started
-    return result
-
-
-def write_feedback(student, assignment, slot_process):
-    """nbgrader's feedback page for one graded submission: None, or why it was not written."""
-    ok, output = slot_process.request("feedback", assignment, student, timeout=300)
-    return None if ok else f"feedback not generated: {_failure_reason(output)}"

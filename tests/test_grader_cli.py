@@ -67,18 +67,19 @@ def test_lms_zip_grading_is_idempotent_and_follows_resubmissions(course, tmp_pat
 
 def test_an_error_of_the_grader_fails_that_student_and_the_class_goes_on(tmp_path, monkeypatch):
     from autograder import __main__ as cli
-    from autograder import collect, worker
+    from autograder import collect, job, worker
 
     course = make_course_root(tmp_path, [ASSIGNMENT])
     for student in ("alice", "bob", "carol"):
         write_submission(course, student, ASSIGNMENT, student_notebook(ASSIGNMENT))
+    run_grade = job.run_grade
 
-    def grade_assignment(root, student, assignment, **_):
-        if student == "bob":
+    def grade_or_fail(grade_job, slot):
+        if grade_job.student == "bob":
             raise KeyError("a bug of ours, met while grading bob")
-        return worker.AssignmentResult(assignment, scores={"test_x": 1.0}, max_scores={"test_x": 1.0})
+        return run_grade(grade_job, slot)
 
-    monkeypatch.setattr(worker, "grade_assignment", grade_assignment)
+    monkeypatch.setattr(job, "run_grade", grade_or_fail)
     monkeypatch.setenv("PATH", worker.tool_environment()["PATH"])  # nbgrader's gradebook runs `alembic`
     submissions = collect.collect_directory(course / "submitted", collect.load_assignments(course))
     results = cli.grade_class(course, [ASSIGNMENT], submissions, worker.Options(unsafe=True), jobs=2)

@@ -1,0 +1,247 @@
+"""The coordinator of a grading run: it decides what to grade, sends jobs to a pool, and writes.
+
+Jobs (autograder.job) are pure and run in a pool: the local slots of this machine
+(autograder.pools.LocalPool) or the workers of a Dask cluster (autograder.pools.DaskPool). This
+process alone writes what a run leaves behind: the gradebook, autograded/ and feedback/. It merges
+each result as it arrives, one at a time, so a job that ran twice (a worker lost mid-job, then
+retried) still counts once.
+"""
+
+import concurrent.futures
+import pathlib
+import sys
+import tempfile
+import time
+
+from traitlets.config import Config
+
+from . import job, late, sandbox, slot, worker
+from .gradebook import Gradebook, course_db_url, shown_digest
+
+
+class Progress:
+    """One status line: students done, failures, time left (estimated from the mean so far)."""
+
+    def __init__(self, total, stream=None):
+        self.total, self.done, self.failed, self.flagged = total, 0, 0, 0
+        self.started, self.stream = time.perf_counter(), stream or sys.stderr
+        self.interactive = self.stream.isatty()
+
+    def update(self, outcomes):
+        self.done += 1
+        self.failed += any(o.status == "failed" for o in outcomes)
+        self.flagged += any(o.status == "flagged" for o in outcomes)
+        elapsed = time.perf_counter() - self.started
+        left = elapsed / self.done * (self.total - self.done)
+        width = 24
+        bar = "#" * round(width * self.done / self.total) + "." * (width - round(width * self.done / self.total))
+        line = (f"[{bar}] {self.done}/{self.total} students, {self.failed} failed, {self.flagged} flagged, "
+                f"~{left:.0f} s left")
+        self.stream.write(("\r" + line) if self.interactive else line + "\n")
+        if self.interactive and self.done == self.total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _replace_folder(folder, files):
+    """`folder` holds exactly `files` ((relative path, bytes), ...)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sandbox.empty_folder(folder)
+    job.write_files(folder, files)
+
+
+class Run:
+    """One grading run's state: what is pending in the pool, and each student's outcomes so far."""
+
+    def __init__(self, root, assignments, by_student, options, pool, *, force, extensions, penalty, gradebook):
+        self.root, self.assignments, self.by_student, self.options, self.pool = \
+            root, assignments, by_student, options, pool
+        self.force, self.extensions, self.penalty, self.gradebook = force, extensions, penalty, gradebook
+        self.versions = {a: worker.course_version(root, a) for a in assignments}
+        self.course = {a: job.course_files(root, a, self.versions[a]) for a in assignments}
+        self.outcomes = {student: {} for student in by_student}
+        self.pending = {}  # future -> (finish, student, assignment, context)
+        self.progress = Progress(len(by_student))
+        self.results = {}
+
+    def start(self, student):
+        handed_in = {s.assignment: s for s in self.by_student[student]}
+        for assignment in self.assignments:
+            submission = handed_in.get(assignment)
+            if submission is None:
+                self.done(student, assignment, worker.AssignmentResult(assignment, status="failed",
+                                                                       reasons=["no submission"]))
+            elif submission.failure:
+                self.done(student, assignment, worker.AssignmentResult(assignment, status="failed",
+                                                                       reasons=[submission.failure]))
+            else:
+                self.guarded(student, assignment, self.grade, submission)
+        for submission in self.by_student[student]:  # e.g. an unknown assignment folder
+            if submission.assignment not in self.assignments and submission.failure:
+                name = submission.assignment or "?"
+                self.outcomes[student][name] = worker.AssignmentResult(name, status="failed",
+                                                                       reasons=[submission.failure])
+        self.finish_student_if_done(student)
+
+    def guarded(self, student, assignment, step, *args):
+        """Run one step of a submission; an error of the grader's own fails that submission only."""
+        try:
+            step(student, assignment, *args)
+        except Exception as error:  # noqa: BLE001 - e.g. the gradebook refused a write
+            self.done(student, assignment, worker.internal_error(assignment, error))
+
+    def grade(self, student, assignment, submission):
+        """Send the submission to the pool unless it is unchanged since it was last graded."""
+        notebook_digest, inputs = worker.submission_digests(self.root, student, assignment, self.versions[assignment])
+        record = self.gradebook.record(assignment, student)
+        autograded = self.root / "autograded" / student / assignment / f"{assignment}.ipynb"
+        # A failure the submission caused (a crash, a timeout) would only repeat; one of ours is retried.
+        ours = any(reason.startswith(worker.INTERNAL_ERROR) for reason in record.get("reasons", []))
+        context = {"inputs": inputs, "notebook": notebook_digest, "record": record, "notes": submission.notes}
+        if (not self.force and record.get("inputs") == inputs and not ours
+                and (autograded.is_file() or record.get("status") == "failed")):
+            result = worker.AssignmentResult(assignment, status=record["status"], reasons=list(record["reasons"]),
+                                             graded_now=False)
+            self.settle(student, assignment, result, context)
+            return
+        grade_job = job.GradeJob(student, assignment, job.read_files(self.root / "submitted" / student / assignment),
+                                 self.course[assignment],
+                                 worker.verification_seed(self.options.secret, student, assignment))
+        self.submit(job.run_grade, grade_job, self.merge, student, assignment, context)
+
+    def submit(self, function, payload, finish, student, assignment, context):
+        context["submitted"] = time.perf_counter()
+        self.pending[self.pool.submit(function, payload)] = (finish, student, assignment, context)
+
+    def merge(self, student, assignment, outcome, context):
+        """The one writer: a grade job's results into autograded/ and the gradebook, then verdicts."""
+        result = worker.AssignmentResult(assignment, status=outcome.status, reasons=list(outcome.reasons),
+                                         stages=dict(outcome.stages))
+        if outcome.status != "failed":
+            with worker.timed(result, "gradebook"):
+                _replace_folder(self.root / "autograded" / student / assignment, outcome.autograded)
+                self.gradebook.merge_autograde(assignment, student, outcome)
+                flag_reasons = self.gradebook.apply_verdicts(assignment, student, outcome.refuted,
+                                                             context["notebook"])
+                grades = self.gradebook.scores(assignment, student)
+            if flag_reasons:
+                result.status = "flagged"
+                result.reasons = [*flag_reasons, *result.reasons]
+            result.max_scores = {name: g["max_score"] for name, g in grades.items()}
+            result.scores = {name: g["score"] for name, g in grades.items()}
+        result.seconds = time.perf_counter() - context["submitted"]
+        self.settle(student, assignment, result, context)
+
+    def settle(self, student, assignment, result, context):
+        """Settle lateness, and send for feedback where what the page shows changed."""
+        context["result"] = result
+        context["graded"] = {"inputs": context["inputs"], "status": result.status, "reasons": list(result.reasons)}
+        with worker.timed(result, "settle lateness"):
+            shown = self.gradebook.settle(assignment, student, self.extensions.get((student, assignment)),
+                                          self.penalty)
+        feedback = self.root / "feedback" / student / assignment / f"{assignment}.html"
+        autograded = self.root / "autograded" / student / assignment
+        digest = shown_digest(shown)
+        if result.status != "failed" and shown is not None and (
+                result.graded_now or digest != context["record"].get("feedback") or not feedback.is_file()):
+            context["shown"] = digest
+            self.submit(job.run_feedback, job.FeedbackJob(student, assignment, self.course[assignment],
+                                                          job.read_files(autograded), shown),
+                        self.write_feedback, student, assignment, context)
+            return
+        self.record(student, assignment, context)
+
+    def write_feedback(self, student, assignment, outcome, context):
+        result = context["result"]
+        for stage, seconds in outcome.stages.items():
+            result.stages[stage] = result.stages.get(stage, 0.0) + seconds
+        if outcome.status == "failed":
+            result.reasons.extend(outcome.reasons)
+        else:
+            _replace_folder(self.root / "feedback" / student / assignment, outcome.feedback)
+            context["graded"]["feedback"] = context["shown"]
+        self.record(student, assignment, context)
+
+    def record(self, student, assignment, context):
+        self.gradebook.update_record(assignment, student, **context["graded"])
+        result = context["result"]
+        result.reasons = [*context["notes"], *result.reasons]
+        self.done(student, assignment, result)
+
+    def done(self, student, assignment, result):
+        self.outcomes[student][assignment] = result
+        self.finish_student_if_done(student)
+
+    def finish_student_if_done(self, student):
+        outcomes = self.outcomes[student]
+        if student not in self.results and all(a in outcomes for a in self.assignments) and not any(
+                s == student for _, s, _, _ in self.pending.values()):
+            self.results[student] = outcomes
+            self.progress.update(outcomes.values())
+
+    def collect(self):
+        """Merge results as jobs finish, until none is pending."""
+        while self.pending:
+            finished, _ = concurrent.futures.wait(list(self.pending), return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in finished:
+                finish, student, assignment, context = self.pending.pop(future)
+                try:
+                    outcome = future.result()
+                except Exception as error:  # noqa: BLE001 - the job hit an error of ours, or its worker was lost
+                    self.done(student, assignment, worker.internal_error(assignment, error))
+                    continue
+                self.guarded(student, assignment, finish, outcome, context)
+
+
+def prepare_gradebook(root, assignments):
+    """Record each assignment's cells in the gradebook (nbgrader needs them to grade), leaving release/ alone."""
+    from nbgrader.apps.api import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    with tempfile.TemporaryDirectory() as scratch:
+        overrides = Config()
+        overrides.CourseDirectory.release_directory = scratch
+        config = slot.course_config(root, overrides)
+        api = NbGraderAPI(coursedir=CourseDirectory(config=config, root=str(root)), config=config)
+        for assignment in assignments:
+            result = api.generate_assignment(assignment, force=True, create=True)
+            if not result.get("success"):
+                raise SystemExit(f"error: nbgrader could not register {assignment}:\n{result.get('log', '')}"
+                                 f"{result.get('error', '')}")
+
+
+def grade_class(root, assignments, submissions, options, jobs, *, students=None, force=False, extensions=None,
+                penalty=None, gradebook=None, pool=None):
+    """{student: {assignment: AssignmentResult}} for every collected submission, graded in the pool
+    (the local slots of this machine, `jobs` of them, unless one is given).
+
+    A submission graded before, whose notebook, submission time and course version are unchanged,
+    is not graded again unless `force`; its feedback is rewritten only when what it shows changed
+    (an instructor's manual score, a penalty). students: only these (all when empty).
+    """
+    from .pools import LocalPool
+
+    root = pathlib.Path(root)
+    prepare_gradebook(root, assignments)
+    gradebook = gradebook or Gradebook(course_db_url(root))
+    penalty = penalty or late.penalty_plugin(slot.course_config(root, Config()))
+    by_student = {}
+    for submission in submissions:
+        by_student.setdefault(submission.student, []).append(submission)
+    for student in gradebook.students():  # known students who handed nothing in still get a row
+        by_student.setdefault(student, [])
+    if students:
+        by_student = {student: by_student.get(student, []) for student in students}
+    pool = pool or LocalPool(root, min(jobs, max(1, len(by_student) * len(assignments))), options)
+    run = Run(root, assignments, by_student, options, pool, force=force, extensions=extensions or {},
+              penalty=penalty, gradebook=gradebook)
+    try:
+        for student in sorted(by_student):
+            run.start(student)
+        run.collect()
+    except BaseException:  # Ctrl-C or SIGTERM: start nothing else; closing the pool ends the rest
+        pool.cancel()
+        raise
+    finally:
+        pool.close()
+    return run.results

@@ -1,0 +1,248 @@
+"""A grading job: a pure function of what it carries, so that any slot on any machine can run it.
+
+    grade:    (notebook bytes, submission time, course files, seed) -> scores, autograded notebook, verdicts
+    feedback: (autograded notebook, the scores, comments and penalty to show, course files) -> feedback HTML
+
+A job reads nothing of the instructor's course folder and writes nothing another job reads. It
+carries the assignment's source folder and the course's nbgrader_config.py; each slot grades in a
+private course folder of its own, with a private SQLite gradebook from which it removes the student
+before every job. Only the coordinating process (autograder.coordinator) writes the instructor's
+gradebook, autograded/ and feedback/. The seed, not GRADER_SECRET, travels with a job.
+"""
+
+import fcntl
+import json
+import os
+import pathlib
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+
+from . import sandbox, sanitize, verify, worker
+from .slot import SlotProcess
+
+SKIPPED_PARTS = {"__pycache__", ".ipynb_checkpoints"}
+
+
+@dataclass(frozen=True)
+class CourseFiles:
+    """What grading one assignment needs of the course besides the submission."""
+    version: str  # worker.course_version: the files below and the grader together
+    grader: str  # worker.grader_version of the coordinator: a worker running other grading code refuses
+    files: tuple  # ((path relative to the course root, bytes), ...)
+
+
+def course_files(root, assignment, version):
+    root = pathlib.Path(root)
+    files = [("nbgrader_config.py", (root / "nbgrader_config.py").read_bytes())] \
+        if (root / "nbgrader_config.py").is_file() else []
+    source = root / "source" / assignment
+    for path in sorted(source.rglob("*")):
+        if path.is_file() and not SKIPPED_PARTS & set(path.relative_to(source).parts):
+            files.append((path.relative_to(root).as_posix(), path.read_bytes()))
+    return CourseFiles(version, worker.grader_version(), tuple(files))
+
+
+@dataclass
+class GradeJob:
+    student: str
+    assignment: str
+    files: tuple  # ((path relative to the submission folder, bytes), ...): the notebook, timestamp.txt, extras
+    course: CourseFiles
+    seed: int  # worker.verification_seed of the instructor's secret
+
+
+@dataclass
+class FeedbackJob:
+    student: str
+    assignment: str
+    course: CourseFiles
+    autograded: tuple  # ((relative path, bytes), ...) of the autograded submission
+    # what the page shows: {"grades": {name: [auto, manual, extra credit]}, "comments": {name: [auto, manual]},
+    # "penalty": float or None}
+    shown: dict
+
+
+@dataclass
+class JobResult:
+    student: str
+    assignment: str
+    status: str = "graded"  # graded | failed
+    reasons: list = field(default_factory=list)
+    grades: dict = field(default_factory=dict)  # grade_id -> {"auto_score", "max_score"}
+    comments: dict = field(default_factory=dict)  # answer cell -> nbgrader's auto_comment
+    timestamp: str = ""  # the submission time nbgrader read, ISO format ("" when none)
+    refuted: dict = field(default_factory=dict)  # exercise -> why its outputs disagree with the reference
+    autograded: tuple = ()  # ((relative path, bytes), ...)
+    feedback: tuple = ()  # ((relative path, bytes), ...): the page, and what nbgrader copies beside it
+    stages: dict = field(default_factory=dict)  # seconds per step (grade --profile)
+
+
+class GraderMismatch(RuntimeError):
+    """The worker's grading code is not the coordinator's: its verdicts could differ."""
+
+
+class Slot:
+    """One slot of a machine: a sandbox uid and cgroups, a long-lived nbgrader process, and a
+    private course folder for the course version it last graded."""
+
+    def __init__(self, number, folder, options):
+        self.number, self.folder, self.options = number, pathlib.Path(folder), options
+        self.root = self.folder / "course"
+        self.version, self.process = None, None
+
+    def ready_for(self, course):
+        """The private course folder holds `course`, and the slot's nbgrader was started on it."""
+        if course.grader != worker.grader_version():
+            raise GraderMismatch("this worker's grading code differs from the coordinator's: install the same "
+                                 "version of the course on every worker")
+        if self.version == course.version:
+            return
+        self.close()
+        if self.root.exists():
+            shutil.rmtree(self.root)
+        for name, data in course.files:
+            path = self.root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        self.process = open_slot_process(self.root, self.folder, self.number, self.options)
+        self.version = course.version
+
+    def fresh_folder(self, kind, student, assignment):
+        for part in ("submitted", "autograded", "feedback"):
+            if (self.root / part).is_dir():
+                sandbox.empty_folder(self.root / part)
+        folder = self.root / kind / student / assignment
+        folder.mkdir(parents=True)
+        return folder
+
+    def close(self):
+        if self.process is not None:
+            self.process.close()
+            self.process = None
+        self.version = None
+
+
+def open_slot_process(root, folder, number, options):
+    """The nbgrader process of a slot. Its kernels' runtime folder (IPC sockets, connection file) is
+    the one folder they can write that the grader reads: a fresh one for each process, emptied after
+    each request, removed when the process closes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    # Never under the course: an IPC socket's path must stay within 107 bytes.
+    runtime = pathlib.Path(tempfile.mkdtemp(prefix=f"backprop-{os.getpid()}-slot{number}-", dir=options.scratch))
+    runtime.chmod(0o1777)  # the sandbox uid creates its IPC sockets here
+    env = worker.slot_environment(folder, number, options, runtime)
+    return SlotProcess(root, number, env, options.cell_timeout, options.unsafe, folder / "slot.log",
+                       runtime=runtime, cgroups=options.budgets.of(number), interrupt_grace=options.interrupt_grace)
+
+
+def run_grade(job, slot):
+    """Autograde `job` in the sandbox, then verify every exercise nbgrader awarded points to."""
+    result = JobResult(job.student, job.assignment)
+    slot.ready_for(job.course)
+    write_files(slot.fresh_folder("submitted", job.student, job.assignment), job.files)
+    starts = slot.process.start_seconds
+    with worker.timed(result, "autograde"):
+        success, output = slot.process.request("autograde", job.assignment, job.student,
+                                               timeout=slot.options.notebook_timeout)
+    if slot.process.start_seconds > starts:  # this request started the slot: nbgrader's imports, once
+        result.stages["slot start"] = slot.process.start_seconds - starts
+        result.stages["autograde"] -= result.stages["slot start"]
+    autograded = slot.root / "autograded" / job.student / job.assignment
+    if success is None:
+        return _failed(result, f"grading took longer than {slot.options.notebook_timeout} s")
+    if not success or not (autograded / f"{job.assignment}.ipynb").is_file():
+        return _failed(result, worker.failure_reason(output))
+    with worker.timed(result, "sanitize"):
+        removed = sanitize.sanitize_submission(autograded)
+    if removed:
+        result.reasons.append("not kept in the autograded copy (a browser would run them, or not readable "
+                              f"notebooks): {', '.join(removed)}")
+    with worker.timed(result, "gradebook"):
+        _read_private_gradebook(slot.root, job, result)
+    awarded = [name[len("test_"):] for name, grade in result.grades.items()
+               if name.startswith("test_") and (grade["auto_score"] or 0) > 0]
+    notebook = json.loads((autograded / f"{job.assignment}.ipynb").read_text())
+    options = slot.options
+    with worker.timed(result, "verify"):
+        verdicts = verify.verify(notebook, awarded, seed=job.seed, slot=slot.number, limits=options.limits,
+                                 unsafe=options.unsafe, cgroups=options.budgets.of(slot.number), scratch=options.scratch)
+    result.refuted = {exercise: reason for exercise, reason in verdicts.items() if reason}
+    result.autograded = read_files(autograded)
+    return result
+
+
+def read_files(folder):
+    """((path relative to `folder`, bytes), ...) of every regular file under it; links are left out."""
+    folder = pathlib.Path(folder)
+    return tuple((path.relative_to(folder).as_posix(), path.read_bytes()) for path in sorted(folder.rglob("*"))
+                 if path.is_file() and not path.is_symlink())
+
+
+def write_files(folder, files):
+    """Write `files` (read_files' answer) under `folder`; a path that would leave it is refused."""
+    folder = pathlib.Path(folder)
+    for name, data in files:
+        relative = pathlib.PurePosixPath(name)
+        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+            raise ValueError(f"refusing to write {name!r} outside {folder}")
+        path = folder.joinpath(*relative.parts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return folder
+
+
+def _failed(result, reason):
+    result.status, result.reasons = "failed", [reason]
+    return result
+
+
+def _read_private_gradebook(root, job, result):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission(job.assignment, job.student)
+        result.timestamp = submission.timestamp.isoformat() if submission.timestamp else ""
+        notebook = gradebook.find_submission_notebook(job.assignment, job.assignment, job.student)
+        result.grades = {g.name: {"auto_score": g.auto_score, "max_score": float(g.max_score)} for g in notebook.grades}
+        result.comments = {c.name: c.auto_comment for c in notebook.comments}
+
+
+def run_feedback(job, slot):
+    """nbgrader's feedback page of an autograded submission, showing exactly `job.shown`."""
+    result = JobResult(job.student, job.assignment)
+    slot.ready_for(job.course)
+    write_files(slot.fresh_folder("autograded", job.student, job.assignment), job.autograded)
+    with worker.timed(result, "feedback"):
+        success, output = slot.process.request("feedback", job.assignment, job.student, timeout=300, shown=job.shown)
+    folder = slot.root / "feedback" / job.student / job.assignment
+    if not success or not (folder / f"{job.assignment}.html").is_file():
+        return _failed(result, f"feedback not generated: {worker.failure_reason(output)}")
+    result.feedback = read_files(folder)
+    return result
+
+
+def claim_slot_numbers(count, lock_folder=None):
+    """`count` slot numbers no other grader on this machine holds (each owns a sandbox uid), and the
+    open lock files that hold them until the process ends or `release_slot_numbers`."""
+    folder = pathlib.Path(lock_folder or sandbox.scratch_root(memory_charged=False) or tempfile.gettempdir())
+    folder = folder / "backprop-slot-locks"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    numbers, handles = [], []
+    candidate = 0
+    while len(numbers) < count:
+        handle = open(folder / f"slot-{candidate}.lock", "w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+        else:
+            numbers.append(candidate)
+            handles.append(handle)
+        candidate += 1
+    return numbers, handles
+
+
+def release_slot_numbers(handles):
+    for handle in handles:
+        handle.close()
