@@ -27,6 +27,7 @@ SKIPPED_PARTS = {"__pycache__", ".ipynb_checkpoints"}
 @dataclass(frozen=True)
 class CourseFiles:
     """What grading one assignment needs of the course besides the submission."""
+    assignment: str
     version: str  # worker.course_version: the files below and the grader together
     grader: str  # worker.grader_version of the coordinator: a worker running other grading code refuses
     files: tuple  # ((path relative to the course root, bytes), ...)
@@ -40,7 +41,7 @@ def course_files(root, assignment, version):
     for path in sorted(source.rglob("*")):
         if path.is_file() and not SKIPPED_PARTS & set(path.relative_to(source).parts):
             files.append((path.relative_to(root).as_posix(), path.read_bytes()))
-    return CourseFiles(version, worker.grader_version(), tuple(files))
+    return CourseFiles(assignment, version, worker.grader_version(), tuple(files))
 
 
 @dataclass
@@ -84,29 +85,34 @@ class GraderMismatch(RuntimeError):
 
 class Slot:
     """One slot of a machine: a sandbox uid and cgroups, a long-lived nbgrader process, and a
-    private course folder for the course version it last graded."""
+    private course folder holding the assignments it graded, each at the version it last saw."""
 
     def __init__(self, number, folder, options):
         self.number, self.folder, self.options = number, pathlib.Path(folder), options
         self.root = self.folder / "course"
-        self.version, self.process = None, None
+        self.process, self.config, self.versions = None, None, {}
 
     def ready_for(self, course):
-        """The private course folder holds `course`, and the slot's nbgrader was started on it."""
+        """The private course folder holds `course` and the slot's nbgrader runs on its configuration.
+        True when nbgrader must (re)learn the assignment's cells from its source folder."""
         if course.grader != worker.grader_version():
             raise GraderMismatch("this worker's grading code differs from the coordinator's: install the same "
                                  "version of the course on every worker")
-        if self.version == course.version:
-            return
-        self.close()
-        if self.root.exists():
-            shutil.rmtree(self.root)
-        for name, data in course.files:
-            path = self.root / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        self.process = open_slot_process(self.root, self.folder, self.number, self.options)
-        self.version = course.version
+        files = dict(course.files)
+        config = files.pop("nbgrader_config.py", b"")
+        if self.process is None or config != self.config:  # a new configuration: a new nbgrader process
+            self.close()
+            if self.root.exists():
+                shutil.rmtree(self.root)
+            write_files(self.root, [("nbgrader_config.py", config)] if config else [])
+            self.config = config
+            self.process = open_slot_process(self.root, self.folder, self.number, self.options)
+        if self.versions.get(course.assignment) == course.version:
+            return False
+        shutil.rmtree(self.root / "source" / course.assignment, ignore_errors=True)
+        write_files(self.root, files.items())
+        self.versions[course.assignment] = course.version
+        return True
 
     def fresh_folder(self, kind, student, assignment):
         for part in ("submitted", "autograded", "feedback"):
@@ -120,7 +126,7 @@ class Slot:
         if self.process is not None:
             self.process.close()
             self.process = None
-        self.version = None
+        self.config, self.versions = None, {}
 
 
 def open_slot_process(root, folder, number, options):
@@ -139,15 +145,9 @@ def open_slot_process(root, folder, number, options):
 def run_grade(job, slot):
     """Autograde `job` in the sandbox, then verify every exercise nbgrader awarded points to."""
     result = JobResult(job.student, job.assignment)
-    slot.ready_for(job.course)
+    register = slot.ready_for(job.course)
     write_files(slot.fresh_folder("submitted", job.student, job.assignment), job.files)
-    starts = slot.process.start_seconds
-    with worker.timed(result, "autograde"):
-        success, output = slot.process.request("autograde", job.assignment, job.student,
-                                               timeout=slot.options.notebook_timeout)
-    if slot.process.start_seconds > starts:  # this request started the slot: nbgrader's imports, once
-        result.stages["slot start"] = slot.process.start_seconds - starts
-        result.stages["autograde"] -= result.stages["slot start"]
+    success, output = _request(slot, result, "autograde", job, register, timeout=slot.options.notebook_timeout)
     autograded = slot.root / "autograded" / job.student / job.assignment
     if success is None:
         return _failed(result, f"grading took longer than {slot.options.notebook_timeout} s")
@@ -170,6 +170,22 @@ def run_grade(job, slot):
     result.refuted = {exercise: reason for exercise, reason in verdicts.items() if reason}
     result.autograded = read_files(autograded)
     return result
+
+
+def _request(slot, result, op, job, register, **arguments):
+    """Ask the slot's nbgrader for `op`, first having it learn the assignment's cells when they are
+    new to it. Seconds spent starting nbgrader ("slot start") or learning ("register") count apart."""
+    if register or slot.process.process is None:
+        starts = slot.process.start_seconds
+        with worker.timed(result, "register"):
+            success, output = slot.process.request("register", job.assignment, job.student, timeout=300)
+        if slot.process.start_seconds > starts:
+            result.stages["slot start"] = slot.process.start_seconds - starts
+            result.stages["register"] -= result.stages["slot start"]
+        if not success:
+            return success, output
+    with worker.timed(result, op):
+        return slot.process.request(op, job.assignment, job.student, **arguments)
 
 
 def read_files(folder):
@@ -211,10 +227,9 @@ def _read_private_gradebook(root, job, result):
 def run_feedback(job, slot):
     """nbgrader's feedback page of an autograded submission, showing exactly `job.shown`."""
     result = JobResult(job.student, job.assignment)
-    slot.ready_for(job.course)
+    register = slot.ready_for(job.course)
     write_files(slot.fresh_folder("autograded", job.student, job.assignment), job.autograded)
-    with worker.timed(result, "feedback"):
-        success, output = slot.process.request("feedback", job.assignment, job.student, timeout=300, shown=job.shown)
+    success, output = _request(slot, result, "feedback", job, register, timeout=300, shown=job.shown)
     folder = slot.root / "feedback" / job.student / job.assignment
     if not success or not (folder / f"{job.assignment}.html").is_file():
         return _failed(result, f"feedback not generated: {worker.failure_reason(output)}")

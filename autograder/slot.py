@@ -58,7 +58,7 @@ def serve(args):
     # The slot's course folder is private (autograder.job): so is its gradebook, whatever the course uses.
     overrides.CourseDirectory.db_url = f"sqlite:///{os.path.join(args.course_root, 'gradebook.db')}"
     config = course_config(args.course_root, overrides)
-    config.OrderedOverwriteCells.source_root = os.path.join(
+    config.OrderedOverwriteCells.source_root = config.GuardedExecute.source_root = os.path.join(
         args.course_root, config.CourseDirectory.get("source_directory", "source"))
     api = NbGraderAPI(coursedir=CourseDirectory(config=config, root=args.course_root), config=config)
     registered = set()
@@ -67,10 +67,10 @@ def serve(args):
         request = json.loads(line)
         assignment, student = request["assignment"], request["student"]
         result = {"success": True}
-        if assignment not in registered:  # the private gradebook learns the assignment's cells once
+        if request["op"] == "register" or assignment not in registered:  # the gradebook learns the cells
             result = api.generate_assignment(assignment, force=True, create=True)
             registered.add(assignment)
-        if result.get("success"):
+        if result.get("success") and request["op"] != "register":
             forget_student(config.CourseDirectory.db_url, assignment, student, request.get("shown"))
             if request["op"] == "autograde":
                 result = api.autograde(assignment, student, force=True, create=True)

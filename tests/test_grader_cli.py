@@ -122,3 +122,26 @@ def test_student_bundle_installs_and_imports_elsewhere(tmp_path):
                            capture_output=True, text=True, cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(site)))
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip().startswith(str(site))
+
+
+def test_grading_leaves_out_the_demo_cells_unless_configured_to_run_them(tmp_path):
+    from autograder.execute import demo_grade_ids
+
+    assignment = "02_forward"
+    demos = demo_grade_ids(json.loads((ROOT / "source" / assignment / f"{assignment}.ipynb").read_text()))
+    ran = {}
+    for run_all in (False, True):
+        course = make_course_root(tmp_path / f"run_all_{run_all}", [assignment])
+        if run_all:
+            with (course / "nbgrader_config.py").open("a") as config:
+                config.write("\nc.GuardedExecute.skip_demo_cells = False\n")
+        write_submission(course, "alice", assignment, student_notebook(assignment))
+        result, rows = run_grader(course, assignment, "--jobs", "1")
+        assert result.returncode == 0, result.stderr
+        assert rows["alice"]["status"] == "graded"
+        assert float(rows["alice"]["total"]) == sum(points for _, points in exercises(assignment))
+        graded = json.loads((course / "autograded" / "alice" / assignment / f"{assignment}.ipynb").read_text())
+        ran[run_all] = {c["metadata"]["nbgrader"]["grade_id"] for c in graded["cells"]
+                        if c["cell_type"] == "code" and c.get("execution_count") is not None}
+    assert demos and not demos & ran[False], "demo cells ran during grading"
+    assert demos <= ran[True] and ran[True] - demos == ran[False], "only the demo cells may be left out"

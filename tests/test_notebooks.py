@@ -80,3 +80,39 @@ def test_release_notebook_runs_except_graded_cells(name, tmp_path):
     copy = tmp_path / f"{name}.ipynb"
     copy.write_text(json.dumps(notebook))
     run_nbval(copy, tmp_path)
+
+
+def test_every_demo_cell_is_safe_to_skip_when_grading():
+    problems = [f"{name}: {problem}" for name in NAMES
+                for problem in authoring.demo_problems(json.loads((ROOT / "source" / name / f"{name}.ipynb").read_text()))]
+    assert not problems, problems
+    assert all(authoring.demo_grade_ids(json.loads((ROOT / "source" / name / f"{name}.ipynb").read_text()))
+               for name in NAMES), "every notebook's pictures are demo cells"
+
+
+def demo_notebook(*sources, demos=()):
+    cells = [{"cell_type": "code", "source": source, "outputs": [], "execution_count": None,
+              "metadata": {"nbgrader": {"grade_id": f"code_{index:02d}", "locked": True, "grade": False,
+                                        "solution": False},
+                           **({"tags": ["demo"]} if index in demos else {})}}
+             for index, source in enumerate(sources)]
+    return {"cells": cells}
+
+
+@pytest.mark.parametrize("sources, demos, problem", [
+    (["import numpy as np", "x = np.ones(3)\nplt_data = x * 2", "assert plt_data.sum() == 6"], [1],
+     "demo cell code_01 binds names a later cell reads: plt_data"),
+    (["params = {'W': 1}", "params['W'] = 2", "assert params['W'] == 1"], [1],
+     "demo cell code_01 changes in place: params"),
+    (["history = []", "history.append(1)", "print(history)"], [1],
+     "demo cell code_01 calls methods of earlier objects: history"),
+])
+def test_a_demo_cell_that_grading_would_miss_is_refused(sources, demos, problem):
+    assert authoring.demo_problems(demo_notebook(*sources, demos=demos)) == [problem]
+
+
+def test_a_demo_cell_whose_names_are_bound_again_before_use_is_safe():
+    notebook = demo_notebook("import numpy as np", "fig = np.ones(2)\nrng = np.random.default_rng(0)",
+                             "rng = np.random.default_rng(1)\nfor fig in range(2):\n    print(fig, rng.normal())",
+                             demos=[1])
+    assert authoring.demo_problems(notebook) == []

@@ -82,7 +82,7 @@ print(f"z = {z:.4f}, a = g(z) = {a:.4f}")
 # soft switch across a line (a hyperplane, with more inputs): the length of $w$ sets how sharp
 # the switch is, and $b$ shifts the line.
 
-# %%
+# %% tags=["demo"]
 fig, (ax_diag, ax_plane) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
 
 # Left: the neuron as a diagram.
@@ -174,7 +174,7 @@ print("same as running the neurons one by one:", np.allclose(z1, one_at_a_time))
 # thickness = size); on the right, the same weights of layer 1 as the matrix $W^{[1]}$. The four
 # lines that arrive at hidden unit $j$ are exactly row $j$.
 
-# %%
+# %% tags=["demo"]
 def draw_network(ax, layer_sizes, weights):
     """Units as circles, weights as lines (red positive, blue negative, width ~ |weight|)."""
     def unit_y(n):
@@ -513,7 +513,7 @@ check.passed("jacobian_example: all checks passed.")
 # $f = \sin$ at $x = 1$. With central differences $\varepsilon = 10^{-6}$ gives around ten
 # correct digits, plenty to check a gradient.
 
-# %%
+# %% tags=["demo"]
 eps_values = np.logspace(-13, -1, 49)
 x_point = 1.0
 exact = np.cos(x_point)
@@ -939,7 +939,7 @@ except NotImplementedError:
 # only the diagonal is nonzero. The right one is the Jacobian of a linear layer $z = W a + b$,
 # which is the full matrix $W$, as promised in section 4.
 
-# %%
+# %% tags=["demo"]
 rng = np.random.default_rng(7)
 z_demo = rng.normal(size=8)
 W_demo = rng.normal(size=(6, 8))

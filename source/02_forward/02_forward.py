@@ -160,7 +160,7 @@ print("largest difference:", np.max(np.abs(two_layers - one_layer)))
 # the graph is a straight line however deep the network; with $\max(z, 0)$ (ReLU, below) it bends
 # wherever a hidden unit switches on or off.
 
-# %%
+# %% tags=["demo"]
 rng = np.random.default_rng(1)
 sizes = [1, 16, 16, 16, 1]
 weights = [rng.normal(size=(sizes[l], sizes[l - 1])) / np.sqrt(sizes[l - 1]) for l in range(1, 5)]
@@ -503,7 +503,7 @@ check.passed("swish: correct.")
 # small change of $z$ barely changes the output; the rectifying family keeps a slope of about 1
 # for large positive $z$.
 
-# %%
+# %% tags=["demo"]
 z_plot = np.linspace(-5, 5, 401)
 panels = {
     "saturating": [("sigmoid", "sigmoid", lambda z: sigmoid(z)), ("tanh (np.tanh)", "tanh", np.tanh)],
@@ -646,7 +646,7 @@ check.passed("softmax: stable, column-wise and correct.")
 # $\operatorname{softmax}([z, 0])_1 = e^{z} / (e^{z} + 1) = \sigma(z)$. So a binary classifier
 # with one sigmoid output is the same model as a 2-class softmax with one logit fixed at 0.
 
-# %%
+# %% tags=["demo"]
 try:
     logits = np.array([[2.0], [1.0], [0.1], [-1.0]])      # K = 4 classes, one example
     probs = softmax(logits)
@@ -1022,7 +1022,7 @@ except NotImplementedError:
 # on one side of the line $w^T x + b = 0$: no line puts both diagonals on different sides, so no
 # single unit (and, by section 2, no purely linear network) can compute XOR.
 
-# %%
+# %% tags=["demo"]
 X_xor = np.array([[0.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]])
 y_xor = np.array([0, 1, 1, 0])
 fig, ax = plt.subplots(figsize=(3.6, 3.6))
@@ -1115,7 +1115,7 @@ check.passed("xor_params: the network computes XOR.")
 # non-linear boundary made of linear pieces. The small dots are a noisy XOR data set
 # (`data.make_xor`, its corners $\pm 1$ moved to $0$ and $1$) classified by your network.
 
-# %%
+# %% tags=["demo"]
 rng = np.random.default_rng(3)
 X_noisy, Y_noisy = data.make_xor(200, noise=0.12, rng=rng)
 X_noisy = (X_noisy + 1) / 2                                # corners (+-1, +-1) -> (0 or 1, 0 or 1)

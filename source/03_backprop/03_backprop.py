@@ -488,7 +488,7 @@ check.passed("tanh_prime: all checks passed.")
 # sigmoid networks learn slowly. At the ReLU kink the central difference reads $0.5$, the average of the two
 # one-sided slopes: a reminder that there is no true derivative there, only our convention.
 
-# %%
+# %% tags=["demo"]
 _zs = np.linspace(-5, 5, 401)
 _h = 1e-5
 _pairs = [("sigmoid", sigmoid, "sigmoid_prime"), ("relu", relu, "relu_prime"),
@@ -760,7 +760,7 @@ check.passed("cross_entropy_loss: all checks passed.")
 # the saturated sigmoid learns slowly. Cross-entropy's $\partial C / \partial a$ grows like $1/a$ and cancels
 # the saturation. The plot shows $|\delta|$ for one output unit with target $y = 1$.
 
-# %%
+# %% tags=["demo"]
 _a = np.linspace(1e-4, 1 - 1e-4, 500)
 _z = np.log(_a / (1 - _a))  # the pre-activation that gives output a
 _delta_bce = np.abs(_a - 1)
@@ -1516,7 +1516,7 @@ except NotImplementedError:
 # lies around $10^{-6}$ to $10^{-4}$, and float32 (about $10^{-7}$ resolution) would make gradient checking
 # far less sharp, which is why it is done in float64.
 
-# %%
+# %% tags=["demo"]
 _rng = np.random.default_rng(36)
 _params = _demo_net([3, 4, 4, 2], _rng)
 _x = _rng.normal(size=(3, 1))

@@ -702,7 +702,7 @@ check.passed("minibatch_indices: every index exactly once, shuffled, the last ba
 # consecutive epochs, drawn from one generator: each row is a new shuffle, every example appears
 # once per row, and the last batch of each epoch has only 4 examples.
 
-# %%
+# %% tags=["demo"]
 try:
     rng = np.random.default_rng(3)
     grid = np.zeros((4, 24), dtype=int)
@@ -1002,7 +1002,7 @@ check.passed("train: it learns, it is reproducible, and it starts from He initia
 # epochs (note the log scale). Right: the same curves against the seconds they took (each epoch is
 # placed at its share of the run's total time).
 
-# %%
+# %% tags=["demo"]
 try:
     X_sp, Y_sp = data.make_spirals(300, 3, 0.05, np.random.default_rng(21))
     runs = {}
@@ -1106,7 +1106,7 @@ else:
 # a given number of epochs. Because a seed reproduces a run exactly, training again with the same
 # seed for fewer epochs gives the network as it was after those epochs.
 
-# %%
+# %% tags=["demo"]
 try:
     X_train, Y_train, X_test, Y_test = data.load_digits(rng=np.random.default_rng(0))
     params, history = train(X_train, Y_train, [64, 64, 10], 30, 32, 0.1, np.random.default_rng(25))

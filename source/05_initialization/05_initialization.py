@@ -509,7 +509,7 @@ check.passed("init_normal: the right spread, centred, normal, reproducible, and 
 # the values of $A^{[l]}$ in a few layers. Every panel shows the histogram of all $400 \times 200$
 # entries of one $A^{[l]}$ on the same horizontal scale, $[-1, 1]$, the range of tanh.
 
-# %%
+# %% tags=["demo"]
 deep_sizes = [400] * 11                                    # n[0] = 400 inputs, L = 10 tanh layers
 X_deep = np.random.default_rng(2).standard_normal((400, 200))
 show_layers = [1, 2, 3, 5, 10]
@@ -1037,7 +1037,7 @@ check.passed("activation_stds: one std per layer, A[1] to A[L], with the activat
 # factor at every layer. (All-zero weights would give a standard deviation of exactly 0 in every
 # layer, which a logarithmic axis cannot show.)
 
-# %%
+# %% tags=["demo"]
 initialisers = {
     "normal σ = 0.01": lambda sizes, rng: init_normal(sizes, 0.01, rng),
     "normal σ = 1": lambda sizes, rng: init_normal(sizes, 1.0, rng),
@@ -1099,7 +1099,7 @@ else:
 # 256 units per hidden layer, a softmax output over 10 classes with random labels, one batch of 128
 # standard-normal inputs, and the standard deviation of the entries of each $dW^{[l]}$.
 
-# %%
+# %% tags=["demo"]
 def gradient_stds(params, hidden_activation, X, Y):
     """Standard deviation of the entries of dW[l], l = 1..L, for one batch (softmax + cross-entropy)."""
     _, cache = forward(X, params, hidden_activation, "softmax")
@@ -1156,7 +1156,7 @@ else:
 # (batches of 128, learning rate 0.1), from four different starts. Each point is the mean training
 # cost of one epoch.
 
-# %%
+# %% tags=["demo"]
 X_train, Y_train, X_test, Y_test = data.load_digits(rng=np.random.default_rng(0))
 digit_sizes = [64] + [64] * 8 + [10]
 starts = {"zeros": lambda sizes, rng: init_zeros(sizes), "normal σ = 0.01": initialisers["normal σ = 0.01"],
@@ -1214,7 +1214,7 @@ if runs:
 # saturates; compare Xavier and He with ReLU at depth 20; watch the errors of a sigmoid network
 # shrink towards layer 1 whatever the scale.
 
-# %%
+# %% tags=["demo"]
 try:
     from course import widgets
 

@@ -586,7 +586,7 @@ except NotImplementedError:
 # with a ten times larger $\lambda = 0.1$. The titles show the accuracies, the loss on the test set
 # and $\sum_l \lVert W^{[l]}\rVert_F^2$ at the end of training.
 
-# %%
+# %% tags=["demo"]
 def weight_norm(params):
     """sum over l of ||W[l]||_F^2"""
     return sum(float(np.sum(params[k] ** 2)) for k in params if k.startswith("W"))
@@ -896,7 +896,7 @@ check.passed("dropout_backward: the same mask and the same 1/keep_prob as the fo
 # sits on the true activation, while the mean of `A * mask` without the division is only $p$ times as
 # large.
 
-# %%
+# %% tags=["demo"]
 try:
     rng = np.random.default_rng(8)
     _, one_mask = dropout_forward(np.ones((12, 30)), 0.7, rng)
@@ -929,7 +929,7 @@ except NotImplementedError:
 # (`history["cost"]`, measured *with* dropout) stays well above the loss of the full network
 # (`history["train_loss"]`, measured without it): the full network is what we keep and use.
 
-# %%
+# %% tags=["demo"]
 try:
     drop_params, drop_history = train_net(X_train, Y_train, SIZES, EPOCHS, LR, np.random.default_rng(2),
                                           keep_prob=0.7, monitor={"train": (X_train, Y_train)})
@@ -1118,7 +1118,7 @@ check.passed("early_stopping_epoch: right on ties, at the patience boundary, and
 # training would have stopped. Because a run is reproducible from its seed, training again for
 # `best + 1` epochs gives back the kept weights.
 
-# %%
+# %% tags=["demo"]
 try:
     PATIENCE = 100
     val_losses = plain_history["val_loss"]
@@ -1177,7 +1177,7 @@ except NotImplementedError:
 # - where training and test accuracy meet, and whether the test accuracy is highest there;
 # - whether dropout still adds anything once $\lambda$ is at its best.
 
-# %%
+# %% tags=["demo"]
 def train_fn(lambd, keep_prob):
     """Train with L2 strength lambd and dropout keep_prob; return predict(X (2, m)) -> probabilities (1, m)."""
     params, _ = train_net(X_train, Y_train, SIZES, EPOCHS, LR, np.random.default_rng(2),

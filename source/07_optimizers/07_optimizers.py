@@ -135,7 +135,7 @@ def gradient_descent_path(gradient, theta0, lr, steps, limit=1e6):
 # | $\eta = 2/h$ | $-1$ | bounces between $\pm\theta_0$ forever |
 # | $\eta > 2/h$ | below $-1$ | every hop is longer than the last: **divergence** |
 
-# %%
+# %% tags=["demo"]
 cost_1d, gradient_1d = quadratic([1.0])   # h = 1, so 2/h = 2
 settings = [(0.1, "too small"), (0.6, "good"), (1.7, "large: oscillates"), (2.1, "too large: diverges")]
 fig, axes = plt.subplots(1, 5, figsize=(17, 3.4))
@@ -177,7 +177,7 @@ plt.show()
 # after a rotation to the eigenvectors of $H$; $\mu$ and $L$ are its smallest and largest
 # eigenvalues.)
 
-# %%
+# %% tags=["demo"]
 h_valley = [1.0, 10.0]                     # mu = 1, L = 10: kappa = 10, stable for lr < 0.2
 cost_2d, gradient_2d = quadratic(h_valley)
 theta0 = [-4.5, 1.5]
@@ -372,7 +372,7 @@ check.passed("momentum_update: two steps by hand, random shapes, state carried o
 # $\beta = 0.9$ it would also overshoot along the valley and circle the minimum for a while; try
 # it in the explorer of section 8.)
 
-# %%
+# %% tags=["demo"]
 try:
     lr, beta, steps = 0.02, 0.7, 60
     params, velocity = {"W1": np.array([[-4.5], [1.5]])}, {"W1": np.zeros((2, 1))}
@@ -901,7 +901,7 @@ check.passed("rmsprop_update: two steps by hand, rho and eps respected, random s
 # gradients. RMSProp's steps settle at $\eta$ and, a few dozen steps after the drop, return to
 # $\eta$: it measures the gradient against its **recent** size.
 
-# %%
+# %% tags=["demo"]
 try:
     gradients = np.concatenate([np.ones(200), 0.1 * np.ones(200)])
     fig, ax = plt.subplots(figsize=(8, 3.5))
@@ -961,7 +961,7 @@ except NotImplementedError:
 # way, without the correction the size of the early steps is an accident of the initialisation at
 # zero and of $\beta_1, \beta_2$; with it, the step is $\eta$ from step 1 on.
 
-# %%
+# %% tags=["demo"]
 t = np.arange(1, 5001)
 beta1, beta2 = 0.9, 0.999
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
@@ -1348,7 +1348,7 @@ check.passed("lr_schedule: every kind, with its defaults and with its options.")
 # a factor $0.5^{1/10} \approx e^{-0.069}$ per epoch on average, against $e^{-0.1}$); $1/t$ falls
 # fast at first and then flattens out; cosine keeps a large rate longest and plunges at the end.
 
-# %%
+# %% tags=["demo"]
 try:
     epochs = np.arange(101)
     fig, axes = plt.subplots(1, 2, figsize=(13, 4))
@@ -1415,7 +1415,7 @@ except NotImplementedError:
 # Right: the measured rate (the slope of $\log\lVert\theta_k\rVert$ over the second half of the
 # run) against $\kappa$, with the two formulas as lines.
 
-# %%
+# %% tags=["demo"]
 def optimal_settings(mu, L):
     """(lr_gd, rate_gd, lr_hb, beta_hb, rate_hb) for a quadratic with curvatures in [mu, L]."""
     kappa = L / mu
@@ -1508,7 +1508,7 @@ except NotImplementedError:
 # - Adam on the quadratic: move $\kappa$ from 1 to 1000; the number of iterations hardly changes,
 #   because dividing by $\sqrt{\hat v}$ rescales each coordinate separately.
 
-# %%
+# %% tags=["demo"]
 try:
     from course import widgets
 
@@ -1530,7 +1530,7 @@ except (NotImplementedError, ImportError, AttributeError, TypeError) as err:
 # a learning rate found by a rough search (momentum and Nesterov with $\beta = 0.9$, the others
 # with their default options).
 
-# %%
+# %% tags=["demo"]
 def run_optimizer(name, lr, gradient, theta0, steps, beta=0.9, limit=1e3):
     """Iterates (steps + 1, 2) of one optimiser, using your update functions for all but "gd"."""
     params = {"W1": np.array(theta0, dtype=float).reshape(-1, 1)}

@@ -709,7 +709,7 @@ check.passed("train_classifier: reaches the target, reproducible, randomness onl
 # the diagonal; the off-diagonal entries show which digits it mixes up. Below it, the first few
 # test images it got wrong.
 
-# %%
+# %% tags=["demo"]
 try:
     start = time.perf_counter()
     params = train_classifier(X_train, Y_train, np.random.default_rng(1))
@@ -763,7 +763,7 @@ except NotImplementedError:
 # After 30 epochs its optimiser has not met its own convergence test, so it raises a
 # `ConvergenceWarning`. We chose the budget on purpose, so the cell silences that one warning.
 
-# %%
+# %% tags=["demo"]
 sk_model = MLPClassifier(hidden_layer_sizes=(128,), activation="relu", solver="adam", learning_rate_init=2e-3,
                          batch_size=32, max_iter=30, random_state=0)
 with warnings.catch_warnings():
