@@ -63,6 +63,8 @@ class Run:
         self.pending = {}  # future -> (finish, student, assignment, context)
         self.progress = Progress(len(by_student))
         self.results = {}
+        self.registering = None  # a future: prepare_gradebook, running beside the first jobs
+        self.unchanged = []  # (student, assignment, result, context) of submissions not graded again
 
     def start(self, student):
         handed_in = {s.assignment: s for s in self.by_student[student]}
@@ -102,7 +104,7 @@ class Run:
                 and (autograded.is_file() or record.get("status") == "failed")):
             result = worker.AssignmentResult(assignment, status=record["status"], reasons=list(record["reasons"]),
                                              graded_now=False)
-            self.settle(student, assignment, result, context)
+            self.unchanged.append((student, assignment, result, context))  # settled once the jobs are out
             return
         grade_job = job.GradeJob(student, assignment, job.read_files(self.root / "submitted" / student / assignment),
                                  self.course[assignment],
@@ -113,8 +115,19 @@ class Run:
         context["submitted"] = time.perf_counter()
         self.pending[self.pool.submit(function, payload)] = (finish, student, assignment, context)
 
+    def registered(self):
+        """Wait until the gradebook knows the assignments' cells (prepare_gradebook's errors go on up)."""
+        if self.registering is not None:
+            registering, self.registering = self.registering, None
+            registering.result()  # a SystemExit (nbgrader refused an assignment) ends the run with its reason
+
+    def registered_quietly(self):
+        if self.registering is not None:
+            concurrent.futures.wait([self.registering])
+
     def merge(self, student, assignment, outcome, context):
         """The one writer: a grade job's results into autograded/ and the gradebook, then verdicts."""
+        self.registered()
         result = worker.AssignmentResult(assignment, status=outcome.status, reasons=list(outcome.reasons),
                                          stages=dict(outcome.stages))
         if outcome.status != "failed":
@@ -134,6 +147,7 @@ class Run:
 
     def settle(self, student, assignment, result, context):
         """Settle lateness, and send for feedback where what the page shows changed."""
+        self.registered()
         context["result"] = result
         context["graded"] = {"inputs": context["inputs"], "status": result.status, "reasons": list(result.reasons)}
         with worker.timed(result, "settle lateness"):
@@ -181,6 +195,9 @@ class Run:
 
     def collect(self):
         """Merge results as jobs finish, until none is pending."""
+        for student, assignment, result, context in self.unchanged:
+            self.registered()
+            self.guarded(student, assignment, self.settle, result, context)
         while self.pending:
             finished, _ = concurrent.futures.wait(list(self.pending), return_when=concurrent.futures.FIRST_COMPLETED)
             for future in finished:
@@ -190,6 +207,7 @@ class Run:
                 except Exception as error:  # noqa: BLE001 - the job hit an error of ours, or its worker was lost
                     self.done(student, assignment, worker.internal_error(assignment, error))
                     continue
+                self.registered()  # its failure ends the run, not one student
                 self.guarded(student, assignment, finish, outcome, context)
 
 
@@ -222,7 +240,6 @@ def grade_class(root, assignments, submissions, options, jobs, *, students=None,
     from .pools import LocalPool
 
     root = pathlib.Path(root)
-    prepare_gradebook(root, assignments)
     gradebook = gradebook or Gradebook(course_db_url(root))
     penalty = penalty or late.penalty_plugin(slot.course_config(root, Config()))
     by_student = {}
@@ -235,6 +252,10 @@ def grade_class(root, assignments, submissions, options, jobs, *, students=None,
     pool = pool or LocalPool(root, min(jobs, max(1, len(by_student) * len(assignments))), options)
     run = Run(root, assignments, by_student, options, pool, force=force, extensions=extensions or {},
               penalty=penalty, gradebook=gradebook)
+    # The gradebook learns the assignments' cells while the first jobs run: no result is merged before.
+    registrar = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    run.registering = registrar.submit(prepare_gradebook, root, assignments)
+    registrar.shutdown(wait=False)
     try:
         for student in sorted(by_student):
             run.start(student)
@@ -243,5 +264,6 @@ def grade_class(root, assignments, submissions, options, jobs, *, students=None,
         pool.cancel()
         raise
     finally:
+        run.registered_quietly()
         pool.close()
     return run.results

@@ -104,7 +104,9 @@ class Slot:
             self.close()
             if self.root.exists():
                 shutil.rmtree(self.root)
+            self.root.mkdir(parents=True)
             write_files(self.root, [("nbgrader_config.py", config)] if config else [])
+            shutil.copyfile(empty_gradebook(self.folder.parent), self.root / "gradebook.db")
             self.config = config
             self.process = open_slot_process(self.root, self.folder, self.number, self.options)
         if self.versions.get(course.assignment) == course.version:
@@ -129,6 +131,25 @@ class Slot:
         self.config, self.versions = None, {}
 
 
+def empty_gradebook(folder):
+    """An empty nbgrader gradebook in `folder`, made once for all slots there: making one runs
+    alembic in a new process (seconds); copying it takes a millisecond."""
+    import nbgrader
+
+    path = pathlib.Path(folder) / f"empty-gradebook-nbgrader-{nbgrader.__version__}.db"
+    with open(pathlib.Path(folder) / "empty-gradebook.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one slot makes it, the others wait for it
+        if not path.is_file():
+            from nbgrader.api import Gradebook
+
+            partial = path.with_suffix(".partial")
+            partial.unlink(missing_ok=True)
+            with Gradebook(f"sqlite:///{partial}"):
+                pass
+            partial.rename(path)
+    return path
+
+
 def open_slot_process(root, folder, number, options):
     """The nbgrader process of a slot. Its kernels' runtime folder (IPC sockets, connection file) is
     the one folder they can write that the grader reads: a fresh one for each process, emptied after
@@ -145,7 +166,8 @@ def open_slot_process(root, folder, number, options):
 def run_grade(job, slot):
     """Autograde `job` in the sandbox, then verify every exercise nbgrader awarded points to."""
     result = JobResult(job.student, job.assignment)
-    register = slot.ready_for(job.course)
+    with worker.timed(result, "register"):
+        register = slot.ready_for(job.course)
     write_files(slot.fresh_folder("submitted", job.student, job.assignment), job.files)
     success, output = _request(slot, result, "autograde", job, register, timeout=slot.options.notebook_timeout)
     autograded = slot.root / "autograded" / job.student / job.assignment
@@ -174,7 +196,8 @@ def run_grade(job, slot):
 
 def _request(slot, result, op, job, register, **arguments):
     """Ask the slot's nbgrader for `op`, first having it learn the assignment's cells when they are
-    new to it. Seconds spent starting nbgrader ("slot start") or learning ("register") count apart."""
+    new to it. Seconds spent starting nbgrader ("slot start") or preparing the private course folder
+    and learning the cells ("register") count apart."""
     if register or slot.process.process is None:
         starts = slot.process.start_seconds
         with worker.timed(result, "register"):
@@ -227,7 +250,8 @@ def _read_private_gradebook(root, job, result):
 def run_feedback(job, slot):
     """nbgrader's feedback page of an autograded submission, showing exactly `job.shown`."""
     result = JobResult(job.student, job.assignment)
-    register = slot.ready_for(job.course)
+    with worker.timed(result, "register"):
+        register = slot.ready_for(job.course)
     write_files(slot.fresh_folder("autograded", job.student, job.assignment), job.autograded)
     success, output = _request(slot, result, "feedback", job, register, timeout=300, shown=job.shown)
     folder = slot.root / "feedback" / job.student / job.assignment
