@@ -27,7 +27,7 @@ import time
 
 from traitlets.config import Config
 
-from . import budget, collect, late, report, sandbox, slot, worker
+from . import budget, collect, job, late, report, sandbox, slot, worker
 from .coordinator import grade_class
 from .gradebook import Gradebook, course_db_url
 
@@ -132,13 +132,15 @@ def command_grade(args):
         notes.append("warning: GRADER_SECRET is not set, so verification inputs come from the public default "
                      "seed and a student who reads the course's code can predict them; set it to a private value")
     limits = sandbox.Limits()
+    numbers = None
     if args.unsafe:
         budgets = budget.SlotBudgets(description="no sandbox (--unsafe): student code runs without any limit")
     elif args.cluster:  # each worker makes its own (autograder.cluster)
         budgets = budget.SlotBudgets(description=f"grading on the Dask cluster at {args.cluster}: each worker "
                                                  "bounds its own slots")
-    else:
-        budgets = budget.prepare(args.jobs, limits)
+    else:  # slot numbers no other grader on this machine holds: each owns a sandbox uid
+        numbers, _held_until_exit = job.claim_slot_numbers(args.jobs)
+        budgets = budget.prepare(args.jobs, limits, slots=numbers)
     notes.append(budgets.description)
     for note in notes:
         print(note, file=sys.stderr)
@@ -153,7 +155,7 @@ def command_grade(args):
         pool = cluster_pool(args.cluster, options) if args.cluster else None
         results = grade_class(root, assignments, submissions, options, args.jobs, students=args.students,
                               force=args.force, extensions=extensions, penalty=penalty, gradebook=gradebook,
-                              pool=pool)
+                              pool=pool, slots=numbers)
     except ClusterUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -229,9 +229,9 @@ def prepare_gradebook(root, assignments):
 
 
 def grade_class(root, assignments, submissions, options, jobs, *, students=None, force=False, extensions=None,
-                penalty=None, gradebook=None, pool=None):
+                penalty=None, gradebook=None, pool=None, slots=None):
     """{student: {assignment: AssignmentResult}} for every collected submission, graded in the pool
-    (the local slots of this machine, `jobs` of them, unless one is given).
+    (the local slots of this machine, `jobs` of them numbered from `slots`, unless a pool is given).
 
     A submission graded before, whose notebook, submission time and course version are unchanged,
     is not graded again unless `force`; its feedback is rewritten only when what it shows changed
@@ -249,7 +249,7 @@ def grade_class(root, assignments, submissions, options, jobs, *, students=None,
         by_student.setdefault(student, [])
     if students:
         by_student = {student: by_student.get(student, []) for student in students}
-    pool = pool or LocalPool(root, min(jobs, max(1, len(by_student) * len(assignments))), options)
+    pool = pool or LocalPool(root, min(jobs, max(1, len(by_student) * len(assignments))), options, slots)
     run = Run(root, assignments, by_student, options, pool, force=force, extensions=extensions or {},
               penalty=penalty, gradebook=gradebook)
     # The gradebook learns the assignments' cells while the first jobs run: no result is merged before.

@@ -12,16 +12,18 @@ from . import job, worker
 
 
 class LocalPool:
-    """`jobs` slots of this machine (numbers 0 to jobs - 1, the cgroups of options.budgets)."""
+    """`jobs` slots of this machine: the first of `numbers` (0 to jobs - 1 by default; see
+    job.claim_slot_numbers), with the cgroups options.budgets holds for them."""
 
-    def __init__(self, root, jobs, options):
+    def __init__(self, root, jobs, options, numbers=None):
         worker.remove_stale_runtime_folders(options.scratch)
+        numbers = list(numbers if numbers is not None else range(jobs))[:jobs]
         self.slots = [job.Slot(number, pathlib.Path(root) / ".grading" / f"slot-{number}", options)
-                      for number in range(jobs)]
+                      for number in numbers]
         self.free = queue.Queue()
         for slot in self.slots:
             self.free.put(slot)
-        self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+        self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=len(self.slots))
 
     def submit(self, function, payload):
         return self.executor.submit(self._run, function, payload)

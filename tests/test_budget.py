@@ -2,6 +2,7 @@
 and a plain statement of the fallback where it does not."""
 
 import os
+import pathlib
 import subprocess
 import sys
 import time
@@ -114,3 +115,17 @@ def test_groups_left_by_a_killed_run_are_removed_by_the_next():
         for group in live:
             group.rmdir()
             group.parent.rmdir()
+
+
+def test_graders_on_one_machine_hold_different_slot_numbers(tmp_path):
+    """Each slot number is a sandbox uid: two graders (or Dask workers) side by side never share one."""
+    from autograder import job
+
+    numbers, locks = job.claim_slot_numbers(2, lock_folder=tmp_path)
+    other = subprocess.run([sys.executable, "-c", "import sys; from autograder import job; "
+                            f"print(job.claim_slot_numbers(2, lock_folder={str(tmp_path)!r})[0])"],
+                           capture_output=True, text=True, check=True,
+                           cwd=pathlib.Path(job.__file__).parent.parent)
+    assert numbers == [0, 1] and other.stdout.strip() == "[2, 3]"
+    job.release_slot_numbers(locks)
+    assert job.claim_slot_numbers(1, lock_folder=tmp_path)[0] == [0], "a released number is free again"
