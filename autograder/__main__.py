@@ -69,10 +69,14 @@ def cluster_pool(address, options, patience=60):
     """The pool of the Dask cluster at `address`, once at least one worker has joined it."""
     from .cluster import DaskPool
 
+    from .sandbox import SandboxUnavailable
+
     try:
         pool = DaskPool(address, options)
     except OSError as error:  # also asyncio's TimeoutError
         raise ClusterUnavailable(f"no Dask scheduler answers at {address}: {error}") from error
+    except SandboxUnavailable as error:
+        raise ClusterUnavailable(f"a worker of {address} cannot isolate student code: {error}") from error
     try:
         pool.client.wait_for_workers(1, timeout=patience)
     except Exception as error:  # noqa: BLE001 - distributed raises its own TimeoutError

@@ -42,6 +42,8 @@ class WorkerSlots(WorkerPlugin):
 
     def setup(self, worker=None):
         settings = dict(self.settings)
+        if not settings["unsafe"]:  # no job may run student code here without isolation
+            sandbox.check_available()
         limits = sandbox.Limits(**settings.pop("limits"))
         count = worker.state.nthreads if worker is not None else 1
         self.numbers, self.locks = job.claim_slot_numbers(count)
@@ -78,11 +80,12 @@ class DaskPool:
 
     def __init__(self, address, options, timeout=10):
         self.client = Client(address, timeout=timeout, set_as_default=False)
-        self.client.register_plugin(WorkerSlots(worker_settings(options)), name=PLUGIN_NAME)
+        try:  # each worker makes its slots now; one that cannot says why here
+            self.client.register_plugin(WorkerSlots(worker_settings(options)), name=PLUGIN_NAME)
+        except BaseException:
+            self.client.close()
+            raise
         self.futures = []
-
-    def workers(self):
-        return len(self.client.scheduler_info()["workers"])
 
     def submit(self, function, payload):
         key = f"{function.__name__}-{payload.student}-{payload.assignment}-{uuid.uuid4().hex[:12]}"

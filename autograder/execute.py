@@ -7,6 +7,10 @@ kernel has `interrupt_grace` seconds to answer the interrupt; if it does not, it
 everything in its sandbox and the notebook fails with a reason that says so. A hung cell therefore
 costs the cell timeout plus the grace, never the notebook timeout.
 
+A slot starts the next notebook's kernel while the grader verifies and writes feedback
+(`start_warm_kernel`, after every process of the previous student is gone), so that a notebook
+does not wait for its kernel to boot and import NumPy and Matplotlib.
+
 Nor does grading run the source notebook's demo cells (tagged "demo" by the instructor; see
 autograder.authoring, which proves each one safe to skip): they draw pictures and time things,
 and no grade depends on them.
@@ -16,11 +20,14 @@ import json
 import os
 from queue import Empty
 
-from jupyter_core.utils import ensure_async
+from jupyter_core.utils import ensure_async, run_sync
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, Unicode
 
 DEMO_TAG = "demo"
+# Imported by the warm kernel before the student's code runs, binding no name of theirs.
+WARM_IMPORTS = "[__import__(name) for name in ('numpy', 'matplotlib.pyplot')] and None"
+_warm = {}  # the kernel manager started ahead of the next notebook, if any
 
 
 def demo_grade_ids(notebook):
@@ -50,6 +57,20 @@ class GuardedExecute(Execute):
                     self.demo_cells = demo_grade_ids(json.load(handle))
         return super().preprocess(nb, resources, *args, **kwargs)
 
+    def create_kernel_manager(self):
+        warm = _warm.pop("manager", None)
+        process = getattr(getattr(warm, "provisioner", None), "process", None)
+        alive = process is not None and process.poll() is None
+        if warm is not None and warm.kernel_name == self.kernel_name and alive:
+            self.km = warm
+            # Started on another request: its graceful shutdown can wait seconds for an answer that
+            # does not come. The grader kills what is left of a kernel after each notebook anyway.
+            self.shutdown_kernel = "immediate"
+            return warm
+        if alive:  # another kernel than this notebook's: never used
+            process.kill()
+        return super().create_kernel_manager()
+
     def preprocess_cell(self, cell, resources, index):
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if (cell.cell_type == "code" and meta.get("grade_id") in self.demo_cells and meta.get("locked")
@@ -71,3 +92,16 @@ class GuardedExecute(Execute):
         self.log.error("The kernel ignored the interrupt for %i s: killing it", self.interrupt_grace)
         await ensure_async(self.km.shutdown_kernel(now=True))
         raise IgnoredInterrupt(f"a cell ran past {timeout} s and ignored the interrupt")
+
+
+def start_warm_kernel(config):
+    """Start the kernel the next notebook will use, as nbclient would start it, without waiting
+    for it. Only for a configured kernel (the sandbox's); a notebook's own kernelspec varies."""
+    execute = GuardedExecute(config=config)
+    if _warm or not execute.kernel_name:
+        return
+    manager = execute.kernel_manager_class(kernel_name=execute.kernel_name, config=execute.config)
+    arguments = [*execute.extra_arguments, f"--HistoryManager.hist_file={execute.ipython_hist_file}",
+                 f"--IPKernelApp.exec_lines={[WARM_IMPORTS]!r}"]
+    run_sync(manager.start_kernel)(extra_arguments=arguments)
+    _warm["manager"] = manager

@@ -18,7 +18,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 
-from . import sandbox, sanitize, verify, worker
+from . import gradebook, sandbox, sanitize, verify, worker
 from .slot import SlotProcess
 
 SKIPPED_PARTS = {"__pycache__", ".ipynb_checkpoints"}
@@ -106,7 +106,7 @@ class Slot:
                 shutil.rmtree(self.root)
             self.root.mkdir(parents=True)
             write_files(self.root, [("nbgrader_config.py", config)] if config else [])
-            shutil.copyfile(empty_gradebook(self.folder.parent), self.root / "gradebook.db")
+            shutil.copyfile(gradebook.empty_gradebook(), self.root / "gradebook.db")
             self.config = config
             self.process = open_slot_process(self.root, self.folder, self.number, self.options)
         if self.versions.get(course.assignment) == course.version:
@@ -129,25 +129,6 @@ class Slot:
             self.process.close()
             self.process = None
         self.config, self.versions = None, {}
-
-
-def empty_gradebook(folder):
-    """An empty nbgrader gradebook in `folder`, made once for all slots there: making one runs
-    alembic in a new process (seconds); copying it takes a millisecond."""
-    import nbgrader
-
-    path = pathlib.Path(folder) / f"empty-gradebook-nbgrader-{nbgrader.__version__}.db"
-    with open(pathlib.Path(folder) / "empty-gradebook.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one slot makes it, the others wait for it
-        if not path.is_file():
-            from nbgrader.api import Gradebook
-
-            partial = path.with_suffix(".partial")
-            partial.unlink(missing_ok=True)
-            with Gradebook(f"sqlite:///{partial}"):
-                pass
-            partial.rename(path)
-    return path
 
 
 def open_slot_process(root, folder, number, options):
@@ -191,6 +172,8 @@ def run_grade(job, slot):
                                  unsafe=options.unsafe, cgroups=options.budgets.of(slot.number), scratch=options.scratch)
     result.refuted = {exercise: reason for exercise, reason in verdicts.items() if reason}
     result.autograded = read_files(autograded)
+    if not options.unsafe:  # every process of this student is gone: the next one's kernel may boot
+        slot.process.request("prestart", job.assignment, job.student, timeout=60)
     return result
 
 

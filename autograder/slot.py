@@ -41,7 +41,7 @@ def serve(args):
 
     from nbgrader.converters import Autograde
 
-    from .execute import GuardedExecute
+    from .execute import GuardedExecute, start_warm_kernel
     from .overwrite import OrderedOverwriteCells
 
     overrides = Config()
@@ -66,6 +66,10 @@ def serve(args):
     for line in sys.stdin:
         request = json.loads(line)
         assignment, student = request["assignment"], request["student"]
+        if request["op"] == "prestart":
+            start_warm_kernel(config)
+            protocol.write(json.dumps({"success": True, "log": ""}) + "\n")
+            continue
         result = {"success": True}
         if request["op"] == "register" or assignment not in registered:  # the gradebook learns the cells
             result = api.generate_assignment(assignment, force=True, create=True)
@@ -153,7 +157,8 @@ class SlotProcess:
             stderr = log.read(1_000_000)
         if reply is None:  # past its time, or the slot died: kill it with its kernel; the next request restarts it
             self.stop()
-        self._clear_leftovers()
+        if reply is None or op == "autograde":  # the only request that runs a student's code
+            self._clear_leftovers()
         if reply is None:
             return None, stderr
         if not reply["success"]:  # nbgrader's own account of a failure, kept for the instructor

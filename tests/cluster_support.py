@@ -24,8 +24,9 @@ def cluster_environment():
 class LocalDaskCluster:
     """`workers` single-thread workers (no nanny: a killed worker stays dead, as a lost machine does)."""
 
-    def __init__(self, folder, workers=2, threads=1):
+    def __init__(self, folder, workers=2, threads=1, worker_env=None):
         self.folder, self.count, self.threads = pathlib.Path(folder), workers, threads
+        self.worker_env = worker_env or {}
         self.scheduler, self.workers, self.address = None, [], None
 
     def __enter__(self):
@@ -49,16 +50,16 @@ class LocalDaskCluster:
         local.mkdir(exist_ok=True)
         self.workers.append(self._start(["worker", self.address, "--name", name, "--nthreads", str(self.threads),
                                          "--no-nanny", "--host", "127.0.0.1", "--no-dashboard",
-                                         "--local-directory", str(local)], name))
+                                         "--local-directory", str(local)], name, self.worker_env))
 
     def slot_folders(self, number):
         """The slot folders worker `number` made (under Dask's local directory of the worker)."""
         return sorted(p for p in (self.folder / f"worker-{number}").rglob("slot-*") if p.parent.name == "backprop-slots")
 
-    def _start(self, arguments, name):
+    def _start(self, arguments, name, env=None):
         with open(self.folder / f"{name}.log", "w") as log:
-            return subprocess.Popen([sys.executable, "-m", "dask", *arguments], env=cluster_environment(),
-                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.folder)
+            return subprocess.Popen([sys.executable, "-m", "dask", *arguments],
+                                    env={**cluster_environment(), **(env or {})}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.folder)
 
     def wait_for_workers(self, count, timeout=60):
         from distributed import Client

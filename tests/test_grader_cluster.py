@@ -109,3 +109,14 @@ def test_an_unreachable_cluster_is_refused_with_its_address(tmp_path):
     assert result.returncode == 2
     assert "no Dask scheduler answers at tcp://127.0.0.1:9" in result.stderr
     assert not (course / "autograded").exists()
+
+
+def test_a_worker_that_cannot_isolate_student_code_is_refused_with_the_reason(tmp_path):
+    course = class_course(tmp_path / "course", {"alice": student_notebook(ASSIGNMENT)})
+    with LocalDaskCluster(tmp_path / "dask", workers=1, worker_env={"BACKPROP_BWRAP": "/nonexistent/bwrap"}) as cluster:
+        cluster.wait_for_workers(1)
+        result, _ = run_grader(course, ASSIGNMENT, "--cluster", cluster.address, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert f"a worker of {cluster.address} cannot isolate student code" in result.stderr
+    assert "bubblewrap (bwrap) is not installed" in result.stderr
+    assert not (course / "autograded").exists()
