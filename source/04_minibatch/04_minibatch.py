@@ -478,10 +478,9 @@ check.passed("backward_batch: gradients of the mean cost match central differenc
 # Both ways compute the same numbers. The loop makes Python run a handful of small NumPy calls per
 # example, and each call costs a few microseconds of overhead whatever its size; the matrix version
 # makes the same handful of calls once per batch and lets optimised, multi-threaded linear algebra
-# (BLAS) do the arithmetic. The cell below times the gradient of a `[64, 32, 10]` network (ReLU
-# hidden layer, softmax output) both ways on batches of 1 to 512 digits. Both versions are given
-# here, written out for this one architecture, so the cell runs even before you finish the
-# exercises.
+# (BLAS) do the arithmetic. The first cell below writes both versions out for a `[64, 32, 10]`
+# network (ReLU hidden layer, softmax output), so that it runs even before you finish the
+# exercises; the second times them on batches of 1 to 512 digits.
 
 # %%
 def gradients_per_example(X, Y, params):
@@ -526,7 +525,9 @@ def best_time(fn, *args, repeats):
     return best
 
 
-X_digits, Y_digits, _, _ = data.load_digits(rng=np.random.default_rng(0))
+X_digits, Y_digits, _, _ = data.load_digits(rng=np.random.default_rng(0))  # (64, 1797), (10, 1797)
+
+# %% tags=["demo"]
 rng = np.random.default_rng(2)
 timing_params = {"W1": rng.standard_normal((32, 64)) * np.sqrt(2 / 64), "b1": np.zeros((32, 1)),
                  "W2": rng.standard_normal((10, 32)) * np.sqrt(2 / 32), "b2": np.zeros((10, 1))}

@@ -212,16 +212,17 @@ def plot_boundary(ax, params, X, Y, title, X_new=None, Y_new=None):
 # The network `[2, 64, 64, 1]` has $2\cdot 64 + 64 + 64\cdot 64 + 64 + 64 + 1 = 4{,}353$ parameters,
 # more than seventy per training point. Nothing stops it from bending its decision boundary until
 # every training point is on its own side, and with enough epochs that is what gradient descent does.
-# The cell trains it for 3,000 epochs and records the loss and accuracy on all three sets after
-# every epoch (about two seconds).
+# The first cell below makes the three sets; the second trains the network for 3,000 epochs and
+# records the loss and accuracy on all three sets after every epoch (about two seconds).
 
 # %%
-X_train, Y_train = data.make_moons(60, 0.25, np.random.default_rng(1))
-X_val, Y_val = data.make_moons(200, 0.25, np.random.default_rng(1001))
-X_test, Y_test = data.make_moons(500, 0.25, np.random.default_rng(2001))
+X_train, Y_train = data.make_moons(60, 0.25, np.random.default_rng(1))      # (2, 60), (1, 60)
+X_val, Y_val = data.make_moons(200, 0.25, np.random.default_rng(1001))      # (2, 200), (1, 200)
+X_test, Y_test = data.make_moons(500, 0.25, np.random.default_rng(2001))    # (2, 500), (1, 500)
 SIZES = [2, 64, 64, 1]     # wide for 60 points
 EPOCHS, LR = 3000, 0.1     # full batch: one epoch is one gradient step
 
+# %% tags=["demo"]
 plain_params, plain_history = train_net(
     X_train, Y_train, SIZES, EPOCHS, LR, np.random.default_rng(2),
     monitor={"train": (X_train, Y_train), "val": (X_val, Y_val), "test": (X_test, Y_test)})

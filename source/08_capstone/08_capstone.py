@@ -42,8 +42,6 @@ import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.neural_network import MLPClassifier
 
 from course import backend, check, data
 
@@ -764,6 +762,9 @@ except NotImplementedError:
 # `ConvergenceWarning`. We chose the budget on purpose, so the cell silences that one warning.
 
 # %% tags=["demo"]
+from sklearn.exceptions import ConvergenceWarning  # imported here: scikit-learn takes a second to load
+from sklearn.neural_network import MLPClassifier
+
 sk_model = MLPClassifier(hidden_layer_sizes=(128,), activation="relu", solver="adam", learning_rate_init=2e-3,
                          batch_size=32, max_iter=30, random_state=0)
 with warnings.catch_warnings():
