@@ -76,10 +76,10 @@ def build_notebook(py_path):
 
 
 def _names(source):
-    """(bound, free, changed, called): names a cell binds, reads before binding, changes in place
-    (x[...] = , x.a = ), and calls methods of (x.f())."""
+    """(bound, free, changed, called, imported): names a cell binds, reads before binding, changes in
+    place (x[...] = , x.a = ), calls methods of (x.f()), and binds by importing a module."""
     tree = ast.parse("\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()))
-    bound, read, changed, called, local = set(), set(), set(), set(), set()
+    bound, read, changed, called, local, imported = set(), set(), set(), set(), set(), set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             (bound if isinstance(node.ctx, (ast.Store, ast.Del)) else read).add(node.id)
@@ -92,7 +92,7 @@ def _names(source):
         elif isinstance(node, ast.ExceptHandler) and node.name:
             bound.add(node.name)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            bound.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+            imported.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
         elif isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, ast.Store):
             base = node.value
             while isinstance(base, (ast.Subscript, ast.Attribute)):
@@ -101,7 +101,8 @@ def _names(source):
                 changed.add(base.id)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
             called.add(node.func.value.id)
-    return bound, read - bound - local, changed - bound, called - bound - local
+    bound |= imported
+    return bound, read - bound - local, changed - bound, called - bound - local, imported
 
 
 def demo_problems(notebook):
@@ -113,20 +114,16 @@ def demo_problems(notebook):
     cells = [c for c in notebook["cells"] if c["cell_type"] == "code"]
     sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in cells]
     names = [_names(source) for source in sources]
-    modules = set()
-    for source in sources:
-        tree = ast.parse("\n".join("" if l.lstrip().startswith(("%", "!")) else l for l in source.splitlines()))
-        modules.update((alias.asname or alias.name).split(".")[0] for node in ast.walk(tree)
-                       if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names)
+    modules = set().union(*(imported for *_, imported in names))
     demos = demo_grade_ids(notebook)
     ids = [c["metadata"]["nbgrader"]["grade_id"] for c in cells]
     problems = []
     for index, grade_id in enumerate(ids):
         if grade_id not in demos:
             continue
-        bound, _, changed, called = names[index]
+        bound, _, changed, called, _ = names[index]
         pending, read_later = set(bound), set()
-        for later, (later_bound, later_free, _, _) in zip(ids[index + 1:], names[index + 1:]):
+        for later, (later_bound, later_free, *_) in zip(ids[index + 1:], names[index + 1:]):
             if later not in demos:
                 read_later |= pending & later_free
                 pending -= later_bound
