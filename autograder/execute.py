@@ -16,6 +16,7 @@ autograder.authoring, which proves each one safe to skip): they draw pictures an
 and no grade depends on them.
 """
 
+import inspect
 import json
 import os
 from queue import Empty
@@ -24,9 +25,14 @@ from jupyter_core.utils import ensure_async, run_sync
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, Unicode
 
+from .verify_runner import LazyPlotting
+
 DEMO_TAG = "demo"
-# Imported by the warm kernel before the student's code runs, binding no name of theirs.
-WARM_IMPORTS = "[__import__(name) for name in ('numpy', 'matplotlib.pyplot')] and None"
+# Run by the warm kernel before the student's code, binding no name of theirs: NumPy and Matplotlib
+# imported, and pyplot loaded only when a graded cell uses it (the figures are in demo cells).
+WARM_IMPORTS = "exec({!r}, {{}})".format(
+    "import importlib.abc, importlib.util, sys\n" + inspect.getsource(LazyPlotting)
+    + "sys.meta_path.insert(0, LazyPlotting())\nimport numpy, matplotlib\n")
 _warm = {}  # the kernel manager started ahead of the next notebook, if any
 
 

@@ -30,6 +30,29 @@ def course_config(course_root, overrides):
     return config
 
 
+def use_grading_steps(config):
+    """The course's `config` with our steps in nbgrader's pipelines where they replace its own (the
+    course's lists of steps where it sets them): the guarded Execute, the ordered OverwriteCells, and
+    the faster equivalents of autograder.fast_steps."""
+    from nbgrader.converters import Autograde, GenerateAssignment
+
+    from .execute import GuardedExecute
+    from .fast_steps import FastCheckCellMetadata, FeedbackHTMLExporter
+    from .overwrite import OrderedOverwriteCells
+
+    ours = {"Execute": GuardedExecute, "OverwriteCells": OrderedOverwriteCells,
+            "CheckCellMetadata": FastCheckCellMetadata}
+    for converter, steps in ((Autograde, "sanitize_preprocessors"), (Autograde, "autograde_preprocessors"),
+                             (GenerateAssignment, "preprocessors")):
+        section = config[converter.__name__]
+        listed = section[steps] if steps in section else converter.class_traits()[steps].default()
+        section[steps] = [ours.get(step.rsplit(".", 1)[-1] if isinstance(step, str) else step.__name__, step)
+                          for step in listed]
+    if "exporter_class" not in config.GenerateFeedback:
+        config.GenerateFeedback.exporter_class = FeedbackHTMLExporter
+    return config
+
+
 def serve(args):
     from traitlets.config import Config
 
@@ -39,25 +62,18 @@ def serve(args):
     from nbgrader.apps.api import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    from nbgrader.converters import Autograde
-
-    from .execute import GuardedExecute, start_warm_kernel
-    from .overwrite import OrderedOverwriteCells
+    from .execute import start_warm_kernel
 
     overrides = Config()
     overrides.Execute.timeout = args.cell_timeout
     overrides.GuardedExecute.interrupt_grace = args.interrupt_grace
-    ours = {"Execute": GuardedExecute, "OverwriteCells": OrderedOverwriteCells}
-    for steps in ("sanitize_preprocessors", "autograde_preprocessors"):
-        overrides.Autograde[steps] = [ours.get(step.__name__, step)
-                                      for step in Autograde.class_traits()[steps].default()]
     if not args.unsafe:
         overrides.Execute.kernel_name = sandbox.KERNEL_NAME
         overrides.KernelManager.transport = "ipc"
         overrides.KernelManager.ip = os.path.join(os.environ["JUPYTER_RUNTIME_DIR"], "kernel")
     # The slot's course folder is private (autograder.job): so is its gradebook, whatever the course uses.
     overrides.CourseDirectory.db_url = f"sqlite:///{os.path.join(args.course_root, 'gradebook.db')}"
-    config = course_config(args.course_root, overrides)
+    config = use_grading_steps(course_config(args.course_root, overrides))
     config.OrderedOverwriteCells.source_root = config.GuardedExecute.source_root = os.path.join(
         args.course_root, config.CourseDirectory.get("source_directory", "source"))
     api = NbGraderAPI(coursedir=CourseDirectory(config=config, root=args.course_root), config=config)
