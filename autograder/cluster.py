@@ -86,6 +86,7 @@ class DaskPool:
             self.client.close()
             raise
         self.futures = []
+        self.window = 256  # jobs the coordinator sends ahead (the scheduler holds their files)
 
     def submit(self, function, payload):
         key = f"{function.__name__}-{payload.student}-{payload.assignment}-{uuid.uuid4().hex[:12]}"

@@ -402,6 +402,9 @@ def _folder_files(folder: Path) -> list[_File]:
             continue
         if path.is_symlink():
             files.append(_File(rel.as_posix(), rel.as_posix(), problem="is a symlink (not followed)"))
+        elif path.is_file() and path.stat().st_size > MAX_FILE_BYTES:  # never read into memory
+            files.append(_File(rel.as_posix(), rel.as_posix(), path=path,
+                               problem=f"is larger than {MAX_FILE_BYTES / 2**20:g} MB"))
         elif path.is_file():
             data = path.read_bytes() if _is_notebook(path.name) else None
             files.append(_File(rel.as_posix(), rel.as_posix(), data, path=path))

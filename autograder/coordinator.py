@@ -1,12 +1,13 @@
 """The coordinator of a grading run: it decides what to grade, sends jobs to a pool, and writes.
 
 Jobs (autograder.job) are pure and run in a pool: the local slots of this machine
-(autograder.pools.LocalPool) or the workers of a Dask cluster (autograder.pools.DaskPool). This
+(autograder.pools.LocalPool) or the workers of a Dask cluster (autograder.cluster.DaskPool). This
 process alone writes what a run leaves behind: the gradebook, autograded/ and feedback/. It merges
 each result as it arrives, one at a time, so a job that ran twice (a worker lost mid-job, then
 retried) still counts once.
 """
 
+import collections
 import concurrent.futures
 import pathlib
 import sys
@@ -17,6 +18,8 @@ from traitlets.config import Config
 
 from . import job, late, sandbox, slot, worker
 from .gradebook import Gradebook, course_db_url, shown_digest
+
+DEFAULT_WINDOW = 64  # jobs out at once in a pool that does not say (see Run.backlog)
 
 
 class Progress:
@@ -61,6 +64,11 @@ class Run:
         self.course = {a: job.course_files(root, a, self.versions[a]) for a in assignments}
         self.outcomes = {student: {} for student in by_student}
         self.pending = {}  # future -> (finish, student, assignment, context)
+        # Jobs not yet sent: (function, make_payload, finish, student, assignment, context). A job's
+        # files are read only when it is sent, and at most `window` are out at once, so that a
+        # class of thousands is never held in memory whole.
+        self.backlog = collections.deque()
+        self.window = getattr(pool, "window", DEFAULT_WINDOW)
         self.progress = Progress(len(by_student))
         self.results = {}
         self.registering = None  # a future: prepare_gradebook, running beside the first jobs
@@ -106,14 +114,31 @@ class Run:
                                              graded_now=False)
             self.unchanged.append((student, assignment, result, context))  # settled once the jobs are out
             return
-        grade_job = job.GradeJob(student, assignment, job.read_files(self.root / "submitted" / student / assignment),
-                                 self.course[assignment],
-                                 worker.verification_seed(self.options.secret, student, assignment))
+        def grade_job():
+            files, left_out = job.read_submission(self.root / "submitted" / student / assignment)
+            context["notes"] = [*context["notes"], *left_out]
+            return job.GradeJob(student, assignment, files, self.course[assignment],
+                                worker.verification_seed(self.options.secret, student, assignment))
+
         self.submit(job.run_grade, grade_job, self.merge, student, assignment, context)
 
-    def submit(self, function, payload, finish, student, assignment, context):
-        context["submitted"] = time.perf_counter()
-        self.pending[self.pool.submit(function, payload)] = (finish, student, assignment, context)
+    def submit(self, function, make_payload, finish, student, assignment, context, first=False):
+        """Send a job when the window has room; `first`: before every job not yet sent (feedback,
+        which completes a student, goes before the next students' grading)."""
+        entry = (function, make_payload, finish, student, assignment, context)
+        self.backlog.appendleft(entry) if first else self.backlog.append(entry)
+        self.send()
+
+    def send(self):
+        while self.backlog and len(self.pending) < self.window:
+            function, make_payload, finish, student, assignment, context = self.backlog.popleft()
+            try:
+                payload = make_payload()
+            except Exception as error:  # noqa: BLE001 - e.g. a submission folder that cannot be read
+                self.done(student, assignment, worker.internal_error(assignment, error))
+                continue
+            context["submitted"] = time.perf_counter()
+            self.pending[self.pool.submit(function, payload)] = (finish, student, assignment, context)
 
     def registered(self):
         """Wait until the gradebook knows the assignments' cells (prepare_gradebook's errors go on up)."""
@@ -159,9 +184,9 @@ class Run:
         if result.status != "failed" and shown is not None and (
                 result.graded_now or digest != context["record"].get("feedback") or not feedback.is_file()):
             context["shown"] = digest
-            self.submit(job.run_feedback, job.FeedbackJob(student, assignment, self.course[assignment],
-                                                          job.read_files(autograded), shown),
-                        self.write_feedback, student, assignment, context)
+            self.submit(job.run_feedback, lambda: job.FeedbackJob(student, assignment, self.course[assignment],
+                                                                  job.read_files(autograded), shown),
+                        self.write_feedback, student, assignment, context, first=True)
             return
         self.record(student, assignment, context)
 
@@ -189,7 +214,8 @@ class Run:
     def finish_student_if_done(self, student):
         outcomes = self.outcomes[student]
         if student not in self.results and all(a in outcomes for a in self.assignments) and not any(
-                s == student for _, s, _, _ in self.pending.values()):
+                s == student for _, s, _, _ in self.pending.values()) and not any(
+                entry[3] == student for entry in self.backlog):
             self.results[student] = outcomes
             self.progress.update(outcomes.values())
 
@@ -198,6 +224,7 @@ class Run:
         for student, assignment, result, context in self.unchanged:
             self.registered()
             self.guarded(student, assignment, self.settle, result, context)
+        self.send()
         while self.pending:
             finished, _ = concurrent.futures.wait(list(self.pending), return_when=concurrent.futures.FIRST_COMPLETED)
             for future in finished:
@@ -209,6 +236,7 @@ class Run:
                     continue
                 self.registered()  # its failure ends the run, not one student
                 self.guarded(student, assignment, finish, outcome, context)
+            self.send()
 
 
 def prepare_gradebook(root, assignments):
@@ -219,7 +247,7 @@ def prepare_gradebook(root, assignments):
     with tempfile.TemporaryDirectory() as scratch:
         overrides = Config()
         overrides.CourseDirectory.release_directory = scratch
-        config = slot.course_config(root, overrides)
+        config = slot.use_grading_steps(slot.course_config(root, overrides))
         api = NbGraderAPI(coursedir=CourseDirectory(config=config, root=str(root)), config=config)
         for assignment in assignments:
             result = api.generate_assignment(assignment, force=True, create=True)
@@ -240,6 +268,7 @@ def grade_class(root, assignments, submissions, options, jobs, *, students=None,
     from .pools import LocalPool
 
     root = pathlib.Path(root)
+    own_gradebook = gradebook is None
     gradebook = gradebook or Gradebook(course_db_url(root))
     penalty = penalty or late.penalty_plugin(slot.course_config(root, Config()))
     by_student = {}
@@ -266,4 +295,6 @@ def grade_class(root, assignments, submissions, options, jobs, *, students=None,
     finally:
         run.registered_quietly()
         pool.close()
+        if own_gradebook:
+            gradebook.close()
     return run.results

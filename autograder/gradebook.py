@@ -7,6 +7,7 @@ exactly what it wrote. Anything else (a manual score, a comment, a flag set in t
 an edit of the grader's own) is the instructor's: a re-run never changes it.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -109,6 +110,11 @@ def empty_gradebook(folder=None):
 
 
 class Gradebook:
+    """The course gradebook, as the grader reads and writes it. One connection to the database is
+    kept open (nbgrader's Gradebook checks every table each time it opens: 0.1 s); each operation
+    runs in a session of its own, committed or rolled back at its end, so that other writers (the
+    formgrader, nbgrader's own commands) see and are seen as before."""
+
     def __init__(self, db_url):
         self.db_url = db_url
         self._lock = threading.Lock()
@@ -117,12 +123,29 @@ class Gradebook:
             import shutil
 
             shutil.copyfile(empty_gradebook(), new_file)
-        with NbgraderGradebook(self.db_url) as gradebook:
-            RECORDS.create(gradebook.engine, checkfirst=True)
+        self._nbgrader = NbgraderGradebook(self.db_url)
+        RECORDS.create(self._nbgrader.engine, checkfirst=True)
+
+    @contextlib.contextmanager
+    def _open(self):
+        with self._lock:
+            if self._nbgrader is None:
+                self._nbgrader = NbgraderGradebook(self.db_url)
+            try:
+                yield self._nbgrader
+            finally:
+                self._nbgrader.db.remove()  # what was not committed is rolled back
+
+    def close(self):
+        with self._lock:
+            if self._nbgrader is not None:
+                self._nbgrader.db.remove()
+                self._nbgrader.engine.dispose()
+                self._nbgrader = None
 
     def scores(self, assignment, student):
         """{grade_id: {"score", "auto_score", "max_score"}} of a student's submitted notebook for `assignment`."""
-        with self._lock, NbgraderGradebook(self.db_url) as gradebook:
+        with self._open() as gradebook:
             notebook = _found(gradebook.find_submission_notebook, assignment, assignment, student)
             return {grade.name: {"score": float(grade.score), "max_score": float(grade.max_score),
                                  "auto_score": grade.auto_score}
@@ -130,11 +153,11 @@ class Gradebook:
 
     def record(self, assignment, student):
         """The grader's record of its last grading of this submission ({} if none)."""
-        with self._lock, NbgraderGradebook(self.db_url) as gradebook:
+        with self._open() as gradebook:
             return _read_state(gradebook, assignment, student)
 
     def update_record(self, assignment, student, **fields):
-        with self._lock, NbgraderGradebook(self.db_url) as gradebook:
+        with self._open() as gradebook:
             state = _read_state(gradebook, assignment, student)
             _write_state(gradebook, assignment, student, {**state, **fields})
             gradebook.db.commit()
@@ -149,7 +172,7 @@ class Gradebook:
         resubmission (notebook_digest differs from last time) of work the instructor graded by
         hand. Returns the reasons for the report.
         """
-        with self._lock, NbgraderGradebook(self.db_url) as gradebook:
+        with self._open() as gradebook:
             notebook = gradebook.find_submission_notebook(assignment, assignment, student)
             state = _read_state(gradebook, assignment, student)
             previous = state.get("overrides", {})
@@ -215,7 +238,7 @@ class Gradebook:
 
         from sqlalchemy.exc import SAWarning
 
-        with self._lock, NbgraderGradebook(self.db_url) as gradebook, warnings.catch_warnings():
+        with self._open() as gradebook, warnings.catch_warnings():
             # nbgrader's update_or_create_submission makes SQLAlchemy warn about its own autoflush
             warnings.simplefilter("ignore", SAWarning)
             gradebook.update_or_create_student(student)
@@ -236,7 +259,7 @@ class Gradebook:
         Returns what the feedback page shows (scores, comments, penalty; see autograder.job.FeedbackJob),
         None when there is no submission.
         """
-        with self._lock, NbgraderGradebook(self.db_url) as gradebook:
+        with self._open() as gradebook:
             submission = _found(gradebook.find_submission, assignment, student)
             if submission is None:
                 return None
@@ -256,7 +279,7 @@ class Gradebook:
     def snapshot(self, assignments):
         """{student: {assignment: {grades, raw, penalty, score, seconds_late, flagged, record}}} for every
         student of the gradebook; score is nbgrader export's max(0, raw - penalty)."""
-        with self._lock, NbgraderGradebook(self.db_url) as gradebook:
+        with self._open() as gradebook:
             table = {student.id: {} for student in gradebook.students}
             for assignment in filter(None, (_found(gradebook.find_assignment, a) for a in assignments)):
                 for submission in assignment.submissions:
@@ -270,7 +293,7 @@ class Gradebook:
             return table
 
     def students(self):
-        with self._lock, NbgraderGradebook(self.db_url) as gradebook:
+        with self._open() as gradebook:
             return [student.id for student in gradebook.students]
 
 

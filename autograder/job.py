@@ -19,9 +19,12 @@ import tempfile
 from dataclasses import dataclass, field
 
 from . import gradebook, sandbox, sanitize, verify, worker
+from .collect import MAX_FILE_BYTES
 from .slot import SlotProcess
 
 SKIPPED_PARTS = {"__pycache__", ".ipynb_checkpoints"}
+# What a job carries of a submission folder: a student's 2 GB data file stays where it is.
+MAX_TOTAL_BYTES = 4 * MAX_FILE_BYTES
 
 
 @dataclass(frozen=True)
@@ -194,11 +197,33 @@ def _request(slot, result, op, job, register, **arguments):
         return slot.process.request(op, job.assignment, job.student, **arguments)
 
 
-def read_files(folder):
-    """((path relative to `folder`, bytes), ...) of every regular file under it; links are left out."""
+def read_files(folder, max_file_bytes=MAX_FILE_BYTES, max_total_bytes=MAX_TOTAL_BYTES):
+    """((path relative to `folder`, bytes), ...) of every regular file under it; links are left out,
+    and so is what is over the limits (see read_submission)."""
+    return read_submission(folder, max_file_bytes, max_total_bytes)[0]
+
+
+def read_submission(folder, max_file_bytes=MAX_FILE_BYTES, max_total_bytes=MAX_TOTAL_BYTES):
+    """(files as read_files gives them, notes on what was left out): files larger than
+    `max_file_bytes`, and those past `max_total_bytes` in all, travel with no job."""
     folder = pathlib.Path(folder)
-    return tuple((path.relative_to(folder).as_posix(), path.read_bytes()) for path in sorted(folder.rglob("*"))
-                 if path.is_file() and not path.is_symlink())
+    files, left_out, total = [], [], 0
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        name, size = path.relative_to(folder).as_posix(), path.stat().st_size
+        if size > max_file_bytes or total + size > max_total_bytes:
+            left_out.append(f"not graded with the notebook: {name}, {size / 2**20:.0f} MB (more than "
+                            f"{max_file_bytes / 2**20:g} MB a file or {max_total_bytes / 2**20:g} MB a submission)")
+            continue
+        with open(path, "rb") as handle:
+            data = handle.read(max_file_bytes + 1)
+        if len(data) > max_file_bytes or total + len(data) > max_total_bytes:  # it grew since
+            left_out.append(f"not graded with the notebook: {name} (it grew while it was read)")
+            continue
+        files.append((name, data))
+        total += len(data)
+    return tuple(files), left_out
 
 
 def write_files(folder, files):

@@ -200,6 +200,38 @@ def test_extra_files_are_noted_as_ignored(course):
     assert sub.failure is None and sub.notes == ["ignored extra file data.csv"]
 
 
+def sparse(path, size):
+    """A file of `size` bytes that takes no disk space."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.truncate(size)
+
+
+def test_oversized_files_are_never_read(course):
+    root, assignments = course
+    folder = root / "submitted" / "alice" / "02_forward"
+    put(folder, {"02_forward.ipynb": student_notebook("02_forward")})
+    sparse(folder / "weights.npy", collect.MAX_FILE_BYTES + 1)
+    sub = one(collect_directory(root / "submitted", assignments), "alice")
+    assert sub.failure is None
+    assert sub.notes == [f"ignored extra file weights.npy, which is larger than {collect.MAX_FILE_BYTES // 2**20} MB"]
+    sparse(folder / "02_forward.ipynb", 4 * 2**30)  # 4 GB of notebook: refused, and not read
+    sub = one(collect_directory(root / "submitted", assignments), "alice")
+    assert sub.failure == f"02_forward.ipynb is larger than {collect.MAX_FILE_BYTES // 2**20} MB"
+
+
+def test_a_grading_job_leaves_oversized_files_behind(tmp_path):
+    from autograder import job
+
+    put(tmp_path, {"02_forward.ipynb": "{}", "notes.txt": "kept"})
+    sparse(tmp_path / "data" / "huge.bin", 3 * 2**30)
+    files, left_out = job.read_submission(tmp_path)
+    assert dict(files) == {"02_forward.ipynb": b"{}", "notes.txt": b"kept"}
+    assert len(left_out) == 1 and "data/huge.bin, 3072 MB" in left_out[0]
+    files, left_out = job.read_submission(tmp_path, max_file_bytes=10, max_total_bytes=5)  # past the total
+    assert dict(files) == {"02_forward.ipynb": b"{}"} and len(left_out) == 2
+
+
 def test_notebook_of_another_assignment_fails(course):
     sub = collect_one(course, {"02_forward.ipynb": student_notebook("03_backprop")})
     assert sub.failure == "this notebook belongs to 03_backprop, not 02_forward (02_forward.ipynb)"
