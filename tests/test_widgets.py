@@ -5,7 +5,9 @@ Where a student's function is expected, the reference implementation stands in f
 """
 
 import base64
+import importlib
 import inspect
+import pkgutil
 import statistics
 import time
 
@@ -398,12 +400,24 @@ def test_figure_holds_every_artist_for_savefig():
     assert len(explorer._act_ridges.get_segments()) == 4 and len(explorer._grad_ridges.get_segments()) == 4
 
 
-def test_widgets_module_contains_no_exercise_solution():
-    source = inspect.getsource(widgets)
-    for notebook in ("05_initialization", "06_regularization", "07_optimizers"):
-        for name in EXERCISES[notebook]:
-            assert not hasattr(widgets, name), f"course.widgets defines {name}, an exercise of {notebook}"
-            assert f"def {name}(" not in source
+def test_widgets_package_contains_no_exercise_solution():
+    modules = [widgets, *(importlib.import_module(f"course.widgets.{info.name}")
+                          for info in pkgutil.iter_modules(widgets.__path__))]
+    assert len(modules) == 5
+    for module in modules:
+        source = inspect.getsource(module)
+        for notebook in ("05_initialization", "06_regularization", "07_optimizers"):
+            for name in EXERCISES[notebook]:
+                assert not hasattr(module, name), f"{module.__name__} defines {name}, an exercise of {notebook}"
+                assert f"def {name}(" not in source
+
+
+def test_each_explorer_has_a_module_of_its_own():
+    for explorer in (OptimizerExplorer, InitializationExplorer, RegularizationExplorer):
+        module = importlib.import_module(explorer.__module__)
+        assert len(inspect.getsource(module).splitlines()) < 500
+        others = {OptimizerExplorer, InitializationExplorer, RegularizationExplorer} - {explorer}
+        assert not any(vars(module).get(other.__name__) is other for other in others)
 
 
 # ------------------------------------------------------------------ speed
