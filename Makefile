@@ -12,7 +12,7 @@ EXCHANGE := exchange
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab exchange test setup notebooks release grade student-bundle bench gpu-check sandbox-tools browser-tools postgres-tools check-python clean help
+.PHONY: lab lab-settings exchange test setup notebooks release grade student-bundle bench gpu-check sandbox-tools browser-tools postgres-tools check-python clean help
 
 help:
 	@echo "make lab    set up .venv and open the course in JupyterLab (nbgrader extension on: formgrader,"
@@ -45,10 +45,17 @@ setup: $(STAMP)
 
 # The venv's bin/ goes first on PATH for the server: nbgrader runs some tools by name (alembic, when
 # the formgrader creates gradebook.db), and the server's terminals should find the course's tools.
-lab: $(STAMP) exchange
+lab: $(STAMP) exchange lab-settings
 	$(BIN)/jupyter labextension list 2>&1 | grep -E "nbgrader|widgets"
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --no-browser --port=$(LAB_PORT) \
 	  --ServerApp.root_dir=$(CURDIR) $(ALLOW_ROOT) $(LAB_ARGS)
+
+# JupyterLab's defaults for this course (no news pop-up over the figures): the application
+# settings overrides of the venv's JupyterLab; a student's own settings still win.
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
+lab-settings: $(LAB_OVERRIDES)
+$(LAB_OVERRIDES): deploy/jupyterlab/overrides.json $(STAMP)
+	mkdir -p $(dir $@) && cp $< $@
 
 # nbgrader wants the exchange to exist and be writable by everyone (mode 0777: what its
 # release_assignment sets; list, fetch, submit and collect refuse to run without it).

@@ -3,6 +3,7 @@ release/ is exactly what nbgrader generates from source/ today."""
 
 import filecmp
 import json
+import os
 import subprocess
 import sys
 import time
@@ -116,3 +117,19 @@ def test_a_demo_cell_whose_names_are_bound_again_before_use_is_safe():
                              "rng = np.random.default_rng(1)\nfor fig in range(2):\n    print(fig, rng.normal())",
                              demos=[1])
     assert authoring.demo_problems(notebook) == []
+
+
+def test_make_lab_turns_off_jupyterlabs_news_popup(tmp_path):
+    """The "Jupyter news" notification would cover a notebook's first figures: `make lab` sets the
+    venv's JupyterLab defaults so that it never asks, and a student's own settings still win."""
+    from jupyterlab.commands import get_app_dir
+    from jupyterlab_server.settings_utils import _get_overrides, get_settings
+
+    subprocess.run(["make", "-s", "lab-settings"], cwd=ROOT, check=True, capture_output=True)
+    app_settings = os.path.join(get_app_dir(), "settings")
+    overrides, error = _get_overrides(app_settings)
+    assert not error
+    settings, _ = get_settings(app_settings, os.path.join(get_app_dir(), "schemas"), str(tmp_path),
+                               "@jupyterlab/apputils-extension:notification", overrides=overrides)
+    defaults = {name: spec.get("default") for name, spec in settings["schema"]["properties"].items()}
+    assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False
