@@ -37,6 +37,13 @@
 # Write each function in its answer cell, then run the test cell just below it: the test says
 # what is wrong when something is.
 
+# %% [markdown]
+# **How to work here.** Run the cells in order from the top (Shift+Enter runs one and moves on).
+# Each function you write has a test cell right below it: run it, and if it fails, read its
+# message, which names the likely mistake. *Run All* stops at the first function you have not
+# written yet (`NotImplementedError`) but leaves the view at the bottom of the notebook: scroll
+# up to the first red error.
+
 # %%
 import warnings
 
@@ -1028,11 +1035,15 @@ except NotImplementedError:
 # | pre-activation | $Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}$ | $z^{(l+1)} = W^{(l)} a^{(l)} + b^{(l)}$ | $z^l = w^l a^{l-1} + b^l$ | $Z = A_{\text{prev}} W^\top + b$, $(m, n_l)$ |
 # | error | $\delta^{[l]} = \partial C / \partial Z^{[l]}$ | $\delta^{(l+1)}$ | $\delta^{l+1}$ | `dZ`, $(m, n_l) = (\delta^{[l]})^\top$ |
 # | weight gradient (batch mean) | $\frac1m \delta^{[l]} A^{[l-1]\top}$ | $\delta^{(l+1)} (a^{(l)})^\top$ per example | $\partial C / \partial w^l_{jk} = a^{l-1}_k \delta^l_j$ | $\frac1m$ `dZ.T @ A_prev` |
+# | L2 penalty added to the mean cost (notebook 06) | $\frac{\lambda}{2}\sum_l \lVert W^{[l]}\rVert_F^2$ | $\frac{\lambda}{2}\sum W^2$ | $\frac{\lambda}{2n}\sum w^2$, $n$ training examples (Ng's deep learning course: $\frac{\lambda}{2m}$) | `weight_decay` $= \lambda$ (PyTorch's SGD) |
 #
 # Two rules of thumb: in UFLDL and Nielsen every *activation* index is ours plus one; UFLDL's
 # *weight* index equals ours, Nielsen's is ours plus one. In a batch-first library every
 # activation-like array ($X$, $Z$, $A$, $\delta$) is ours transposed, while PyTorch's weights
 # are not.
+#
+# The L2 row matters when you compare values of $\lambda$: with the penalty divided by the number of
+# examples, the same $\lambda$ penalises $m$ times less, so $\lambda = 0.7$ there is about $0.7/m$ here.
 #
 # A last difference to watch for is the layout of a Jacobian. We use the "numerator layout",
 # $(k, n)$ for $F : \mathbb{R}^n \to \mathbb{R}^k$, one row per output. Some texts use the

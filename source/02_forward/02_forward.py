@@ -29,6 +29,13 @@
 # Each answer cell is followed by a test cell. Run it: if something is off, its message says
 # what is most likely wrong. More tests run when your notebook is graded.
 
+# %% [markdown]
+# **How to work here.** Run the cells in order from the top (Shift+Enter runs one and moves on).
+# Each function you write has a test cell right below it: run it, and if it fails, read its
+# message, which names the likely mistake. *Run All* stops at the first function you have not
+# written yet (`NotImplementedError`) but leaves the view at the bottom of the notebook: scroll
+# up to the first red error.
+
 # %%
 import warnings
 
@@ -226,7 +233,13 @@ with np.printoptions(precision=3, suppress=False):
 # $z < 0$. A stable sigmoid uses each form on its safe side, so `np.exp` never sees a large
 # positive number. Hint: $e^{-|z|}$ is always in $(0, 1]$. Beware of
 # `np.where(cond, x, y)`: it computes both `x` and `y` for **every** entry before choosing, so
-# both of them must be safe everywhere. Silencing the warning is not a fix.
+# both of them must be safe everywhere.
+#
+# Silencing the warning is not a fix either. For $z < -709.78$ the silenced $1/(1+e^{-z})$ returns
+# exactly 0, while the true value, about $e^{z}$, is tiny but positive ($e^{-720} \approx 2.5
+# \times 10^{-313}$, still a float64). The cross-entropy of notebook 03 takes its logarithm, and
+# $\log 0 = -\infty$ turns one unlucky example into an infinite cost; the stable form gives
+# $\log a \approx -720$, as it should.
 
 # %% solution="sigmoid"
 def sigmoid(z):
@@ -270,6 +283,15 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                 "(remember np.where evaluates both branches everywhere)") from None
     check.check_array(a_big, 1 / (1 + np.exp(-z_big)), name="sigmoid(z) at |z| = 50 and 1000")
 
+    # Tiny but positive: where 1 / (1 + e^-z) overflows, the true value is still a float64.
+    z_tiny = np.array([[-720.0, -710.0]])
+    a_tiny = sigmoid(z_tiny)
+    assert np.all(np.asarray(a_tiny) > 0), (
+        "sigmoid: returned 0 for z = -720 and -710, where the true value (about e^z, e.g. 2.5e-313) is tiny "
+        "but positive; a cross-entropy would take log(0) = -inf there. 1 / (1 + e^-z) with the overflow "
+        "silenced does this: for z < 0 use e / (1 + e) with e = np.exp(z)")
+    check.check_array(np.log(a_tiny), z_tiny, name="log(sigmoid(z)) at z = -720 and -710", rtol=1e-6, atol=0)
+
     ### BEGIN HIDDEN TESTS
     _rng = np.random.default_rng(1001)
     for _shape in [(1, 1), (7,), (3, 1), (1, 9), (5, 8)]:
@@ -288,6 +310,10 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     assert np.allclose(_a, (_z > 0).astype(float), atol=1e-12), "sigmoid: wrong values for large |z| (should be 0 or 1)"
     _z = _rng.normal(scale=30, size=(6, 4))
     assert np.allclose(sigmoid(_z), 1 / (1 + np.exp(-_z)), rtol=1e-6, atol=1e-12), "sigmoid: wrong values for |z| up to about 100"
+    _z = -_rng.uniform(709.9, 740.0, size=(3, 5))
+    _a = np.asarray(sigmoid(_z))
+    assert np.all(_a > 0) and np.allclose(np.log(_a), _z, rtol=1e-6, atol=0), (
+        "sigmoid: 0 or inaccurate for z between -740 and -710 (tiny but positive values)")
     ### END HIDDEN TESTS
 
 check.passed("sigmoid: stable and correct.")
@@ -822,10 +848,11 @@ check.passed("layer_forward: correct for all eight activations.")
 #
 # with `hidden_activation` in layers $1, \dots, L-1$ and `output_activation` in layer $L$.
 #
-# **The cache.** Notebook 03 computes the gradient layer by layer, backwards, and at layer $l$ it
-# needs $g'(Z^{[l]})$, so $Z^{[l]}$, and $\partial C / \partial W^{[l]} = \delta^{[l]} (A^{[l-1]})^T$,
-# so $A^{[l-1]}$. Recomputing them would repeat the forward pass for every layer; instead the
-# forward pass stores them as it goes, in a dict named like the maths:
+# **The cache.** Notebook 03 computes the gradient layer by layer, backwards. At layer $l$ it
+# needs the slope of the activation there, $g'(Z^{[l]})$, so $Z^{[l]}$; and since $W^{[l]}$
+# multiplies $A^{[l-1]}$, the gradient with respect to $W^{[l]}$ is built from $A^{[l-1]}$ (notebook
+# 03 derives exactly how). Recomputing them would repeat the forward pass for every layer; instead
+# the forward pass stores them as it goes, in a dict named like the maths:
 #
 # `cache = {"A0": X, "Z1": ..., "A1": ..., ..., "ZL": ..., "AL": ...}`
 #

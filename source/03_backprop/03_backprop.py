@@ -30,6 +30,13 @@
 # Each answer cell is followed by a test cell. Run it: when something is wrong its message tries to
 # name the likely mistake (a transpose, a missing factor, a flipped sign).
 
+# %% [markdown]
+# **How to work here.** Run the cells in order from the top (Shift+Enter runs one and moves on).
+# Each function you write has a test cell right below it: run it, and if it fails, read its
+# message, which names the likely mistake. *Run All* stops at the first function you have not
+# written yet (`NotImplementedError`) but leaves the view at the bottom of the notebook: scroll
+# up to the first red error.
+
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
@@ -491,14 +498,16 @@ check.passed("tanh_prime: all checks passed.")
 # %% tags=["demo"]
 _zs = np.linspace(-5, 5, 401)
 _h = 1e-5
-_pairs = [("sigmoid", sigmoid, "sigmoid_prime"), ("relu", relu, "relu_prime"),
-          ("leaky_relu (alpha = 0.01)", leaky_relu, "leaky_relu_prime"), ("tanh", tanh, "tanh_prime")]
+# alpha = 0.1 in the picture: at the default 0.01 leaky ReLU cannot be told from ReLU at this scale
+_pairs = [("sigmoid", sigmoid, "sigmoid_prime", {}), ("relu", relu, "relu_prime", {}),
+          ("leaky_relu, alpha = 0.1", lambda z: leaky_relu(z, 0.1), "leaky_relu_prime", {"alpha": 0.1}),
+          ("tanh", tanh, "tanh_prime", {})]
 fig, axes = plt.subplots(1, 4, figsize=(14, 3), sharey=True)
-for ax, (title, g, prime_name) in zip(axes, _pairs):
+for ax, (title, g, prime_name, options) in zip(axes, _pairs):
     slope = (g(_zs + _h) - g(_zs - _h)) / (2 * _h)
     ax.plot(_zs[::20], slope[::20], "o", ms=4, color="tab:gray", label="numerical slope")
     try:
-        ax.plot(_zs, globals()[prime_name](_zs), color="tab:blue", label=f"your {prime_name}")
+        ax.plot(_zs, globals()[prime_name](_zs, **options), color="tab:blue", label=f"your {prime_name}")
     except NotImplementedError:
         ax.text(0, 0.5, f"write {prime_name}\nto see it here", ha="center")
     ax.set_title(title)
@@ -1157,7 +1166,7 @@ import warnings
 
 import numpy as np
 
-from course import check
+from course import check, layer_hints
 
 with warnings.catch_warnings(), np.errstate(all="ignore"):
     warnings.simplefilter("ignore")
@@ -1216,9 +1225,17 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                                  "'A1', ... with L written as a number ('A2', not 'AL'); params keys are "
                                  "'W1', 'b1', ...") from None
         except ValueError as error:
-            raise AssertionError(f"backward ({what}) raised ValueError ({error}): a shape mismatch usually "
-                                 "means a wrong layer index: delta[l-1] needs W[l] and Z[l-1], dW[l] needs "
-                                 "A[l-1]; and L = len(params) // 2, not a fixed number") from None
+            raise layer_hints.with_index_hint(AssertionError(
+                f"backward ({what}) raised ValueError ({error}): a shape mismatch usually means a wrong layer "
+                "index: delta[l-1] needs W[l] and Z[l-1], dW[l] needs A[l-1]; and L = len(params) // 2, not a "
+                "fixed number"), backward) from None
+
+    def _t_compare(grads, expected, what, **tolerances):
+        """check.check_dict, naming a mixed-up layer index first when that is what went wrong."""
+        try:
+            check.check_dict(grads, expected, what, **tolerances)
+        except AssertionError as error:
+            raise layer_hints.with_index_hint(error, backward) from None
 
     def _t_net(sizes, rng):
         return {k: v for l in range(1, len(sizes))
@@ -1232,7 +1249,7 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     _grads = _t_backward("worked example", np.array([[1.0]]), _params, _cache, "sigmoid", "sigmoid", "mse")
     _worked = {"dW1": np.array([[-0.033439], [0.095524]]), "db1": np.array([[-0.033439], [0.095524]]),
                "dW2": np.array([[-0.083323, -0.089860]]), "db2": np.array([[-0.139176]])}
-    check.check_dict(_grads, _worked, "backward on the worked example", rtol=0, atol=1e-6)
+    _t_compare(_grads, _worked, "backward on the worked example", rtol=0, atol=1e-6)
 
     # 2. Random nets, one per output pairing, compared with finite differences.
     _rng = np.random.default_rng(33)
@@ -1251,8 +1268,8 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         _AL, _cache = _t_forward(_x, _params, _hidden, _out)
         _what = f"layer sizes {_sizes}, {_hidden} hidden, {_out} output, {_loss} loss"
         _grads = _t_backward(_what, _y, _params, _cache, _hidden, _out, _loss)
-        check.check_dict(_grads, _t_numeric(_params, _x, _y, _hidden, _out, _loss), f"backward for {_what}",
-                         rtol=1e-5, atol=1e-7)
+        _t_compare(_grads, _t_numeric(_params, _x, _y, _hidden, _out, _loss), f"backward for {_what}",
+                   rtol=1e-5, atol=1e-7)
     ### BEGIN HIDDEN TESTS
     _rng = np.random.default_rng(311)
     _pairings = [("sigmoid", "bce"), ("softmax", "cross_entropy"), ("identity", "mse"), ("sigmoid", "mse")]
@@ -1321,7 +1338,7 @@ except NotImplementedError:
 # | rel | verdict |
 # |---|---|
 # | below $10^{-7}$ | correct |
-# | $10^{-7}$ to $10^{-4}$ | look closer (a ReLU kink near a perturbed point can cause it) |
+# | $10^{-7}$ to $10^{-3}$ | look closer (a ReLU kink near a perturbed point can cause it) |
 # | above $10^{-3}$ | almost certainly a bug |
 #
 # It costs two cost evaluations per parameter entry, so check on a tiny network, then switch it off.
@@ -1391,6 +1408,19 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     assert np.isfinite(_got) and 0 <= _got < 1e-7, (
         f"gradient_check gave {_got:.3g} for correct gradients (expected < 1e-7): check the central "
         "difference (C(theta + eps) - C(theta - eps)) / (2 eps), and that you perturb one entry at a time")
+    # The caller's arrays must not change while the check runs either, even if put back afterwards.
+    _before = {k: v.copy() for k, v in _params.items()}
+
+    def _watching_cost(p):
+        for _key, _value in _params.items():
+            if not np.array_equal(_value, _before[_key]):
+                raise AssertionError(
+                    f"gradient_check wrote into the caller's params[{_key!r}] while it ran (putting the value "
+                    "back afterwards does not make that safe): perturb a copy, e.g. "
+                    "cost_fn({**params, key: perturbed_copy})")
+        return _t_cost(p)
+
+    gradient_check(_watching_cost, _params, _right)
     # Doubled gradients: ||2n - n|| / (||2n|| + ||n||) = 1/3 exactly.
     _double = {k: 2 * v for k, v in _right.items()}
     _got = gradient_check(_t_cost, _params, _double)

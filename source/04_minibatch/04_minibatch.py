@@ -38,6 +38,13 @@
 #
 # Write each function in its answer cell, then run the test cell right below it.
 
+# %% [markdown]
+# **How to work here.** Run the cells in order from the top (Shift+Enter runs one and moves on).
+# Each function you write has a test cell right below it: run it, and if it fails, read its
+# message, which names the likely mistake. *Run All* stops at the first function you have not
+# written yet (`NotImplementedError`) but leaves the view at the bottom of the notebook: scroll
+# up to the first red error.
+
 # %%
 import time
 
@@ -267,8 +274,8 @@ print("delta @ ones((m, 1)) equals np.sum(delta, axis=1, keepdims=True):",
 # $\delta^{[L]}$ (BP1), compute `dW` and `db` of the layer with the $1/m$, then, if the layer is not
 # the first, step $\delta$ one layer down (BP2). Use the given `DERIVATIVES[name](Z)` for $g'$ (it has
 # `"relu"`, `"sigmoid"`, `"tanh"` and `"identity"`). `cache` holds everything you need; take $m$
-# from the shape of `Y`. The pairings to support are `("bce", "sigmoid")`,
-# `("cross_entropy", "softmax")` and `("mse", "identity")` (written as `(loss, output_activation)`);
+# from the shape of `Y`. The pairings to support, written `(output_activation, loss)` in the order of
+# the arguments, are `("sigmoid", "bce")`, `("softmax", "cross_entropy")` and `("identity", "mse")`;
 # the hidden activation is any of `"relu"`, `"sigmoid"`, `"tanh"`.
 #
 # Return a new dict; do not change `params` or `cache`.
@@ -311,6 +318,8 @@ def backward_batch(Y, params, cache, hidden_activation, output_activation, loss)
 # The expected gradients are central differences of the MEAN cost C(params): nudge one parameter
 # by +-eps, run forward on the whole batch, and divide the change in C by 2 eps.
 import warnings
+
+from course import layer_hints
 
 with warnings.catch_warnings(), np.errstate(all="ignore"):
     warnings.simplefilter("ignore")
@@ -356,8 +365,10 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         try:
             grads = check.check_not_mutated(backward_batch, Y, params, cache, hidden, output, loss)
             check.check_dict(grads, expected, name="grads", rtol=1e-5, atol=1e-7, m=m)
-        except AssertionError as err:
-            raise AssertionError(f"{err}\n  (case: layer sizes {sizes}, m = {m}, hidden {hidden!r}, "
+        except (AssertionError, ValueError) as err:  # ValueError: NumPy could not broadcast two arrays
+            hinted = layer_hints.with_index_hint(AssertionError(f"{type(err).__name__}: {err}" if isinstance(
+                err, ValueError) else err), backward_batch, m=m)
+            raise AssertionError(f"{hinted}\n  (case: layer sizes {sizes}, m = {m}, hidden {hidden!r}, "
                                  f"output {output!r}, loss {loss!r})") from None
 
 ### BEGIN HIDDEN TESTS

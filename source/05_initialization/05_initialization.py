@@ -45,6 +45,13 @@
 # `layer_sizes = [n[0], n[1], ..., n[L]]`. All biases start at zero. Write each function in its
 # answer cell, then run the test cell right below it.
 
+# %% [markdown]
+# **How to work here.** Run the cells in order from the top (Shift+Enter runs one and moves on).
+# Each function you write has a test cell right below it: run it, and if it fails, read its
+# message, which names the likely mistake. *Run All* stops at the first function you have not
+# written yet (`NotImplementedError`) but leaves the view at the bottom of the notebook: scroll
+# up to the first red error.
+
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
@@ -55,7 +62,7 @@ from course import check, data
 np.set_printoptions(precision=4, suppress=True)
 # The matrices in this notebook are small: one BLAS thread multiplies them faster than several
 # threads that wait for each other (and for anything else running on the machine).
-threadpool_limits(limits=1, user_api="blas")
+blas_threads = threadpool_limits(limits=1, user_api="blas")  # bound to a name, so the cell shows nothing
 
 # %% [markdown]
 # ## Given: forward and backward propagation, one gradient step
@@ -287,8 +294,8 @@ check.passed("init_zeros: every weight and bias zero, with the right shapes.")
 # cross-entropy. We train it three times, changing only the start: all zeros (your `init_zeros`),
 # every weight and bias equal to $0.5$, and independent random weights $\mathcal{N}(0, 1)$. The cell
 # prints the six hidden units' weights (one row per unit: the weights from $x_1$ and $x_2$, then the
-# bias) after 5 and after 1,500 steps. The hidden units do learn from the symmetric starts, but they
-# learn in lockstep.
+# bias) after 5 steps and, beside them, after 1,500 steps. The hidden units do learn from the
+# symmetric starts, but they learn in lockstep.
 
 # %%
 X_moons, Y_moons = data.make_moons(300, 0.1, np.random.default_rng(0))
@@ -326,9 +333,11 @@ trained = {}
 for name, params in starts.items():
     after_5 = full_batch_descent(params, 5)
     trained[name] = full_batch_descent(after_5, 1495)
-    print(f"--- start: {name}\n  hidden units after 5 steps:\n{hidden_units(after_5)}\n"
-          f"  after 1,500 steps:\n{hidden_units(trained[name])}\n"
-          f"  W2 after 1,500 steps: {trained[name]['W2'].ravel()}\n")
+    print(f"start: {name}\n  hidden units (w1, w2, b): after 5 steps      after 1,500 steps")
+    for early, late in zip(hidden_units(after_5), hidden_units(trained[name])):
+        print(f"  {np.array2string(early, precision=3, floatmode='fixed')}      "
+              f"{np.array2string(late, precision=3, floatmode='fixed')}")
+    print(f"  W2 after 1,500 steps: {np.array2string(trained[name]['W2'].ravel(), precision=3, floatmode='fixed')}\n")
 
 # %% [markdown]
 # With zeros or a shared constant, all six rows are identical at every step, and so are the six
@@ -347,8 +356,10 @@ for ax, (name, params) in zip(axes[0], trained.items()):
     accuracy = np.mean((forward(X_moons, params, "sigmoid", "sigmoid")[0] >= 0.5) == (Y_moons >= 0.5))
     ax.contourf(grid_x1, grid_x2, probability, levels=[0, 0.5, 1], colors=["#cfe0f3", "#f6d5c4"])
     ax.contour(grid_x1, grid_x2, probability, levels=[0.5], colors="k", linewidths=1)
-    ax.scatter(*X_moons, c=Y_moons[0], cmap="coolwarm", s=10, edgecolors="none")
+    for label, colour in ((0, "tab:blue"), (1, "tab:red")):
+        ax.scatter(*X_moons[:, Y_moons[0] == label], color=colour, s=10, edgecolors="none", label=f"class {label}")
     ax.set(title=f"start: {name}\ntraining accuracy {accuracy:.0%}", xticks=[], yticks=[])
+axes[0, 0].legend(loc="lower left", fontsize=8)
 plt.tight_layout()
 plt.show()
 
@@ -524,8 +535,9 @@ else:
         for ax, l in zip(axes[row], show_layers):
             values = cache[f"A{l}"].ravel()
             ax.hist(values, bins=np.linspace(-1, 1, 42), weights=np.full(values.size, 1 / values.size))
-            ax.set(title=f"σ = {sigma}: A[{l}], std {np.std(values):.2g}", ylim=(0, 1.05), yticks=[0, 0.5, 1])
-        axes[row, 0].set_ylabel("fraction of values")
+            ax.set(title=f"A[{l}]: std {np.std(values):.2g}", ylim=(0, 1.05), yticks=[0, 0.5, 1])
+            ax.title.set_fontsize(9)
+        axes[row, 0].set_ylabel(f"σ = {sigma}\nfraction of values")
     for ax in axes[1]:
         ax.set_xlabel("activation")
     plt.tight_layout()
@@ -1090,8 +1102,10 @@ else:
 #   half, so $\mathbb{E}[g'^2] = \frac12$ and the factor is 1;
 # - sigmoid: $\mathrm{sigmoid}'(z) = \mathrm{sigmoid}(z)\big(1 - \mathrm{sigmoid}(z)\big) \le \frac14$, with the
 #   maximum at $z = 0$ (here $\sigma$ is the weights' standard deviation, not the sigmoid).
-#   The factor is at most $\frac{1}{16}$, so the standard deviation of $\delta$ shrinks by a factor
-#   of at least 4 at **every** layer, for any input.
+#   With Xavier's $n\sigma^2 \approx 1$ the factor is at most $\frac{1}{16}$, so the standard
+#   deviation of $\delta$ shrinks by a factor of at least 4 at **every** layer, whatever the input.
+#   Larger weights raise $n\sigma^2$ and can make up for the $\frac1{16}$, but only by pushing $Z$
+#   into sigmoid's flat tails, where the units saturate.
 #
 # By (BP4) $dW^{[l]} = \frac1m\delta^{[l]}A^{[l-1]T}$ inherits that shrinking. This is the *vanishing
 # gradient problem*: in a deep sigmoid network the first layers get gradients thousands or millions
@@ -1175,8 +1189,11 @@ for name, init in starts.items():
     runs[name] = (history, test_accuracy)
 if runs:
     fig, ax = plt.subplots(figsize=(8, 4.2))
+    # zeros and σ = 0.01 both stay at ln 10: wide dashes for one, so that the other shows through
+    styles = {"zeros": {"linestyle": (0, (6, 4)), "marker": "s", "linewidth": 3, "alpha": 0.6}}
     for name, (history, test_accuracy) in runs.items():
-        ax.plot(np.arange(1, len(history) + 1), history, "o-", label=f"{name}: test accuracy {test_accuracy:.0%}")
+        ax.plot(np.arange(1, len(history) + 1), history, **{"marker": "o", **styles.get(name, {})},
+                label=f"{name}: test accuracy {test_accuracy:.0%}")
     ax.axhline(np.log(10), color="gray", linestyle=":", label="ln 10: guessing uniformly")
     ax.set(xlabel="epoch", ylabel="mean training cost (cross-entropy)", yscale="log",
            title="A 9-layer ReLU network on the digits, from different starts")
@@ -1242,8 +1259,9 @@ except (ImportError, AttributeError) as err:
 # - Xavier/Glorot, $\operatorname{Var}(W^{[l]}) = \frac{2}{n^{[l]} + n^{[l-1]}}$, suits tanh (and sigmoid);
 #   He, $\operatorname{Var}(W^{[l]}) = \frac{2}{n^{[l-1]}}$, suits ReLU. Both scale the weights by the
 #   layer widths.
-# - Sigmoid's derivative is at most $\frac14$, so in a deep sigmoid network the gradients vanish
-#   towards the input whatever the initialisation.
+# - Sigmoid's derivative is at most $\frac14$, so with Xavier's scale the gradients of a deep
+#   sigmoid network shrink by at least 4 per layer towards the input; larger weights offset that only
+#   by saturating the units.
 # - `activation_stds` (and the same measurement for the gradients) is a cheap health check for any
 #   new architecture: the numbers should stay roughly level from layer to layer.
 #

@@ -40,6 +40,13 @@
 # Write each function in its answer cell, then run the test cell right below it. (The argument is
 # called `lambd` because `lambda` is a reserved word in Python.)
 
+# %% [markdown]
+# **How to work here.** Run the cells in order from the top (Shift+Enter runs one and moves on).
+# Each function you write has a test cell right below it: run it, and if it fails, read its
+# message, which names the likely mistake. *Run All* stops at the first function you have not
+# written yet (`NotImplementedError`) but leaves the view at the bottom of the notebook: scroll
+# up to the first red error.
+
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
@@ -50,7 +57,7 @@ from course import check, data
 np.set_printoptions(precision=4, suppress=True)
 # The matrices in this notebook are small: one BLAS thread multiplies them faster than several
 # threads that wait for each other (and for anything else running on the machine).
-threadpool_limits(limits=1, user_api="blas")
+blas_threads = threadpool_limits(limits=1, user_api="blas")  # bound to a name, so the cell shows nothing
 
 # %% [markdown]
 # ## Given: a small trainer with hooks for your functions

@@ -43,6 +43,13 @@
 # state, and **returns** new parameters and new state, leaving its inputs untouched. Write each
 # function in its answer cell, then run the test cell right below it.
 
+# %% [markdown]
+# **How to work here.** Run the cells in order from the top (Shift+Enter runs one and moves on).
+# Each function you write has a test cell right below it: run it, and if it fails, read its
+# message, which names the likely mistake. *Run All* stops at the first function you have not
+# written yet (`NotImplementedError`) but leaves the view at the bottom of the notebook: scroll
+# up to the first red error.
+
 # %%
 import math
 
@@ -100,6 +107,7 @@ def contour(ax, cost, xlim, ylim, levels=20, log=False):
         values = np.log10(values + 1e-3)
     ax.contour(xs, ys, values, levels=levels, colors="0.7", linewidths=0.8)
     ax.set(xlim=xlim, ylim=ylim, xlabel=r"$\theta_1$", ylabel=r"$\theta_2$")
+    ax.set_aspect("equal")  # a circle stays round: steps then cross the level sets at right angles
 
 
 def gradient_descent_path(gradient, theta0, lr, steps, limit=1e6):
@@ -196,11 +204,15 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Left: a cautious learning rate moves smoothly but slowly along the flat $\theta_1$ direction.
-# Middle: just below $2/L$, the steep $\theta_2$ direction zig-zags across the valley while
-# $\theta_1$ is still slow. Right: pushing past $2/L = 0.2$ makes the cost explode, however slow
-# the flat direction still is. Momentum and the adaptive methods below are two different answers
-# to this dilemma.
+# Left: a cautious learning rate moves smoothly but slowly along the flat $\theta_1$ direction
+# (each step multiplies $\theta_1$ by $1 - 0.05 = 0.95$). Middle: just below $2/L$, $\theta_1$
+# shrinks by $0.81$ a step and reaches the minimum, but the steep $\theta_2$ direction zig-zags
+# across the valley, multiplied by $1 - 0.19 \cdot 10 = -0.9$ a step: barely damped. Right:
+# pushing past $2/L = 0.2$ makes the cost explode. The curves for lr = 0.1 and lr = 0.19 nearly
+# coincide: the slower direction sets the pace, and it shrinks by 0.9 a step in both (the flat one
+# at 0.1, the steep one at 0.19). The best single learning rate, $2/(\mu + L) \approx 0.18$,
+# balances the two at $0.82$. Momentum and the adaptive methods below are two different answers to
+# this dilemma.
 
 # %% [markdown]
 # ## 2. Momentum (the heavy ball)

@@ -36,6 +36,13 @@
 #
 # Write each function in its answer cell, then run the test cell right below it.
 
+# %% [markdown]
+# **How to work here.** Run the cells in order from the top (Shift+Enter runs one and moves on).
+# Each function you write has a test cell right below it: run it, and if it fails, read its
+# message, which names the likely mistake. *Run All* stops at the first function you have not
+# written yet (`NotImplementedError`) but leaves the view at the bottom of the notebook: scroll
+# up to the first red error.
+
 # %%
 import time
 import warnings
@@ -70,7 +77,7 @@ np.set_printoptions(precision=4, suppress=True)
 # The conventions never change: `W[l]` is `(n[l], n[l-1])`, `b[l]` is `(n[l], 1)`, one example per
 # column, `cache = {"A0": X, "Z1": ..., "A1": ..., ..., "ZL": ..., "AL": ...}`, gradients
 # `grads["dW1"]` shaped like `params["W1"]`, and optimiser states keyed like `params`. The code uses
-# only `np.` functions and array operators, so it runs unchanged on CuPy arrays (section 6).
+# only `np.` functions and array operators, so it runs unchanged on CuPy arrays (section 7).
 #
 # The one new helper, `place_like`, is needed for that GPU run only. `init_he` draws its weights with
 # a NumPy generator, so they are NumPy arrays; if `X` lives on a GPU, `place_like` copies them there
@@ -529,10 +536,10 @@ check.passed("accuracy: the fraction of columns classified right, as a Python fl
 # and you may add a learning-rate schedule (`lr_schedule`) or L2 regularisation (06) if you like:
 # the recipe above does not need them.
 #
-# **How long should it take?** One example costs about $2 \times (64 \cdot 128 + 128 \cdot 10)
-# \approx 19{,}000$ multiply-adds forward and roughly twice that backward. Over 1,347 examples and
-# 30 epochs that is about 2 billion floating-point operations: well under a second of matrix
-# arithmetic. What a mini-batch step really pays for is the Python and NumPy overhead of some thirty
+# **How long should it take?** One example costs $64 \cdot 128 + 128 \cdot 10 \approx 9{,}500$
+# multiply-adds forward, about $19{,}000$ floating-point operations, and roughly twice that backward.
+# Over 1,347 examples and 30 epochs that is about 2 billion floating-point operations: well under a
+# second of matrix arithmetic. What a mini-batch step really pays for is the Python and NumPy overhead of some thirty
 # small array operations, which is why batches of 32 are so much faster per example than single
 # examples (notebook 04).
 #
@@ -565,7 +572,7 @@ check.passed("accuracy: the fraction of columns classified right, as a Python fl
 #   (the hidden test retrains on a split and seed you have not seen and asks for 94 %). The test cell
 #   trains about three times on the full training set, so keep one call under 10 s; the recipe
 #   above takes about a second. A single call over 60 s fails.
-# - **GPU-ready (for section 6).** Start from `params = place_like(init_he(layer_sizes, rng), X)`,
+# - **GPU-ready (for section 7).** Start from `params = place_like(init_he(layer_sizes, rng), X)`,
 #   create optimiser states with `np.zeros_like(...)` (never `np.zeros(shape)`, which is always a
 #   NumPy array), and use only `np.` functions and operators.
 
