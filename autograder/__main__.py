@@ -27,7 +27,7 @@ import time
 
 from traitlets.config import Config
 
-from . import budget, collect, job, late, report, sandbox, slot, worker
+from . import budget, collect, collect_zip, job, late, report, sandbox, slot, worker
 from .coordinator import grade_class
 from .gradebook import Gradebook, course_db_url
 
@@ -102,7 +102,7 @@ def command_grade(args):
     source = pathlib.Path(args.source) if args.source else root / "submitted"
     try:
         if source.suffix.lower() == ".zip":
-            submissions = merge(collect.collect_zip(source, root, expected),
+            submissions = merge(collect_zip.collect_zip(source, root, expected),
                                 collect.collect_directory(root / "submitted", expected))
         elif not source.is_dir():
             raise collect.CollectError(f"{source}: no such submissions folder or zip file")

@@ -12,10 +12,10 @@ import zipfile
 import nbformat
 import pytest
 
+import autograder.collect_zip as zip_reader
 from autograder import collect
-from autograder.collect import (
-    CollectError, Submission, collect_directory, collect_zip, expected_cells, load_assignments,
-)
+from autograder.collect import CollectError, Submission, collect_directory, expected_cells, load_assignments
+from autograder.collect_zip import collect_zip
 
 # Each assignment: (cell_type, grade_id, source, role). "markdown_00" recurs in both, like the
 # auto-generated ids of the real course, so telling assignments apart needs the whole id set.
@@ -461,15 +461,15 @@ def test_size_and_member_limits(course, tmp_path, monkeypatch):
     root, assignments = course
     download = make_zip(tmp_path / "class.zip", {"alice_02_forward.ipynb": student_notebook("02_forward"),
                                                  "bob_02_forward.ipynb": "{}"})
-    monkeypatch.setattr(collect, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(zip_reader, "MAX_FILE_BYTES", 100)
     results = collect_zip(download, root, assignments)
     assert one(results, "alice").failure.startswith("alice_02_forward.ipynb is larger than")
-    monkeypatch.setattr(collect, "MAX_FILE_BYTES", 10**6)
-    monkeypatch.setattr(collect, "MAX_TOTAL_BYTES", 100)
+    monkeypatch.setattr(zip_reader, "MAX_FILE_BYTES", 10**6)
+    monkeypatch.setattr(zip_reader, "MAX_TOTAL_BYTES", 100)
     with pytest.raises(CollectError, match="class.zip expands to more than"):
         collect_zip(download, root, assignments)
-    monkeypatch.setattr(collect, "MAX_TOTAL_BYTES", 10**6)
-    monkeypatch.setattr(collect, "MAX_MEMBERS", 1)
+    monkeypatch.setattr(zip_reader, "MAX_TOTAL_BYTES", 10**6)
+    monkeypatch.setattr(zip_reader, "MAX_MEMBERS", 1)
     with pytest.raises(CollectError, match="class.zip has more than 1 files"):
         collect_zip(download, root, assignments)
 
