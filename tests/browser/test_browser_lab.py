@@ -43,8 +43,9 @@ def lab(tmp_path_factory):
         pytest.skip("GNU make is not installed")
     base = tmp_path_factory.mktemp("make-lab")
     course = make_course_root(base, [ASSIGNMENT])  # nbgrader_config.py and source/01_notation
-    for name in ["Makefile", "requirements.txt", "pyproject.toml"]:
-        shutil.copy2(ROOT / name, course)  # modification times kept: the venv's stamp stays newer
+    for name in ["Makefile", "requirements.txt", "pyproject.toml", "deploy/jupyterlab/overrides.json"]:
+        (course / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, course / name)  # modification times kept: the venv's stamp stays newer
     (course / ".venv").symlink_to(ROOT / ".venv", target_is_directory=True)
     lab = LabServer(course, base / "lab", command=make_lab, path_help=False).start()
     yield lab
