@@ -99,15 +99,16 @@ def rosenbrock_gradient(theta):
     return np.array([[-2 * (1 - x) - 400 * x * (y - x**2)], [200 * (y - x**2)]])
 
 
-def contour(ax, cost, xlim, ylim, levels=20, log=False):
-    """Draw the level sets of a cost of two numbers on ax."""
+def contour(ax, cost, xlim, ylim, levels=20, log=False, equal_aspect=False):
+    """Draw the level sets of a cost of two numbers on ax (equal_aspect: one unit as long on both axes)."""
     xs, ys = np.linspace(*xlim, 200), np.linspace(*ylim, 200)
     values = np.array([[cost(np.array([[x], [y]])) for x in xs] for y in ys])
     if log:
         values = np.log10(values + 1e-3)
     ax.contour(xs, ys, values, levels=levels, colors="0.7", linewidths=0.8)
     ax.set(xlim=xlim, ylim=ylim, xlabel=r"$\theta_1$", ylabel=r"$\theta_2$")
-    ax.set_aspect("equal")  # a circle stays round: steps then cross the level sets at right angles
+    if equal_aspect:  # a circle stays round, and a gradient step crosses the level sets at right angles
+        ax.set_aspect("equal")
 
 
 def gradient_descent_path(gradient, theta0, lr, steps, limit=1e6):
@@ -146,19 +147,24 @@ def gradient_descent_path(gradient, theta0, lr, steps, limit=1e6):
 # %% tags=["demo"]
 cost_1d, gradient_1d = quadratic([1.0])   # h = 1, so 2/h = 2
 settings = [(0.1, "too small"), (0.6, "good"), (1.7, "large: oscillates"), (2.1, "too large: diverges")]
-fig, axes = plt.subplots(1, 5, figsize=(17, 3.4))
+fig = plt.figure(figsize=(10, 6.4))              # the width of a notebook page
+layout = fig.add_gridspec(2, 3)
+path_axes = [fig.add_subplot(layout[0, 0]), fig.add_subplot(layout[0, 1]), fig.add_subplot(layout[0, 2]),
+             fig.add_subplot(layout[1, 0])]
+rate_ax = fig.add_subplot(layout[1, 1:])
 grid = np.linspace(-3, 3, 200)
-for ax, (lr, label) in zip(axes[:4], settings):
+for ax, (lr, label) in zip(path_axes, settings):
     path = gradient_descent_path(gradient_1d, [2.0], lr, 8)[:, 0]
     ax.plot(grid, 0.5 * grid**2, color="0.6")
     ax.plot(path, 0.5 * path**2, "o-", color="C3", markersize=4)
     ax.set(title=f"lr = {lr}: {label}", xlabel=r"$\theta$", ylim=(-0.2, 4.6), xlim=(-3, 3))
-for lr, _ in [(0.1, ""), (0.6, ""), (1.0, ""), (1.7, ""), (1.95, ""), (2.1, "")]:
+for lr in [0.1, 0.6, 1.0, 1.7, 1.95, 2.1]:
     path = gradient_descent_path(gradient_1d, [2.0], lr, 30)[:, 0]
-    axes[4].semilogy(np.abs(path) + 1e-18, label=f"lr = {lr}")
-axes[0].set_ylabel(r"$C(\theta) = \theta^2/2$")
-axes[4].set(title=r"$|\theta_k|$ against $k$", xlabel="step $k$", ylim=(1e-8, 1e3))
-axes[4].legend(fontsize=7)
+    rate_ax.semilogy(np.abs(path) + 1e-18, label=f"lr = {lr}")
+for ax in path_axes[0], path_axes[3]:
+    ax.set_ylabel(r"$C(\theta) = \theta^2/2$")
+rate_ax.set(title=r"$|\theta_k|$ against $k$", xlabel="step $k$", ylim=(1e-8, 1e3))
+rate_ax.legend(fontsize=8, ncol=2)
 plt.tight_layout()
 plt.show()
 
@@ -189,10 +195,10 @@ plt.show()
 h_valley = [1.0, 10.0]                     # mu = 1, L = 10: kappa = 10, stable for lr < 0.2
 cost_2d, gradient_2d = quadratic(h_valley)
 theta0 = [-4.5, 1.5]
-fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.4))
 for ax, lr in zip(axes[:2], [0.05, 0.19]):
     path = gradient_descent_path(gradient_2d, theta0, lr, 40)
-    contour(ax, cost_2d, (-5, 5), (-2, 2))
+    contour(ax, cost_2d, (-5, 5), (-2, 2), equal_aspect=True)
     ax.plot(path[:, 0], path[:, 1], "o-", color="C3", markersize=3)
     ax.set(title=f"gradient descent, lr = {lr} (2/L = 0.2)")
 for lr in [0.05, 0.1, 0.15, 0.19, 0.205]:
@@ -401,7 +407,7 @@ try:
     momentum_path = np.array(momentum_path)
     gd_path = gradient_descent_path(gradient_2d, theta0, lr, steps)
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
-    contour(axes[0], cost_2d, (-5, 5), (-2, 2))
+    contour(axes[0], cost_2d, (-5, 5), (-2, 2), equal_aspect=True)
     axes[0].plot(gd_path[:, 0], gd_path[:, 1], "o-", markersize=3, label=f"gradient descent, lr = {lr}")
     axes[0].plot(momentum_path[:, 0], momentum_path[:, 1], "o-", markersize=3,
                  label=f"momentum, lr = {lr}, beta = {beta}")
@@ -1579,7 +1585,7 @@ for name, label, lr in runs:
         missing.append(label)
 
 if paths:
-    fig, axes = plt.subplots(2, 4, figsize=(17, 7.5), gridspec_kw={"width_ratios": [1, 1, 1, 1.3]})
+    fig, axes = plt.subplots(2, 4, figsize=(10.5, 5.8), gridspec_kw={"width_ratios": [1, 1, 1, 1.3]})
     for ax in axes[:, 3]:
         ax.remove()
     cost_ax = fig.add_subplot(1, 4, 4)
@@ -1589,7 +1595,7 @@ if paths:
         ax.plot(path[:, 0], path[:, 1], "-", color="C3", linewidth=1)
         ax.plot(path[::100, 0], path[::100, 1], "o", color="C3", markersize=3)
         ax.plot([1], [1], "k*", markersize=12)
-        ax.set_title(f"{label}, lr {lr:g}: cost {costs[-1]:.1e}", fontsize=10)
+        ax.set_title(f"{label}, lr {lr:g}\ncost {costs[-1]:.1e}", fontsize=9)
         cost_ax.semilogy(np.maximum(costs, 1e-16), label=label)
     cost_ax.set(xlabel="step", ylabel="cost", title="Cost against step", ylim=(1e-12, 30))
     cost_ax.legend(fontsize=8)
