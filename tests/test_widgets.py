@@ -339,6 +339,30 @@ def check_bundle(bundle):
     return text
 
 
+def test_control_labels_fit_their_space():
+    """A label wider than its space is cut ("momentum...", "weight sc..."): at the 13 px of JupyterLab's
+    widgets a character takes up to about 8 px."""
+    for explorer in explorers():
+        explorer.widget  # builds the controls
+        for name, control in explorer._controls_by_name.items():
+            width = control.style.description_width if hasattr(control.style, "description_width") else ""
+            if control.description and width.endswith("px"):
+                assert 8 * len(control.description) <= int(width[:-2]), (
+                    f"{type(explorer).__name__}: label {control.description!r} does not fit in {width}")
+
+
+def test_a_disabled_control_says_why():
+    explorer = OptimizerExplorer(UPDATES, optimizer="momentum")
+    beta = explorer.widget.children and explorer._controls_by_name["beta"]
+    assert not beta.disabled
+    explorer._controls_by_name["optimizer"].value = "adam"
+    assert beta.disabled and beta.tooltip == "used only by momentum and Nesterov, not by Adam"
+    explorer = InitializationExplorer({"he": init_he})
+    scale = explorer.widget.children and explorer._controls_by_name["scale"]
+    assert scale.disabled == (explorer.values["init"] != "scale")
+    assert scale.tooltip.startswith("used only with init 'scale'") == scale.disabled
+
+
 def test_show_publishes_widget_picture_and_sentence(monkeypatch):
     import IPython
     import IPython.display

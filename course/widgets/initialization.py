@@ -332,8 +332,8 @@ class InitializationExplorer(_Explorer):
     # ---------------------------------------------------------------- widgets
 
     def _controls(self, widgets):
-        style = {"description_width": "80px"}
-        wide = widgets.Layout(width="320px")
+        style = {"description_width": "110px"}  # "weight scale" in full
+        wide = widgets.Layout(width="360px")
         controls = {
             "scale": widgets.FloatLogSlider(base=10, min=-2, max=0.7, step=0.01, description="weight scale",
                                             readout_format=".3g", style=style, layout=wide),
@@ -352,4 +352,7 @@ class InitializationExplorer(_Explorer):
         return rows, controls
 
     def _sync_extra(self):
-        self._controls_by_name["scale"].disabled = self.values["init"] != "scale"
+        scale = self._controls_by_name["scale"]
+        scale.disabled = self.values["init"] != "scale"
+        scale.tooltip = ("used only with init 'scale': the other initialisers choose their own scale"
+                         if scale.disabled else "standard deviation of every weight")

@@ -431,8 +431,8 @@ class OptimizerExplorer(_Explorer):
     # ---------------------------------------------------------------- widgets
 
     def _controls(self, widgets):
-        style = {"description_width": "90px"}
-        wide = widgets.Layout(width="320px")
+        style = {"description_width": "120px"}  # "momentum beta" and "learning rate" in full
+        wide = widgets.Layout(width="360px")
         options = [(label if name not in self.unavailable else f"{label} (not written yet)", name)
                    for name, (_, label) in _OPTIMIZERS.items()]
         controls = {
@@ -474,5 +474,10 @@ class OptimizerExplorer(_Explorer):
         self._play.value = T
         self._step_slider.value = T
         name = self.values["optimizer"]
-        self._controls_by_name["beta"].disabled = name not in ("momentum", "nesterov")
+        beta = self._controls_by_name["beta"]
+        beta.disabled = name not in ("momentum", "nesterov")
+        beta.tooltip = (f"used only by momentum and Nesterov, not by {_OPTIMIZERS[name][1]}" if beta.disabled
+                        else "the fraction of the velocity kept from one step to the next")
         self._optimal_button.disabled = optimal_hyperparameters(name, self.values["kappa"]) is None
+        self._optimal_button.tooltip = ("set_optimal(): best values for this kappa" if not self._optimal_button.disabled
+                                        else f"theory gives no optimal setting for {_OPTIMIZERS[name][1]}")
