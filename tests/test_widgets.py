@@ -351,6 +351,13 @@ def test_control_labels_fit_their_space():
                     f"{type(explorer).__name__}: label {control.description!r} does not fit in {width}")
 
 
+def test_the_picture_is_shown_at_the_size_it_is_drawn():
+    for explorer in explorers():
+        image = explorer.widget.children and explorer._image
+        drawn = round(explorer.figure.get_figwidth() * explorer.figure.dpi)
+        assert image.layout.width == f"{drawn}px" and image.layout.max_width == "100%"
+
+
 def test_a_disabled_control_says_why():
     explorer = OptimizerExplorer(UPDATES, optimizer="momentum")
     beta = explorer.widget.children and explorer._controls_by_name["beta"]

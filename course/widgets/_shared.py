@@ -233,7 +233,10 @@ class _Explorer:
             rows, self._controls_by_name = self._controls(widgets)
             for name, control in self._controls_by_name.items():
                 control.observe(self._control_observer(name), names="value")
-            self._image = widgets.Image(value=b"", format="jpeg")
+            # shown at the size it is drawn (never stretched and blurred), narrower only on a narrow page
+            width = round(self.figure.get_figwidth() * self.figure.dpi)
+            self._image = widgets.Image(value=b"", format="jpeg",
+                                        layout=widgets.Layout(width=f"{width}px", max_width="100%"))
             self._widget = widgets.VBox([*rows, self._image, self._status, self._message])
             self._sync_controls()
             self.redraw()

@@ -244,9 +244,9 @@ class InitializationExplorer(_Explorer):
             ax.set_yticks([])
             ax.set_ylabel("layer l, from 1 (top) down")
             self._layer_labels += [ax.text(-0.015, 0.0, "", transform=ax.transAxes, ha="right", va="bottom",
-                                           fontsize=8) for _ in range(2)]
-        self._ax_act.set_title("activations, per layer", fontsize=10)
-        self._ax_grad.set_title("backpropagated errors, per layer", fontsize=10)
+                                           fontsize=9) for _ in range(2)]
+        self._ax_act.set_title("activations, per layer", fontsize=11)
+        self._ax_grad.set_title("backpropagated errors, per layer", fontsize=11)
         ax = self._ax_std
         ax.set_yscale("log")
         (self._act_std_line,) = ax.plot([], [], "o-", color="C0", ms=3, label="std A[l]")
@@ -254,8 +254,8 @@ class InitializationExplorer(_Explorer):
         ax.set_xlim(0.5, 20.5)
         ax.set_xticks([1, 5, 10, 15, 20])
         ax.set_xlabel("layer l")
-        ax.set_title("standard deviation per layer", fontsize=10)
-        self._legend = ax.legend(loc="upper right", fontsize=8)
+        ax.set_title("standard deviation per layer", fontsize=11)
+        self._legend = ax.legend(loc="upper right", fontsize=9)
         ax.grid(True, alpha=0.3)
         self._text = figure.text(0.01, 0.03, "", fontsize=9, family="monospace")
         self._animated = [self._act_ridges, self._grad_ridges, *self._layer_labels, self._act_std_line,
