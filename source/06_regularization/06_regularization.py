@@ -237,8 +237,8 @@ print(f"after {EPOCHS} epochs: training accuracy {plain_history['train_acc'][-1]
       f"test accuracy {plain_history['test_acc'][-1]:.3f}")
 
 epochs_axis = np.arange(1, EPOCHS + 1)
-fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-plot_boundary(axes[0], plain_params, X_train, Y_train, "No regularisation (dots: training, triangles: test)",
+fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.6))   # the width of a notebook page
+plot_boundary(axes[0], plain_params, X_train, Y_train, "No regularisation\n(dots: training, triangles: test)",
               X_test, Y_test)
 axes[1].plot(epochs_axis, plain_history["train_loss"], label="training set")
 axes[1].plot(epochs_axis, plain_history["test_loss"], label="test set")
@@ -604,7 +604,7 @@ try:
     l2_params = {0.0: plain_params}
     for lambd in (0.01, 0.1):
         l2_params[lambd], _ = train_net(X_train, Y_train, SIZES, EPOCHS, LR, np.random.default_rng(2), lambd=lambd)
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.8))
     for ax, (lambd, params) in zip(axes, l2_params.items()):
         train_acc = accuracy(predict_proba(X_train, params), Y_train)
         test_acc = accuracy(predict_proba(X_test, params), Y_test)
@@ -612,6 +612,7 @@ try:
         plot_boundary(ax, params, X_train, Y_train,
                       f"λ = {lambd}: accuracy train {train_acc:.3f}, test {test_acc:.3f}\n"
                       f"test loss {test_loss:.3f}, sum of ||W||² = {weight_norm(params):.1f}")
+        ax.title.set_fontsize(9)
     plt.tight_layout()
     plt.show()
 except NotImplementedError:
