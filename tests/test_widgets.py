@@ -351,6 +351,16 @@ def test_control_labels_fit_their_space():
                     f"{type(explorer).__name__}: label {control.description!r} does not fit in {width}")
 
 
+def test_a_curve_with_gaps_says_how_to_fill_it():
+    train_fn, _, data = over_fitting_problem()
+    explorer = RegularizationExplorer(train_fn, *data, lambdas=(0.0, 0.1, 1.0), keep_probs=(1.0,))
+    explorer.figure  # draws the current state
+    assert explorer._curve_hint.get_text().startswith("1 of 3 values of lambda\ntrained at this keep_prob")
+    explorer.precompute()
+    explorer.figure
+    assert explorer._curve_hint.get_text() == ""
+
+
 def test_the_picture_is_shown_at_the_size_it_is_drawn():
     for explorer in explorers():
         image = explorer.widget.children and explorer._image

@@ -161,6 +161,9 @@ class RegularizationExplorer(_Explorer):
         ax.set_ylabel("accuracy")
         ax.set_title("accuracy across lambda, at this keep_prob", fontsize=10)
         self._legend = ax.legend(loc="lower left", fontsize=8)
+        # a curve of one or two points looks like a broken plot unless it says why
+        self._curve_hint = ax.text(0.6, 0.55, "", transform=ax.transAxes, ha="center", va="center", fontsize=9,
+                                   color="0.3")
         ax.grid(True, alpha=0.3)
         self._text = figure.text(0.01, 0.03, "", fontsize=9, family="monospace")
         self._set_animated_list()
@@ -169,7 +172,7 @@ class RegularizationExplorer(_Explorer):
     def _set_animated_list(self):
         boundary = [self._boundary] if self._boundary is not None else []
         self._animated = [self._heat, *boundary, *self._points, self._train_curve, self._test_curve,
-                          self._current_line, self._legend, self._text]
+                          self._current_line, self._legend, self._curve_hint, self._text]
 
     def _static_spec(self):
         state = self.state
@@ -195,6 +198,10 @@ class RegularizationExplorer(_Explorer):
         curve = state["curve"]
         self._train_curve.set_ydata(curve["train"])
         self._test_curve.set_ydata(curve["test"])
+        trained = sum(math.isfinite(a) for a in curve["test"])
+        self._curve_hint.set_text("" if trained == len(self.lambdas) else
+                                  f"{trained} of {len(self.lambdas)} values of lambda\ntrained at this keep_prob:\n"
+                                  "'train all pairs' fills in the curve")
         if state["lambd"] in self.lambdas:
             self._current_line.set_xdata([self.lambdas.index(state["lambd"])] * 2)
             self._current_line.set_visible(True)
