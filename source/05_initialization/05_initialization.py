@@ -333,11 +333,12 @@ trained = {}
 for name, params in starts.items():
     after_5 = full_batch_descent(params, 5)
     trained[name] = full_batch_descent(after_5, 1495)
-    print(f"start: {name}\n  hidden units (w1, w2, b): after 5 steps      after 1,500 steps")
+    print(f"start: {name} (one row per hidden unit: w1, w2, b)\n  {'after 5 steps':<26}after 1,500 steps")
     for early, late in zip(hidden_units(after_5), hidden_units(trained[name])):
-        print(f"  {np.array2string(early, precision=3, floatmode='fixed')}      "
-              f"{np.array2string(late, precision=3, floatmode='fixed')}")
-    print(f"  W2 after 1,500 steps: {np.array2string(trained[name]['W2'].ravel(), precision=3, floatmode='fixed')}\n")
+        early, late = (np.array2string(row, precision=3, floatmode="fixed", sign=" ") for row in (early, late))
+        print(f"  {early:<26}{late}")
+    W2 = np.array2string(trained[name]["W2"].ravel(), precision=3, floatmode="fixed", sign=" ")
+    print(f"  W2 after 1,500 steps: {W2}\n")
 
 # %% [markdown]
 # With zeros or a shared constant, all six rows are identical at every step, and so are the six
@@ -1190,7 +1191,7 @@ for name, init in starts.items():
 if runs:
     fig, ax = plt.subplots(figsize=(8, 4.2))
     # zeros and σ = 0.01 both stay at ln 10: wide dashes for one, so that the other shows through
-    styles = {"zeros": {"linestyle": (0, (6, 4)), "marker": "s", "linewidth": 3, "alpha": 0.6}}
+    styles = {"zeros": {"linestyle": (0, (6, 4)), "marker": "s", "linewidth": 3, "alpha": 0.6, "zorder": 3}}
     for name, (history, test_accuracy) in runs.items():
         ax.plot(np.arange(1, len(history) + 1), history, **{"marker": "o", **styles.get(name, {})},
                 label=f"{name}: test accuracy {test_accuracy:.0%}")
