@@ -69,6 +69,7 @@ class Run:
         # class of thousands is never held in memory whole.
         self.backlog = collections.deque()
         self.window = getattr(pool, "window", DEFAULT_WINDOW)
+        self.unfinished = collections.Counter()  # student -> their jobs in the backlog or the pool
         self.progress = Progress(len(by_student))
         self.results = {}
         self.registering = None  # a future: prepare_gradebook, running beside the first jobs
@@ -127,6 +128,7 @@ class Run:
         which completes a student, goes before the next students' grading)."""
         entry = (function, make_payload, finish, student, assignment, context)
         self.backlog.appendleft(entry) if first else self.backlog.append(entry)
+        self.unfinished[student] += 1
         self.send()
 
     def send(self):
@@ -135,6 +137,7 @@ class Run:
             try:
                 payload = make_payload()
             except Exception as error:  # noqa: BLE001 - e.g. a submission folder that cannot be read
+                self.unfinished[student] -= 1
                 self.done(student, assignment, worker.internal_error(assignment, error))
                 continue
             context["submitted"] = time.perf_counter()
@@ -213,9 +216,8 @@ class Run:
 
     def finish_student_if_done(self, student):
         outcomes = self.outcomes[student]
-        if student not in self.results and all(a in outcomes for a in self.assignments) and not any(
-                s == student for _, s, _, _ in self.pending.values()) and not any(
-                entry[3] == student for entry in self.backlog):
+        if (student not in self.results and all(a in outcomes for a in self.assignments)
+                and not self.unfinished[student]):
             self.results[student] = outcomes
             self.progress.update(outcomes.values())
 
@@ -229,6 +231,7 @@ class Run:
             finished, _ = concurrent.futures.wait(list(self.pending), return_when=concurrent.futures.FIRST_COMPLETED)
             for future in finished:
                 finish, student, assignment, context = self.pending.pop(future)
+                self.unfinished[student] -= 1
                 try:
                     outcome = future.result()
                 except Exception as error:  # noqa: BLE001 - the job hit an error of ours, or its worker was lost

@@ -46,9 +46,9 @@ class LocalPool:
                 self.changed.wait()
             if not self.queue:
                 return None
-            known = [index for index, (_, _, payload) in enumerate(self.queue)
-                     if slot.versions.get(payload.assignment) == payload.course.version]
-            return self.queue.pop(known[0] if known else 0)
+            known = next((index for index, (_, _, payload) in enumerate(self.queue)
+                          if slot.versions.get(payload.assignment) == payload.course.version), 0)
+            return self.queue.pop(known)
 
     def _serve(self, slot):
         while (taken := self._next(slot)) is not None:
