@@ -40,8 +40,15 @@ def course_assignments(expected, names=None):
     missing = set(names or ()) - set(expected)
     if missing:
         raise SystemExit(f"error: no source notebook for {', '.join(sorted(missing))} under source/")
-    return {name: [(exercise, cells["points"].get(f"test_{exercise}", 0)) for exercise in cells["solutions"]]
+    return {name: [(exercise, cells["points"].get(f"test_{exercise}", 0)) for exercise in cells["solutions"]
+                   if exercise not in cells["tests"]]
             for name, cells in expected.items() if not names or name in names}
+
+
+def written_questions(expected):
+    """{assignment: [(grade_id, points)]}: the answer cells graded by hand (nbgrader's grade + solution)."""
+    return {name: [(grade_id, cells["points"][grade_id]) for grade_id in cells["solutions"] if grade_id in cells["tests"]]
+            for name, cells in expected.items()}
 
 
 def merge(from_zip, from_folder):
@@ -169,10 +176,11 @@ def command_grade(args):
     graded = gradebook.snapshot(expected)
     shown = {a: exercises for a, exercises in course_assignments(expected).items()
              if a in assignments or any(a in by_assignment for by_assignment in graded.values())}
-    rows = report.student_rows(graded, results, shown)
+    written = {a: questions for a, questions in written_questions(expected).items() if a in shown}
+    rows = report.student_rows(graded, results, shown, written)
     report_dir = root / args.report_dir
     csv_path = report.write_grades_csv(rows, report_dir / "grades.csv")
-    summary_path = report.write_summary(rows, assignments, report_dir, notes)
+    summary_path = report.write_summary(rows, assignments, report_dir, notes, written)
     print(report.summary_text(rows))
     regraded = sum(r.graded_now and r.status != "failed" for by_a in results.values() for r in by_a.values())
     unchanged = sum(not r.graded_now for by_a in results.values() for r in by_a.values())

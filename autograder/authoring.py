@@ -6,6 +6,14 @@ cell header may carry our two markers:
     # %% solution="sigmoid"          the answer cell for exercise `sigmoid`
     # %% test="sigmoid" points=1     its autograded test cell, grade_id `test_sigmoid`
     # %% tags=["demo"]               a locked cell that only shows something (a plot, a timing)
+    # %% [markdown] answer="zero_init" points=2
+                                     a written answer, graded by hand, grade_id `answer_zero_init`
+
+A written answer cell holds, between `### BEGIN SOLUTION` and `### END SOLUTION`, a model answer
+(a paragraph starting `**Model answer.**`) and a rubric (`**Rubric.**`, then one bullet per point
+with its points in brackets). nbgrader's release replaces that region with "YOUR ANSWER HERE";
+graders read the model answers and rubrics with `python -m autograder.authoring rubrics`. The
+question itself sits in the locked markdown cell just above.
 
 The grader does not run demo cells (autograder.execute): grading needs the answers and the tests,
 not the pictures. `check` proves each one safe to skip: it binds nothing a later cell reads and
@@ -17,11 +25,13 @@ committed without outputs, and checked to be in sync by the test suite:
 
     python -m autograder.authoring build      # rewrite every source/<name>/<name>.ipynb
     python -m autograder.authoring check      # exit 1 and name the stale notebooks
+    python -m autograder.authoring rubrics    # print every written question's model answer and rubric
 """
 
 import argparse
 import ast
 import pathlib
+import re
 import sys
 
 import jupytext
@@ -45,6 +55,11 @@ def nbgrader_metadata(cell, readonly_index):
     base = {"schema_version": 3, "task": False}
     if "solution" in marks:
         return {**base, "grade": False, "grade_id": marks["solution"], "locked": False, "solution": True}
+    if "answer" in marks:
+        if cell.cell_type != "markdown" or "points" not in marks:
+            raise ValueError(f"written answer {marks['answer']!r} must be a markdown cell with points=")
+        return {**base, "grade": True, "grade_id": f"answer_{marks['answer']}", "locked": False,
+                "points": marks["points"], "solution": True}
     if "test" in marks:
         if "points" not in marks:
             raise ValueError(f"test cell for {marks['test']!r} has no points=")
@@ -52,6 +67,51 @@ def nbgrader_metadata(cell, readonly_index):
                 "points": marks["points"], "solution": False}
     return {**base, "grade": False, "grade_id": f"{cell.cell_type}_{readonly_index:02d}", "locked": True,
             "solution": False}
+
+
+RUBRIC_BULLET = re.compile(r"^\s*[-*] \[(\d+(?:\.\d+)?) points?\]", re.MULTILINE)
+
+
+def answer_problems(notebook):
+    """Why a written answer cell of `notebook` is not ready to grade, one line each ([] when none):
+    it needs a question above it, a model answer and a rubric whose bullets add up to its points."""
+    problems = []
+    cells = notebook["cells"]
+    for index, cell in enumerate(cells):
+        meta = cell["metadata"].get("nbgrader", {})
+        if not (meta.get("grade") and meta.get("solution")):
+            continue
+        grade_id, text = meta["grade_id"], _text(cell)
+        inside = text.partition("BEGIN SOLUTION")[2].partition("END SOLUTION")[0]
+        if not inside:
+            problems.append(f"{grade_id}: no BEGIN SOLUTION ... END SOLUTION region")
+        if "**Model answer.**" not in inside:
+            problems.append(f"{grade_id}: no **Model answer.** inside the solution region")
+        if "**Rubric.**" not in inside:
+            problems.append(f"{grade_id}: no **Rubric.** inside the solution region")
+        total = sum(float(points) for points in RUBRIC_BULLET.findall(inside.partition("**Rubric.**")[2]))
+        if "**Rubric.**" in inside and total != float(meta["points"]):
+            problems.append(f"{grade_id}: the rubric's bullets add up to {total:g} points, the cell has {meta['points']:g}")
+        if index == 0 or cells[index - 1]["cell_type"] != "markdown" or cells[index - 1]["metadata"]["nbgrader"]["grade"]:
+            problems.append(f"{grade_id}: the cell above it must be the question (a locked markdown cell)")
+    return problems
+
+
+def _text(cell):
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def rubrics(notebook, name):
+    """Markdown for graders: each written question of `notebook`, its points, model answer and rubric."""
+    cells = notebook["cells"]
+    parts = [f"# {name}: written answers\n"]
+    for index, cell in enumerate(cells):
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("grade") and meta.get("solution"):
+            inside = _text(cell).partition("BEGIN SOLUTION")[2].partition("END SOLUTION")[0]
+            body = "\n".join(inside.splitlines()[1:-1]).strip()
+            parts.append(f"## {meta['grade_id']} [{meta['points']:g} points]\n\n{_text(cells[index - 1]).strip()}\n\n{body}\n")
+    return "\n".join(parts)
 
 
 def build_notebook(py_path):
@@ -150,7 +210,7 @@ def stale_notebooks(source_dir=SOURCE):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["build", "check"])
+    parser.add_argument("command", choices=["build", "check", "rubrics"])
     parser.add_argument("names", nargs="*", help="assignment names (default: all)")
     args = parser.parse_args(argv)
     sources = [p for p in assignment_sources() if not args.names or p.stem in args.names]
@@ -159,10 +219,14 @@ def main(argv=None):
             py_path.with_suffix(".ipynb").write_text(render(build_notebook(py_path)))
             print(f"built {py_path.with_suffix('.ipynb').relative_to(ROOT)}")
         return 0
+    if args.command == "rubrics":
+        print("\n".join(rubrics(build_notebook(p), p.stem) for p in sources))
+        return 0
     stale = [p for p in stale_notebooks() if not args.names or p.stem in args.names]
     for path in stale:
         print(f"stale: {path.relative_to(ROOT)} (run: make notebooks)", file=sys.stderr)
-    unsafe = [f"{p.relative_to(ROOT)}: {problem}" for p in sources for problem in demo_problems(build_notebook(p))]
+    unsafe = [f"{p.relative_to(ROOT)}: {problem}" for p in sources
+              for notebook in [build_notebook(p)] for problem in demo_problems(notebook) + answer_problems(notebook)]
     for line in unsafe:
         print(line, file=sys.stderr)
     return 1 if stale or unsafe else 0

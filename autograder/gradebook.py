@@ -277,7 +277,7 @@ class Gradebook:
                     "penalty": notebook.late_submission_penalty}
 
     def snapshot(self, assignments):
-        """{student: {assignment: {grades, raw, penalty, score, seconds_late, flagged, record}}} for every
+        """{student: {assignment: {grades, pending, raw, penalty, score, seconds_late, flagged, record}}} for every
         student of the gradebook; score is nbgrader export's max(0, raw - penalty)."""
         with self._open() as gradebook:
             table = {student.id: {} for student in gradebook.students}
@@ -286,6 +286,9 @@ class Gradebook:
                     raw, penalty = float(submission.score), float(submission.late_submission_penalty)
                     table.setdefault(submission.student.id, {})[assignment.name] = {
                         "grades": {g.name: float(g.score) for n in submission.notebooks for g in n.grades},
+                        # answers awaiting a grader: no score from the autograder and none by hand yet
+                        "pending": sorted(g.name for n in submission.notebooks for g in n.grades
+                                          if g.auto_score is None and g.manual_score is None),
                         "raw": raw, "penalty": penalty, "score": max(0.0, raw - penalty),
                         "seconds_late": submission.total_seconds_late,
                         "flagged": any(n.flagged for n in submission.notebooks),

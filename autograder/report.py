@@ -31,21 +31,47 @@ def _outcomes(student, graded, results, assignments):
     return outcomes
 
 
-def student_rows(graded, results, assignments):
+def _written_columns(row, assignment, entry, exercises, questions):
+    """Per written question its score by hand ('' while it awaits a grader), then the assignment's
+    autograded points, points graded by hand so far, and answers still awaiting a grader."""
+    grades, pending = (entry["grades"], set(entry["pending"])) if entry else ({}, set())
+    waiting = 0
+    written = 0.0
+    for grade_id, _ in questions:
+        if grade_id in pending:
+            row[f"{assignment}:{grade_id}"] = ""
+            waiting += 1
+        else:
+            written += grades.get(grade_id, 0.0)
+            row[f"{assignment}:{grade_id}"] = f"{grades.get(grade_id, 0.0):g}"
+    row[f"{assignment}:auto"] = f"{sum(grades.get(f'test_{exercise}', 0.0) for exercise, _ in exercises):g}"
+    row[f"{assignment}:written"] = f"{written:g}"
+    row[f"{assignment}:written_pending"] = str(waiting)
+    return waiting
+
+
+def student_rows(graded, results, assignments, written=None):
     """One row per student: per-exercise scores; per assignment the raw score, late penalty, final
     score and hours late; the total of final scores; status (worst of its assignments), reasons.
 
     graded: Gradebook.snapshot, so numbers are the gradebook's (the instructor's manual scores
     included) and equal nbgrader export's; results: this run's outcomes, for status and reasons.
+    written: {assignment: [(grade_id, points)]} of answers graded by hand; an assignment that has
+    some gets their columns and its autograded and hand-graded points apart (`_written_columns`),
+    and the row counts the answers awaiting a grader in written_pending.
     """
+    written = written or {}
     rows = []
     for student in sorted(set(graded) | set(results)):
         row = {"student": student}
         total = 0.0
+        waiting = 0
         for assignment, exercises in assignments.items():
             entry = graded.get(student, {}).get(assignment)
             for exercise, _ in exercises:
                 row[f"{assignment}:{exercise}"] = f"{entry['grades'].get(f'test_{exercise}', 0.0) if entry else 0:g}"
+            if written.get(assignment):
+                waiting += _written_columns(row, assignment, entry, exercises, written[assignment])
             late_hours = entry["seconds_late"] / 3600 if entry else 0.0
             row[f"{assignment}:raw"] = f"{entry['raw'] if entry else 0:g}"
             row[f"{assignment}:late_penalty"] = f"{entry['penalty'] if entry else 0:g}"
@@ -53,7 +79,10 @@ def student_rows(graded, results, assignments):
             row[f"{assignment}:hours_late"] = f"{late_hours:.2f}" if late_hours else ""
             total += entry["score"] if entry else 0.0
         row["total"] = f"{total:g}"
-        row["max"] = f"{sum(points for *_, points in exercise_columns(assignments)):g}"
+        by_hand = sum(points for a in assignments for _, points in written.get(a, []))
+        row["max"] = f"{sum(points for *_, points in exercise_columns(assignments)) + by_hand:g}"
+        if any(written.get(a) for a in assignments):
+            row["written_pending"] = str(waiting)
         outcomes = _outcomes(student, graded, results, assignments).values()
         row["status"] = max((o.status for o in outcomes), key=STATUS_ORDER.__getitem__, default="failed")
         row["reason"] = "; ".join(f"{o.assignment}: {r}" for o in outcomes for r in o.reasons)
@@ -85,6 +114,20 @@ def exercise_summary(rows, assignments):
     return summary
 
 
+def written_summary(rows, written):
+    """Per written question: points, how many answers are graded by hand and how many await a
+    grader, and the mean of those graded."""
+    summary = []
+    for assignment, questions in written.items():
+        for grade_id, points in questions:
+            values = [row.get(f"{assignment}:{grade_id}") for row in rows]
+            done = [float(v) for v in values if v not in (None, "")]
+            summary.append({"assignment": assignment, "question": grade_id, "points": points,
+                            "graded": len(done), "pending": sum(v == "" for v in values),
+                            "mean": sum(done) / len(done) if done else None})
+    return summary
+
+
 def plot_summary(summary, path):
     import matplotlib
 
@@ -108,9 +151,24 @@ def plot_summary(summary, path):
     return path
 
 
-def write_summary(rows, assignments, report_dir, notes=()):
-    """summary.html (notes on how the run was made, table, plot, flagged and failed lists) beside
-    grades.csv; returns its path."""
+def _written_table(rows, written):
+    questions = written_summary(rows, written)
+    if not questions:
+        return ""
+    waiting = sum(q["pending"] for q in questions)
+    return (f"<h2>Written answers, graded by hand</h2><p>{waiting} answers await a grader (formgrader, "
+            "Manual Grading); their points join the totals once graded and grade is run again.</p>"
+            "<table><tr><th>assignment</th><th>question</th><th>points</th><th>mean</th><th>graded</th>"
+            "<th>waiting</th></tr>"
+            + "".join(f"<tr><td>{html.escape(q['assignment'])}</td><td>{html.escape(q['question'])}</td>"
+                      f"<td>{q['points']:g}</td><td>{'' if q['mean'] is None else format(q['mean'], '.2f')}</td>"
+                      f"<td>{q['graded']}</td><td>{q['pending']}</td></tr>" for q in questions)
+            + "</table>")
+
+
+def write_summary(rows, assignments, report_dir, notes=(), written=None):
+    """summary.html (notes on how the run was made, table, plot, written answers, flagged and failed
+    lists) beside grades.csv; returns its path."""
     report_dir = pathlib.Path(report_dir)
     summary = exercise_summary(rows, assignments)
     plot = plot_summary(summary, report_dir / "score_distribution.png") if summary and rows else None
@@ -133,7 +191,8 @@ def write_summary(rows, assignments, report_dir, notes=()):
         + ", ".join(f"{sum(r['status'] == s for r in rows)} {s}" for s in STATUS_ORDER) + "</p>"
         + (f"<img src='{plot.name}' alt='score distribution per exercise'>" if plot else "")
         + "<table><tr><th>assignment</th><th>exercise</th><th>points</th><th>mean</th><th>full</th>"
-        "<th>partial</th><th>zero</th></tr>" + table + "</table>" + sections)
+        "<th>partial</th><th>zero</th></tr>" + table + "</table>"
+        + _written_table(rows, {a: q for a, q in (written or {}).items() if a in assignments}) + sections)
     path = report_dir / "summary.html"
     path.write_text(page)
     return path
@@ -143,6 +202,10 @@ def summary_text(rows):
     """A few lines for the terminal."""
     counts = {s: sum(r["status"] == s for r in rows) for s in STATUS_ORDER}
     lines = [f"{len(rows)} students: " + ", ".join(f"{n} {s}" for s, n in counts.items())]
+    waiting = sum(int(r.get("written_pending") or 0) for r in rows)
+    if waiting:
+        lines.append(f"{waiting} written answers await grading by hand (formgrader, Manual Grading); "
+                     "run grade again afterwards to update grades.csv and the feedback")
     lines += [f"  {r['status']}: {r['student']}: {r['reason']}" for r in rows if r["status"] != "graded"]
     return "\n".join(lines)
 

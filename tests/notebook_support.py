@@ -101,24 +101,38 @@ def with_one_wrong_answer(notebook_path, exercise, out_path):
 
 
 def scores(course, assignment, student):
-    """{grade_id: score} of a student's autograded notebook, from the gradebook."""
+    """{grade_id: score} of a student's autograded notebook's test cells, from the gradebook."""
+    return {name: score for name, (score, *_) in grades(course, assignment, student).items()
+            if not name.startswith("answer_")}
+
+
+def grades(course, assignment, student):
+    """{grade_id: (score, auto_score, manual_score, needs_manual_grade)} of every grade cell of a
+    student's notebook (test cells and written answers), from the gradebook."""
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         notebook = gradebook.find_submission_notebook(assignment, assignment, student)
-        return {grade.name: grade.score for grade in notebook.grades}
+        return {g.name: (g.score, g.auto_score, g.manual_score, g.needs_manual_grade) for g in notebook.grades}
+
+
+def written_questions(name):
+    """(answer grade_id, points) of a notebook's written questions, read from the source's markers."""
+    notebook = jupytext.read(ROOT / "source" / name / f"{name}.py", fmt="py:percent")
+    return [(f"answer_{c.metadata['answer']}", c.metadata["points"]) for c in notebook.cells if "answer" in c.metadata]
 
 
 def _source_text(cell):
     return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
 
 
-def student_notebook(assignment, overrides=None, prepend="", tests="keep"):
+def student_notebook(assignment, overrides=None, prepend="", tests="keep", written="answered"):
     """A notebook as a student would hand it in: the release with every answer cell written.
 
     Answer cells hold the source solutions (delimiters removed) unless `overrides` gives another
     whole cell for that exercise; `prepend` is code put at the top of the first answer cell;
-    `tests` is "keep", "delete" (test cells removed) or "blank" (test cells emptied).
+    `tests` is "keep", "delete" (test cells removed) or "blank" (test cells emptied); `written` is
+    "answered" (each written question holds its model answer) or "blank" (left as released).
     """
     overrides = overrides or {}
     release = json.loads((ROOT / "release" / assignment / f"{assignment}.ipynb").read_text())
@@ -128,13 +142,15 @@ def student_notebook(assignment, overrides=None, prepend="", tests="keep"):
     cells, first_answer = [], True
     for cell in release["cells"]:
         meta = cell["metadata"].get("nbgrader", {})
-        if meta.get("solution"):
+        if meta.get("solution") and meta.get("grade") and written == "blank":
+            pass
+        elif meta.get("solution"):
             text = overrides.get(meta["grade_id"], solutions[meta["grade_id"]])
             text = "\n".join(line for line in text.splitlines() if "### BEGIN SOLUTION" not in line
                              and "### END SOLUTION" not in line)
-            if first_answer and prepend:
+            if first_answer and prepend and cell["cell_type"] == "code":
                 text = prepend + "\n\n" + text
-            first_answer = False
+            first_answer = first_answer and cell["cell_type"] != "code"
             cell = {**cell, "source": text}
         elif meta.get("grade") and tests == "delete":
             continue

@@ -14,11 +14,13 @@ import pytest
 from nbgrader.api import Gradebook
 
 from notebook_support import (exercises, make_course_root, nbgrader, run_grader, student_notebook,
-                              write_submission)
+                              write_submission, written_questions)
 
 ASSIGNMENT = "01_notation"
 POINTS = dict(exercises(ASSIGNMENT))
 TOTAL = sum(POINTS.values())
+QUESTIONS = dict(written_questions(ASSIGNMENT))  # graded by hand: in the maximum, not in TOTAL
+MAX = TOTAL + sum(QUESTIONS.values())
 SWALLOW_ERRORS = ('get_ipython().input_transformers_post.append(lambda lines: ["try:\\n"] + '
                   '["    " + line for line in lines] + ["\\nexcept BaseException:\\n    pass\\n"])')
 BLANK = {ex: f"def {ex}(*args, **kwargs):\n    raise NotImplementedError()" for ex in POINTS}
@@ -137,7 +139,42 @@ def test_a_skipped_submission_gets_fresh_feedback_when_its_grades_change(course)
     assert graded_counts(result) == (0, 1)
     assert float(rows["alice"]["total"]) == TOTAL - POINTS["count_parameters"] + 0.25
     page = (course / "feedback" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
-    assert f"{TOTAL - POINTS['count_parameters'] + 0.25:g} / {TOTAL:g}" in page.replace(".0 /", " /")
+    assert f"{TOTAL - POINTS['count_parameters'] + 0.25:g} / {MAX:g}" in page.replace(".0 /", " /")
+
+
+def test_written_answers_are_counted_apart_and_join_the_total_once_graded_by_hand(course):
+    """A written answer waits for a grader: grades.csv shows it blank and counts it in written_pending,
+    with the autograded points apart; once graded in the gradebook (what the formgrader's Manual
+    Grading writes), the next run reports its score, adds it to the total and the feedback, and a
+    forced regrade keeps it."""
+    assert len(QUESTIONS) >= 2
+    write_submission(course, "wanda", ASSIGNMENT, student_notebook(ASSIGNMENT))
+    result, rows = run_grader(course, ASSIGNMENT, "--student", "wanda")
+    assert result.returncode == 0, result.stderr
+    wanda = rows["wanda"]
+    assert {q: wanda[f"{ASSIGNMENT}:{q}"] for q in QUESTIONS} == {q: "" for q in QUESTIONS}
+    assert (wanda[f"{ASSIGNMENT}:written_pending"], wanda["written_pending"]) == (str(len(QUESTIONS)),) * 2
+    assert (float(wanda[f"{ASSIGNMENT}:auto"]), float(wanda[f"{ASSIGNMENT}:written"])) == (TOTAL, 0)
+    assert (float(wanda["total"]), float(wanda["max"]), wanda["status"]) == (TOTAL, MAX, "graded")
+    assert f"{len(QUESTIONS)} written answers await grading by hand" in result.stdout
+    summary = (course / "reports" / "summary.html").read_text()
+    assert "Written answers, graded by hand" in summary and all(q in summary for q in QUESTIONS)
+
+    given = {q: points / 2 if i == 0 else points for i, (q, points) in enumerate(QUESTIONS.items())}
+    with gradebook(course) as book:
+        for question, score in given.items():
+            book.find_grade(question, ASSIGNMENT, ASSIGNMENT, "wanda").manual_score = score
+        book.db.commit()
+    for flags in ((), ("--force",)):
+        result, rows = run_grader(course, ASSIGNMENT, "--student", "wanda", *flags)
+        assert result.returncode == 0, result.stderr
+        wanda = rows["wanda"]
+        assert {q: float(wanda[f"{ASSIGNMENT}:{q}"]) for q in QUESTIONS} == given, flags
+        assert float(wanda[f"{ASSIGNMENT}:written"]) == sum(given.values())
+        assert (wanda["written_pending"], float(wanda["total"])) == ("0", TOTAL + sum(given.values()))
+        assert "await grading by hand" not in result.stdout
+        page = (course / "feedback" / "wanda" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+        assert f"{TOTAL + sum(given.values()):g} / {MAX:g}" in page.replace(".0 /", " /")
 
 
 def test_an_unknown_student_is_an_error(course):

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from notebook_support import (ROOT, assignment_names, callers, exercises, make_course_root, nbgrader, scores,
-                              with_one_wrong_answer)
+from notebook_support import (ROOT, assignment_names, callers, exercises, grades, make_course_root, nbgrader, scores,
+                              with_one_wrong_answer, written_questions)
 
 NAMES = assignment_names()
 
@@ -50,6 +50,16 @@ def test_untouched_release_earns_zero(graded):
     got = scores(course, name, "blank")
     assert set(got) == {f"test_{ex}" for ex, _ in exercises(name)}
     assert all(score == 0 for score in got.values()), got
+
+
+def test_written_answers_wait_for_a_grader_and_unanswered_ones_earn_zero(graded):
+    """A written answer (the model answer, here) gets no score from the autograder and is marked for
+    grading by hand; the release's untouched "YOUR ANSWER HERE" gets nbgrader's automatic zero."""
+    name, course, _ = graded
+    questions = dict(written_questions(name))
+    answered, blank = grades(course, name, "solutions"), grades(course, name, "blank")
+    assert {g: answered[g][1:] for g in questions} == {g: (None, None, True) for g in questions}
+    assert {g: blank[g][1:] for g in questions} == {g: (0, None, False) for g in questions}
 
 
 def test_untouched_release_fails_only_with_not_implemented(graded):

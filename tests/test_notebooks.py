@@ -60,8 +60,24 @@ def test_release_holds_no_solution_and_no_hidden_test(name):
     folder = ROOT / "release" / name
     assert not list(folder.rglob("*.py")), "the percent-format source (with solutions) must not be released"
     text = (folder / f"{name}.ipynb").read_text()
-    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "**Model answer.**",
+                   "**Rubric.**"):
         assert marker not in text, f"release/{name} contains {marker!r}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_notebook_asks_two_or_three_written_questions_ready_to_grade(name):
+    """Each question has a model answer and a rubric that adds up to its points in the source, and
+    an empty answer cell, editable and graded by hand, in the release."""
+    source = authoring.build_notebook(ROOT / "source" / name / f"{name}.py")
+    assert authoring.answer_problems(source) == []
+    released = json.loads((ROOT / "release" / name / f"{name}.ipynb").read_text())
+    answers = {c["metadata"]["nbgrader"]["grade_id"]: c for c in released["cells"]
+               if c["metadata"].get("nbgrader", {}).get("grade") and c["metadata"]["nbgrader"].get("solution")}
+    assert 2 <= len(answers) <= 3, f"{name} has {len(answers)} written questions"
+    for grade_id, cell in answers.items():
+        assert cell["cell_type"] == "markdown" and not cell["metadata"]["nbgrader"]["locked"], grade_id
+        assert "".join(cell["source"]).strip() == "YOUR ANSWER HERE", grade_id
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -117,6 +133,41 @@ def test_a_demo_cell_whose_names_are_bound_again_before_use_is_safe():
                              "rng = np.random.default_rng(1)\nfor fig in range(2):\n    print(fig, rng.normal())",
                              demos=[1])
     assert authoring.demo_problems(notebook) == []
+
+
+def answer_notebook(answer):
+    question = {"cell_type": "markdown", "source": "### Written question: why? [2 points, graded by hand]",
+                "metadata": {"nbgrader": {"grade_id": "markdown_00", "locked": True, "grade": False, "solution": False}}}
+    cell = {"cell_type": "markdown", "source": answer,
+            "metadata": {"nbgrader": {"grade_id": "answer_why", "locked": False, "grade": True, "solution": True,
+                                      "points": 2}}}
+    return {"cells": [question, cell]}
+
+
+GOOD_ANSWER = ("### BEGIN SOLUTION\n**Model answer.** Because.\n\n**Rubric.**\n- [1.5 points] says because\n"
+               "- [0.5 points] says why\n### END SOLUTION")
+
+
+@pytest.mark.parametrize("answer, problem", [
+    (GOOD_ANSWER.replace("[0.5 points]", "[1 point]"), "answer_why: the rubric's bullets add up to 2.5 points, the cell has 2"),
+    (GOOD_ANSWER.replace("**Model answer.**", "Model:"), "answer_why: no **Model answer.** inside the solution region"),
+    ("**Model answer.** Because.", "answer_why: no BEGIN SOLUTION ... END SOLUTION region"),
+])
+def test_a_written_question_without_a_complete_rubric_is_refused(answer, problem):
+    assert problem in authoring.answer_problems(answer_notebook(answer))
+
+
+def test_graders_read_every_question_with_its_model_answer_and_rubric():
+    notebook = answer_notebook(GOOD_ANSWER)
+    assert authoring.answer_problems(notebook) == []
+    text = authoring.rubrics(notebook, "zz")
+    assert "## answer_why [2 points]" in text and "Written question: why?" in text
+    assert "**Model answer.** Because." in text and "- [0.5 points] says why" in text
+    assert "SOLUTION" not in text
+    listing = subprocess.run([sys.executable, "-m", "autograder.authoring", "rubrics", "06_regularization"],
+                             cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert listing.count("**Rubric.**") == len([c for c in authoring.build_notebook(
+        ROOT / "source" / "06_regularization" / "06_regularization.py").cells if "answer_" in str(c.metadata)])
 
 
 def test_make_lab_turns_off_jupyterlabs_news_popup(tmp_path):

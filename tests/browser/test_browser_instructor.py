@@ -9,12 +9,14 @@ import pytest
 from playwright.sync_api import expect
 
 from browser_support import LabServer
-from notebook_support import exercises, make_course_root, run_grader, student_notebook, write_submission
+from notebook_support import (exercises, make_course_root, run_grader, student_notebook, write_submission,
+                              written_questions)
 
 pytestmark = pytest.mark.browser
 
 ASSIGNMENT = "01_notation"  # the fastest notebook to grade
 TOTAL = sum(points for _, points in exercises(ASSIGNMENT))
+MAX = TOTAL + sum(points for _, points in written_questions(ASSIGNMENT))  # written answers are left blank here
 WRONG_COUNT = "def count_parameters(layer_sizes):\n    return 0"  # costs exactly its 1 point
 
 # Every way a student's output could carry script into a page, each setting window.__pwned; and
@@ -42,8 +44,9 @@ def hostile_submission():
 def lab(tmp_path_factory):
     base = tmp_path_factory.mktemp("instructor")
     course = make_course_root(base, [ASSIGNMENT])
-    write_submission(course, "alice", ASSIGNMENT, student_notebook(ASSIGNMENT))
-    write_submission(course, "bob", ASSIGNMENT, student_notebook(ASSIGNMENT, {"count_parameters": WRONG_COUNT}))
+    write_submission(course, "alice", ASSIGNMENT, student_notebook(ASSIGNMENT, written="blank"))
+    write_submission(course, "bob", ASSIGNMENT,
+                     student_notebook(ASSIGNMENT, {"count_parameters": WRONG_COUNT}, written="blank"))
     write_submission(course, "mallory", ASSIGNMENT, hostile_submission())
     result, rows = run_grader(course, ASSIGNMENT, "--jobs", "2")
     assert result.returncode == 0, result.stderr
@@ -68,14 +71,14 @@ def test_formgrader_shows_the_graded_students_and_their_scores(page, lab):
     # Manage Submissions of that assignment: each student id with the score from the gradebook.
     for student, score in [("alice", TOTAL), ("bob", TOTAL - 1)]:
         submission = formgrader.locator("tr").filter(has=page.locator(f'td.student-id:text-is("{student}")'))
-        expect(submission.locator("td.score")).to_have_text(f"{score:g} / {TOTAL:g}")
+        expect(submission.locator("td.score")).to_have_text(f"{score:g} / {MAX:g}")
         expect(submission.locator("td.status")).to_have_text("graded")
 
     # Manage Students: the same totals over the whole course.
     formgrader.locator('a:text-is("Manage Students")').click()
     for student, score in [("alice", TOTAL), ("bob", TOTAL - 1)]:
         student_row = formgrader.locator("tr").filter(has=page.locator(f'td.id:text-is("{student}")'))
-        expect(student_row.locator("td.score")).to_have_text(f"{score:g} / {TOTAL:g}")
+        expect(student_row.locator("td.score")).to_have_text(f"{score:g} / {MAX:g}")
 
 
 def submission_id(course, student):

@@ -19,12 +19,13 @@ from nbgrader.api import Gradebook
 from playwright.sync_api import expect
 
 from browser_support import ROOT, LabServer, serve_mathjax_from_disk
-from notebook_support import exercises, make_course_root, nbgrader, run_grader, student_notebook
+from notebook_support import exercises, make_course_root, nbgrader, run_grader, student_notebook, written_questions
 
 pytestmark = pytest.mark.browser
 
 ASSIGNMENT = "01_notation"  # the fastest notebook to grade
 TOTAL = sum(points for _, points in exercises(ASSIGNMENT))
+MAX = TOTAL + sum(points for _, points in written_questions(ASSIGNMENT))  # written answers are left blank here
 WRONG_COUNT = "def count_parameters(layer_sizes):\n    return 0"  # costs exactly its 1 point
 LATE = 1 - 4 * 2.0 / 100  # a little over 3 hours late: 4 started hours at PerHourPenalty's 2 % each
 CHANGED = "changed since your review"
@@ -89,8 +90,8 @@ def term(tmp_path_factory):
     homes = {student: student_home(base, course, student) for student in ("alice", "bob")}
     for home in homes.values():
         nbgrader(home, "fetch_assignment", ASSIGNMENT)
-    hand_in(homes["alice"], student_notebook(ASSIGNMENT))
-    hand_in(homes["bob"], student_notebook(ASSIGNMENT, {"count_parameters": WRONG_COUNT}))
+    hand_in(homes["alice"], student_notebook(ASSIGNMENT, written="blank"))
+    hand_in(homes["bob"], student_notebook(ASSIGNMENT, {"count_parameters": WRONG_COUNT}, written="blank"))
     nbgrader(course, "collect", ASSIGNMENT)
     assert (course / "submitted" / "bob" / ASSIGNMENT / "timestamp.txt").is_file()
     instructor = LabServer(course, base / "instructor-lab").start()
@@ -132,7 +133,7 @@ def test_a_term_from_release_to_lms_export(page, term):
     assert review(course, "alice")[1:] == (True, {})
 
     # Bob fixes his answer and hands it in again; the instructor collects the newer submission.
-    hand_in(homes["bob"], student_notebook(ASSIGNMENT))
+    hand_in(homes["bob"], student_notebook(ASSIGNMENT, written="blank"))
     nbgrader(course, "collect", "--update", ASSIGNMENT)
     result, rows = run_grader(course, ASSIGNMENT, "--jobs", "2")
     assert result.returncode == 0, result.stderr
@@ -164,7 +165,7 @@ def test_a_term_from_release_to_lms_export(page, term):
         pages = list((homes[name] / ASSIGNMENT / "feedback").glob(f"*/{ASSIGNMENT}.html"))
         assert len(pages) == 1, (name, pages)
         shown = re.search(rf"{ASSIGNMENT} \(Score: ([\d.]+) / ([\d.]+)\)", pages[0].read_text())
-        assert (float(shown[1]), float(shown[2])) == (round(total, 2), TOTAL), name
+        assert (float(shown[1]), float(shown[2])) == (round(total, 2), MAX), name
 
     # Grades into the LMS, equal to grades.csv and to nbgrader's own export; the roster maps ids.
     (course / "roster.csv").write_text("student_id,name,email,canvas_user_id\n"
@@ -176,7 +177,7 @@ def test_a_term_from_release_to_lms_export(page, term):
     assert plain == pytest.approx({"alice": TOTAL, "bob": bob_total})
     canvas = read_csv(course / "reports" / "canvas.csv")
     assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", ASSIGNMENT]
-    assert canvas[1][0].strip() == "Points Possible" and float(canvas[1][5]) == TOTAL
+    assert canvas[1][0].strip() == "Points Possible" and float(canvas[1][5]) == MAX
     assert {row[1]: (row[0], float(row[5])) for row in canvas[2:]} == {
         "4711": ("Alice Ng", TOTAL), "4712": ("Bob Li", round(bob_total, 2))}
     moodle = read_csv(course / "reports" / "moodle.csv")
