@@ -45,7 +45,9 @@ BATCH_PAIRINGS = (("bce", "sigmoid"), ("cross_entropy", "softmax"), ("mse", "ide
 
 DIGITS_SPLIT_SEED = 20240611  # the capstone's fixed digits split (the training seed varies)
 DIGITS_TEST_SIZE = 450
-CAPSTONE_MIN_ACCURACY = 0.9
+# One run on an unseen split: the tuned design's lowest over 20 such runs is 0.971, a quick 64-unit
+# Adam design averages 0.963 (benchmarks/capstone_bars.py); the notebook's own bars are 0.965.
+CAPSTONE_MIN_ACCURACY = 0.96
 
 
 @dataclasses.dataclass(frozen=True)
@@ -780,6 +782,29 @@ def _judge_activation_stds(got, args, kwargs):
     return reason
 
 
+def _cases_gradient_stds(rng):
+    cases = []
+    for activation in _pick(rng, ("tanh", "relu", "sigmoid", "identity"), 2):
+        sizes = _sizes(rng, 2, 5, 3, 12)
+        X = rng.standard_normal((sizes[0], _int(rng, 5, 40)))
+        cases.append(([X, _params(rng, sizes), activation], {}))
+    return cases
+
+
+def _judge_gradient_stds(got, args, kwargs):
+    # Population (ddof=0) and sample (ddof=1) standard deviations are both accepted, as for activation_stds.
+    params = args[1]
+    if isinstance(got, np.ndarray) and got.ndim == 1:
+        got = list(got)
+    population = _call_reference("gradient_stds", args, kwargs)
+    entries = [params[f"W{l}"].size for l in range(1, len(population) + 1)]
+    sample = [s * math.sqrt(n / (n - 1)) for s, n in zip(population, entries)]
+    reason = _match(got, population, "the result")
+    if reason and _match(got, sample, "the result") is None:
+        return None
+    return reason
+
+
 # ---------------------------------------------------------------- 06_regularization
 
 def _cases_l2_cost(rng):
@@ -831,6 +856,32 @@ def _cases_dropout_backward(rng):
         keep_prob = float(rng.uniform(0.5, 0.95))
         mask = (rng.random((n, m)) < keep_prob).astype(np.float64)
         cases.append(([rng.standard_normal((n, m)), mask, keep_prob], {}))
+    return cases
+
+
+def _cases_backward_train(rng):
+    """Random ReLU/sigmoid nets with frozen 0/1 masks on every hidden layer (none when keep_prob is 1),
+    the cache a masked forward pass gives, and lambd including 0."""
+    cases = []
+    for keep_prob, lambd in ((float(rng.uniform(0.3, 0.95)), float(rng.uniform(0.01, 2.0))),
+                             (float(rng.uniform(0.3, 0.95)), 0.0), (1.0, float(rng.uniform(0.01, 2.0)))):
+        sizes = _sizes(rng, 1, 3, 1, 6) + [1]
+        m = _int(rng, 1, 8)
+        params = _params(rng, sizes)
+        A = rng.standard_normal((sizes[0], m))
+        cache, masks = {"A0": A}, {}
+        for l in range(1, len(sizes)):
+            Z = params[f"W{l}"] @ A + params[f"b{l}"]
+            if l < len(sizes) - 1:
+                A = np.maximum(Z, 0)
+                if keep_prob < 1:
+                    masks[f"D{l}"] = (rng.random(Z.shape) < keep_prob).astype(np.float64)
+                    A = A * masks[f"D{l}"] / keep_prob
+            else:
+                A = 1 / (1 + np.exp(-Z))
+            cache[f"Z{l}"], cache[f"A{l}"] = Z, A
+        Y = (rng.random((1, m)) < 0.5).astype(np.float64)
+        cases.append(([Y, params, cache, masks, keep_prob, lambd], {}))
     return cases
 
 
@@ -1022,6 +1073,7 @@ _SAME = {
     "l2_cost": _cases_l2_cost,
     "l2_gradients": _cases_l2_gradients,
     "dropout_backward": _cases_dropout_backward,
+    "backward_train": _cases_backward_train,
     "early_stopping_epoch": _cases_early_stopping_epoch,
     # 07_optimizers
     "momentum_update": (_cases_velocity_update, ("params", "velocity")),
@@ -1045,6 +1097,7 @@ SPECS.update({
     "layer_shapes": Spec(_cases_layer_sizes, _judge_layer_shapes),
     "gradient_check": Spec(_cases_gradient_check, _judge_gradient_check),
     "activation_stds": Spec(_cases_activation_stds, _judge_activation_stds),
+    "gradient_stds": Spec(_cases_gradient_stds, _judge_gradient_stds),
     # Not unique: any weights computing XOR are right.
     "xor_params": Spec(lambda rng: [([], {})], _judge_xor_params),
     # Random: judged by properties, whatever the order of the draws.

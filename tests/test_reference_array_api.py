@@ -91,6 +91,8 @@ CASES = {
     "dropout": lambda xp_in: [ref.dropout_forward(xp_in(X), 0.7, np.random.default_rng(5)),
                               ref.dropout_backward(xp_in(X), xp_in((X > 0).astype(float)), 0.7)],
     "activation_stds": lambda xp_in: ref.activation_stds(xp_in(X), xp_in(PARAMS), "tanh"),
+    "gradient_stds": lambda xp_in: [ref.gradient_stds(xp_in(X), xp_in(PARAMS), activation)
+                                    for activation in ("sigmoid", "relu", "identity")],
     "train": lambda xp_in: ref.train(xp_in(X), xp_in(Y), [3, 4, 3], 3, 4, 0.1, np.random.default_rng(6)),
     "capstone": lambda xp_in: [ref.predict(xp_in(X), xp_in(PARAMS)), ref.accuracy(xp_in(X), xp_in(Y), xp_in(PARAMS)),
                                ref.train_classifier(xp_in(X), xp_in(Y), np.random.default_rng(7), epochs=2)],

@@ -109,3 +109,36 @@ def test_gradient_check_is_zero_when_both_gradients_vanish():
     params = {"W1": np.ones((2, 2)), "b1": np.zeros((2, 1))}
     zeros = {"dW1": np.zeros((2, 2)), "db1": np.zeros((2, 1))}
     assert ref.gradient_check(lambda p: 3.0, params, zeros) == 0.0
+
+
+def masked_forward(X, params, masks, keep_prob):
+    """ReLU hidden layers with frozen inverted-dropout masks, a sigmoid output: (AL, cache)."""
+    L = len(params) // 2
+    cache, A = {"A0": X}, X
+    for l in range(1, L + 1):
+        Z = params[f"W{l}"] @ A + params[f"b{l}"]
+        A = 1 / (1 + np.exp(-Z)) if l == L else np.maximum(Z, 0) * masks.get(f"D{l}", 1.0) / (keep_prob if f"D{l}" in masks else 1.0)
+        cache[f"Z{l}"], cache[f"A{l}"] = Z, A
+    return A, cache
+
+
+@pytest.mark.parametrize("num_layers, m, keep_prob, lambd", [(1, 3, 1.0, 0.5), (2, 1, 0.6, 0.0), (3, 5, 0.5, 0.3),
+                                                             (4, 4, 0.8, 1.2), (3, 6, 1.0, 0.0)])
+def test_backward_train_matches_finite_differences_of_the_regularised_masked_cost(num_layers, m, keep_prob, lambd):
+    seed = 0
+    while True:
+        params, X, Y = make_problem(num_layers, m, "bce", "sigmoid", seed)
+        params[f"W{num_layers}"], params[f"b{num_layers}"] = params[f"W{num_layers}"][:1], params[f"b{num_layers}"][:1]
+        Y = Y[:1]
+        if z_far_from_kinks(params, X, "relu"):
+            break
+        seed += 1
+    rng = np.random.default_rng(seed)
+    masks = {f"D{l}": (rng.random((params[f"b{l}"].shape[0], m)) < keep_prob).astype(float)
+             for l in range(1, num_layers)} if keep_prob < 1 else {}
+
+    def cost(p):
+        return ref.l2_cost(ref.bce_loss(masked_forward(X, p, masks, keep_prob)[0], Y), p, lambd)
+
+    grads = ref.backward_train(Y, params, masked_forward(X, params, masks, keep_prob)[1], masks, keep_prob, lambd)
+    assert relative_error(grads, finite_difference_grads(cost, params)) < 1e-7

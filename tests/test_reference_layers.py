@@ -118,6 +118,49 @@ def test_zero_init_and_activation_stds():
     assert 0.3 < he[-1] / he[0] < 3
 
 
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "identity"])
+def test_gradient_stds_match_central_differences_of_the_summed_output(activation):
+    seed = 0
+    while True:  # ReLU draws with a Z near the kink are drawn again: finite differences break there
+        rng = np.random.default_rng(seed)
+        sizes = [3, 4, 2, 3]
+        params = {}
+        for l in range(1, len(sizes)):
+            params[f"W{l}"] = rng.standard_normal((sizes[l], sizes[l - 1]))
+            params[f"b{l}"] = 0.5 * rng.standard_normal((sizes[l], 1))
+        X = rng.standard_normal((3, 5))
+        _, cache = ref.forward(X, params, activation, activation)
+        if all(np.min(np.abs(cache[f"Z{l}"])) > 1e-3 for l in range(1, len(sizes))):
+            break
+        seed += 1
+
+    def cost(p):  # C = sum of every entry of A[L], over m
+        return float(np.sum(ref.forward(X, p, activation, activation)[0])) / X.shape[1]
+
+    numeric, eps = [], 1e-6
+    for l in range(1, len(sizes)):
+        dW = np.zeros_like(params[f"W{l}"])
+        for index in np.ndindex(dW.shape):
+            plus, minus = params[f"W{l}"].copy(), params[f"W{l}"].copy()
+            plus[index] += eps
+            minus[index] -= eps
+            dW[index] = (cost({**params, f"W{l}": plus}) - cost({**params, f"W{l}": minus})) / (2 * eps)
+        numeric.append(float(np.std(dW)))
+    got = ref.gradient_stds(X, params, activation)
+    assert isinstance(got, list) and all(isinstance(s, float) for s in got)
+    np.testing.assert_allclose(got, numeric, rtol=1e-6)
+
+
+def test_gradient_stds_vanish_with_sigmoid_and_stay_level_with_relu_and_he():
+    rng = np.random.default_rng(4)
+    X = rng.uniform(0, 1, size=(100, 64))
+    deep = [100] * 9
+    sigmoid = np.array(ref.gradient_stds(X, ref.init_xavier(deep, rng), "sigmoid"))
+    assert np.all((sigmoid[:-2] / sigmoid[1:-1] > 0.15) & (sigmoid[:-2] / sigmoid[1:-1] < 0.35))  # about 1/4 a layer
+    he = ref.gradient_stds(X, ref.init_he(deep, rng), "relu")
+    assert 0.3 < he[0] / he[-1] < 3
+
+
 def test_l2_cost_and_gradients_leave_biases_alone():
     params = {"W1": np.array([[1.0, 2.0]]), "b1": np.array([[5.0]])}
     assert ref.l2_cost(1.0, params, 0.1) == pytest.approx(1.0 + 0.05 * 5)

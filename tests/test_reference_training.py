@@ -23,10 +23,10 @@ def test_sgd_trainer_reaches_95_percent_on_digits(digits):
     assert test_accuracy >= 0.95
 
 
-def test_capstone_trainer_reaches_95_percent_on_digits(digits):
+def test_capstone_trainer_clears_the_notebooks_bar_on_digits(digits):
     X_train, Y_train, X_test, Y_test = digits
     params = ref.train_classifier(X_train, Y_train, np.random.default_rng(2))
-    assert ref.accuracy(X_test, Y_test, params) >= 0.95
+    assert ref.accuracy(X_test, Y_test, params) >= 0.965  # notebook 08's visible bar
     labels = ref.predict(X_test, params)
     assert labels.shape == (X_test.shape[1],) and set(np.unique(labels)) == set(range(10))
 

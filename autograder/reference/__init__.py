@@ -33,7 +33,7 @@ from .forward import (
     swish,
     xor_params,
 )
-from .initialization import activation_stds, init_he, init_normal, init_xavier, init_zeros
+from .initialization import activation_stds, gradient_stds, init_he, init_normal, init_xavier, init_zeros
 from .minibatch import backward_batch, minibatch_indices, sgd_step, train
 from .notation import count_parameters, jacobian_example, layer_shapes, numerical_gradient, numerical_jacobian
 from .optimizers import (
@@ -44,7 +44,8 @@ from .optimizers import (
     nesterov_update,
     rmsprop_update,
 )
-from .regularization import dropout_backward, dropout_forward, early_stopping_epoch, l2_cost, l2_gradients
+from .regularization import (backward_train, dropout_backward, dropout_forward, early_stopping_epoch, l2_cost,
+                             l2_gradients)
 
 # The exercises of each notebook, in the order students meet them (the grader and tests use this).
 EXERCISES = {
@@ -55,8 +56,9 @@ EXERCISES = {
                     "cross_entropy_loss", "output_delta", "hidden_delta", "param_gradients", "backward",
                     "gradient_check"],
     "04_minibatch": ["backward_batch", "minibatch_indices", "sgd_step", "train"],
-    "05_initialization": ["init_zeros", "init_normal", "init_xavier", "init_he", "activation_stds"],
-    "06_regularization": ["l2_cost", "l2_gradients", "dropout_forward", "dropout_backward", "early_stopping_epoch"],
+    "05_initialization": ["init_zeros", "init_normal", "init_xavier", "init_he", "activation_stds", "gradient_stds"],
+    "06_regularization": ["l2_cost", "l2_gradients", "dropout_forward", "dropout_backward", "backward_train",
+                          "early_stopping_epoch"],
     "07_optimizers": ["momentum_update", "nesterov_update", "adagrad_update", "rmsprop_update", "adam_update",
                       "lr_schedule"],
     "08_capstone": ["predict", "accuracy", "train_classifier"],

@@ -1,4 +1,4 @@
-"""05_initialization: weight initialisers and how activations spread through a deep net.
+"""05_initialization: weight initialisers and how activations and gradients spread through a deep net.
 
 Every initialiser returns params {"W1", "b1", ..., "WL", "bL"} of NumPy float64 arrays with
 W[l] (n[l], n[l-1]) and b[l] (n[l], 1) zero; random ones draw W1 first, then W2, ... from `rng`.
@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from ._namespace import namespace_of, num_layers
+from .backprop import activation_prime, hidden_delta, param_gradients
 from .forward import forward
 from .notation import layer_shapes
 
@@ -51,3 +52,23 @@ def activation_stds(X, params, activation):
     L = num_layers(params)
     xp = namespace_of(X)
     return [float(xp.std(cache[f"A{l}"])) for l in range(1, L + 1)]
+
+
+def gradient_stds(X, params, activation):
+    """Standard deviation of each dW[l], l = 1..L, with `activation` in every layer. X (n[0], m).
+
+    The cost is C = sum of all entries of A[L] / m: each example's loss is the sum of its outputs,
+    so dloss/dA[L] is all ones and delta[L] = g'(Z[L]). The numbers then show what the layers do
+    to the gradient on its way down (BP2), not what a loss does to it.
+    """
+    _, cache = forward(X, params, hidden_activation=activation, output_activation=activation)
+    L = num_layers(params)
+    xp = namespace_of(X)
+    delta = activation_prime(cache[f"Z{L}"], activation)  # (BP1) with dloss/dA[L] = 1
+    stds = [0.0] * L
+    for l in range(L, 0, -1):
+        dW, _ = param_gradients(delta, cache[f"A{l - 1}"])  # (BP4), with the 1/m
+        stds[l - 1] = float(xp.std(dW))
+        if l > 1:
+            delta = hidden_delta(delta, params[f"W{l}"], cache[f"Z{l - 1}"], activation)  # (BP2)
+    return stds

@@ -1,6 +1,6 @@
-"""06_regularization: L2 weight penalty, inverted dropout, early stopping."""
+"""06_regularization: L2 weight penalty, inverted dropout, both through backprop, early stopping."""
 
-from ._namespace import like, namespace_of
+from ._namespace import like, namespace_of, num_layers
 
 
 def _weights(params):
@@ -39,6 +39,29 @@ def dropout_forward(A, keep_prob, rng):
 def dropout_backward(dA, mask, keep_prob):
     """Backward of inverted dropout: the same mask and scale applied to the incoming gradient."""
     return dA * mask / keep_prob
+
+
+def backward_train(Y, params, cache, masks, keep_prob=1.0, lambd=0.0):
+    """Gradients of J = mean BCE + (lambd / 2) sum_l ||W[l]||_F^2 for ReLU hidden layers, a sigmoid
+    output, and inverted dropout on the hidden layers whose masks are given.
+
+    Y (1, m); cache {"A0", "Z1", "A1", ...} with each hidden A[l] taken after dropout; masks
+    {"D1": (n[1], m), ...}, {} without dropout. Returns {"dW1", "db1", ...} shaped like params.
+    """
+    xp = namespace_of(Y)
+    L = num_layers(params)
+    m = Y.shape[1]
+    delta = cache[f"A{L}"] - Y
+    grads = {}
+    for l in range(L, 0, -1):
+        grads[f"dW{l}"] = delta @ cache[f"A{l - 1}"].T / m + lambd * params[f"W{l}"]
+        grads[f"db{l}"] = xp.sum(delta, axis=1, keepdims=True) / m
+        if l > 1:
+            dA = params[f"W{l}"].T @ delta
+            if f"D{l - 1}" in masks:
+                dA = dropout_backward(dA, masks[f"D{l - 1}"], keep_prob)
+            delta = dA * xp.astype(cache[f"Z{l - 1}"] > 0, delta.dtype)
+    return grads
 
 
 def early_stopping_epoch(val_losses, patience):

@@ -30,20 +30,23 @@
 # - how to read activation and gradient statistics across a deep network, and why sigmoid hidden
 #   layers make the gradients vanish.
 #
-# **What you will write** (6 points)
+# **What you will write** (14 points: 8 checked by tests, 6 graded by hand)
 #
-# | function | points |
+# | function or question | points |
 # |---|---|
 # | `init_zeros(layer_sizes)` | 1 |
 # | `init_normal(layer_sizes, std, rng)` | 1 |
 # | `init_xavier(layer_sizes, rng)` | 1 |
 # | `init_he(layer_sizes, rng)` | 1 |
 # | `activation_stds(X, params, activation)` | 2 |
+# | `gradient_stds(X, params, activation)`, a backward pass through a deep network | 2 |
+# | three written questions, a few sentences each (graded by hand) | 3 × 2 |
 #
 # Every initialiser returns a new `params` dict `{"W1": ..., "b1": ..., ..., "WL": ..., "bL": ...}`
 # with `W[l]` of shape `(n[l], n[l-1])` and `b[l]` of shape `(n[l], 1)`, for
 # `layer_sizes = [n[0], n[1], ..., n[L]]`. All biases start at zero. Write each function in its
-# answer cell, then run the test cell right below it.
+# answer cell, then run the test cell right below it. Write each written answer in the cell below
+# its question, in place of "YOUR ANSWER HERE".
 
 # %% [markdown]
 # **How to work here.** Run the cells in order from the top (Shift+Enter runs one and moves on).
@@ -369,6 +372,31 @@ plt.show()
 # $\mathrm{relu}(0) = 0$, so $A^{[1]} = 0$, hence $dW^{[2]} = \frac1m\delta^{[2]}A^{[1]T} = 0$, and
 # $W^{[2]} = 0$ gives $\delta^{[1]} = 0$. Only the output bias ever learns. (Zero *biases* are
 # fine, and usual, once the weights are random: the weights already make the units differ.)
+
+# %% [markdown]
+# ### Written question 1: why a shared constant fails [2 points, graded by hand]
+#
+# A classmate argues: "All-zero weights fail only because $\mathrm{relu}(0) = 0$ and $\tanh(0) = 0$ kill
+# the signal. With sigmoid hidden units, or with every weight set to $0.5$ instead of 0, the
+# network can use all of its hidden units." Explain in three or four sentences why this is wrong,
+# and what the starting weights need instead.
+
+# %% [markdown] answer="constant_init_symmetry" points=2
+# ### BEGIN SOLUTION
+# **Model answer.** The problem is symmetry, not the value 0. If every weight of a layer starts at
+# the same constant, all of its hidden units compute the same $Z^{[l]}_j$ and $A^{[l]}_j$ for every
+# example; by (BP2) they receive the same $\delta^{[l]}_j$, so by (BP4) their rows of $dW^{[l]}$ and
+# their biases' gradients are equal too, and a gradient step keeps them equal. This holds for any
+# activation, sigmoid included, and at every later step, so the layer behaves like a single unit
+# copied $n^{[l]}$ times (the sigmoid and $0.5$ runs above show exactly this). The start must break
+# the symmetry: draw the weights independently at random (the biases may then start at zero).
+#
+# **Rubric.**
+# - [1 point] Equal units get equal gradients (same forward values, same $\delta$, same update), so
+#   they stay identical at every step, whatever the activation or the constant.
+# - [1 point] Consequence and remedy: the layer acts as one unit, and random (independently drawn,
+#   different) initial weights are needed to break the symmetry.
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 2. Small random numbers, and what depth does to them
@@ -890,6 +918,31 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
 check.passed("init_he: N(0, 2 / n[l-1]) in every layer, zero biases, only from rng.")
 
 # %% [markdown]
+# ### Written question 2: the 2 in He's variance [2 points, graded by hand]
+#
+# For equal widths $n$, Xavier's variance is $1/n$ and He's is $2/n$. Where does the factor 2 come
+# from, and what would happen to the activations of a 50-layer ReLU network of equal widths started
+# with variance $1/n$ instead? Answer in three to five sentences; a rough number is welcome.
+
+# %% [markdown] answer="he_factor_two" points=2
+# ### BEGIN SOLUTION
+# **Model answer.** With zero-mean weights, $\operatorname{Var}(Z^{[l]}) = n\sigma^2\,\mathbb{E}[(A^{[l-1]})^2]$. For
+# tanh near zero $A \approx Z$, so $n\sigma^2 = 1$ keeps the variance steady. ReLU sets the negative
+# half of a symmetric $Z$ to zero, so $\mathbb{E}[\mathrm{relu}(Z)^2] = \frac12\operatorname{Var}(Z)$: every
+# layer halves the second moment, and He doubles the weights' variance, $n\sigma^2 = 2$, to make up for it. With
+# $1/n$ the variance is halved at every layer, so after 50 layers it is about $2^{-50} \approx 10^{-15}$
+# of its start, and the standard deviation about $2^{-25} \approx 3 \cdot 10^{-8}$: the signal (and,
+# by the same argument backwards, the gradient) has all but vanished.
+#
+# **Rubric.**
+# - [1 point] The 2 compensates for ReLU zeroing about half of its inputs:
+#   $\mathbb{E}[\mathrm{relu}(Z)^2] = \frac12\operatorname{Var}(Z)$, so $n\sigma^2$ must be 2 to keep the
+#   variance steady.
+# - [1 point] With $1/n$ the variance halves per layer, roughly $2^{-50}$ (std $2^{-25}$) after 50
+#   layers: the activations (and gradients) vanish.
+# ### END SOLUTION
+
+# %% [markdown]
 # ## 4. Measuring a deep network
 #
 # One number per layer tells most of the story of section 2: the standard deviation of all the
@@ -1110,35 +1163,242 @@ else:
 #
 # By (BP4) $dW^{[l]} = \frac1m\delta^{[l]}A^{[l-1]T}$ inherits that shrinking. This is the *vanishing
 # gradient problem*: in a deep sigmoid network the first layers get gradients thousands or millions
-# of times smaller than the last ones, and barely learn. The cell below measures it: a ten-layer network of
-# 256 units per hidden layer, a softmax output over 10 classes with random labels, one batch of 128
-# standard-normal inputs, and the standard deviation of the entries of each $dW^{[l]}$.
+# of times smaller than the last ones, and barely learn. You will now measure it.
+
+# %% [markdown]
+# ### Exercise 6: `gradient_stds` [2 points]
+#
+# To see what the layers do to the gradient, and not what a loss does, take the simplest cost that
+# depends on every output: each example's loss is the sum of its outputs,
+#
+# $$C = \frac1m \sum_{i=1}^{m} \sum_{j=1}^{n^{[L]}} A^{[L]}_{ji}, \qquad\text{so}\qquad
+# \frac{\partial\,\mathrm{loss}}{\partial A^{[L]}} = 1 \text{ for every entry.}$$
+#
+# With `activation` $g$ in **every** layer (as in `activation_stds`), the backward pass is
+#
+# - (BP1) $\delta^{[L]} = 1 \odot g'(Z^{[L]}) = g'(Z^{[L]})$,
+# - (BP2) $\delta^{[l]} = \big(W^{[l+1]T}\delta^{[l+1]}\big) \odot g'(Z^{[l]})$ for $l = L-1, \dots, 1$,
+# - (BP4) $dW^{[l]} = \frac1m\, \delta^{[l]} A^{[l-1]T}$.
+#
+# Return `[std(dW[1]), ..., std(dW[L])]`, layer 1 first: $L$ Python floats, each `np.std` over all
+# the entries of one $dW^{[l]}$. Use the given `forward(X, params, activation, activation)` for the
+# cache and `DERIVATIVES[activation]` for $g'$; write the loop down the layers yourself (the given
+# `backward_batch` starts from a loss, not from this cost).
+
+# %% solution="gradient_stds"
+def gradient_stds(X, params, activation):
+    """Standard deviation of every layer's weight gradient, with `activation` in every layer.
+
+    The cost is C = (1/m) * (sum of all the entries of A[L]), so dloss/dA[L] = 1 for every entry.
+
+    Inputs:
+        X:          (n[0], m) inputs, one example per column
+        params:     {"W1": (n[1], n[0]), "b1": (n[1], 1), ..., "WL": (n[L], n[L-1]), "bL": (n[L], 1)}
+        activation: "tanh" | "relu" | "sigmoid" | "identity", used in layers 1..L
+    Returns:
+        list of L floats: element l-1 is np.std of all the entries of dW[l] = dC/dW[l] (n[l], n[l-1]),
+        for l = 1..L (layer 1 first)
+    """
+    ### BEGIN SOLUTION
+    L = len(params) // 2
+    m = X.shape[1]
+    _, cache = forward(X, params, activation, activation)
+    g_prime = DERIVATIVES[activation]
+    delta = g_prime(cache[f"Z{L}"])                                  # (BP1): (n[L], m)
+    stds = [0.0] * L
+    for l in range(L, 0, -1):
+        dW = delta @ cache[f"A{l - 1}"].T / m                        # (BP4): (n[l], n[l-1])
+        stds[l - 1] = float(np.std(dW))
+        if l > 1:
+            delta = (params[f"W{l}"].T @ delta) * g_prime(cache[f"Z{l - 1}"])   # (BP2): (n[l-1], m)
+    return stds
+    ### END SOLUTION
+
+
+# %% test="gradient_stds" points=2
+# The expected values are central differences of C, so this cell never shows the backward pass;
+# where a wrong answer goes wrong (the top layer already, or only below it) names the likely slip.
+import numbers
+import warnings
+
+with warnings.catch_warnings(), np.errstate(all="ignore"):
+    warnings.simplefilter("ignore")
+    functions = {"tanh": (np.tanh,), "relu": (lambda z: np.maximum(z, 0.0),),
+                 "sigmoid": (lambda z: 1 / (1 + np.exp(-z)),), "identity": (lambda z: z,)}
+
+    def numeric_dWs(X, params, activation, eps=1e-6):
+        """Every dW[l] by central differences of C = sum(A[L]) / m, entry by entry."""
+        def cost(p):
+            return float(np.sum(forward(X, p, activation, activation)[0])) / X.shape[1]
+        dWs = []
+        for l in range(1, len(params) // 2 + 1):
+            W, dW = params[f"W{l}"], np.zeros(params[f"W{l}"].shape)
+            for index in np.ndindex(W.shape):
+                plus, minus = W.copy(), W.copy()
+                plus[index] += eps
+                minus[index] -= eps
+                dW[index] = (cost({**params, f"W{l}": plus}) - cost({**params, f"W{l}": minus})) / (2 * eps)
+            dWs.append(dW)
+        return dWs
+
+    def close(got, dWs):  # the population std, or the sample std (ddof=1), of every layer
+        return any(np.allclose(got, [np.std(dW, ddof=ddof) for dW in dWs], rtol=1e-5, atol=1e-10) for ddof in (0, 1))
+
+    for seed, (sizes, m, activation) in enumerate([([5, 4, 3, 2], 6, "sigmoid"), ([4, 4, 4, 4], 5, "tanh"),
+                                                   ([3, 6, 6, 2], 7, "relu"), ([4, 5, 3], 3, "identity")]):
+        rng = np.random.default_rng(seed)
+        params = {}
+        for l in range(1, len(sizes)):
+            params[f"W{l}"] = rng.standard_normal((sizes[l], sizes[l - 1])) * 1.2 / np.sqrt(sizes[l - 1])
+            params[f"b{l}"] = 0.5 * rng.standard_normal((sizes[l], 1))
+        X = rng.standard_normal((sizes[0], m))
+        L = len(sizes) - 1
+        where = f"gradient_stds for layer sizes {sizes}, m = {m}, {activation!r}"
+        try:
+            got = check.check_not_mutated(gradient_stds, X, params, activation)
+        except ValueError as err:   # a product of arrays whose shapes do not fit
+            raise AssertionError(f"{where}: {err}. Check each transpose: delta[l-1] = W[l].T @ delta[l] is "
+                                 "(n[l-1], m) and dW[l] = delta[l] @ A[l-1].T / m is (n[l], n[l-1])") from None
+        assert isinstance(got, (list, tuple, np.ndarray)), \
+            f"{where}: returned {type(got).__name__}, expected a list of {L} floats"
+        got = list(got)
+        assert all(isinstance(s, numbers.Real) for s in got), \
+            (f"{where}: every entry must be one number, e.g. float(np.std(dW)); got "
+             f"{[type(s).__name__ + (str(np.shape(s)) if np.ndim(s) else '') for s in got]}")
+        assert len(got) == L, f"{where}: returned {len(got)} values, expected one per layer, L = {L}"
+        dWs = numeric_dWs(X, params, activation)
+        if close(got, dWs):
+            continue
+        if close(got[::-1], dWs):
+            raise AssertionError(f"{where}: right values, wrong order: return layer 1 first, [std(dW[1]), ..., std(dW[L])]")
+        if not close(got[-1:], dWs[-1:]):
+            hint = ("the top layer is already off: delta[L] = g'(Z[L]) (the activation is in the last layer too, "
+                    "and g' takes Z[L], not A[L]), and dW[L] = (1/m) delta[L] @ A[L-1].T, from the layer's input "
+                    "A[L-1]; the std is of dW, not of delta")
+        else:
+            hint = ("dW[L] is right but a layer below is not: check (BP2), delta[l] = (W[l+1].T @ delta[l+1]) * "
+                    "g'(Z[l]), with the transpose and with g' at Z[l], not A[l]")
+        check.check_array(np.array(got, dtype=float), np.array([np.std(dW) for dW in dWs]), name=f"{where}: {hint}",
+                          m=m)
+
+### BEGIN HIDDEN TESTS
+with warnings.catch_warnings(), np.errstate(all="ignore"):
+    warnings.simplefilter("ignore")
+
+    def _h_cost(X, params, activation):
+        A = X
+        for l in range(1, len(params) // 2 + 1):
+            A = functions[activation][0](params[f"W{l}"] @ A + params[f"b{l}"])
+        return float(np.sum(A)) / X.shape[1]
+
+    def _h_central(X, params, activation, eps=1e-6):
+        """Every dW[l] by central differences of C, entry by entry (tiny nets only)."""
+        out = []
+        for l in range(1, len(params) // 2 + 1):
+            W = params[f"W{l}"]
+            dW = np.zeros(W.shape)
+            for index in np.ndindex(W.shape):
+                plus, minus = W.copy(), W.copy()
+                plus[index] += eps
+                minus[index] -= eps
+                dW[index] = (_h_cost(X, {**params, f"W{l}": plus}, activation)
+                             - _h_cost(X, {**params, f"W{l}": minus}, activation)) / (2 * eps)
+            out.append(dW)
+        return out
+
+    def _h_per_example(X, params, activation):
+        """Every dW[l] as the mean of one-example gradients, the error carried down as a row vector."""
+        g = functions[activation][0]
+        g_prime = {"tanh": lambda z: 1 - np.tanh(z) ** 2, "relu": lambda z: (z > 0).astype(float),
+                   "sigmoid": lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2, "identity": np.ones_like}[activation]
+        L, m = len(params) // 2, X.shape[1]
+        dW = [np.zeros(params[f"W{l}"].shape) for l in range(1, L + 1)]
+        for i in range(m):
+            a, zs, as_ = X[:, i], [], [X[:, i]]
+            for l in range(1, L + 1):
+                z = params[f"W{l}"] @ a + params[f"b{l}"][:, 0]
+                a = g(z)
+                zs.append(z)
+                as_.append(a)
+            row = np.ones(len(zs[-1]))                       # dloss/dA[L] for this example
+            for l in range(L, 0, -1):
+                row = row * g_prime(zs[l - 1])               # now dloss/dZ[l]
+                dW[l - 1] += np.outer(row, as_[l - 1]) / m
+                row = row @ params[f"W{l}"]                  # dloss/dA[l-1]
+        return dW
+
+    def _h_ok(got, arrays):
+        got = np.array([float(s) for s in got])
+        return any(np.allclose(got, [np.std(a, ddof=ddof) for a in arrays], rtol=1e-5, atol=1e-10)
+                   for ddof in (0, 1))
+
+    _h_rng = np.random.default_rng(5454)
+    # Tiny nets against central differences (ReLU drawn again until no Z[l] sits near its kink).
+    for trial in range(8):
+        activation = ["sigmoid", "tanh", "identity", "relu"][trial % 4]
+        while True:
+            depth = int(_h_rng.integers(1, 4))
+            sizes = [int(n) for n in _h_rng.integers(2, 5, size=depth + 1)]
+            params = {}
+            for l in range(1, depth + 1):
+                params[f"W{l}"] = _h_rng.standard_normal((sizes[l], sizes[l - 1]))
+                params[f"b{l}"] = 0.5 * _h_rng.standard_normal((sizes[l], 1))
+            X = _h_rng.standard_normal((sizes[0], int(_h_rng.integers(1, 5))))
+            _, _h_cache = forward(X, params, activation, activation)
+            if activation != "relu" or all(np.min(np.abs(_h_cache[f"Z{l}"])) > 1e-3 for l in range(1, depth + 1)):
+                break
+        got = gradient_stds(X, params, activation)
+        assert len(got) == depth and _h_ok(got, _h_central(X, params, activation)), \
+            f"wrong standard deviations (layer sizes {sizes}, m = {X.shape[1]}, {activation!r})"
+    # Larger nets, saturated ones included, against one-example gradients.
+    for trial in range(12):
+        activation = ["tanh", "relu", "sigmoid", "identity"][trial % 4]
+        depth = int(_h_rng.integers(1, 8))
+        sizes = [int(n) for n in _h_rng.integers(2, 30, size=depth + 1)]
+        m = [1, 4, 50][trial % 3]
+        scale = [0.5, 1.0, 2.0, 6.0][trial // 3]
+        params = {}
+        for l in range(1, depth + 1):
+            params[f"W{l}"] = _h_rng.standard_normal((sizes[l], sizes[l - 1])) * scale / np.sqrt(sizes[l - 1])
+            params[f"b{l}"] = 0.3 * _h_rng.standard_normal((sizes[l], 1))
+        X = _h_rng.standard_normal((sizes[0], m))
+        saved = (X.copy(), {k: v.copy() for k, v in params.items()})
+        got = gradient_stds(X, params, activation)
+        desc = f"layer sizes {sizes}, m = {m}, {activation!r}"
+        assert isinstance(got, (list, tuple, np.ndarray)) and np.ndim(got) == 1 and len(got) == depth, \
+            f"not a list of {depth} floats ({desc})"
+        assert np.all(np.isfinite([float(s) for s in got])), f"NaN or inf ({desc})"
+        assert _h_ok(got, _h_per_example(X, params, activation)), f"wrong standard deviations ({desc})"
+        assert np.array_equal(X, saved[0]) and all(np.array_equal(params[k], v) for k, v in saved[1].items()), \
+            f"X or params modified ({desc})"
+### END HIDDEN TESTS
+
+check.passed("gradient_stds: the backward pass through every layer, one std of dW[l] per layer, layer 1 first.")
+
+# %% [markdown]
+# ### Vanishing, exploding and steady gradients
+#
+# A ten-layer network of 256 units per layer, 128 examples whose 256 inputs are uniform on
+# $[0, 1]$ (like pixel intensities), and five pairs of activation and start. Each line is the
+# `gradient_stds` of one network, on a logarithmic axis.
 
 # %% tags=["demo"]
-def gradient_stds(params, hidden_activation, X, Y):
-    """Standard deviation of the entries of dW[l], l = 1..L, for one batch (softmax + cross-entropy)."""
-    _, cache = forward(X, params, hidden_activation, "softmax")
-    grads = backward_batch(Y, params, cache, hidden_activation, "softmax", "cross_entropy")
-    return [float(np.std(grads[f"dW{l}"])) for l in range(1, len(params) // 2 + 1)]
-
-
-grad_sizes = [256] * 10 + [10]                      # nine hidden layers of 256 units, 10 outputs: L = 10
-rng = np.random.default_rng(4)
-X_grad = rng.standard_normal((256, 128))
-Y_grad = data.one_hot(rng.integers(0, 10, size=128), 10)
+grad_sizes = [256] * 11                                    # n[0] = 256 inputs, L = 10 layers of 256
+X_grad = np.random.default_rng(4).uniform(0, 1, size=(256, 128))
 combinations = [("sigmoid", "Xavier"), ("tanh", "Xavier"), ("relu", "He"), ("relu", "normal σ = 0.01"),
                 ("tanh", "normal σ = 1")]
 try:
-    measured = {(activation, name): gradient_stds(initialisers[name](grad_sizes, np.random.default_rng(5)),
-                                                  activation, X_grad, Y_grad)
+    measured = {(activation, name): gradient_stds(X_grad, initialisers[name](grad_sizes, np.random.default_rng(5)),
+                                                  activation)
                 for activation, name in combinations}
 except NotImplementedError:
-    print("Write init_normal, init_xavier and init_he above to see this plot.")
+    print("Write init_normal, init_xavier, init_he and gradient_stds above to see this plot.")
 else:
     fig, ax = plt.subplots(figsize=(10, 4.2))
     for (activation, name), stds in measured.items():
         ax.semilogy(np.arange(1, len(stds) + 1), stds, "o-", label=f"{activation}, {name}")
-        print(f"{activation:>7}, {name:<15} std of dW[1] / std of dW[10]: {stds[0] / stds[-1]:.2g}")
+        print(f"{activation:>7}, {name:<15} std of dW[1] / std of dW[10]: {stds[0] / stds[-1]:.2g}, "
+              f"typical std of dW[l-1] / std of dW[l]: {np.median(np.divide(stds[:-1], stds[1:])):.2f}")
     ax.set(xlabel="layer l", ylabel="std of dW[l]", title="Gradient size per layer at the start of training",
            xticks=range(1, len(grad_sizes)))
     ax.grid(True, which="both", alpha=0.3)
@@ -1147,20 +1407,55 @@ else:
     plt.show()
 
 # %% [markdown]
-# Read the lines from right (output) to left (input). With sigmoid the gradient of the first layer
-# is about a million times smaller than that of the last, a factor of about 5 per layer: one
-# learning rate cannot suit both ends. Tanh with Xavier is almost level, and ReLU with He changes by
-# a modest factor, most of it at the output layer. The two bad starts fail in their own ways:
+# Read the lines from right (output) to left (input).
 #
-# - with $\sigma = 0.01$ every gradient is tiny, around $10^{-11}$: going down, $\delta^{[l]}$
-#   shrinks layer by layer; going up, $A^{[l-1]}$ does; their product $dW^{[l]}$ is small everywhere;
-# - with $\sigma = 1$ the gradients **explode** towards the input. $W^{[l]T}$ multiplies the variance
-#   of $\delta$ by $n\sigma^2 = 256$ at every layer, and $\tanh'(Z) \approx 0$ on the saturated units
-#   takes back only part of it: the gradient grows by a factor of about 2.5 per layer.
+# - **Sigmoid with Xavier** loses a factor of about 4 at every layer below the last, as the bound
+#   $\frac14$ on sigmoid's derivative predicts: the first layer's gradient is some $10^5$ times
+#   smaller than the last layer's, and one learning rate cannot suit both ends. (The last layer's own
+#   value is low for another reason: there $\delta^{[L]} = \mathrm{sigmoid}'(Z^{[L]})$ is close to $0.2$
+#   everywhere, so the entries of $dW^{[L]}$ are large but alike, and their standard deviation small.)
+# - **Tanh with Xavier** and **ReLU with He** stay within a factor of 2 across the ten layers.
+# - **ReLU with $\sigma = 0.01$** has exactly the shape of He's line, some $3 \cdot 10^8$ times lower. With
+#   zero biases ReLU layers scale along with their weights, $\mathrm{relu}(cz) = c\,\mathrm{relu}(z)$ for
+#   $c > 0$: shrinking every weight by $c$ shrinks each $A^{[l-1]}$ by $c^{l-1}$ and each $\delta^{[l]}$ by
+#   $c^{L-l}$, so every $dW^{[l]}$ by the same $c^{L-1}$. Here $c = 0.01/\sqrt{2/256} \approx 0.11$ and
+#   $c^9 \approx 3 \cdot 10^{-9}$: every gradient is tiny.
+# - **Tanh with $\sigma = 1$** explodes towards the input. $W^{[l]T}$ multiplies the variance of
+#   $\delta$ by $n\sigma^2 = 256$ at every layer, and $\tanh'(Z) \approx 0$ on the saturated units takes
+#   back only part of it: the gradient grows by a factor of about 3 per layer.
 #
 # The sigmoid result is one reason ReLU-like activations replaced sigmoid in hidden layers. Sigmoid
 # remains the natural *output* for a yes/no question, where its derivative cancels against the
 # cross-entropy (notebook 03).
+
+# %% [markdown]
+# ### Written question 3: what the sigmoid line means for training [2 points, graded by hand]
+#
+# In the plot above, the first layer of the sigmoid network with Xavier weights gets a gradient
+# about $10^5$ times smaller than its last layers. What does that mean for training this network
+# with gradient descent and one learning rate? And why can you not repair it just by drawing larger
+# weights? Answer in three to five sentences.
+
+# %% [markdown] answer="deep_sigmoid_gradients" points=2
+# ### BEGIN SOLUTION
+# **Model answer.** Gradient descent moves every weight by $\eta$ times its gradient, so with one
+# learning rate the layers learn at very different speeds: an $\eta$ that suits the last layers
+# leaves the first layers almost where they started (they stay close to their random features), and
+# an $\eta$ large enough to move the first layers makes the steps of the last layers far too large,
+# so training diverges. Larger weights do not cure this: each layer multiplies the gradient's
+# variance by about $n\sigma^2\,\mathbb{E}[\mathrm{sigmoid}'(Z)^2]$, and while a larger $\sigma$ raises
+# $n\sigma^2$, it also spreads $Z$ into sigmoid's flat tails, where $\mathrm{sigmoid}'(Z) \approx 0$.
+# The units saturate, so the gradient still shrinks (or behaves erratically) and the activations
+# carry little information. The usual remedies change the network instead: ReLU-like or tanh hidden
+# units with a matching initialisation, or normalisation layers and per-parameter step sizes.
+#
+# **Rubric.**
+# - [1 point] The learning-rate dilemma: with one step size the first layers barely learn (or, if
+#   it is raised for them, the last layers' steps are too large / training diverges).
+# - [1 point] Larger weights push $Z$ into the flat tails of the sigmoid where $\mathrm{sigmoid}' \approx 0$
+#   (saturation), which cancels the gain from a larger $n\sigma^2$ (a statement that $\mathrm{sigmoid}' \le \frac14$
+#   caps the factor, or equivalent reasoning, also earns it).
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 6. Does it matter for training?
@@ -1263,7 +1558,7 @@ except (ImportError, AttributeError) as err:
 # - Sigmoid's derivative is at most $\frac14$, so with Xavier's scale the gradients of a deep
 #   sigmoid network shrink by at least 4 per layer towards the input; larger weights offset that only
 #   by saturating the units.
-# - `activation_stds` (and the same measurement for the gradients) is a cheap health check for any
-#   new architecture: the numbers should stay roughly level from layer to layer.
+# - `activation_stds` and `gradient_stds` are a cheap health check for any new architecture: the
+#   numbers should stay roughly level from layer to layer.
 #
 # Next, notebook 06: a network that fits its training data too well, and how to rein it in.

@@ -27,7 +27,7 @@
 #   the keep probability means nothing changes at test time;
 # - early stopping: watching a validation set and keeping the weights from its best epoch.
 #
-# **What you will write** (7 points)
+# **What you will write** (9 points, and three written answers graded by hand, 6 points)
 #
 # | function | points |
 # |---|---|
@@ -35,6 +35,7 @@
 # | `l2_gradients(grads, params, lambd)` | 1.5 |
 # | `dropout_forward(A, keep_prob, rng)` | 1.5 |
 # | `dropout_backward(dA, mask, keep_prob)` | 1.5 |
+# | `backward_train(Y, params, cache, masks, keep_prob, lambd)`: both, through every layer | 2 |
 # | `early_stopping_epoch(val_losses, patience)` | 1 |
 #
 # Write each function in its answer cell, then run the test cell right below it. (The argument is
@@ -73,15 +74,18 @@ blas_threads = threadpool_limits(limits=1, user_api="blas")  # bound to a name, 
 # | switch | what the trainer does | your functions it calls |
 # |---|---|---|
 # | `lambd > 0` | adds the L2 penalty to the cost and its gradient to every `dW` | `l2_cost`, `l2_gradients` |
-# | `keep_prob < 1` | applies dropout to every hidden layer (never to the input or the output) | `dropout_forward`, `dropout_backward` |
+# | `keep_prob < 1` | applies dropout to every hidden layer (never to the input or the output) and backpropagates through it and the penalty | `dropout_forward`, `backward_train` (which calls `dropout_backward`) |
 #
 # With `lambd=0` and `keep_prob=1` it needs none of them, which is how section 1 runs before you
-# have written anything. `monitor={"train": (X, Y), "test": (X_test, Y_test)}` makes it record,
+# have written anything: its backward pass is then the given `backward_plain`, notebook 04's
+# `backward_batch` for this network. `monitor={"train": (X, Y), "test": (X_test, Y_test)}` makes it record,
 # after every epoch, the loss and accuracy on each named set (without dropout, and without the
 # penalty: the plain data loss) under `history["train_loss"]`, `history["test_acc"]` and so on;
 # `history["cost"]` is the cost that gradient descent actually minimised at each epoch.
-# `predict_proba(X, params)` gives the probabilities of class 1, shape `(1, m)`, and
-# `plot_boundary` draws a trained network's decision boundary.
+# `predict_proba(X, params)` gives the probabilities of class 1, shape `(1, m)`,
+# `numerical_grads(cost, params)` the central differences of a cost for every parameter (notebook
+# 03's gradient check, entry by entry), and `plot_boundary` draws a trained network's decision
+# boundary.
 
 # %%
 # ---------------------------------------------------------------- GIVEN: a binary classifier
@@ -124,29 +128,35 @@ def init_params(layer_sizes, rng):
     return params
 
 
-def forward_train(X, params, keep_prob=1.0, rng=None):
-    """Forward pass; with keep_prob < 1, inverted dropout on every hidden layer (your dropout_forward).
+def forward_train(X, params, keep_prob=1.0, rng=None, masks=None):
+    """Forward pass; with keep_prob < 1, inverted dropout on every hidden layer.
 
-    Returns AL (1, m), cache {"A0", "Z1", "A1", ...} and masks {l: mask of hidden layer l}.
-    cache[f"A{l}"] holds the activation AFTER dropout: that is what the next layer receives.
+    Returns AL (1, m), cache {"A0", "Z1", "A1", ...} and masks {"D1": mask of hidden layer 1, ...},
+    each mask (n[l], m) of 0s and 1s. cache[f"A{l}"] holds the activation AFTER dropout: that is
+    what the next layer receives. New masks come from your dropout_forward; pass masks= to reuse
+    given ones instead (a gradient check needs the same masks on every evaluation of the cost).
     """
     L = len(params) // 2
-    cache, masks = {"A0": X}, {}
+    cache, drawn = {"A0": X}, {}
     A = X
     for l in range(1, L + 1):
         Z = params[f"W{l}"] @ A + params[f"b{l}"]
         if l < L:
             A = relu(Z)
-            if keep_prob < 1:
-                A, masks[l] = dropout_forward(A, keep_prob, rng)
+            if masks is not None and f"D{l}" in masks:
+                drawn[f"D{l}"] = masks[f"D{l}"]
+                A = A * masks[f"D{l}"] / keep_prob
+            elif masks is None and keep_prob < 1:
+                A, drawn[f"D{l}"] = dropout_forward(A, keep_prob, rng)
         else:
             A = sigmoid(Z)
         cache[f"Z{l}"], cache[f"A{l}"] = Z, A
-    return A, cache, masks
+    return A, cache, drawn
 
 
-def backward_train(Y, params, cache, masks, keep_prob=1.0):
-    """Gradients of the mean BCE cost (sigmoid output, ReLU hidden), through dropout where it was used."""
+def backward_plain(Y, params, cache):
+    """Gradients of the mean BCE cost (sigmoid output, ReLU hidden) without dropout or penalty:
+    notebook 04's backward_batch for this network. Returns {"dW1": ..., "db1": ..., ...}."""
     L = len(params) // 2
     m = Y.shape[1]
     delta = cache[f"A{L}"] - Y
@@ -155,10 +165,21 @@ def backward_train(Y, params, cache, masks, keep_prob=1.0):
         grads[f"dW{l}"] = delta @ cache[f"A{l - 1}"].T / m
         grads[f"db{l}"] = np.sum(delta, axis=1, keepdims=True) / m
         if l > 1:
-            dA = params[f"W{l}"].T @ delta                 # dC/dA[l-1], per example
-            if (l - 1) in masks:
-                dA = dropout_backward(dA, masks[l - 1], keep_prob)
-            delta = dA * relu_prime(cache[f"Z{l - 1}"])
+            delta = (params[f"W{l}"].T @ delta) * relu_prime(cache[f"Z{l - 1}"])
+    return grads
+
+
+def numerical_grads(cost, params, eps=1e-6):
+    """Central differences of cost(params) -> float for every entry of every parameter (notebook 03's
+    gradient check, entry by entry): {"dW1": ..., "db1": ...} shaped like params."""
+    grads = {}
+    for key, value in params.items():
+        grads["d" + key] = np.zeros_like(value)
+        for index in np.ndindex(value.shape):
+            plus, minus = value.copy(), value.copy()
+            plus[index] += eps
+            minus[index] -= eps
+            grads["d" + key][index] = (cost({**params, key: plus}) - cost({**params, key: minus})) / (2 * eps)
     return grads
 
 
@@ -181,11 +202,13 @@ def train_net(X, Y, layer_sizes, epochs, lr, rng, lambd=0.0, keep_prob=1.0, moni
         history[f"{name}_loss"], history[f"{name}_acc"] = [], []
     for _ in range(epochs):
         AL, cache, masks = forward_train(X, params, keep_prob, rng)
-        grads = backward_train(Y, params, cache, masks, keep_prob)
-        cost = bce_loss(AL, Y)
-        if lambd > 0:
-            cost = l2_cost(cost, params, lambd)
-            grads = l2_gradients(grads, params, lambd)
+        cost = l2_cost(bce_loss(AL, Y), params, lambd) if lambd > 0 else bce_loss(AL, Y)
+        if keep_prob < 1:  # your exercise 5: dropout and the L2 term, through every layer
+            grads = backward_train(Y, params, cache, masks, keep_prob, lambd)
+        else:              # sections 1 and 2 run before you write it
+            grads = backward_plain(Y, params, cache)
+            if lambd > 0:
+                grads = l2_gradients(grads, params, lambd)
         history["cost"].append(cost)
         params = {key: params[key] - lr * grads["d" + key] for key in params}
         for name, (X_set, Y_set) in (monitor or {}).items():
@@ -560,8 +583,8 @@ try:
     for l in (1, 2, 3):  # non-zero biases keep pre-activations off ReLU's kink at exactly 0
         demo_params[f"b{l}"] = 0.1 * rng.standard_normal((demo_params[f"b{l}"].shape[0], 1))
     X_few, Y_few = X_train[:, :8], Y_train[:, :8]
-    AL, cache, masks = forward_train(X_few, demo_params)
-    plain_grads = backward_train(Y_few, demo_params, cache, masks)
+    AL, cache, _ = forward_train(X_few, demo_params)
+    plain_grads = backward_plain(Y_few, demo_params, cache)
     lr, lambd = 0.5, 0.1
 
     reg_grads = l2_gradients(plain_grads, demo_params, lambd)
@@ -571,18 +594,8 @@ try:
     gap = max(np.max(np.abs(step_penalty[k] - step_decay[k])) for k in demo_params)
     print(f"one step, gradient form vs weight-decay form: largest difference {gap:.1e}")
 
-    def regularised_cost(p):
-        return l2_cost(bce_loss(predict_proba(X_few, p), Y_few), p, lambd)
-
-    eps, worst = 1e-6, 0.0
-    for key in demo_params:
-        for idx in np.ndindex(*demo_params[key].shape):
-            plus, minus = demo_params[key].copy(), demo_params[key].copy()
-            plus[idx] += eps
-            minus[idx] -= eps
-            numeric = (regularised_cost({**demo_params, key: plus})
-                       - regularised_cost({**demo_params, key: minus})) / (2 * eps)
-            worst = max(worst, abs(numeric - reg_grads["d" + key][idx]))
+    numeric = numerical_grads(lambda p: l2_cost(bce_loss(predict_proba(X_few, p), Y_few), p, lambd), demo_params)
+    worst = max(float(np.max(np.abs(numeric[k] - reg_grads[k]))) for k in numeric)
     print(f"l2_gradients vs central differences of l2_cost: largest difference {worst:.1e}")
 except NotImplementedError:
     print("Write l2_cost and l2_gradients above to run this check.")
@@ -626,6 +639,30 @@ except NotImplementedError:
 # that the network settles for an almost straight line, and training and test accuracy fall
 # together. That is *under-fitting*, the opposite failure. Regularisation gives up some fit to the
 # training set in exchange for behaviour on new data, and $\lambda$ sets the exchange rate.
+
+# %% [markdown]
+# ### Written question 1: why do small weights make a smooth boundary? [2 points, graded by hand]
+#
+# With $\lambda = 0.01$ the boundary became a few straight pieces instead of a curve that hugs single
+# points. Explain why a network with smaller weights draws a smoother boundary (think of how much
+# $A^{[L]}$ can change when one input moves a little), and why a too large $\lambda$ under-fits.
+# Three or four sentences.
+
+# %% [markdown] answer="small_weights_smooth_boundary" points=2
+# ### BEGIN SOLUTION
+# **Model answer.** How fast the output can change with the input is bounded by the product of the
+# layers' weight sizes: each layer multiplies a small change of its input by at most $\lVert W^{[l]}\rVert$
+# (ReLU and the sigmoid never amplify it). Small weights therefore make the network's function vary
+# slowly, so it cannot bend sharply around a single training point, and a ReLU network with small
+# weights has few and gentle kinks near the data. The penalty lets a weight grow only when it lowers
+# the data loss by more than $\lambda W$ costs, so only directions supported by many points survive.
+# When $\lambda$ is too large, even those directions cost more than they earn: the weights stay near
+# zero, the function is almost linear (or flat), and training and test accuracy fall together.
+#
+# **Rubric.**
+# - [1 point] links small weights to a slowly varying output (the size of a change in $A^{[L]}$ is bounded by products of weight sizes, or an equivalent argument), hence no sharp bends around single points
+# - [1 point] explains under-fitting: a large $\lambda$ keeps even useful weights small, the model becomes too simple (near linear), and training accuracy drops too
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 3. Dropout
@@ -817,8 +854,9 @@ check.passed("dropout_forward: 0/1 masks at the right rate, A_out = A * mask / k
 # A dropped unit passes back no gradient (it did not contribute to the output), and the survivors'
 # gradients carry the same $1/p$ as their activations. The mask must be the **same one** that the
 # forward pass drew, which is why `dropout_forward` returns it and the trainer keeps it in `masks`.
-# In `backward_train` above this sits between BP2's product $W^{[l+1]T}\delta^{[l+1]}$, which is
-# $\partial C / \partial A^{[l]}_{\text{out}}$, and the multiplication by $g'(Z^{[l]})$.
+# In a network this sits between BP2's product $W^{[l+1]T}\delta^{[l+1]}$, which is
+# $\partial C / \partial A^{[l]}_{\text{out}}$, and the multiplication by $g'(Z^{[l]})$: you wire it
+# in yourself in exercise 5.
 
 # %% [markdown]
 # ### Exercise 4: `dropout_backward` [1.5 points]
@@ -931,6 +969,160 @@ except NotImplementedError:
     print("Write dropout_forward above to see this plot.")
 
 # %% [markdown]
+# ## The whole regularised backward pass
+#
+# With dropout and L2 together, the cost that gradient descent minimises is
+#
+# $$J = C\big(A^{[L]}\big) + \frac{\lambda}{2}\sum_{l} \lVert W^{[l]}\rVert_F^2,$$
+#
+# where $A^{[L]}$ comes from a forward pass whose hidden activations were multiplied by their
+# masks $D^{[l]}$ and divided by $p$ (`keep_prob`). Backprop changes in exactly two places:
+#
+# 1. **every** weight gradient gains the penalty's term:
+#    $\dfrac{\partial J}{\partial W^{[l]}} = \dfrac{1}{m}\,\delta^{[l]} A^{[l-1]T} + \lambda W^{[l]}$,
+#    while $\dfrac{\partial J}{\partial b^{[l]}} = \dfrac{1}{m}\,\delta^{[l]}\mathbf{1}$ is unchanged;
+# 2. going down, the gradient of each hidden layer passes back through **its own** mask before
+#    meeting $g'$: $\delta^{[l]} = \Big(\big(W^{[l+1]T}\delta^{[l+1]}\big) \odot D^{[l]} / p\Big) \odot
+#    \text{relu}'(Z^{[l]})$.
+#
+# Nothing else moves: $\delta^{[L]} = A^{[L]} - Y$ (sigmoid and cross-entropy), and
+# `cache[f"A{l-1}"]` already holds the activation *after* dropout, the one layer $l$ received.
+
+# %% [markdown]
+# ### Exercise 5: `backward_train` [2 points]
+#
+# Write the backward pass of the network of the given cell (ReLU hidden layers, sigmoid output,
+# mean binary cross-entropy) with both changes, for any depth. `masks` is what `forward_train`
+# returned: `{"D1": ..., "D2": ...}`, one mask per hidden layer, and **empty** when there was no
+# dropout. Use your `dropout_backward` and the given `relu_prime`; do not call `backward_plain`.
+#
+# The test checks you the way notebook 03 taught: it freezes the masks (`forward_train(...,
+# masks=masks)` reuses them), so that $J$ is an ordinary function of the parameters, and compares
+# your gradients with central differences of $J$ (the given `numerical_grads`).
+
+# %% solution="backward_train"
+def backward_train(Y, params, cache, masks, keep_prob=1.0, lambd=0.0):
+    """Gradients of the regularised cost J = BCE + (lambd / 2) sum_l ||W[l]||_F^2 of a dropout network.
+
+    Inputs:
+        Y:         (1, m) labels, 0 or 1
+        params:    {"W1": (n[1], n[0]), "b1": (n[1], 1), ..., "WL": (1, n[L-1]), "bL": (1, 1)}
+        cache:     {"A0": X, "Z1": (n[1], m), "A1": (n[1], m), ..., "ZL", "AL"} from forward_train;
+                   each hidden A[l] is AFTER dropout
+        masks:     {"D1": (n[1], m), ...} the 0/1 masks of the hidden layers; {} without dropout
+        keep_prob: float in (0, 1], the keep probability the masks were drawn with
+        lambd:     float >= 0, the L2 strength (biases are not penalised)
+    Returns:
+        grads {"dW1": ..., "db1": ..., ...}, each shaped like its parameter
+    """
+    ### BEGIN SOLUTION
+    L = len(params) // 2
+    m = Y.shape[1]
+    delta = cache[f"A{L}"] - Y
+    grads = {}
+    for l in range(L, 0, -1):
+        grads[f"dW{l}"] = delta @ cache[f"A{l - 1}"].T / m + lambd * params[f"W{l}"]
+        grads[f"db{l}"] = np.sum(delta, axis=1, keepdims=True) / m
+        if l > 1:
+            dA = params[f"W{l}"].T @ delta
+            if f"D{l - 1}" in masks:
+                dA = dropout_backward(dA, masks[f"D{l - 1}"], keep_prob)
+            delta = dA * relu_prime(cache[f"Z{l - 1}"])
+    return grads
+    ### END SOLUTION
+
+
+# %% test="backward_train" points=2
+import numpy as np
+
+from course import check
+
+
+def _regularised_cost(params, X, Y, masks, keep_prob, lambd):
+    """J with the masks frozen: the function backward_train must differentiate."""
+    AL = forward_train(X, params, keep_prob, masks=masks)[0]
+    return bce_loss(AL, Y) + lambd / 2 * sum(float(np.sum(params[k] ** 2)) for k in params if k[0] == "W")
+
+
+def _backward_train_hint(got, want, params, cache, Y, keep_prob, lambd):
+    """The likely slip when got differs from want (None when nothing fits)."""
+    L = len(params) // 2
+    close = lambda a, b: all(np.allclose(a[k], b[k], rtol=1e-5, atol=1e-7) for k in b)
+    weights = {"dW" + k[1:]: params[k] for k in params if k[0] == "W"}
+    no_penalty = {k: want[k] - lambd * weights[k] if k in weights else want[k] for k in want}
+    if close(got, no_penalty):
+        return "the L2 term is missing: every dW[l] gains lambd * W[l]"
+    if close(got, {k: v + lambd * params[k[1:]] if k[:2] == "db" else v for k, v in want.items()}):
+        return "the biases are penalised too: only the weights W[l] are, db[l] stays (1/m) delta[l] summed"
+    for factor, slip in [(2, "2 * lambd"), (0.5, "lambd / 2"), (1 / Y.shape[1], "lambd / m")]:
+        if close(got, {k: v + factor * lambd * weights[k] if k in weights else v for k, v in no_penalty.items()}):
+            return f"the penalty's gradient uses {slip}: the 2 of the square cancels the 1/2 of lambd/2, so it is lambd * W[l]"
+    plain = backward_plain(Y, params, cache)
+    if close(got, {k: plain[k] + lambd * weights[k] if k in weights else plain[k] for k in plain}):
+        return ("the gradient skips the dropout masks: at each hidden layer l, pass W[l+1]^T delta[l+1] through "
+                "dropout_backward with masks[f'D{l}'] before multiplying by relu'(Z[l]) (the keys are 'D1', 'D2', ...)")
+    below = f"dW{L - 1}"
+    if np.allclose(got[below] - lambd * params[f"W{L - 1}"], keep_prob * no_penalty[below], rtol=1e-5, atol=1e-7):
+        return "the division by keep_prob is missing: the backward pass scales by 1/keep_prob like the forward pass"
+    if close({k: got[k] for k in (f"dW{L}", f"db{L}")}, {k: want[k] for k in (f"dW{L}", f"db{L}")}):
+        return (f"dW{L} and db{L} are right but the layers below are not: check how the gradient passes down "
+                "(W[l+1]^T delta[l+1], then the mask of layer l, then relu'(Z[l]), in that order)")
+    return None
+
+
+def _backward_train_case(sizes, m, keep_prob, lambd, seed, label):
+    rng = np.random.default_rng(seed)
+    params = {}
+    for l in range(1, len(sizes)):
+        params[f"W{l}"] = rng.standard_normal((sizes[l], sizes[l - 1])) / np.sqrt(sizes[l - 1])
+        params[f"b{l}"] = 0.3 * rng.standard_normal((sizes[l], 1))
+    X = rng.standard_normal((sizes[0], m))
+    Y = (rng.random((1, m)) < 0.5).astype(float)
+    masks = {f"D{l}": (rng.random((sizes[l], m)) < keep_prob).astype(float)
+             for l in range(1, len(sizes) - 1)} if keep_prob < 1 else {}
+    cache = forward_train(X, params, keep_prob, masks=masks)[1]
+    try:
+        got = check.check_not_mutated(backward_train, Y, params, cache, masks, keep_prob, lambd)
+    except KeyError as error:
+        raise AssertionError(f"backward_train ({label}): KeyError {error}. masks is keyed 'D1', 'D2', ... "
+                             "(masks[f'D{l}'] for hidden layer l) and is empty without dropout") from None
+    except ValueError as error:
+        raise AssertionError(f"backward_train ({label}): {error}. Each mask masks[f'D{{l}}'] is shaped like A[l], "
+                             "so it belongs to the gradient of layer l's output, dC/dA[l]") from None
+    want = numerical_grads(lambda p: _regularised_cost(p, X, Y, masks, keep_prob, lambd), params)
+    if not isinstance(got, dict) or set(got) != set(want):
+        raise AssertionError(f"backward_train ({label}): returned {sorted(got) if isinstance(got, dict) else got!r}, "
+                             f"expected a dict with keys {sorted(want)}")
+    for key in want:
+        check.check_shape(got[key], want[key].shape, f"backward_train ({label})[{key!r}]")
+    hint = None if all(np.allclose(got[k], want[k], rtol=1e-5, atol=1e-7) for k in want) else \
+        _backward_train_hint(got, want, params, cache, Y, keep_prob, lambd)
+    if hint:
+        raise AssertionError(f"backward_train ({label}): {hint}")
+    check.check_dict(got, want, f"backward_train ({label}) against central differences", rtol=1e-5, atol=1e-7)
+
+
+_backward_train_case([3, 5, 4, 1], 6, 0.6, 0.3, 11, "sizes [3, 5, 4, 1], m = 6, keep_prob 0.6, lambd 0.3")
+_backward_train_case([2, 4, 1], 5, 1.0, 0.0, 12, "no dropout (masks = {}), lambd 0")
+_backward_train_case([2, 3, 3, 3, 1], 4, 0.5, 0.1, 13, "four layers, keep_prob 0.5, lambd 0.1")
+
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(6105)
+for _trial in range(6):
+    _depth = int(_rng.integers(2, 5))
+    _sizes = [int(_rng.integers(1, 6)) for _ in range(_depth)] + [1]
+    _m = 1 if _trial == 0 else int(_rng.integers(2, 9))
+    _kp = 1.0 if _trial == 1 else float(_rng.uniform(0.3, 0.95))
+    _lambd = 0.0 if _trial == 2 else float(_rng.uniform(0.01, 2.0))
+    _seed = int(_rng.integers(1 << 30))
+    _backward_train_case(_sizes, _m, _kp, _lambd, _seed,
+                         f"hidden: sizes {_sizes}, m = {_m}, keep_prob {_kp:.3f}, lambd {_lambd:.3f}")
+### END HIDDEN TESTS
+
+check.passed("backward_train: the masks at every hidden layer and lambd * W[l] on every weight, "
+             "as central differences confirm.")
+
+# %% [markdown]
 # ### Dropout on the moons
 #
 # Same network, data, seed and epochs as before, now with `keep_prob = 0.7` on both hidden layers.
@@ -954,7 +1146,7 @@ try:
     print(f"last epoch: cost with dropout {drop_history['cost'][-1]:.3f}, "
           f"loss of the full network {drop_history['train_loss'][-1]:.3f}")
 except NotImplementedError:
-    print("Write dropout_forward and dropout_backward above to see this plot.")
+    print("Write dropout_forward, dropout_backward and backward_train above to see this plot.")
 
 # %% [markdown]
 # The boundary is smoother and no longer goes out of its way for the last few training points, and
@@ -963,6 +1155,29 @@ except NotImplementedError:
 # random numbers in a different order. Dropout is most at home in large networks trained on large
 # data sets, where it costs almost nothing; on this small problem it does about as well as a good
 # $\lambda$.
+
+# %% [markdown]
+# ### Written question 2: forgetting the $1/p$ [2 points, graded by hand]
+#
+# A classmate's dropout multiplies by the mask but never divides by `keep_prob` $= p$, and uses the
+# full network unchanged at test time. What goes wrong at test time, and what are two ways to fix it?
+# Three or four sentences.
+
+# %% [markdown] answer="dropout_missing_scale" points=2
+# ### BEGIN SOLUTION
+# **Model answer.** During training each hidden unit is present only a fraction $p$ of the time, so
+# the next layer learns weights for inputs whose expected size is $p$ times the full activation. At
+# test time all units are on, so every layer receives inputs about $1/p$ times larger than it was
+# trained on; the shift compounds through the layers and the outputs are too large and
+# over-confident (the learned boundary is not the one used). Fix 1, inverted dropout: divide the kept
+# activations by $p$ during training, so that $E[A_{\text{out}}] = A$ and nothing changes at test time.
+# Fix 2, the original recipe: leave training as it is and multiply the activations (or the outgoing
+# weights) by $p$ at test time.
+#
+# **Rubric.**
+# - [1 point] the mismatch: training saw activations scaled by $p$ on average, test time sees the full ones (about $1/p$ times larger inputs to the next layer), so the outputs are off / too confident
+# - [1 point] both fixes: divide by $p$ in training (inverted dropout), or scale by $p$ at test time (0.5 points each)
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 4. Early stopping
@@ -996,7 +1211,7 @@ except NotImplementedError:
 # of the whole list.
 
 # %% [markdown]
-# ### Exercise 5: `early_stopping_epoch` [1 point]
+# ### Exercise 6: `early_stopping_epoch` [1 point]
 #
 # Scan the epochs in order. At each epoch, first update the best so far (only a strictly lower loss
 # is a new best), then stop if the current epoch is `patience` epochs after the best. Return the
@@ -1164,6 +1379,29 @@ except NotImplementedError:
 #
 # One caution: choosing the epoch with the validation set makes the validation loss an optimistic
 # estimate of the loss on new data. That is why the test set stays out of every decision.
+
+# %% [markdown]
+# ### Written question 3: which epoch does early stopping keep? [2 points, graded by hand]
+#
+# The validation losses after epochs 0 to 7 are
+# `[0.60, 0.52, 0.47, 0.49, 0.46, 0.48, 0.50, 0.51]`. Which epoch does `early_stopping_epoch` return
+# with `patience=1`, and which with `patience=3`? Explain the difference, and say what a patience
+# that is too large costs. Three or four sentences.
+
+# %% [markdown] answer="early_stopping_patience" points=2
+# ### BEGIN SOLUTION
+# **Model answer.** With patience 1, training stops at epoch 3, the first epoch after the best so far
+# (epoch 2, loss 0.47) that did not improve, so it returns 2. With patience 3 the bump at epoch 3 is
+# waited out, epoch 4 sets a new best (0.46), and training stops at epoch 7, three epochs later: it
+# returns 4. A small patience mistakes noise in the validation loss for the start of over-fitting and
+# stops too early; a large patience finds the later, better minimum but trains for more epochs that
+# are thrown away (more time), and the restored weights still come from the best epoch, so it costs
+# time rather than accuracy.
+#
+# **Rubric.**
+# - [1 point] the two answers, 2 and 4, each with where training stops (epochs 3 and 7) or an equivalent trace (0.5 points each)
+# - [1 point] the trade-off: small patience stops on a noisy bump, large patience costs extra epochs (time) but keeps the best weights
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 5. Explore: λ and the keep probability together

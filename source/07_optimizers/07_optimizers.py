@@ -28,9 +28,9 @@
 #   convergence rates $\frac{\kappa-1}{\kappa+1}$ (gradient descent) and
 #   $\frac{\sqrt\kappa-1}{\sqrt\kappa+1}$ (heavy ball), measured against the theory.
 #
-# **What you will write** (12 points)
+# **What you will write** (18 points: 12 checked by tests, 6 graded by hand)
 #
-# | function | points |
+# | function or question | points |
 # |---|---|
 # | `momentum_update(params, grads, velocity, lr, beta)` | 2 |
 # | `nesterov_update(params, grads, velocity, lr, beta)` | 2 |
@@ -38,10 +38,12 @@
 # | `rmsprop_update(params, grads, cache, lr, rho=0.9, eps=1e-8)` | 2 |
 # | `adam_update(params, grads, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8)` | 3 |
 # | `lr_schedule(kind, lr0, epoch, **kw)` | 2 |
+# | three written questions, a few sentences each (graded by hand) | 3 × 2 |
 #
 # Every update is a pure function: it takes the parameters, the gradients and the optimiser's
 # state, and **returns** new parameters and new state, leaving its inputs untouched. Write each
-# function in its answer cell, then run the test cell right below it.
+# function in its answer cell, then run the test cell right below it. Write each written answer in
+# the cell below its question, in place of "YOUR ANSWER HERE".
 
 # %% [markdown]
 # **How to work here.** Run the cells in order from the top (Shift+Enter runs one and moves on).
@@ -219,6 +221,31 @@ plt.show()
 # at 0.1, the steep one at 0.19). The best single learning rate, $2/(\mu + L) \approx 0.18$,
 # balances the two at $0.82$. Momentum and the adaptive methods below are two different answers to
 # this dilemma.
+
+# %% [markdown]
+# ### Written question 1: why too large a step diverges [2 points, graded by hand]
+#
+# Every step of gradient descent points downhill, yet on the valley above a learning rate just
+# above $2/L = 0.2$ makes the cost explode, even though $0.205$ would be a cautious step for the flat
+# direction. Explain why, using the factor $1 - \eta h_i$ of each direction. Three or four sentences.
+
+# %% [markdown] answer="step_size_divergence" points=2
+# ### BEGIN SOLUTION
+# **Model answer.** On a quadratic each eigen-direction evolves on its own: one step multiplies its
+# coordinate by $1 - \eta h_i$. When $\eta > 2/h_i$ this factor is below $-1$: the step does go
+# downhill at first, but it overshoots the minimum and lands farther away on the other side, where
+# the gradient is larger still, so every hop is longer than the last and the coordinate grows
+# geometrically, like $|1 - \eta h_i|^k$. One learning rate serves all directions, so the steepest
+# one, $h = L$, sets the limit $\eta < 2/L$: with $\eta = 0.205$ the flat direction shrinks nicely
+# ($0.795$ a step) but the steep one is multiplied by $1 - 2.05 = -1.05$, and its growth soon
+# dominates the cost.
+#
+# **Rubric.**
+# - [1 point] The per-step factor $1 - \eta h$ has modulus above 1 when $\eta > 2/h$: the step
+#   overshoots the minimum by more than the current distance, so the error grows geometrically.
+# - [1 point] The largest curvature $L$ decides: a single steep direction diverges while the flat
+#   ones converge, so stability needs $\eta < 2/L$ (here $1 - 0.205 \cdot 10 = -1.05$).
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 2. Momentum (the heavy ball)
@@ -406,16 +433,18 @@ try:
 
     momentum_path = np.array(momentum_path)
     gd_path = gradient_descent_path(gradient_2d, theta0, lr, steps)
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [1.6, 1]})
     contour(axes[0], cost_2d, (-5, 5), (-2, 2), equal_aspect=True)
     axes[0].plot(gd_path[:, 0], gd_path[:, 1], "o-", markersize=3, label=f"gradient descent, lr = {lr}")
     axes[0].plot(momentum_path[:, 0], momentum_path[:, 1], "o-", markersize=3,
                  label=f"momentum, lr = {lr}, beta = {beta}")
-    axes[0].legend(fontsize=8, loc="lower right")
+    axes[0].set_title(f"{steps} steps on the valley", fontsize=11)
+    axes[0].legend(fontsize=9, loc="lower right")
     for label, path in [("gradient descent", gd_path), ("momentum", momentum_path)]:
         axes[1].semilogy([cost_2d(p.reshape(-1, 1)) for p in path], label=label)
-    axes[1].set(xlabel="step", ylabel="cost", title="cost against step")
-    axes[1].legend()
+    axes[1].set(xlabel="step", ylabel="cost")
+    axes[1].set_title("cost against step", fontsize=11)
+    axes[1].legend(fontsize=9)
     plt.tight_layout()
     plt.show()
 except NotImplementedError:
@@ -982,16 +1011,18 @@ except NotImplementedError:
 # %% tags=["demo"]
 t = np.arange(1, 5001)
 beta1, beta2 = 0.9, 0.999
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
 axes[0].semilogx(t, 1 - beta1**t, label=r"raw $m_t / g = 1 - \beta_1^t$")
 axes[0].semilogx(t, np.sqrt(1 - beta2**t), label=r"raw $\sqrt{v_t} / |g| = \sqrt{1 - \beta_2^t}$")
 axes[0].axhline(1, color="0.6", linestyle=":")
-axes[0].set(xlabel="step t", title="Averages started at zero, constant gradient g", ylim=(0, 1.1))
-axes[0].legend()
+axes[0].set(xlabel="step t", ylim=(0, 1.1))
+axes[0].set_title("Averages started at zero,\nconstant gradient g", fontsize=11)
+axes[0].legend(fontsize=9, loc="lower right")
 axes[1].semilogx(t, (1 - beta1**t) / np.sqrt(1 - beta2**t), label="without bias correction")
 axes[1].semilogx(t, np.ones_like(t, dtype=float), label=r"with bias correction: $\hat m_t / \sqrt{\hat v_t} = 1$")
-axes[1].set(xlabel="step t", ylabel="step size / lr", title="Adam's step under a constant gradient", ylim=(0, 7))
-axes[1].legend()
+axes[1].set(xlabel="step t", ylabel="step size / lr", ylim=(0, 7))
+axes[1].set_title("Adam's step under\na constant gradient", fontsize=11)
+axes[1].legend(fontsize=9)
 plt.tight_layout()
 plt.show()
 
@@ -1202,6 +1233,35 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
 check.passed("adam_update: steps by hand, bias correction from t = 1, random shapes, inputs untouched.")
 
 # %% [markdown]
+# ### Written question 2: Adam without its bias correction [2 points, graded by hand]
+#
+# A colleague drops the bias correction from Adam ("it only matters for a few steps"). With
+# $\beta_1 = 0.9$, how long is her very first step, in units of $\eta$, when $\beta_2 = 0.999$, and
+# when $\beta_2 = 0.9999$? Why do these first steps matter, and what does the correction
+# guarantee instead? Three to five sentences, with the two numbers.
+
+# %% [markdown] answer="adam_bias_correction" points=2
+# ### BEGIN SOLUTION
+# **Model answer.** After one step $m_1 = (1-\beta_1)\,g$ and $v_1 = (1-\beta_2)\,g^2$, so the
+# uncorrected step is $\eta\,(1-\beta_1)/\sqrt{1-\beta_2}$ against the sign of $g$: about $3.2\,\eta$
+# for $\beta_2 = 0.999$ and $10\,\eta$ for $\beta_2 = 0.9999$, and it keeps growing for a dozen steps
+# or so before it settles. Because $v$ forgets more slowly than $m$, it is the more biased of the
+# two, and the early steps come out too **large**, by a factor set by the decays rather than by the
+# problem. They happen while the parameters sit at their random start, where a few steps several
+# times larger than intended can throw them into a bad region or make training diverge; a learning
+# rate tuned for the later steps is then wrong for the first ones. With the correction the first
+# step is exactly $\eta$ per coordinate ($\hat m_1/\sqrt{\hat v_1} = g/|g|$), whatever $\beta_1$ and
+# $\beta_2$ are, so $\eta$ means the same thing from step 1 on.
+#
+# **Rubric.**
+# - [1 point] The numbers: uncorrected first step $\eta(1-\beta_1)/\sqrt{1-\beta_2}$, about $3.2\eta$
+#   and $10\eta$ (too large, since $v$ is more biased than $m$).
+# - [1 point] Why it matters and what the correction gives: oversized early steps from the random
+#   start can destabilise or diverge, and their size depends on the decays; with the correction the
+#   first step is $\eta$ per coordinate whatever the $\beta$s.
+# ### END SOLUTION
+
+# %% [markdown]
 # ## 6. Learning-rate schedules
 #
 # Early in training, large steps make fast progress; late in training, with noisy mini-batch
@@ -1369,16 +1429,17 @@ check.passed("lr_schedule: every kind, with its defaults and with its options.")
 # %% tags=["demo"]
 try:
     epochs = np.arange(101)
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for kind, kw in [("constant", {}), ("step", {}), ("exponential", {}), ("inverse_time", {}),
                      ("cosine", {"total_epochs": 100})]:
         rates = [lr_schedule(kind, 0.1, int(e), **kw) for e in epochs]
         for ax in axes:   # the rate is held for a whole epoch, hence the stairs
             ax.plot(epochs, rates, drawstyle="steps-post", label=kind, linestyle=":" if kind == "constant" else "-")
-    axes[0].set(xlabel="epoch", ylabel="learning rate", title=r"Learning-rate schedules from $\eta_0 = 0.1$")
-    axes[1].set(xlabel="epoch", ylabel="learning rate", title="The same on a log scale", yscale="log",
-                ylim=(1e-6, 0.2))
-    axes[0].legend()
+    axes[0].set(xlabel="epoch", ylabel="learning rate")
+    axes[0].set_title(r"Learning-rate schedules from $\eta_0 = 0.1$", fontsize=11)
+    axes[1].set(xlabel="epoch", ylabel="learning rate", yscale="log", ylim=(1e-6, 0.2))
+    axes[1].set_title("The same on a log scale", fontsize=11)
+    axes[0].legend(fontsize=9)
     plt.tight_layout()
     plt.show()
 except NotImplementedError:
@@ -1462,16 +1523,17 @@ def measured_rate(norms):
 
 
 try:
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.2))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.4))
     lr_gd, rate_gd, lr_hb, beta_hb, rate_hb = optimal_settings(1.0, 100.0)
     steps = np.arange(151)
     for label, lr, beta, rate, color in [("gradient descent", lr_gd, 0.0, rate_gd, "C0"),
                                           ("heavy ball", lr_hb, beta_hb, rate_hb, "C1")]:
         norms = distances(momentum_update, lr, beta, [1.0, 100.0], 150)
-        axes[0].semilogy(norms, color=color, label=f"{label}: lr = {lr:.4f}, beta = {beta:.3f}")
+        axes[0].semilogy(norms, color=color, label=f"{label}\nlr = {lr:.4f}, beta = {beta:.3f}")
         axes[0].semilogy(steps, norms[0] * rate**steps, "--", color=color, label=f"rate$^k$, rate = {rate:.3f}")
-    axes[0].set(xlabel="step k", ylabel=r"$\|\theta_k\|$", title=r"$\kappa = 100$, best settings", ylim=(1e-14, 10))
-    axes[0].legend(fontsize=8)
+    axes[0].set(xlabel="step k", ylabel=r"$\|\theta_k\|$", ylim=(1e-14, 10))
+    axes[0].set_title(r"$\kappa = 100$, best settings", fontsize=11)
+    axes[0].legend(fontsize=9, loc="lower left")
 
     kappas = np.array([2, 5, 10, 30, 100, 300, 1000])
     measured = {"gradient descent": [], "heavy ball": []}
@@ -1485,9 +1547,9 @@ try:
                      label=r"$(\sqrt{\kappa}-1)/(\sqrt{\kappa}+1)$")
     axes[1].semilogx(kappas, measured["gradient descent"], "o", color="C0", label="measured, gradient descent")
     axes[1].semilogx(kappas, measured["heavy ball"], "s", color="C1", label="measured, heavy ball")
-    axes[1].set(xlabel=r"condition number $\kappa$", ylabel="rate per step (lower is faster)",
-                title="Measured against theoretical rates")
-    axes[1].legend(fontsize=8)
+    axes[1].set(xlabel=r"condition number $\kappa$", ylabel="rate per step (lower is faster)")
+    axes[1].set_title("Measured against theoretical rates", fontsize=11)
+    axes[1].legend(fontsize=9, loc="lower right")
     plt.tight_layout()
     plt.show()
     for kappa, gd, hb in zip(kappas, measured["gradient descent"], measured["heavy ball"]):
@@ -1505,6 +1567,34 @@ except NotImplementedError:
 # slope. In practice $\mu$ and $L$ are unknown, and a network's cost is not a quadratic, but the
 # lesson holds: momentum turns a dependence on $\kappa$ into a dependence on $\sqrt\kappa$, which
 # is why $\beta = 0.9$ or so is the default almost everywhere.
+
+# %% [markdown]
+# ### Written question 3: what momentum buys in a narrow valley [2 points, graded by hand]
+#
+# On a long, narrow valley with $\kappa = 100$, explain why heavy-ball momentum reaches the minimum
+# in far fewer steps than gradient descent: first in words (what happens to the gradients across
+# the valley and along it), then with the rates of this section (how many steps per factor of 10
+# for each). Four to six sentences.
+
+# %% [markdown] answer="momentum_narrow_valley" points=2
+# ### BEGIN SOLUTION
+# **Model answer.** Across the valley the gradient changes sign from one step to the next, so in
+# the velocity $v = g_k + \beta g_{k-1} + \beta^2 g_{k-2} + \dots$ those components largely cancel and
+# the zig-zag is damped; along the floor the gradient keeps pointing the same way, so its
+# components add up and the effective step grows towards $\eta/(1-\beta)$. Gradient descent cannot do
+# this: the steep walls cap its learning rate at $2/L$, and with that rate the flat direction
+# crawls. In numbers, the best gradient descent converges at $(\kappa-1)/(\kappa+1) \approx 0.980$ per
+# step, about 115 steps per factor of 10, while the best heavy ball converges at
+# $(\sqrt\kappa-1)/(\sqrt\kappa+1) \approx 0.818$, about 12 steps per factor of 10: the dependence on
+# $\kappa$ becomes a dependence on $\sqrt\kappa$.
+#
+# **Rubric.**
+# - [1 point] Mechanism: gradients that alternate across the valley cancel in the velocity while
+#   those along the floor accumulate, so momentum moves fast along the valley without oscillating
+#   more across it (gradient descent's rate is capped by the steep direction).
+# - [1 point] The rates: about $0.98$ against $0.82$ per step (roughly 115 against 12 steps per
+#   factor of 10), i.e. $\kappa$ replaced by $\sqrt\kappa$.
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 8. Explore: the optimiser explorer

@@ -15,10 +15,11 @@
 #
 # Over seven notebooks you wrote every part of a neural network by hand: the forward pass (02), the
 # four backprop equations (03), mini-batches (04), He initialisation (05), regularisation (06) and
-# the Adam optimiser (07). Here you put them together into one trainer. The goal: at least 95 % of
-# 450 handwritten digits that the network never saw during training must be classified correctly,
-# after a few seconds of CPU time. Then you compare your trainer with scikit-learn's
-# `MLPClassifier`, trained on exactly the same data.
+# the Adam optimiser (07). Here you put them together into one trainer of your own design. The
+# goal: at least 96.5 % of 450 handwritten digits that the network never saw during training must
+# be classified correctly, after a few seconds of CPU time, which is where a well-tuned network of
+# this kind lands. Then you compare your trainer with scikit-learn's `MLPClassifier`, trained on
+# exactly the same data.
 #
 # **What you will learn**
 # - how the pieces fit into one training loop, and which choices decide the result;
@@ -26,13 +27,13 @@
 # - how a network written in plain NumPy compares with a library's implementation;
 # - how the same trainer runs on a GPU with CuPy, and when that is worth it.
 #
-# **What you will write** (5 points)
+# **What you will write** (5 points, and two written answers graded by hand, 4 points)
 #
 # | function | points |
 # |---|---|
 # | `predict(X, params)` | 1 |
 # | `accuracy(X, Y, params)` | 1 |
-# | `train_classifier(X, Y, rng, ...)` | 3 |
+# | `train_classifier(X, Y, rng, ...)`: your design | 3 |
 #
 # Write each function in its answer cell, then run the test cell right below it.
 
@@ -518,88 +519,90 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
 check.passed("accuracy: the fraction of columns classified right, as a Python float.")
 
 # %% [markdown]
-# ## 4. The recipe
+# ## 4. Your design
 #
-# Everything needed is in the given cell; what is left are decisions. Here is a recipe that works,
-# with the notebook each choice comes from:
+# Everything needed is in the given cell; what is left are decisions, and this time they are yours.
+# There is no recipe. Each decision below names the notebook that taught what it does; the target
+# is where a well-tuned network of this kind lands (scikit-learn's `MLPClassifier` scores about
+# 97.6 % on this split).
 #
-# | choice | value | why |
+# | decision | what to weigh | notebook |
 # |---|---|---|
-# | architecture | $64 \to 128 \text{ ReLU} \to 10 \text{ softmax}$ | one hidden layer is plenty for 8x8 digits; 9,610 parameters |
-# | initialisation | He: $W^{[l]} \sim \mathcal N(0, 2/n^{[l-1]})$, $b^{[l]} = 0$ (`init_he`) | keeps ReLU signals at a steady scale (05) |
-# | output and cost | softmax + cross-entropy, so $\delta^{[L]} = A^{[L]} - Y$ | the pair for $K$ classes (02, 03) |
-# | batches | shuffled mini-batches of 32 (`minibatch_indices`) | $\lceil 1347/32 \rceil = 43$ steps per epoch (04) |
-# | optimiser | Adam with $\eta = 2\cdot 10^{-3}$ (`adam_update`) | adapts the step of every weight; forgiving about $\eta$ (07) |
-# | epochs | 30 | about 1,300 Adam steps |
+# | width and depth | more units fit more, cost more time per step, and may over-fit 1,347 images | 02, 06 |
+# | initialisation | keep the signal's scale steady through ReLU layers | 05 |
+# | output and cost | $K$ classes, one-hot labels | 02, 03 |
+# | batch size | noise of the gradient against the Python overhead of a step | 04 |
+# | optimiser and learning rate | how forgiving it is about $\eta$; momentum or adaptive steps | 07 |
+# | epochs and schedule | enough steps to converge; a decaying $\eta$ for the last few percent | 07 |
+# | regularisation | worth it only if test accuracy lags training accuracy because of over-fitting | 06 |
 #
-# SGD with momentum (`momentum_update`, e.g. $\eta = 0.05$, $\beta = 0.9$) is a fine alternative,
-# and you may add a learning-rate schedule (`lr_schedule`) or L2 regularisation (06) if you like:
-# the recipe above does not need them.
+# **How to choose.** Change one thing at a time and measure. Do not tune on the test images: split a
+# validation set off the training set (for example the last 300 columns of `X_train` and `Y_train`),
+# compare designs on it, and look at the test accuracy once at the end. A design tuned to this
+# notebook's split and seed can fail on others, and the hidden test retrains yours on an unseen split
+# and seed.
 #
 # **How long should it take?** One example costs $64 \cdot 128 + 128 \cdot 10 \approx 9{,}500$
-# multiply-adds forward, about $19{,}000$ floating-point operations, and roughly twice that backward.
-# Over 1,347 examples and 30 epochs that is about 2 billion floating-point operations: well under a
-# second of matrix arithmetic. What a mini-batch step really pays for is the Python and NumPy overhead of some thirty
-# small array operations, which is why batches of 32 are so much faster per example than single
-# examples (notebook 04).
-#
-# The Adam loop, with the step counter $t$ that `adam_update` needs for its bias correction:
-#
-# ```
-# params = He initialisation;  m, v = zeros shaped like params;  t = 0
-# for each epoch:
-#     for each batch of column indices (shuffled anew every epoch):
-#         forward on X[:, batch];  gradients with backward_batch on Y[:, batch]
-#         t = t + 1;  params, m, v = adam_update(params, grads, m, v, t, lr)
-# ```
+# multiply-adds forward in a network with 128 hidden units, about $19{,}000$ floating-point
+# operations, and roughly twice that backward. Over 1,347 examples and 30 epochs that is about 2
+# billion floating-point operations: well under a second of matrix arithmetic. What a mini-batch step
+# really pays for is the Python and NumPy overhead of some thirty small array operations, which is
+# why batches of 32 are so much faster per example than single examples (notebook 04). So you can
+# afford a few seconds per design.
 
 # %% [markdown]
 # ### Exercise 3: `train_classifier` [3 points]
 #
-# Write the trainer. The rules, which the tests check:
+# Write the trainer of your design. The rules, which the tests check:
 #
 # - **Inputs.** `X` $(n^{[0]}, m)$ and one-hot `Y` $(K, m)$; take $n^{[0]}$ and $K$ from their shapes
 #   (no hard-coded 64 or 10). Do not modify `X` or `Y`.
-# - **Randomness only from `rng`**: the initial weights (`init_he(layer_sizes, rng)`) and the
+# - **Randomness only from `rng`**: the initial weights (e.g. `init_he(layer_sizes, rng)`) and the
 #   shuffles (`minibatch_indices(m, batch_size, rng)`). Never `np.random.*`: the same seed must give
 #   the same network.
 # - **Hyper-parameters are keyword arguments with defaults.** The tests call
-#   `train_classifier(X, Y, rng)` and nothing more, so your defaults are the recipe that must reach
-#   the target. Keep the signature below or change its defaults as you like.
+#   `train_classifier(X, Y, rng)` and nothing more, so your defaults are your design. Choose the
+#   keyword arguments you need.
 # - **Output.** The trained `params = {"W1", "b1", ..., "WL", "bL"}` in the usual layout, for a
 #   network with ReLU hidden layers and a softmax output (so that `predict` and `accuracy` work).
-# - **Target and time.** With the defaults, at least 95 % test accuracy on this notebook's split
-#   (the hidden test retrains on a split and seed you have not seen and asks for 94 %). The test cell
-#   trains about three times on the full training set, so keep one call under 10 s; the recipe
-#   above takes about a second. A single call over 60 s fails.
+# - **Target.** With the defaults, at least **96.5 %** test accuracy on this notebook's split with
+#   `rng = np.random.default_rng(1)`, and as much on average over two splits and seeds you have not
+#   seen (the hidden test). Good designs land at about 97.5 % on this split, and no run of
+#   the solution over 20 seeds fell below 97.1 %; the old recipe of this notebook (128 units, Adam,
+#   30 epochs) fails now and then, and a quick one (64 units, 10 epochs) always does.
+# - **Time.** The test cell trains about three times on the full training set: keep one call under
+#   10 s. A single call over 60 s fails.
 # - **GPU-ready (for section 7).** Start from `params = place_like(init_he(layer_sizes, rng), X)`,
-#   create optimiser states with `np.zeros_like(...)` (never `np.zeros(shape)`, which is always a
-#   NumPy array), and use only `np.` functions and operators.
+#   create any state with `np.zeros_like(...)` (never `np.zeros(shape)`, which is always a NumPy
+#   array), and use only `np.` functions and operators.
 
 # %% solution="train_classifier"
-def train_classifier(X, Y, rng, hidden_sizes=(128,), epochs=30, batch_size=32, lr=2e-3):
+def train_classifier(X, Y, rng, hidden_sizes=(256,), epochs=40, batch_size=32, lr=2e-3):
     """Train a softmax classifier (ReLU hidden layers) from He initialisation with mini-batches.
 
     Inputs:
         X:   (n[0], m) training inputs, one example per column
         Y:   (K, m) one-hot training labels
         rng: numpy.random.Generator, the only source of randomness (initial weights and shuffles)
-        hidden_sizes, epochs, batch_size, lr: your hyper-parameters; the defaults must reach the target
+        the keyword arguments: your design; the defaults must reach the target
     Returns:
         params: {"W1": (n[1], n[0]), "b1": (n[1], 1), ..., "WL": (K, n[L-1]), "bL": (K, 1)}
     """
     ### BEGIN SOLUTION
+    # 256 ReLU units, Adam, and a cosine schedule that brings the step to 0 over the last epochs:
+    # on a validation split it beat 128 units (+0.3 %) and a constant step (+0.2 %).
     layer_sizes = [X.shape[0], *hidden_sizes, Y.shape[0]]
     params = place_like(init_he(layer_sizes, rng), X)
     m_state = {key: np.zeros_like(value) for key, value in params.items()}
     v_state = {key: np.zeros_like(value) for key, value in params.items()}
     t = 0
-    for _ in range(epochs):
+    for epoch in range(epochs):
+        step = lr_schedule("cosine", lr, epoch, total_epochs=epochs)
         for batch in minibatch_indices(X.shape[1], batch_size, rng):
             _, cache = forward(X[:, batch], params, "relu", "softmax")
             grads = backward_batch(Y[:, batch], params, cache, "relu", "softmax", "cross_entropy")
             t += 1
-            params, m_state, v_state = adam_update(params, grads, m_state, v_state, t, lr)
+            params, m_state, v_state = adam_update(params, grads, m_state, v_state, t, step)
     return params
     ### END SOLUTION
 
@@ -652,9 +655,10 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     acc = test_accuracy_of(params, X_te, Y_te)
     print(f"train_classifier(X_train, Y_train, rng): {seconds:.1f} s, test accuracy {acc:.4f}")
     assert seconds < 60, f"one call took {seconds:.0f} s; keep it to a few seconds (fewer epochs, larger batches?)"
-    assert acc >= 0.95, (f"test accuracy {acc:.4f}, expected at least 0.95. Check the training loop first (is "
-                         "t counted from 1 and increased every step? are the batches' columns taken from both X "
-                         "and Y?), then the defaults (more epochs, another learning rate)")
+    assert acc >= 0.965, (f"test accuracy {acc:.4f}, expected at least 0.965. Check the training loop first (is "
+                          "t counted from 1 and increased every step? are the batches' columns taken from both X "
+                          "and Y?), then the design: compare widths, learning rates, epochs and a decaying "
+                          "schedule on a validation split")
 
     # 2. Reproducible with the same seed, whatever NumPy's global state; another seed, another net.
     X_small, Y_small = X_tr[:, :300], Y_tr[:, :300]
@@ -681,17 +685,21 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
             A = np.maximum(Z, 0.0) if l < L else Z
         return float(np.mean(np.argmax(A, axis=0) == np.argmax(Y, axis=0)))
 
-    # A split and a seed not seen above, timed.
-    Xh, Yh, Xh_test, Yh_test = data.load_digits(rng=np.random.default_rng(2718))
-    saved = (Xh.copy(), Yh.copy())
-    start = time.perf_counter()
-    p = train_classifier(Xh, Yh, np.random.default_rng(31415))
-    seconds = time.perf_counter() - start
-    assert seconds <= 60, f"train_classifier took {seconds:.0f} s on another split; the limit is 60 s"
-    assert np.array_equal(Xh, saved[0]) and np.array_equal(Yh, saved[1]), "X or Y was modified"
-    check_layout(p, 64, 10)
-    acc = _h_accuracy(p, Xh_test, Yh_test)
-    assert acc >= 0.94, f"test accuracy {acc:.3f} on another split and seed, expected at least 0.94"
+    # Two splits and seeds not seen above, timed; their mean accuracy must reach the bar
+    # (benchmarks/capstone_bars.py: the solution's mean over 20 such pairs is 0.98, its lowest 0.972).
+    _h_accs = []
+    for _split, _seed in ((2718, 31415), (1618, 27182)):
+        Xh, Yh, Xh_test, Yh_test = data.load_digits(rng=np.random.default_rng(_split))
+        saved = (Xh.copy(), Yh.copy())
+        start = time.perf_counter()
+        p = train_classifier(Xh, Yh, np.random.default_rng(_seed))
+        seconds = time.perf_counter() - start
+        assert seconds <= 60, f"train_classifier took {seconds:.0f} s on another split; the limit is 60 s"
+        assert np.array_equal(Xh, saved[0]) and np.array_equal(Yh, saved[1]), "X or Y was modified"
+        check_layout(p, 64, 10)
+        _h_accs.append(_h_accuracy(p, Xh_test, Yh_test))
+    assert np.mean(_h_accs) >= 0.965, \
+        f"test accuracies {_h_accs} on two other splits and seeds: their mean should be at least 0.965"
 
     # Sizes come from the data: 32 input features (the top half of each image) and 5 classes.
     labels = np.argmax(Yh[:, :200], axis=0) % 5
@@ -758,7 +766,7 @@ except NotImplementedError:
 # ## 6. Side by side with scikit-learn
 #
 # scikit-learn's `MLPClassifier` is a multi-layer perceptron trained by backpropagation, the same
-# kind of network as yours. We give it the same recipe: one hidden layer of 128 ReLU units, a
+# kind of network as yours. We give it a standard setting: one hidden layer of 128 ReLU units, a
 # softmax output (it picks softmax itself for more than two classes), Adam with a learning rate of
 # $2\cdot 10^{-3}$, batches of 32 and 30 passes over the data (`max_iter` counts epochs for Adam). A
 # few differences remain: it adds a small L2 penalty (`alpha = 1e-4`, see notebook 06), it uses its
@@ -801,7 +809,7 @@ names = [row[0] for row in rows]
 colors = ["tab:orange", "tab:blue"][-len(rows):]
 axes[0].barh(names, [row[3] for row in rows], color=colors)
 axes[0].set(xlim=(0.9, 1.0), xlabel="test accuracy", title="accuracy on the 450 test images")
-axes[0].axvline(0.95, color="gray", linestyle="--", linewidth=1)
+axes[0].axvline(0.965, color="gray", linestyle="--", linewidth=1)
 axes[1].barh(names, [row[2] for row in rows], color=colors)
 axes[1].set(xlabel="seconds", title="time to fit")
 axes[1].set_yticks([])
@@ -813,11 +821,60 @@ plt.show()
 # %% [markdown]
 # Both land in the same place, within a percent or so of each other, and in comparable time:
 # `MLPClassifier` is itself written in NumPy on top of the same matrix library, doing the same
-# forward pass, backward pass and Adam step. (Times move a little from run to run and machine to
-# machine; the dashed line is the 95 % target.) So for a network of this kind there is no hidden
+# forward pass, backward pass and Adam step. If yours is clearly behind, the table of section 4 is
+# where to look. (Times move a little from run to run and machine to
+# machine; the dashed line is the 96.5 % target.) So for a network of this kind there is no hidden
 # trick in the library: what it adds is convenience, input checks, early stopping, and well-tested
 # code. What you have, having written your own, is knowing exactly what each of those lines
 # computes.
+
+# %% [markdown]
+# ### Written question 1: your design and how you chose it [2 points, graded by hand]
+#
+# Describe your design in one or two sentences (architecture, optimiser, learning rate and schedule,
+# batch size, epochs, anything else). Then name the two decisions that mattered most and say how you
+# know: what you compared, on which data, and by how much it changed the accuracy. Four to six
+# sentences.
+
+# %% [markdown] answer="capstone_design" points=2
+# ### BEGIN SOLUTION
+# **Model answer.** One hidden layer of 256 ReLU units with He initialisation, a softmax output with
+# cross-entropy, Adam at $\eta = 2 \cdot 10^{-3}$ with a cosine schedule down to 0 over 40 epochs,
+# batches of 32. With the last 300 training images held out as a validation set, the two decisions
+# that mattered were the schedule and the width: a constant step of the same size left the
+# validation accuracy about 0.2 points lower and noisier from epoch to epoch, because the last steps
+# still jump around the minimum; 256 units instead of 128 added about 0.3 points, while a second
+# hidden layer added nothing measurable and doubled the time. Plain SGD needed a carefully chosen
+# $\eta$ and more epochs to get close.
+#
+# **Rubric.**
+# - [1 point] a complete, concrete description of the design (numbers for width, optimiser and learning rate, batch size, epochs)
+# - [1 point] two decisions justified by a comparison measured on held-out data that is not the test set (a validation split or cross-validation), with the size of the effect
+# ### END SOLUTION
+
+# %% [markdown]
+# ### Written question 2: why the test set stays out of the design [2 points, graded by hand]
+#
+# Suppose you had tried 50 designs and kept the one with the best accuracy on the 450 test images.
+# Why is that accuracy an optimistic estimate of how the network does on new digits, and what does the
+# hidden test, which retrains your design on splits and seeds you never saw, check that the visible
+# test does not? Three or four sentences.
+
+# %% [markdown] answer="test_set_out_of_design" points=2
+# ### BEGIN SOLUTION
+# **Model answer.** Each test accuracy is a noisy measurement (450 images: one image is 0.22 points,
+# and seeds alone move it by a few tenths), so the maximum of 50 of them is biased upwards: the
+# winner is partly the design that got lucky on these particular images, and the test set has in
+# effect become training data for the choice of design. An honest estimate needs data that took no
+# part in any decision, which is why choices are made on a validation split. The hidden test checks
+# that the design, not one lucky seed or split, reaches the bar: it retrains from scratch on other
+# splits and seeds, so a design over-fitted to the visible split, or one that only works for
+# `default_rng(1)`, fails there.
+#
+# **Rubric.**
+# - [1 point] selection bias: picking the best of many noisy test scores overestimates (the test set was used to choose, so it is no longer unseen)
+# - [1 point] the hidden test measures the design's performance on other splits and seeds, so it catches designs tuned to one split or seed
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 7. The same trainer on a GPU (optional)
@@ -874,9 +931,9 @@ else:
 #   counts them on images the network never trained on, and the confusion matrix shows where it
 #   still fails. The network was trained on the smooth cross-entropy, not on the accuracy it is
 #   judged by.
-# - **A fair comparison.** On the same split and with the same recipe, your trainer and
-#   scikit-learn's `MLPClassifier` reach about the same test accuracy in about the same time: both
-#   clear 95 % in a second or two on a CPU.
+# - **A design of your own, and a fair comparison.** You chose the architecture, optimiser and
+#   schedule, measured on a validation split, and on the same split your trainer and scikit-learn's
+#   `MLPClassifier` land within a percent of each other at about 97 %, in a second or two on a CPU.
 # - **Portable code.** The same functions run on a GPU through CuPy, and you know why that only pays
 #   off for large matrices.
 #
