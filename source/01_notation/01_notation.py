@@ -24,7 +24,7 @@
 # element-wise activation has a diagonal Jacobian; and to translate formulas from other books
 # into ours.
 #
-# **You will write** (7 points):
+# **You will write** (7 points), and answer two written questions graded by hand (4 points):
 #
 # | function | what it does | points |
 # |---|---|---|
@@ -43,6 +43,10 @@
 # message, which names the likely mistake. *Run All* stops at the first function you have not
 # written yet (`NotImplementedError`) but leaves the view at the bottom of the notebook: scroll
 # up to the first red error.
+#
+# A written question has an answer cell right below it: double-click *YOUR ANSWER HERE*, write a
+# few sentences (Markdown and $\LaTeX$ work), and run the cell to show it formatted. Your instructor
+# grades these answers by hand.
 
 # %%
 import warnings
@@ -339,6 +343,29 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     _check_layer_shapes([7, 7, 7, 7])
     ### END HIDDEN TESTS
 check.passed("layer_shapes: all checks passed.")
+
+# %% [markdown]
+# ### Written question 1: why $W^{[l]}$ is $(n^{[l]}, n^{[l-1]})$ [2 points, graded by hand]
+#
+# In our layout $Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}$ with one example per column. Explain why this
+# forces $W^{[l]}$ to have shape $(n^{[l]}, n^{[l-1]})$, and what row $j$ of $W^{[l]}$ means for unit $j$.
+# Then say how the equation and the shape of the weights change when examples are **rows**, as in
+# PyTorch's `nn.Linear`. Three or four sentences.
+
+# %% [markdown] answer="weight_matrix_shape" points=2
+# ### BEGIN SOLUTION
+# **Model answer.** $A^{[l-1]}$ is $(n^{[l-1]}, m)$ and $Z^{[l]}$ must be $(n^{[l]}, m)$, one row per
+# unit of layer $l$; a matrix product $(p, q)(q, m)$ gives $(p, m)$, so $W^{[l]}$ must be
+# $(n^{[l]}, n^{[l-1]})$. Row $j$ of $W^{[l]}$ is the weight vector $w_j$ of unit $j$: entry $(j, k)$
+# connects input unit $k$ to unit $j$, and row $j$ of $Z^{[l]}$ holds $w_j \cdot a + b_j$ for every
+# example. With examples as rows, $X$ is $(m, n^{[l-1]})$ and the layer computes $Z = X W^T + b$ (or
+# $X W$ with $W$ stored as $(n^{[l-1]}, n^{[l]})$), the bias a row $(1, n^{[l]})$ broadcast down the
+# examples; it is the same arithmetic transposed.
+#
+# **Rubric.**
+# - [1 point] the shape argument from $(n^{[l]}, n^{[l-1]})(n^{[l-1]}, m) = (n^{[l]}, m)$, and row $j$ = the weights into unit $j$ (entry $(j, k)$ from input $k$)
+# - [1 point] the row layout: $Z = X W^T + b$ (or an equivalent with $W$ stored transposed), bias as a row broadcast over the examples
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 3. Counting parameters
@@ -868,6 +895,30 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         "numerical_jacobian: wrong for an integer x of length 4: work on a float copy"
     ### END HIDDEN TESTS
 check.passed("numerical_jacobian: all checks passed.")
+
+# %% [markdown]
+# ### Written question 2: choosing $\varepsilon$ [2 points, graded by hand]
+#
+# Why is the central difference $\big(f(x + \varepsilon) - f(x - \varepsilon)\big) / 2\varepsilon$ more
+# accurate than the forward difference $\big(f(x + \varepsilon) - f(x)\big) / \varepsilon$, and why does
+# a very small step such as $\varepsilon = 10^{-12}$ make the estimate worse rather than better? Three or
+# four sentences.
+
+# %% [markdown] answer="finite_difference_step" points=2
+# ### BEGIN SOLUTION
+# **Model answer.** By Taylor's formula the forward difference equals $f'(x) + \frac{\varepsilon}{2} f''(x)
+# + \dots$, an error proportional to $\varepsilon$, while in the central difference the $f''$ terms of
+# both sides cancel and the error is proportional to $\varepsilon^2$ (about $10^{-12}$ at
+# $\varepsilon = 10^{-6}$ instead of $10^{-6}$). The other source of error is rounding: $f$ is computed
+# with a relative error of about $10^{-16}$, and dividing the difference of two nearly equal numbers by
+# a tiny $\varepsilon$ magnifies it to about $10^{-16}/\varepsilon$. At $\varepsilon = 10^{-12}$ that is
+# $10^{-4}$, far worse than the truncation error it saved; $\varepsilon$ around $10^{-6}$ to $10^{-5}$
+# balances the two.
+#
+# **Rubric.**
+# - [1 point] truncation error: $O(\varepsilon)$ for the forward difference, $O(\varepsilon^2)$ for the central one because the second-order terms cancel
+# - [1 point] rounding error grows like machine precision divided by $\varepsilon$ (cancellation of nearly equal values), so a tiny $\varepsilon$ is worse; a middle value balances both
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 6. The chain rule

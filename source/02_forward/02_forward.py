@@ -14,7 +14,7 @@
 # - what the forward pass must store (`cache`) for the backward pass;
 # - how a non-linear classifier (XOR) is put together from linear pieces.
 #
-# **What you will write** (10 points)
+# **What you will write** (10 points), and two written questions graded by hand (4 points)
 #
 # | exercise | points |
 # |---|---|
@@ -35,6 +35,10 @@
 # message, which names the likely mistake. *Run All* stops at the first function you have not
 # written yet (`NotImplementedError`) but leaves the view at the bottom of the notebook: scroll
 # up to the first red error.
+#
+# A written question has an answer cell right below it: double-click *YOUR ANSWER HERE*, write a
+# few sentences (Markdown and $\LaTeX$ work), and run the cell to show it formatted. Your instructor
+# grades these answers by hand.
 
 # %%
 import warnings
@@ -186,6 +190,27 @@ for ax, (label, g) in zip(axes, [("identity", lambda Z: Z), ("ReLU", lambda Z: n
     ax.set_ylabel("network output")
 plt.tight_layout()
 plt.show()
+
+# %% [markdown]
+# ### Written question 1: stacking linear layers [2 points, graded by hand]
+#
+# Take two layers without an activation, $Z^{[1]} = W^{[1]} X + b^{[1]}$ and
+# $Z^{[2]} = W^{[2]} Z^{[1]} + b^{[2]}$. Write $Z^{[2]}$ as a single layer $W X + b$ (give $W$ and $b$),
+# and explain why no number of such layers can classify XOR. Three or four sentences.
+
+# %% [markdown] answer="linear_layers_collapse" points=2
+# ### BEGIN SOLUTION
+# **Model answer.** Substituting, $Z^{[2]} = W^{[2]}(W^{[1]} X + b^{[1]}) + b^{[2]} = (W^{[2]} W^{[1]}) X +
+# (W^{[2]} b^{[1]} + b^{[2]})$, so $W = W^{[2]} W^{[1]}$ and $b = W^{[2]} b^{[1]} + b^{[2]}$; by induction
+# any stack of linear layers is one linear (affine) map. A single affine map followed by a threshold
+# can only separate the plane with one straight line, and the XOR points (0,1), (1,0) against (0,0),
+# (1,1) cannot be split by any line: the two classes sit on the two diagonals. A non-linearity between
+# the layers is what lets the network bend the boundary.
+#
+# **Rubric.**
+# - [1 point] the algebra: $W = W^{[2]} W^{[1]}$, $b = W^{[2]} b^{[1]} + b^{[2]}$, so the stack is one affine layer
+# - [1 point] XOR is not linearly separable (the classes lie on the diagonals), so one line, hence any stack of linear layers, cannot classify it
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 3. Activation functions
@@ -693,6 +718,27 @@ try:
     print("sigmoid(z)        :", sigmoid(z_row).ravel())
 except NotImplementedError:
     print("Write softmax and sigmoid above to see this demo.")
+
+# %% [markdown]
+# ### Written question 2: why softmax subtracts the maximum [2 points, graded by hand]
+#
+# Show that subtracting the same number $c$ from every entry of a column $z$ leaves $\mathrm{softmax}(z)$
+# unchanged, and explain what goes wrong, in floating point, if a column of logits near 1000 is
+# exponentiated directly. Why is $c = \max_k z_k$ the right choice? Three or four sentences.
+
+# %% [markdown] answer="softmax_max_shift" points=2
+# ### BEGIN SOLUTION
+# **Model answer.** $\dfrac{e^{z_k - c}}{\sum_j e^{z_j - c}} = \dfrac{e^{-c} e^{z_k}}{e^{-c}\sum_j e^{z_j}}
+# = \dfrac{e^{z_k}}{\sum_j e^{z_j}}$: the factor $e^{-c}$ cancels. In float64, $e^{z}$ overflows to
+# `inf` for $z$ above about 709, so logits near 1000 give $\infty/\infty$ = `nan`. With
+# $c = \max_k z_k$ the largest exponent is $e^0 = 1$, so nothing overflows, and the sum is at least 1,
+# so it never underflows to 0 and the division is safe (very negative entries may round to 0, which is
+# their correct probability to many digits).
+#
+# **Rubric.**
+# - [1 point] the cancellation of $e^{-c}$ (shift invariance), shown
+# - [1 point] overflow of $e^{z}$ beyond about 709 gives inf/nan; with the max subtracted the largest term is 1, so no overflow and a sum of at least 1
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 5. One layer in code

@@ -13,7 +13,7 @@
 #   and why squared error behind a sigmoid output learns slowly when it is badly wrong;
 # - how to test any gradient code against finite differences.
 #
-# **What you will write** (14 points). Throughout this notebook the network sees **one example at
+# **What you will write** (14 points), and three written questions graded by hand (6 points). Throughout this notebook the network sees **one example at
 # a time** ($m = 1$): every activation, pre-activation and error is a column of shape $(n, 1)$.
 # Notebook 04 extends everything to a batch.
 #
@@ -36,6 +36,10 @@
 # message, which names the likely mistake. *Run All* stops at the first function you have not
 # written yet (`NotImplementedError`) but leaves the view at the bottom of the notebook: scroll
 # up to the first red error.
+#
+# A written question has an answer cell right below it: double-click *YOUR ANSWER HERE*, write a
+# few sentences (Markdown and $\LaTeX$ work), and run the cell to show it formatted. Your instructor
+# grades these answers by hand.
 
 # %%
 import matplotlib.pyplot as plt
@@ -927,6 +931,29 @@ check.passed("output_delta: all checks passed.")
 
 
 # %% [markdown]
+# ### Written question 1: a confidently wrong sigmoid output [2 points, graded by hand]
+#
+# With a sigmoid output, cross-entropy gives $\delta^{[L]} = A^{[L]} - Y$, while squared error gives
+# $\delta^{[L]} = (A^{[L]} - Y)\,\sigma'(Z^{[L]})$. Take a network that is confidently wrong:
+# $Z^{[L]} = -10$ while $y = 1$. Compute (roughly) $\delta^{[L]}$ for both costs and explain what the
+# difference means for learning. Three or four sentences.
+
+# %% [markdown] answer="saturated_output_delta" points=2
+# ### BEGIN SOLUTION
+# **Model answer.** $\sigma(-10) \approx 4.5 \cdot 10^{-5}$, so with cross-entropy
+# $\delta^{[L]} \approx -1$, the largest error signal possible. With squared error it is multiplied by
+# $\sigma'(-10) = \sigma(1 - \sigma) \approx 4.5 \cdot 10^{-5}$, giving $\delta^{[L]} \approx -4.5 \cdot
+# 10^{-5}$: the output unit is saturated, so almost no gradient reaches the weights, and the network
+# learns slowest exactly when it is most wrong. Cross-entropy's $\log$ cancels the $\sigma'$ factor, so
+# the gradient stays proportional to the error; that is why it is the cost paired with sigmoid and
+# softmax outputs.
+#
+# **Rubric.**
+# - [1 point] the two numbers: about $-1$ for cross-entropy and about $-4.5\cdot 10^{-5}$ (tiny) for squared error, because $\sigma'(-10)$ is tiny
+# - [1 point] the consequence: with squared error a saturated, confidently wrong output barely learns; cross-entropy keeps a gradient proportional to the error
+# ### END SOLUTION
+
+# %% [markdown]
 # ## 7. BP2: passing the error back one layer
 #
 # $$\delta^{[l]} = \big(W^{[l+1]T}\,\delta^{[l+1]}\big) \odot g'(Z^{[l]})$$
@@ -1103,6 +1130,91 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         assert np.allclose(_db, _delta), f"param_gradients: db wrong for n[l] = {_n}"
     ### END HIDDEN TESTS
 check.passed("param_gradients: all checks passed.")
+
+
+# %% [markdown]
+# ### The worked example, backward, in one picture
+#
+# Before writing the loop, here is everything it computes for the worked example. Grey arrows carry
+# values forward: each unit's $z$ and $a$ (blue). Red arrows carry the cost's derivatives back: at
+# the output $\partial C/\partial a = a - y$, each unit's error $\delta$ (BP1, then BP2), which is
+# also the gradient of its bias (BP3), and on each edge $\partial C/\partial w = \delta \cdot a$, the
+# error of the unit the edge enters times the value it carries (BP4). Every red number is one your
+# `backward` must reproduce.
+
+# %% tags=["demo"]
+def _draw_worked_backward():
+    """The 1-2-1 worked example: forward values (blue) above each unit, its error delta (red) below,
+    and on each edge its weight and, in red, the gradient dC/dw = delta[l] a[l-1] flowing back."""
+    W1, b1 = np.array([[0.3], [0.4]]), np.array([[0.1], [0.2]])
+    W2, b2 = np.array([[1.0, -3.0]]), np.array([[0.2]])
+    x, y = 1.0, 1.0
+    z1 = W1[:, 0] * x + b1[:, 0]
+    a1 = 1 / (1 + np.exp(-z1))
+    z2 = float(W2[0] @ a1 + b2[0, 0])
+    a2 = 1 / (1 + np.exp(-z2))
+    cost = 0.5 * (a2 - y) ** 2
+    delta2 = (a2 - y) * a2 * (1 - a2)                 # BP1 for 0.5 (a - y)^2 and a sigmoid output
+    delta1 = W2[0] * delta2 * a1 * (1 - a1)           # BP2
+    dW2, dW1 = delta2 * a1, delta1 * x                # BP4
+
+    at = {"x": (0.0, 0.0), "h1": (4.0, 1.7), "h2": (4.0, -1.7), "o": (8.0, 0.0), "C": (12.0, 0.0)}
+    blue, red, grey, r = "tab:blue", "tab:red", "0.55", 0.36
+    fig, ax = plt.subplots(figsize=(10, 5.6))
+
+    def arrow(start, end, colour, shift=0.0):
+        (x0, y0), (x1, y1) = start, end
+        length = np.hypot(x1 - x0, y1 - y0)
+        ux, uy = (x1 - x0) / length, (y1 - y0) / length
+        ax.annotate("", xy=(x1 - (r + 0.05) * ux - shift * uy, y1 - (r + 0.05) * uy + shift * ux),
+                    xytext=(x0 + (r + 0.05) * ux - shift * uy, y0 + (r + 0.05) * uy + shift * ux),
+                    arrowprops=dict(arrowstyle="-|>", color=colour, lw=1.4))
+
+    for start, end, weight, grad in [("x", "h1", W1[0, 0], dW1[0]), ("x", "h2", W1[1, 0], dW1[1]),
+                                     ("h1", "o", W2[0, 0], dW2[0]), ("h2", "o", W2[0, 1], dW2[1])]:
+        arrow(at[start], at[end], grey)
+        arrow(at[end], at[start], red, shift=0.22 if at[end][1] < at[start][1] or at[start][1] < 0 else -0.22)
+        (x0, y0), (x1, y1) = at[start], at[end]
+        xm, ym = (x0 + x1) / 2 + (0.6 if start == "x" else -0.6) * (-1), (y0 + y1) / 2
+        side = 1 if ym > 0 else -1
+        ax.text(xm, ym + side * 1.05, f"$w = {weight:g}$", ha="center", va="center", fontsize=10)
+        ax.text(xm, ym + side * 0.72, rf"$\partial C/\partial w = {grad:.6f}$", ha="center", va="center",
+                fontsize=10, color=red)
+    arrow(at["o"], at["C"], grey)
+    arrow(at["C"], at["o"], red, shift=0.22)
+    ax.text(10.0, 0.3, rf"$\partial C/\partial a = a - y$" "\n" rf"$= {a2 - y:.6f}$", ha="center", va="bottom",
+            fontsize=10, color=red)
+    units = {"h1": (z1[0], a1[0], delta1[0], b1[0, 0]), "h2": (z1[1], a1[1], delta1[1], b1[1, 0]),
+             "o": (z2, a2, delta2, b2[0, 0])}
+    for name, (cx, cy) in at.items():
+        ax.add_patch(plt.Circle((cx, cy), r, facecolor="white", edgecolor="0.2", lw=1.5, zorder=3))
+        ax.text(cx, cy, {"x": "$x$", "h1": "1", "h2": "2", "o": "1", "C": "$C$"}[name], ha="center",
+                va="center", fontsize=11, zorder=4)
+        if name in units:
+            z, a, delta, b = units[name]
+            forward_text = rf"$z = {z:.6f}$" "\n" rf"$a = {a:.6f}$"
+            backward_text = rf"$\delta = {delta:.6f}$" "\n" rf"$\partial C/\partial b = \delta$ ($b = {b:g}$)"
+            if name == "o":   # values above, errors below and to the right, clear of the red arrows
+                ax.text(cx, cy + r + 0.1, forward_text, ha="center", va="bottom", fontsize=10, color=blue)
+                ax.text(cx + 0.5, cy - r - 0.1, backward_text, ha="center", va="top", fontsize=10, color=red)
+            else:             # both on the outer side of the unit, away from the edges
+                side, va = (1, "bottom") if cy > 0 else (-1, "top")
+                ax.text(cx, cy + side * (r + 0.1), forward_text, ha="center", va=va, fontsize=10, color=blue)
+                ax.text(cx, cy + side * (r + 0.75), backward_text, ha="center", va=va, fontsize=10, color=red)
+    ax.text(0, r + 0.1, f"$x = {x:g}$", ha="center", va="bottom", fontsize=10, color=blue)
+    ax.text(12, r + 0.1, rf"$C = {cost:.6f}$" "\n" rf"$y = {y:g}$", ha="center", va="bottom", fontsize=10, color=blue)
+    for xpos, label in [(0, "input, layer 0"), (4, "layer 1, sigmoid"), (8, "layer 2, sigmoid"),
+                        (12, r"cost $\frac{1}{2}(a - y)^2$")]:
+        ax.text(xpos, -4.1, label, ha="center", va="center", fontsize=10, color="0.3")
+    ax.set(xlim=(-1.0, 13.3), ylim=(-4.3, 4.0), aspect="equal")
+    ax.axis("off")
+    ax.set_title("The worked example: values forward (blue, grey arrows), errors and gradients backward (red)",
+                 fontsize=11)
+    plt.tight_layout()
+    plt.show()
+
+
+_draw_worked_backward()
 
 
 # %% [markdown]
@@ -1319,6 +1431,29 @@ try:
     print(f"{'cost':>12}: {0.5 * float(np.sum((worked_AL - worked_y) ** 2)):.6f}   expected 0.286800")
 except NotImplementedError:
     print("Write backward (and the functions it uses) above to see this comparison.")
+
+# %% [markdown]
+# ### Written question 2: what backprop saves [2 points, graded by hand]
+#
+# A network has $P = 10^5$ parameters. Estimating its gradient with central differences needs how many
+# evaluations of the cost? Backpropagation gets the exact gradient for about the cost of two or three
+# forward passes. Explain where that saving comes from, using $\delta^{[l]}$. Three or four sentences.
+
+# %% [markdown] answer="backprop_saving" points=2
+# ### BEGIN SOLUTION
+# **Model answer.** Central differences perturb one parameter at a time and evaluate the cost twice for
+# each, so $2P = 2 \cdot 10^5$ forward passes. Backprop instead computes $\delta^{[l]} = \partial C /
+# \partial Z^{[l]}$ once per layer, from the layer above (BP2), and every parameter's gradient follows
+# from it with one product (BP3, BP4): all the partial derivatives of a layer share the same
+# $\delta^{[l]}$, so the chain rule's common factors are computed once and reused rather than
+# recomputed for each parameter. The backward pass does about the same matrix products as the forward
+# pass (two per layer instead of one), so the whole gradient costs a small constant number of forward
+# passes, independent of $P$.
+#
+# **Rubric.**
+# - [1 point] the count: about $2P = 2\cdot 10^5$ cost evaluations (one pair per parameter)
+# - [1 point] the saving: $\delta^{[l]}$ is computed once per layer from the layer above and shared by all of that layer's parameters (reuse of the chain rule's common factors), so the cost does not grow with $P$
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 10. Gradient checking
@@ -1569,6 +1704,29 @@ try:
     plt.show()
 except NotImplementedError:
     print("Write bce_loss, backward and gradient_check above to see this plot.")
+
+# %% [markdown]
+# ### Written question 3: reading a gradient check [2 points, graded by hand]
+#
+# Your `gradient_check` returns $2 \cdot 10^{-2}$ on a network with ReLU hidden units. Give two different
+# explanations, one a bug and one not, and describe how you would tell them apart. Three or four
+# sentences.
+
+# %% [markdown] answer="gradient_check_reading" points=2
+# ### BEGIN SOLUTION
+# **Model answer.** A relative error of $10^{-2}$ is far above the $10^{-7}$ a correct float64 gradient
+# gives, so the first suspect is a bug in the backward pass (a missing $g'$, a wrong index or
+# transpose, a missing $1/m$). But ReLU has a kink at 0: if some pre-activation lies within
+# $\varepsilon$ of 0, the central difference straddles the kink and measures an average of the two
+# one-sided slopes, so the numerical gradient, not the analytic one, is off. To tell them apart, check
+# whether any $|Z^{[l]}|$ is below $\varepsilon$, and repeat the check with other random inputs or
+# weights (or with tanh instead of ReLU, or a smaller $\varepsilon$): a kink gives an error that comes
+# and goes with the draw, a bug gives a large error every time, often in one layer's parameters.
+#
+# **Rubric.**
+# - [1 point] a bug in backprop and a kink of ReLU within $\varepsilon$ of some pre-activation, as the two explanations
+# - [1 point] a way to tell them apart: inspect $|Z|$ near 0, or repeat with other draws, another activation or $\varepsilon$; a bug persists, a kink does not
+# ### END SOLUTION
 
 # %% [markdown]
 # ## Summary

@@ -27,7 +27,7 @@
 # - how much faster the vectorised code really is (measured here), and how the same code runs on
 #   a GPU with CuPy.
 #
-# **What you will write** (9 points)
+# **What you will write** (9 points), and two written questions graded by hand (4 points)
 #
 # | function | points |
 # |---|---|
@@ -44,6 +44,10 @@
 # message, which names the likely mistake. *Run All* stops at the first function you have not
 # written yet (`NotImplementedError`) but leaves the view at the bottom of the notebook: scroll
 # up to the first red error.
+#
+# A written question has an answer cell right below it: double-click *YOUR ANSWER HERE*, write a
+# few sentences (Markdown and $\LaTeX$ work), and run the cell to show it formatted. Your instructor
+# grades these answers by hand.
 
 # %%
 import time
@@ -482,6 +486,29 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
 ### END HIDDEN TESTS
 
 check.passed("backward_batch: gradients of the mean cost match central differences for all three pairings.")
+
+# %% [markdown]
+# ### Written question 1: where the $1/m$ goes [2 points, graded by hand]
+#
+# In `backward_batch`, $db^{[l]}$ is $\frac1m$ times the sum of $\delta^{[l]}$ over `axis=1`. Explain why
+# the sum runs over axis 1 and what summing over axis 0 would compute instead. Then say what happens
+# to training if the $\frac1m$ is forgotten and the batch size goes from 32 to 256 with the same
+# learning rate. Three or four sentences.
+
+# %% [markdown] answer="batch_gradient_mean" points=2
+# ### BEGIN SOLUTION
+# **Model answer.** Axis 1 runs over the $m$ examples (columns): the cost is a mean over examples, and
+# the bias is shared by all of them, so its gradient adds up every example's $\delta^{[l]}_{j}$ for each
+# unit $j$, giving one number per unit, shape $(n^{[l]}, 1)$. Summing over axis 0 would add the errors
+# of the different units of one example instead, a meaningless $(1, m)$ quantity. Without the $\frac1m$
+# the gradient is the sum rather than the mean, so it grows with the batch size: going from 32 to 256
+# makes every step 8 times larger at the same learning rate, which can turn a stable run into a
+# diverging one (the learning rate would have to be retuned for each batch size).
+#
+# **Rubric.**
+# - [1 point] axis 1 = the examples: the shared bias sums each unit's error over the examples, one value per unit; axis 0 would mix units
+# - [1 point] without $1/m$ the gradient scales with $m$: 8 times larger steps at batch 256, risking divergence / needing a new learning rate
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 3. How much faster is the matrix version?
@@ -1047,6 +1074,29 @@ except NotImplementedError:
 # gradient estimate at nearly the price of a single example, and on this budget they end lowest;
 # that is why they are the default. (Each method could be tuned with its own learning rate;
 # notebook 07 studies step sizes.)
+
+# %% [markdown]
+# ### Written question 2: choosing a batch size [2 points, graded by hand]
+#
+# Compare batch sizes 1, 32 and the full training set for one epoch on a CPU: how many updates are made,
+# how noisy each step is, and how long the epoch takes. Why is a mini-batch of a few dozen usually the
+# best compromise? Three or four sentences.
+
+# %% [markdown] answer="batch_size_tradeoff" points=2
+# ### BEGIN SOLUTION
+# **Model answer.** Batch size 1 makes $m$ updates per epoch, each from one example's gradient, so the
+# steps are very noisy, and the epoch is slow because every tiny step pays Python and NumPy overhead.
+# The full batch makes one exact-gradient update per epoch: each epoch is fast per example (large
+# matrix products) but the network improves only once per pass over the data. A batch of 32 makes
+# $m/32$ updates per epoch whose noise is much smaller than with single examples (the variance of the
+# mean falls like $1/32$), while the matrix products are large enough to amortise the per-step
+# overhead; so it gets the most progress per second. A little noise can also help escape poor
+# regions.
+#
+# **Rubric.**
+# - [1 point] updates per epoch and noise for each: $m$ noisy updates, $m/32$ moderately noisy ones, one exact one
+# - [1 point] time per epoch: per-step overhead dominates for batch 1, vectorised products amortise it for larger batches; hence most progress per second at a few dozen
+# ### END SOLUTION
 
 # %% [markdown]
 # ## 7. The same code on a GPU (optional)

@@ -45,8 +45,7 @@
 # Every initialiser returns a new `params` dict `{"W1": ..., "b1": ..., ..., "WL": ..., "bL": ...}`
 # with `W[l]` of shape `(n[l], n[l-1])` and `b[l]` of shape `(n[l], 1)`, for
 # `layer_sizes = [n[0], n[1], ..., n[L]]`. All biases start at zero. Write each function in its
-# answer cell, then run the test cell right below it. Write each written answer in the cell below
-# its question, in place of "YOUR ANSWER HERE".
+# answer cell, then run the test cell right below it.
 
 # %% [markdown]
 # **How to work here.** Run the cells in order from the top (Shift+Enter runs one and moves on).
@@ -54,6 +53,10 @@
 # message, which names the likely mistake. *Run All* stops at the first function you have not
 # written yet (`NotImplementedError`) but leaves the view at the bottom of the notebook: scroll
 # up to the first red error.
+#
+# A written question has an answer cell right below it: double-click *YOUR ANSWER HERE*, write a
+# few sentences (Markdown and $\LaTeX$ work), and run the cell to show it formatted. Your instructor
+# grades these answers by hand.
 
 # %%
 import matplotlib.pyplot as plt

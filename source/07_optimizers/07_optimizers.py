@@ -42,8 +42,7 @@
 #
 # Every update is a pure function: it takes the parameters, the gradients and the optimiser's
 # state, and **returns** new parameters and new state, leaving its inputs untouched. Write each
-# function in its answer cell, then run the test cell right below it. Write each written answer in
-# the cell below its question, in place of "YOUR ANSWER HERE".
+# function in its answer cell, then run the test cell right below it.
 
 # %% [markdown]
 # **How to work here.** Run the cells in order from the top (Shift+Enter runs one and moves on).
@@ -51,6 +50,10 @@
 # message, which names the likely mistake. *Run All* stops at the first function you have not
 # written yet (`NotImplementedError`) but leaves the view at the bottom of the notebook: scroll
 # up to the first red error.
+#
+# A written question has an answer cell right below it: double-click *YOUR ANSWER HERE*, write a
+# few sentences (Markdown and $\LaTeX$ work), and run the cell to show it formatted. Your instructor
+# grades these answers by hand.
 
 # %%
 import math
