@@ -350,7 +350,7 @@ check.passed("layer_shapes: all checks passed.")
 # In our layout $Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}$ with one example per column. Explain why this
 # forces $W^{[l]}$ to have shape $(n^{[l]}, n^{[l-1]})$, and what row $j$ of $W^{[l]}$ means for unit $j$.
 # Then say how the equation and the shape of the weights change when examples are **rows**, as in
-# PyTorch's `nn.Linear`. Three or four sentences.
+# PyTorch's `nn.Linear` (section 8's table shows that layout). Three or four sentences.
 
 # %% [markdown] answer="weight_matrix_shape" points=2
 # ### BEGIN SOLUTION

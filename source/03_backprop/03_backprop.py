@@ -1144,7 +1144,7 @@ check.passed("param_gradients: all checks passed.")
 
 # %% tags=["demo"]
 def _draw_worked_backward():
-    """The 1-2-1 worked example: forward values (blue) above each unit, its error delta (red) below,
+    """The 1-2-1 worked example: each unit's forward values (blue) and its error delta (red) beside it,
     and on each edge its weight and, in red, the gradient dC/dw = delta[l] a[l-1] flowing back."""
     W1, b1 = np.array([[0.3], [0.4]]), np.array([[0.1], [0.2]])
     W2, b2 = np.array([[1.0, -3.0]]), np.array([[0.2]])

@@ -4,11 +4,12 @@ submission's HTML and JavaScript stay inert in the formgrader and in the feedbac
 """
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import LabServer
+from browser_support import LabServer, serve_mathjax_from_disk
 from notebook_support import (exercises, make_course_root, run_grader, student_notebook, write_submission,
                               written_questions)
 
@@ -112,3 +113,29 @@ def test_student_script_stays_inert_in_the_feedback_page(page, lab):
     page.goto(feedback.as_uri())
     expect(page.locator("body")).to_contain_text("count_parameters")  # the feedback page itself
     assert_inert_but_readable(page)
+
+
+def test_a_written_answer_is_graded_by_hand_in_the_formgrader(page, lab):
+    """mallory answered the written questions (the model answers, here): the formgrader shows her
+    answer beside a score field, and the score typed there reaches the gradebook, where the next
+    grading run counts it (tests/test_grader_term.py)."""
+    from nbgrader.api import Gradebook
+
+    question, points = written_questions(ASSIGNMENT)[0]
+    serve_mathjax_from_disk(page)
+    page.goto(lab.page_url("lab/workspaces/written"))  # a fresh layout; logs the browser in (the API's cookie)
+    expect(page.locator(".jp-Launcher")).to_be_visible()
+    page.goto(lab.page_url(f"formgrader/submissions/{submission_id(lab.root_dir, 'mallory')}/"))
+    expect(page.locator("body")).to_contain_text("Model answer")
+    score = page.locator(f"input.score#{question}")
+    score.fill(f"{points / 2:g}")
+    score.press("Tab")  # the formgrader saves a score when its field changes
+
+    def manual():
+        with Gradebook(f"sqlite:///{lab.root_dir / 'gradebook.db'}") as gradebook:
+            return gradebook.find_grade(question, ASSIGNMENT, ASSIGNMENT, "mallory").manual_score
+
+    deadline = time.monotonic() + 30
+    while manual() != points / 2:
+        assert time.monotonic() < deadline, f"the formgrader did not save the score of {question}: {manual()}"
+        time.sleep(0.2)
