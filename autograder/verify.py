@@ -18,6 +18,7 @@ import tempfile
 import numpy as np
 
 from . import budget, sandbox, verify_runner
+from .judging import Callable, Rng
 from .verify_specs import SPECS
 
 RUNNER = pathlib.Path(verify_runner.__file__)
@@ -75,26 +76,6 @@ def _encode_input(value, arrays, path):
     if isinstance(value, Callable):
         return {"$callable": value.name}
     return verify_runner.encode(value, arrays, path)
-
-
-class Rng:
-    """A fresh numpy Generator seeded with `seed` on each side."""
-
-    def __init__(self, seed):
-        self.seed = seed
-
-    def make(self):
-        return np.random.default_rng(self.seed)
-
-
-class Callable:
-    """One of verify_runner.CALLABLES, by name."""
-
-    def __init__(self, name):
-        self.name = name
-
-    def make(self):
-        return verify_runner.CALLABLES[self.name]
 
 
 def materialise(value):

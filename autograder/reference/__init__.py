@@ -4,6 +4,9 @@ Written against the Python array API standard: the same functions run on NumPy, 
 array-api-strict arrays. Names and signatures are the course's contract (the syllabus).
 The trainers (`train`, `train_classifier`) take the same step through `inplace` on NumPy and
 CuPy, writing into buffers allocated once instead of fresh arrays (see benchmarks/).
+
+Each notebook's module ends with `SPECS`, how the grader's integrity check draws inputs for its
+exercises and judges a student's value (NumPy only; see `autograder.judging`).
 """
 
 from .backprop import (

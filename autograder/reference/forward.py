@@ -5,6 +5,8 @@ Shapes: X and A[0] are (n[0], m); W[l] is (n[l], n[l-1]); b[l] is (n[l], 1); Z[l
 
 import numpy as np
 
+from .. import draw
+from ..judging import Spec, as_array, describe, same_as_reference
 from ._namespace import as_float_array, namespace_of, num_layers
 
 
@@ -122,3 +124,123 @@ def xor_params():
         "W2": np.array([[20.0, 20.0]]),
         "b2": np.array([[-30.0]]),
     }
+
+
+# ---------------------------------------------------------------- the integrity check's specs (autograder.judging)
+
+ALL_ACTIVATIONS = ("sigmoid", "relu", "leaky_relu", "tanh", "softplus", "swish", "identity", "softmax")
+
+
+def _cases_sigmoid(rng):
+    n, m = draw.integer(rng, 2, 6), draw.integer(rng, 2, 8)
+    edge = np.concatenate([draw.big_values(rng, (2, 4), 700, 5000), draw.big_values(rng, (2, 4), 30, 60)])
+    return [([6 * rng.standard_normal((n, m))], {}),
+            ([6 * rng.standard_normal((draw.integer(rng, 1, 6), 1))], {}),
+            ([draw.with_exact(rng, edge, [1000.0, -1000.0, 0.0])], {})]
+
+
+def _cases_relu(rng):
+    return [([3 * rng.standard_normal((draw.integer(rng, 2, 6), draw.integer(rng, 2, 8)))], {}),
+            ([3 * rng.standard_normal((draw.integer(rng, 1, 6), 1))], {}),
+            ([3 * rng.standard_normal(draw.integer(rng, 3, 9))], {})]
+
+
+def _cases_leaky_relu(rng):
+    return [([3 * rng.standard_normal((draw.integer(rng, 2, 6), draw.integer(rng, 2, 8)))], {}),
+            ([3 * rng.standard_normal((draw.integer(rng, 1, 6), 1))], {"alpha": float(rng.uniform(0.05, 0.3))}),
+            ([3 * rng.standard_normal((draw.integer(rng, 2, 5), draw.integer(rng, 2, 5))),
+              float(rng.uniform(0.05, 0.3))], {})]
+
+
+def _cases_softplus(rng):
+    edge = np.concatenate([draw.big_values(rng, (2, 5), 710, 5000), draw.big_values(rng, (2, 5), 30, 60)])
+    return [([8 * rng.standard_normal((draw.integer(rng, 2, 6), draw.integer(rng, 2, 8)))], {}),
+            ([8 * rng.standard_normal((draw.integer(rng, 1, 6), 1))], {}),
+            ([draw.with_exact(rng, edge, [1000.0, -1000.0, 0.0])], {})]
+
+
+def _cases_swish(rng):
+    return [([5 * rng.standard_normal((draw.integer(rng, 2, 6), draw.integer(rng, 2, 8)))], {}),
+            ([5 * rng.standard_normal((draw.integer(rng, 1, 6), 1))], {})]
+
+
+def _cases_softmax(rng):
+    K, m = draw.integer(rng, 2, 6), draw.integer(rng, 2, 7)
+    logits = 5 * rng.standard_normal((K, m))
+    shift = rng.choice([1000.0, -1000.0, 0.0], size=(1, m))
+    shift[0, 0], shift[0, -1] = 1000.0, -1000.0  # a column far above and one far below the others
+    return [([3 * rng.standard_normal((K, m))], {}),
+            ([3 * rng.standard_normal((draw.integer(rng, 2, 6), 1))], {}),
+            ([logits + shift], {})]
+
+
+def _cases_linear_forward(rng):
+    cases = []
+    for m in (1, draw.integer(rng, 2, 8)):
+        n_in, n_out = draw.integer(rng, 1, 6), draw.integer(rng, 1, 6)
+        cases.append(([rng.standard_normal((n_in, m)), rng.standard_normal((n_out, n_in)),
+                       rng.standard_normal((n_out, 1))], {}))
+    return cases
+
+
+def _cases_layer_forward(rng):
+    cases = []
+    activations = draw.pick(rng, ALL_ACTIVATIONS, 4)
+    for activation, m in zip(activations, (1, draw.integer(rng, 2, 8), draw.integer(rng, 2, 8), 1)):
+        n_in, n_out = draw.integer(rng, 1, 6), draw.integer(rng, 2, 6)
+        cases.append(([rng.standard_normal((n_in, m)), rng.standard_normal((n_out, n_in)),
+                       rng.standard_normal((n_out, 1)), activation], {}))
+    return cases
+
+
+def _cases_forward(rng):
+    def problem(m, depth_low=1):
+        sizes = draw.layer_sizes(rng, depth_low, 4, 1, 6)
+        sizes[-1] = max(sizes[-1], 2)
+        return rng.standard_normal((sizes[0], m)), draw.params(rng, sizes)
+
+    hidden = draw.pick(rng, ("leaky_relu", "softplus", "swish", "sigmoid", "tanh"))
+    return [
+        (list(problem(draw.integer(rng, 2, 8))), {}),  # the defaults: relu hidden, sigmoid output
+        (list(problem(1, depth_low=2)), {"hidden_activation": "tanh", "output_activation": "softmax"}),
+        ([*problem(draw.integer(rng, 2, 8), depth_low=2), hidden, "identity"], {}),
+    ]
+
+
+def _judge_xor_params(got, args, kwargs):
+    if not isinstance(got, dict):
+        return f"returned {describe(got)}, expected a dict of parameters"
+    if set(got) != {"W1", "b1", "W2", "b2"}:
+        return f"the keys are {sorted(got)}, expected ['W1', 'W2', 'b1', 'b2']"
+    params = {}
+    for key, shape in (("W1", (2, 2)), ("b1", (2, 1)), ("W2", (1, 2)), ("b2", (1, 1))):
+        array = as_array(got[key])
+        if array is None or array.shape != shape:
+            return f"{key} is {describe(got[key])}, expected shape {shape}"
+        if not np.all(np.isfinite(array)):
+            return f"{key} has NaN or inf"
+        params[key] = array.astype(np.float64)
+    X = np.array([[0.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]])
+    AL, _ = forward(X, params, "sigmoid", "sigmoid")
+    if not np.array_equal(AL.ravel() > 0.5, np.array([False, True, True, False])):
+        return f"the network outputs {np.round(AL.ravel(), 3).tolist()} on (0,0), (0,1), (1,0), (1,1), not XOR"
+    return None
+
+
+def _cases_xor_params(rng):
+    return [([], {})]
+
+
+SPECS = {
+    "sigmoid": Spec(_cases_sigmoid, same_as_reference(sigmoid)),
+    "relu": Spec(_cases_relu, same_as_reference(relu)),
+    "leaky_relu": Spec(_cases_leaky_relu, same_as_reference(leaky_relu)),
+    "softplus": Spec(_cases_softplus, same_as_reference(softplus)),
+    "swish": Spec(_cases_swish, same_as_reference(swish)),
+    "softmax": Spec(_cases_softmax, same_as_reference(softmax)),
+    "linear_forward": Spec(_cases_linear_forward, same_as_reference(linear_forward)),
+    "layer_forward": Spec(_cases_layer_forward, same_as_reference(layer_forward, ("A", "Z"))),
+    "forward": Spec(_cases_forward, same_as_reference(forward, ("AL", "cache"))),
+    # Not unique: any weights computing XOR are right.
+    "xor_params": Spec(_cases_xor_params, _judge_xor_params),
+}

@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 
+from .. import draw
+from ..judging import Spec, call_reference, check_params, check_spread, match, same_as_reference
 from ._namespace import namespace_of, num_layers
 from .backprop import activation_prime, hidden_delta, param_gradients
 from .forward import forward
@@ -72,3 +74,95 @@ def gradient_stds(X, params, activation):
         if l > 1:
             delta = hidden_delta(delta, params[f"W{l}"], cache[f"Z{l - 1}"], activation)  # (BP2)
     return stds
+
+
+# ---------------------------------------------------------------- the integrity check's specs (autograder.judging)
+
+def _cases_init_zeros(rng):
+    return [([draw.layer_sizes(rng, 1, 4, 1, 8)], {}), ([[draw.integer(rng, 1, 5), 1]], {})]
+
+
+def _big_sizes(rng):
+    """Layer sizes whose weight matrices all have >= BIG_LAYER entries, with differing widths."""
+    return [draw.integer(rng, 40, 70), draw.integer(rng, 80, 140), draw.integer(rng, 25, 40)]
+
+
+def _cases_init_normal(rng):
+    return [([_big_sizes(rng), float(rng.choice([0.01, 0.1, 0.5, 1.0])), draw.rng_arg(draw.seed(rng))], {}),
+            ([draw.layer_sizes(rng, 1, 3, 1, 5), float(rng.uniform(0.01, 1.0)), draw.rng_arg(draw.seed(rng))], {})]
+
+
+def _cases_init_scaled(rng):
+    return [([_big_sizes(rng), draw.rng_arg(draw.seed(rng))], {}),
+            ([draw.layer_sizes(rng, 1, 3, 1, 5), draw.rng_arg(draw.seed(rng))], {})]
+
+
+def _judge_init(std_of_layer):
+    def judge(got, args, kwargs):
+        layer_sizes = args[0]
+        return check_params(got, layer_sizes) or check_spread(got, layer_sizes, std_of_layer(args, kwargs))
+    return judge
+
+
+def _cases_activation_stds(rng):
+    cases = []
+    for activation in draw.pick(rng, ("tanh", "relu", "sigmoid"), 2):
+        sizes = [draw.integer(rng, 10, 30)] + [draw.integer(rng, 15, 30)] * draw.integer(rng, 2, 5)
+        params = {}
+        for l in range(1, len(sizes)):
+            params[f"W{l}"] = rng.standard_normal((sizes[l], sizes[l - 1])) * float(rng.uniform(0.5, 1.5)) \
+                / math.sqrt(sizes[l - 1])
+            params[f"b{l}"] = np.zeros((sizes[l], 1))
+        cases.append(([rng.standard_normal((sizes[0], draw.integer(rng, 60, 100))), params, activation], {}))
+    return cases
+
+
+def _judge_activation_stds(got, args, kwargs):
+    # Population (ddof=0) and sample (ddof=1) standard deviations are both accepted.
+    X, params, activation = args
+    if isinstance(got, np.ndarray) and got.ndim == 1:
+        got = list(got)
+    _, cache = forward(X, params, activation, activation)
+    L = sum(1 for key in params if key.startswith("W"))
+    population = [float(np.std(cache[f"A{l}"])) for l in range(1, L + 1)]
+    sample = [float(np.std(cache[f"A{l}"], ddof=1)) for l in range(1, L + 1)]
+    reason = match(got, population, "the result")
+    if reason and match(got, sample, "the result") is None:
+        return None
+    return reason
+
+
+def _cases_gradient_stds(rng):
+    cases = []
+    for activation in draw.pick(rng, ("tanh", "relu", "sigmoid", "identity"), 2):
+        sizes = draw.layer_sizes(rng, 2, 5, 3, 12)
+        X = rng.standard_normal((sizes[0], draw.integer(rng, 5, 40)))
+        cases.append(([X, draw.params(rng, sizes), activation], {}))
+    return cases
+
+
+def _judge_gradient_stds(got, args, kwargs):
+    # Population (ddof=0) and sample (ddof=1) standard deviations are both accepted, as for activation_stds.
+    params = args[1]
+    if isinstance(got, np.ndarray) and got.ndim == 1:
+        got = list(got)
+    population = call_reference(gradient_stds, args, kwargs)
+    entries = [params[f"W{l}"].size for l in range(1, len(population) + 1)]
+    sample = [s * math.sqrt(n / (n - 1)) for s, n in zip(population, entries)]
+    reason = match(got, population, "the result")
+    if reason and match(got, sample, "the result") is None:
+        return None
+    return reason
+
+
+SPECS = {
+    "init_zeros": Spec(_cases_init_zeros, same_as_reference(init_zeros)),
+    # Random: judged by properties, whatever the order of the draws.
+    "init_normal": Spec(_cases_init_normal, _judge_init(lambda args, kwargs: lambda n_in, n_out: args[1])),
+    "init_xavier": Spec(_cases_init_scaled,
+                        _judge_init(lambda args, kwargs: lambda n_in, n_out: math.sqrt(2.0 / (n_in + n_out)))),
+    "init_he": Spec(_cases_init_scaled, _judge_init(lambda args, kwargs: lambda n_in, n_out: math.sqrt(2.0 / n_in))),
+    # Deterministic, with their own comparison.
+    "activation_stds": Spec(_cases_activation_stds, _judge_activation_stds),
+    "gradient_stds": Spec(_cases_gradient_stds, _judge_gradient_stds),
+}

@@ -1,8 +1,14 @@
 """04_minibatch: backprop over a batch of m columns, mini-batches, SGD and a training loop."""
 
+import math
+
+import numpy as np
+
+from .. import draw
+from ..judging import Spec, as_array, check_params, check_spread, describe, same_as_reference
 from . import inplace
 from ._namespace import like, namespace_of
-from .backprop import backward_pass, compute_loss
+from .backprop import backprop_case, backward_pass, compute_loss
 from .forward import forward
 from .initialization import init_he
 
@@ -88,3 +94,154 @@ def train(
             epoch_cost += compute_loss(AL, Y_batch, loss) * batch.shape[0]
         history.append(epoch_cost / m)
     return params, history
+
+
+# ---------------------------------------------------------------- the integrity check's specs (autograder.judging)
+
+BATCH_HIDDEN = ("relu", "sigmoid", "tanh")  # this notebook's hidden activations
+BATCH_PAIRINGS = (("bce", "sigmoid"), ("cross_entropy", "softmax"), ("mse", "identity"))
+
+
+def _cases_backward_batch(rng):
+    ms = [1, draw.integer(rng, 2, 12), draw.integer(rng, 2, 12)]
+    hiddens, pairings = draw.pick(rng, BATCH_HIDDEN, 3), draw.pick(rng, BATCH_PAIRINGS, 3)
+    return [(backprop_case(rng, m, hidden, loss, output, depth_high=4), {})
+            for m, hidden, (loss, output) in zip(ms, hiddens, pairings)]
+
+
+def _cases_minibatch_indices(rng):
+    batch_size = draw.integer(rng, 3, 12)
+    # >= 20, with a partial last batch
+    partial = batch_size * draw.integer(rng, 3, 8) + draw.integer(rng, 1, batch_size - 1)
+    exact = batch_size * draw.integer(rng, 2, 6)
+    return [([partial, batch_size, draw.rng_arg(draw.seed(rng))], {}),
+            ([exact, batch_size, draw.rng_arg(draw.seed(rng))], {}),
+            ([1, draw.integer(rng, 1, 5), draw.rng_arg(draw.seed(rng))], {}),
+            # m < batch_size: one batch
+            ([draw.integer(rng, 2, 6), draw.integer(rng, 7, 20), draw.rng_arg(draw.seed(rng))], {})]
+
+
+def _judge_minibatch_indices(got, args, kwargs):
+    m, batch_size = args[0], args[1]
+    if isinstance(got, np.ndarray) and got.ndim == 2:
+        got = list(got)
+    if not isinstance(got, (list, tuple)):
+        return f"returned {describe(got)}, expected a list of index arrays"
+    batches = []
+    for k, batch in enumerate(got):
+        array = np.asarray(batch)
+        if array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
+            return f"batch {k} is {describe(batch)} of {array.dtype}, expected a 1-D integer array"
+        batches.append(array)
+    full, rest = divmod(m, batch_size)
+    want = [batch_size] * full + ([rest] if rest else [])
+    if len(batches) != len(want):
+        return f"returned a list of {len(batches)} batches, expected {len(want)} (m = {m}, batch_size = {batch_size})"
+    sizes = [b.size for b in batches]
+    if sizes != want:
+        return f"batch sizes {sizes}, expected {want}"
+    order = np.concatenate(batches)
+    if not np.array_equal(np.sort(order), np.arange(m)):
+        return f"the batches do not hold every index of range({m}) exactly once"
+    if m >= 20 and np.array_equal(order, np.arange(m)):
+        return f"the indices come out in order 0, 1, ..., {m - 1}: not shuffled"
+    return None
+
+
+def _cases_sgd_step(rng):
+    cases = []
+    for lr in (float(rng.uniform(0.01, 1.0)), float(rng.choice([0.0, 3.0]))):
+        params = draw.params(rng, draw.layer_sizes(rng, 1, 3, 1, 5))
+        cases.append(([params, draw.grads_for(rng, params), lr], {}))
+    return cases
+
+
+def _blobs(rng, num_classes, m, spread=0.7):
+    """Well separated Gaussian blobs in the plane, one-hot (or 0/1 for two classes) labels."""
+    labels = rng.integers(0, num_classes, size=m)
+    angles = 2 * np.pi * (np.arange(num_classes) / num_classes + rng.uniform())
+    centres = 3.0 * np.stack([np.cos(angles), np.sin(angles)])
+    X = centres[:, labels] + spread * rng.standard_normal((2, m))
+    Y = labels[None, :].astype(np.float64) if num_classes == 2 else np.eye(num_classes)[:, labels]
+    return X, Y
+
+
+def _cases_train(rng):
+    X3, Y3 = _blobs(rng, 3, 150)
+    X2, Y2 = _blobs(rng, 2, 120)
+    X0 = rng.standard_normal((20, 60))
+    Y0 = draw.one_hot(rng, 3, 60)
+    return [
+        ([X3, Y3, [2, 16, 3], 30, 16, 0.1, draw.rng_arg(draw.seed(rng))], {}),
+        ([X2, Y2, [2, 8, 1], 30, 20, 0.3, draw.rng_arg(draw.seed(rng))],
+         {"hidden_activation": "tanh", "output_activation": "sigmoid", "loss": "bce"}),
+        # lr = 0: the parameters never move, so they show He initialisation and history[0] is the
+        # mean cost of the whole training set (60 = 3 * 16 + 12: a partial last batch).
+        ([X0, Y0, [20, 100, 3], 1, 16, 0.0, draw.rng_arg(draw.seed(rng))], {}),
+    ]
+
+
+TRAIN_MIN_ACCURACY = 0.9
+TRAIN_MAX_COST_RATIO = 0.5  # history[-1] must be below this fraction of history[0]
+
+
+def _options(args, kwargs, first, names_and_defaults):
+    """Values of optional arguments given positionally from index `first` on, by keyword, or defaulted."""
+    values = []
+    for offset, (name, default) in enumerate(names_and_defaults):
+        index = first + offset
+        values.append(args[index] if index < len(args) else kwargs.get(name, default))
+    return values
+
+
+def _classification_accuracy(AL, Y):
+    if Y.shape[0] == 1:
+        return float(np.mean((AL >= 0.5) == (Y >= 0.5)))
+    return float(np.mean(np.argmax(AL, axis=0) == np.argmax(Y, axis=0)))
+
+
+def _judge_train(got, args, kwargs):
+    X, Y, layer_sizes, epochs, _batch_size, lr = args[:6]
+    hidden, output, loss = _options(args, kwargs, 7, (("hidden_activation", "relu"),
+                                                     ("output_activation", "softmax"),
+                                                     ("loss", "cross_entropy")))
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        return f"returned {describe(got)}, expected a tuple (params, history)"
+    params, history = got
+    reason = check_params(params, layer_sizes)
+    if reason:
+        return reason
+    params = {key: np.asarray(value, dtype=np.float64) for key, value in params.items()}
+    history_array = as_array(history)
+    if history_array is None or history_array.ndim != 1:
+        return f"history is {describe(history)}, expected a list of one cost per epoch"
+    if history_array.size != epochs:
+        return f"history has {history_array.size} entries, expected one per epoch ({epochs})"
+    if not np.all(np.isfinite(history_array)):
+        return "history has NaN or inf"
+    AL, _ = forward(X, params, hidden, output)
+    if lr == 0:
+        reason = check_spread(params, layer_sizes, lambda n_in, n_out: math.sqrt(2.0 / n_in))
+        if reason:
+            return f"with lr = 0, {reason} (He initialisation)"
+        cost = compute_loss(AL, Y, loss)
+        if not math.isclose(float(history_array[0]), cost, rel_tol=1e-6, abs_tol=1e-9):
+            return (f"with lr = 0, history[0] is {float(history_array[0]):.6g}, but the mean cost over the "
+                    f"{X.shape[1]} examples is {cost:.6g}")
+        return None
+    if not history_array[-1] < TRAIN_MAX_COST_RATIO * history_array[0]:
+        return f"the cost fell only from {history_array[0]:.4g} to {history_array[-1]:.4g} in {epochs} epochs"
+    accuracy = _classification_accuracy(AL, Y)
+    if accuracy < TRAIN_MIN_ACCURACY:
+        return (f"the trained network's accuracy on an easy training set is {accuracy:.2f}, "
+                f"expected >= {TRAIN_MIN_ACCURACY}")
+    return None
+
+
+SPECS = {
+    "backward_batch": Spec(_cases_backward_batch, same_as_reference(backward_batch)),
+    # Random: judged by properties, whatever the order of the draws.
+    "minibatch_indices": Spec(_cases_minibatch_indices, _judge_minibatch_indices),
+    "sgd_step": Spec(_cases_sgd_step, same_as_reference(sgd_step)),
+    "train": Spec(_cases_train, _judge_train),
+}

@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 
+from .. import draw
+from ..judging import Spec, describe, same_as_reference
 from ._namespace import as_float_array, namespace_of
 
 
@@ -57,3 +59,71 @@ def numerical_jacobian(F, x, eps=1e-6):
         step[j] = eps
         columns.append((xp.asarray(F(x + step)) - xp.asarray(F(x - step))) / (2 * eps))
     return xp.stack(columns, axis=1)
+
+
+# ---------------------------------------------------------------- the integrity check's specs (autograder.judging)
+
+def _cases_layer_shapes(rng):
+    return [
+        ([[draw.integer(rng, 1, 300) for _ in range(draw.integer(rng, 2, 7))]], {}),
+        # equal widths: a transposed W is not visible by shape alone
+        ([[draw.integer(rng, 1, 9)] * draw.integer(rng, 2, 5)], {}),
+        ([[1, draw.integer(rng, 1, 4)]], {}),
+    ]
+
+
+def _judge_layer_shapes(got, args, kwargs):
+    want = layer_shapes(*args, **kwargs)
+    if not isinstance(got, (list, tuple)):
+        return f"returned {describe(got)}, expected a list of (W shape, b shape) pairs"
+    if len(got) != len(want):
+        return f"returned {len(got)} pairs, expected {len(want)} (one per layer with parameters)"
+    for l, (entry, expected) in enumerate(zip(got, want), start=1):
+        try:
+            w_shape, b_shape = entry
+            pair = (tuple(int(v) for v in w_shape), tuple(int(v) for v in b_shape))
+        except (TypeError, ValueError):
+            return f"the entry of layer {l} is not a pair of shapes"
+        if pair != expected:
+            return f"layer {l}: returned {pair}, expected {expected}"
+    return None
+
+
+def _cases_count_parameters(rng):
+    cases = _cases_layer_shapes(rng)[:2]
+    huge = [draw.integer(rng, 10_000, 100_000), draw.integer(rng, 1_000, 50_000), draw.integer(rng, 2, 10)]
+    return cases + [([huge], {})]
+
+
+def _cases_jacobian_example(rng):
+    x, y = (float(v) for v in rng.uniform(-4, 4, size=2))
+    return [([x, y], {}), ([float(rng.uniform(-4, 4)), 0.0], {}), ([0.0, float(rng.uniform(-4, 4))], {})]
+
+
+def _cases_numerical_gradient(rng):
+    return [
+        ([draw.callable_arg("sum_of_cubes"), rng.uniform(-2, 2, size=draw.integer(rng, 1, 5))], {}),
+        ([draw.callable_arg("weighted_squares"),
+          rng.standard_normal((draw.integer(rng, 1, 3), draw.integer(rng, 2, 4)))],
+         {"eps": float(rng.choice([1e-4, 1e-5]))}),
+        # integer inputs are allowed
+        ([draw.callable_arg("sum_of_cubes"), rng.integers(-3, 4, size=(2, draw.integer(rng, 1, 3)))], {}),
+        ([draw.callable_arg("weighted_squares"), rng.standard_normal((2, 1, draw.integer(rng, 1, 3))), 1e-3], {}),
+    ]
+
+
+def _cases_numerical_jacobian(rng):
+    return [
+        ([draw.callable_arg("sin_cos_map"), rng.uniform(-2, 2, size=draw.integer(rng, 2, 5))], {}),
+        ([draw.callable_arg("sin_cos_map"), rng.uniform(-2, 2, size=1)], {}),
+        ([draw.callable_arg("sin_cos_map"), rng.uniform(-2, 2, size=draw.integer(rng, 2, 4))], {"eps": 1e-5}),
+    ]
+
+
+SPECS = {
+    "layer_shapes": Spec(_cases_layer_shapes, _judge_layer_shapes),
+    "count_parameters": Spec(_cases_count_parameters, same_as_reference(count_parameters)),
+    "jacobian_example": Spec(_cases_jacobian_example, same_as_reference(jacobian_example)),
+    "numerical_gradient": Spec(_cases_numerical_gradient, same_as_reference(numerical_gradient)),
+    "numerical_jacobian": Spec(_cases_numerical_jacobian, same_as_reference(numerical_jacobian)),
+}

@@ -1,5 +1,9 @@
 """06_regularization: L2 weight penalty, inverted dropout, both through backprop, early stopping."""
 
+import numpy as np
+
+from .. import draw
+from ..judging import Spec, as_array, describe, match, same_as_reference
 from ._namespace import like, namespace_of, num_layers
 
 
@@ -79,3 +83,113 @@ def early_stopping_epoch(val_losses, patience):
     if best is None:
         raise ValueError("val_losses is empty")
     return best
+
+
+# ---------------------------------------------------------------- the integrity check's specs (autograder.judging)
+
+RATE_SIZE = 8000  # dropout masks with at least this many entries get their keep rate checked
+RATE_TOLERANCE = 0.05
+
+
+def _cases_l2_cost(rng):
+    return [([float(rng.uniform(0, 3)), draw.params(rng, draw.layer_sizes(rng, 1, 3, 1, 5)),
+              float(rng.uniform(0.01, 1.0))], {}),
+            ([float(rng.uniform(0, 3)), draw.params(rng, draw.layer_sizes(rng, 1, 2, 1, 4)), 0.0], {})]
+
+
+def _cases_l2_gradients(rng):
+    cases = []
+    for lambd in (float(rng.uniform(0.01, 1.0)), float(rng.uniform(1.0, 5.0))):
+        params = draw.params(rng, draw.layer_sizes(rng, 1, 3, 1, 5))
+        cases.append(([draw.grads_for(rng, params), params, lambd], {}))
+    return cases
+
+
+def _cases_dropout_forward(rng):
+    return [([rng.standard_normal((draw.integer(rng, 80, 100), draw.integer(rng, 100, 120))),
+              float(rng.uniform(0.6, 0.9)), draw.rng_arg(draw.seed(rng))], {}),
+            ([rng.standard_normal((draw.integer(rng, 1, 5), 1)), 0.5, draw.rng_arg(draw.seed(rng))], {}),
+            ([rng.standard_normal((draw.integer(rng, 2, 6), draw.integer(rng, 2, 6))), 1.0,
+              draw.rng_arg(draw.seed(rng))], {})]
+
+
+def _judge_dropout_forward(got, args, kwargs):
+    A, keep_prob = args[0], args[1]
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        return f"returned {describe(got)}, expected a tuple (A_out, mask)"
+    A_out, mask = (as_array(v) for v in got)
+    for label, value, raw in (("A_out", A_out, got[0]), ("mask", mask, got[1])):
+        if value is None or value.shape != A.shape:
+            return f"{label} is {describe(raw)}, expected shape {A.shape}"
+    mask = mask.astype(np.float64)
+    if not np.all((mask == 0) | (mask == 1)):
+        return "mask holds values other than 0 and 1"
+    reason = match(A_out, A * mask / keep_prob, "A_out")
+    if reason:
+        return f"{reason}; expected A * mask / keep_prob"
+    rate = float(np.mean(mask))
+    if keep_prob == 1 and rate != 1:
+        return "with keep_prob = 1 some units were dropped"
+    if A.size >= RATE_SIZE and abs(rate - keep_prob) > RATE_TOLERANCE:
+        return f"kept {100 * rate:.1f} % of {A.size} units, expected about {100 * keep_prob:.0f} % (keep_prob)"
+    return None
+
+
+def _cases_dropout_backward(rng):
+    cases = []
+    for m in (1, draw.integer(rng, 2, 8)):
+        n = draw.integer(rng, 2, 6)
+        keep_prob = float(rng.uniform(0.5, 0.95))
+        mask = (rng.random((n, m)) < keep_prob).astype(np.float64)
+        cases.append(([rng.standard_normal((n, m)), mask, keep_prob], {}))
+    return cases
+
+
+def _cases_backward_train(rng):
+    """Random ReLU/sigmoid nets with frozen 0/1 masks on every hidden layer (none when keep_prob is 1),
+    the cache a masked forward pass gives, and lambd including 0."""
+    cases = []
+    for keep_prob, lambd in ((float(rng.uniform(0.3, 0.95)), float(rng.uniform(0.01, 2.0))),
+                             (float(rng.uniform(0.3, 0.95)), 0.0), (1.0, float(rng.uniform(0.01, 2.0)))):
+        sizes = draw.layer_sizes(rng, 1, 3, 1, 6) + [1]
+        m = draw.integer(rng, 1, 8)
+        params = draw.params(rng, sizes)
+        A = rng.standard_normal((sizes[0], m))
+        cache, masks = {"A0": A}, {}
+        for l in range(1, len(sizes)):
+            Z = params[f"W{l}"] @ A + params[f"b{l}"]
+            if l < len(sizes) - 1:
+                A = np.maximum(Z, 0)
+                if keep_prob < 1:
+                    masks[f"D{l}"] = (rng.random(Z.shape) < keep_prob).astype(np.float64)
+                    A = A * masks[f"D{l}"] / keep_prob
+            else:
+                A = 1 / (1 + np.exp(-Z))
+            cache[f"Z{l}"], cache[f"A{l}"] = Z, A
+        Y = (rng.random((1, m)) < 0.5).astype(np.float64)
+        cases.append(([Y, params, cache, masks, keep_prob, lambd], {}))
+    return cases
+
+
+def _cases_early_stopping_epoch(rng):
+    # Rounded losses: ties are frequent, and the earliest best must win them.
+    rough = np.round(rng.uniform(0, 1, size=draw.integer(rng, 8, 20)), 1).tolist()
+    patience = draw.integer(rng, 2, 4)
+    start = np.sort(rng.uniform(1, 2, size=draw.integer(rng, 1, 4)))[::-1].tolist()
+    tie = start + [0.5, 0.5] + rng.uniform(0.6, 0.9, size=patience + 2).tolist()
+    falling = np.sort(rng.uniform(0, 1, size=draw.integer(rng, 3, 8)))[::-1].tolist()
+    return [([rough, draw.integer(rng, 1, 3)], {}),
+            ([tie, patience], {}),
+            ([falling, draw.integer(rng, 1, 3)], {}),  # never stops: the best overall, the last epoch
+            ([[float(rng.uniform(0, 1))], 1], {})]
+
+
+SPECS = {
+    "l2_cost": Spec(_cases_l2_cost, same_as_reference(l2_cost)),
+    "l2_gradients": Spec(_cases_l2_gradients, same_as_reference(l2_gradients)),
+    # Random: judged by properties, whatever the order of the draws.
+    "dropout_forward": Spec(_cases_dropout_forward, _judge_dropout_forward),
+    "dropout_backward": Spec(_cases_dropout_backward, same_as_reference(dropout_backward)),
+    "backward_train": Spec(_cases_backward_train, same_as_reference(backward_train)),
+    "early_stopping_epoch": Spec(_cases_early_stopping_epoch, same_as_reference(early_stopping_epoch)),
+}
