@@ -72,17 +72,22 @@ def nbgrader_metadata(cell, readonly_index):
 RUBRIC_BULLET = re.compile(r"^\s*[-*] \[(\d+(?:\.\d+)?) points?\]", re.MULTILINE)
 
 
+def _answer_cells(notebook):
+    """(index, nbgrader metadata, text between BEGIN SOLUTION and END SOLUTION) of each written answer
+    cell (nbgrader's grade + solution) of `notebook`."""
+    for index, cell in enumerate(notebook["cells"]):
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("grade") and meta.get("solution"):
+            yield index, meta, _text(cell).partition("BEGIN SOLUTION")[2].partition("END SOLUTION")[0]
+
+
 def answer_problems(notebook):
     """Why a written answer cell of `notebook` is not ready to grade, one line each ([] when none):
     it needs a question above it, a model answer and a rubric whose bullets add up to its points."""
     problems = []
     cells = notebook["cells"]
-    for index, cell in enumerate(cells):
-        meta = cell["metadata"].get("nbgrader", {})
-        if not (meta.get("grade") and meta.get("solution")):
-            continue
-        grade_id, text = meta["grade_id"], _text(cell)
-        inside = text.partition("BEGIN SOLUTION")[2].partition("END SOLUTION")[0]
+    for index, meta, inside in _answer_cells(notebook):
+        grade_id = meta["grade_id"]
         if not inside:
             problems.append(f"{grade_id}: no BEGIN SOLUTION ... END SOLUTION region")
         if "**Model answer.**" not in inside:
@@ -103,14 +108,11 @@ def _text(cell):
 
 def rubrics(notebook, name):
     """Markdown for graders: each written question of `notebook`, its points, model answer and rubric."""
-    cells = notebook["cells"]
     parts = [f"# {name}: written answers\n"]
-    for index, cell in enumerate(cells):
-        meta = cell["metadata"].get("nbgrader", {})
-        if meta.get("grade") and meta.get("solution"):
-            inside = _text(cell).partition("BEGIN SOLUTION")[2].partition("END SOLUTION")[0]
-            body = "\n".join(inside.splitlines()[1:-1]).strip()
-            parts.append(f"## {meta['grade_id']} [{meta['points']:g} points]\n\n{_text(cells[index - 1]).strip()}\n\n{body}\n")
+    for index, meta, inside in _answer_cells(notebook):
+        body = "\n".join(inside.splitlines()[1:-1]).strip()  # without the marker lines' ends
+        question = _text(notebook["cells"][index - 1]).strip()
+        parts.append(f"## {meta['grade_id']} [{meta['points']:g} points]\n\n{question}\n\n{body}\n")
     return "\n".join(parts)
 
 
@@ -172,7 +174,7 @@ def demo_problems(notebook):
     must change nothing in place that it did not create; and may call methods only of modules and
     of what it created (a method of an earlier object may change it)."""
     cells = [c for c in notebook["cells"] if c["cell_type"] == "code"]
-    sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in cells]
+    sources = [_text(c) for c in cells]
     names = [_names(source) for source in sources]
     modules = set().union(*(imported for *_, imported in names))
     demos = demo_grade_ids(notebook)
