@@ -22,6 +22,9 @@ from dataclasses import dataclass
 
 BWRAP = os.environ.get("BACKPROP_BWRAP", "bwrap")  # which bubblewrap to run (tests point it elsewhere)
 FIRST_SANDBOX_UID = 61000  # uid of worker slot 0 when the grader runs as root; slot k uses +k
+# check_available's probe runs as a uid no grading slot has: RLIMIT_NPROC counts every process of
+# a uid, so a probe sharing slot 0's uid failed (EAGAIN) whenever another run was grading in slot 0.
+PROBE_SLOT = -1
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,7 @@ def check_available():
     for tool in ("prlimit", "setpriv", "unshare"):
         if shutil.which(tool) is None:
             raise SandboxUnavailable(f"{tool} is missing (Debian package util-linux)")
-    probe = sandboxed([sys.executable, "-c", "import numpy, course"], limits=Limits(processes=16))
+    probe = sandboxed([sys.executable, "-c", "import numpy, course"], limits=Limits(processes=16), slot=PROBE_SLOT)
     result = subprocess.run(probe, capture_output=True, text=True, timeout=60)
     if result.returncode != 0:
         raise SandboxUnavailable(f"bubblewrap cannot create a sandbox here: {result.stderr.strip()[-500:]}")

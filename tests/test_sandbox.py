@@ -73,6 +73,22 @@ def test_runs_as_an_unprivileged_uid_per_slot():
     assert uids == [str(sandbox.FIRST_SANDBOX_UID), str(sandbox.FIRST_SANDBOX_UID + 3)]
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="per-slot uids exist only when the grader runs as root")
+def test_the_availability_probe_works_while_slot_zero_is_busy():
+    # Another grading run may hold many processes and threads as slot 0's uid; RLIMIT_NPROC counts
+    # them all, so a probe sharing that uid would be refused (EAGAIN) and the run wrongly stopped.
+    busy = sandbox.sandboxed([sys.executable, "-c", "import threading, time\n"
+                              "for _ in range(40): threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n"
+                              "print('busy', flush=True); time.sleep(30)"], slot=0)
+    holder = subprocess.Popen(busy, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "busy"
+        sandbox.check_available()
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def test_grader_refuses_without_bubblewrap(tmp_path):
     env = dict(os.environ, BACKPROP_BWRAP=str(tmp_path / "no-bwrap-here"), PYTHONPATH=ROOT)
     result = subprocess.run([sys.executable, "-m", "autograder", "--course-root", ROOT, "grade"],
