@@ -28,6 +28,13 @@ def _without_magics(source):
     return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
 
 
+def _calls_now(node):
+    """Whether evaluating `node` calls anything: a call inside a lambda's body waits for the lambda."""
+    if isinstance(node, ast.Call):
+        return True
+    return any(_calls_now(child) for child in ast.iter_child_nodes(node) if not isinstance(node, ast.Lambda))
+
+
 def _definitions_only(source):
     """The imports, definitions and call-free assignments (lookup tables such as ACTIVATIONS) of a
     given (locked) cell, without its demos and plots. Assignments are guarded: one that refers to
@@ -40,8 +47,7 @@ def _definitions_only(source):
     for node in tree.body:
         if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
             keep.append(node)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and not any(
-                isinstance(inner, ast.Call) for inner in ast.walk(node)):
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and not _calls_now(node):
             keep.append(ast.Try(body=[node], handlers=[ast.ExceptHandler(
                 type=ast.Name("Exception", ast.Load()), name=None, body=[ast.Pass()])], orelse=[], finalbody=[]))
     return ast.unparse(ast.fix_missing_locations(ast.Module(body=keep, type_ignores=[])))

@@ -13,11 +13,13 @@ from autograder import reference as ref
 from autograder import verify, verify_runner
 from autograder.verify_specs import SPECS
 
+import alternatives_going_further as going_further
+
 ALL = [name for names in ref.EXERCISES.values() for name in names]
 SEEDS = (0, 1, 2)
 # Judged by properties (random draws, or more than one right answer), not by the reference's values.
 BY_PROPERTIES = {"xor_params", "minibatch_indices", "train", "init_normal", "init_xavier", "init_he",
-                 "dropout_forward", "train_classifier"}
+                 "dropout_forward", "train_classifier", "network_tape"}
 
 
 def roundtrip(value):
@@ -259,6 +261,7 @@ WRONG = {
     "train": [_train_without_updates, _train_history_per_batch, _train_unit_normal_init, _train_unweighted_history],
     "train_classifier": [_classifier_untrained, _classifier_bad_keys],
     "xor_params": [_xor_as_or, _xor_transposed_w2],
+    **going_further.WRONG,
 }
 
 
@@ -667,6 +670,7 @@ ALTERNATIVES = {
     "adagrad_update": _alt_adagrad_update, "rmsprop_update": _alt_rmsprop_update, "adam_update": _alt_adam_update,
     "lr_schedule": _alt_lr_schedule,
     "train_classifier": _alt_train_classifier, "predict": _alt_predict, "accuracy": _alt_accuracy,
+    **going_further.ALTERNATIVES,
 }
 
 
@@ -746,3 +750,10 @@ def test_verify_end_to_end_confirms_right_answers_and_refutes_wrong_ones():
     assert result["numerical_gradient"] is None
     assert isinstance(result["relu"], str) and "differs from the reference" in result["relu"]
     assert "NotImplementedError" in result["softmax"]
+
+
+def test_a_given_table_of_lambdas_reaches_the_verifier_and_a_computed_value_does_not():
+    # 09's given PRIMITIVES is a dict of lambdas that call NumPy when used, not when defined.
+    notebook = {"cells": [_cell("PRIMITIVES = {'sum': lambda x: np.sum(x)}\nshown = np.ones(3).sum()\n", locked=True)]}
+    kept = verify.definition_cells(notebook)[0]
+    assert "PRIMITIVES" in kept and "shown" not in kept

@@ -9,6 +9,7 @@ Each notebook's module ends with `SPECS`, how the grader's integrity check draws
 exercises and judges a student's value (NumPy only; see `autograder.judging`).
 """
 
+from .autodiff import evaluate, forward_mode, network_tape, reverse_mode, unbroadcast, vjp
 from .backprop import (
     backward,
     bce_loss,
@@ -23,6 +24,8 @@ from .backprop import (
     sigmoid_prime,
     tanh_prime,
 )
+from .batchnorm import (batchnorm_backward, batchnorm_forward, batchnorm_inference, layernorm_backward,
+                        layernorm_forward, update_running_stats)
 from .capstone import accuracy, predict, train_classifier
 from .forward import (
     forward,
@@ -65,6 +68,9 @@ EXERCISES = {
     "07_optimizers": ["momentum_update", "nesterov_update", "adagrad_update", "rmsprop_update", "adam_update",
                       "lr_schedule"],
     "08_capstone": ["predict", "accuracy", "train_classifier"],
+    "09_autodiff": ["evaluate", "unbroadcast", "vjp", "reverse_mode", "forward_mode", "network_tape"],
+    "10_batchnorm": ["batchnorm_forward", "batchnorm_backward", "update_running_stats", "batchnorm_inference",
+                     "layernorm_forward", "layernorm_backward"],
 }
 
 __all__ = sorted({name for names in EXERCISES.values() for name in names})

@@ -1,0 +1,143 @@
+"""10_batchnorm: batch normalisation (each unit over the batch, axis=1) in training and inference, and
+layer normalisation (each example over its units, axis=0).
+
+Z, out, dout: (n, m), n units by m examples; gamma, beta: (n, 1). Caches are dicts
+{"Z_hat", "mean", "var", "gamma", "eps"}, with mean and var (n, 1) for batch norm, (1, m) for layer norm.
+"""
+
+from .. import draw
+from ..judging import Spec, describe, match, same_as_reference
+from ._namespace import namespace_of
+
+
+def _normalise(Z, gamma, beta, eps, axis):
+    xp = namespace_of(Z, gamma, beta)
+    mean = xp.mean(Z, axis=axis, keepdims=True)
+    var = xp.mean((Z - mean) ** 2, axis=axis, keepdims=True)  # biased: divide by the count, not count - 1
+    Z_hat = (Z - mean) / xp.sqrt(var + eps)
+    return gamma * Z_hat + beta, {"Z_hat": Z_hat, "mean": mean, "var": var, "gamma": gamma, "eps": eps}
+
+
+def _normalise_backward(dout, cache, axis):
+    """dZ from the simplified expression along `axis` (the normalised one); dgamma, dbeta over the examples."""
+    xp = namespace_of(dout)
+    Z_hat, gamma = cache["Z_hat"], cache["gamma"]
+    count = Z_hat.shape[axis]
+    dZ_hat = dout * gamma
+    dZ = (count * dZ_hat - xp.sum(dZ_hat, axis=axis, keepdims=True)
+          - Z_hat * xp.sum(dZ_hat * Z_hat, axis=axis, keepdims=True)) / (count * xp.sqrt(cache["var"] + cache["eps"]))
+    return dZ, xp.sum(dout * Z_hat, axis=1, keepdims=True), xp.sum(dout, axis=1, keepdims=True)
+
+
+def batchnorm_forward(Z, gamma, beta, eps=1e-5):
+    """Train mode: each unit (row) normalised over the batch with its biased variance, then scaled and shifted.
+
+    Z (n, m), gamma, beta (n, 1) -> (out (n, m), cache).
+    """
+    return _normalise(Z, gamma, beta, eps, axis=1)
+
+
+def batchnorm_backward(dout, cache):
+    """dout (n, m) and batchnorm_forward's cache -> (dZ (n, m), dgamma (n, 1), dbeta (n, 1))."""
+    return _normalise_backward(dout, cache, axis=1)
+
+
+def update_running_stats(running_mean, running_var, batch_mean, batch_var, momentum=0.9):
+    """running <- momentum * running + (1 - momentum) * batch, for the mean and the variance (new arrays)."""
+    return (momentum * running_mean + (1 - momentum) * batch_mean,
+            momentum * running_var + (1 - momentum) * batch_var)
+
+
+def batchnorm_inference(Z, gamma, beta, running_mean, running_var, eps=1e-5):
+    """Inference: normalise with the running statistics (n, 1), never the batch's. Z (n, m) -> out (n, m)."""
+    xp = namespace_of(Z, running_var)
+    return gamma * (Z - running_mean) / xp.sqrt(running_var + eps) + beta
+
+
+def layernorm_forward(Z, gamma, beta, eps=1e-5):
+    """Each example (column) normalised over its units; the same in training and inference.
+
+    Z (n, m), gamma, beta (n, 1) -> (out (n, m), cache with mean and var of shape (1, m)).
+    """
+    return _normalise(Z, gamma, beta, eps, axis=0)
+
+
+def layernorm_backward(dout, cache):
+    """dout (n, m) and layernorm_forward's cache -> (dZ (n, m), dgamma (n, 1), dbeta (n, 1))."""
+    return _normalise_backward(dout, cache, axis=0)
+
+
+# ---------------------------------------------------------------- the integrity check's specs (autograder.judging)
+
+CACHE_KEYS = ("Z_hat", "mean", "var", "gamma", "eps")
+
+
+def _inputs(rng, n=None, m=None):
+    n = n or draw.integer(rng, 1, 6)
+    m = m or draw.integer(rng, 2, 8)
+    Z = rng.standard_normal((n, m)) * rng.uniform(0.5, 20) + rng.uniform(-10, 10)
+    return Z, rng.uniform(0.5, 2, (n, 1)), rng.standard_normal((n, 1))
+
+
+def _cases_forward(rng):
+    cases = [(list(_inputs(rng)), {}), (list(_inputs(rng, m=2)), {"eps": float(rng.choice([1e-3, 0.1]))})]
+    Z, gamma, beta = _inputs(rng, n=1)
+    return cases + [([Z, gamma, beta, 1e-2], {})]
+
+
+def _judge_forward(reference):
+    """out as the reference's, and a cache holding at least the contract's keys with the reference's values."""
+    def judge(got, args, kwargs):
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            return f"returned {describe(got)}, expected a tuple (out, cache)"
+        want_out, want_cache = reference(*args, **kwargs)
+        reason = match(got[0], want_out, "out")
+        if reason:
+            return reason
+        if not isinstance(got[1], dict):
+            return f"the cache is {describe(got[1])}, expected a dict"
+        missing = [key for key in CACHE_KEYS if key not in got[1]]
+        if missing:
+            return f"the cache lacks {missing} (it holds {sorted(got[1])})"
+        return match({key: got[1][key] for key in CACHE_KEYS}, want_cache, "the cache")
+    return judge
+
+
+def _cases_backward(forward):
+    def cases(rng):
+        drawn = []
+        for kwargs in ({}, {"eps": 0.1}, {}):
+            Z, gamma, beta = _inputs(rng, m=draw.integer(rng, 2, 6))
+            _, cache = forward(Z, gamma, beta, **kwargs)
+            drawn.append(([rng.standard_normal(Z.shape), cache], {}))
+        return drawn
+    return cases
+
+
+def _cases_update_running_stats(rng):
+    n = draw.integer(rng, 1, 6)
+    stats = [rng.standard_normal((n, 1)), rng.uniform(0.1, 3, (n, 1)), rng.standard_normal((n, 1)),
+             rng.uniform(0.1, 3, (n, 1))]
+    return [(stats, {}), (stats, {"momentum": float(rng.uniform(0.5, 0.99))})]
+
+
+def _cases_batchnorm_inference(rng):
+    cases = []
+    for m, kwargs in ((draw.integer(rng, 2, 6), {}), (1, {"eps": 1e-3})):
+        Z, gamma, beta = _inputs(rng, m=m)
+        n = Z.shape[0]
+        cases.append(([Z, gamma, beta, rng.standard_normal((n, 1)), rng.uniform(0.1, 3, (n, 1))], kwargs))
+    return cases
+
+
+SPECS = {
+    "batchnorm_forward": Spec(_cases_forward, _judge_forward(batchnorm_forward)),
+    "batchnorm_backward": Spec(_cases_backward(batchnorm_forward), same_as_reference(
+        batchnorm_backward, names=("dZ", "dgamma", "dbeta"))),
+    "update_running_stats": Spec(_cases_update_running_stats, same_as_reference(
+        update_running_stats, names=("running_mean", "running_var"))),
+    "batchnorm_inference": Spec(_cases_batchnorm_inference, same_as_reference(batchnorm_inference)),
+    "layernorm_forward": Spec(_cases_forward, _judge_forward(layernorm_forward)),
+    "layernorm_backward": Spec(_cases_backward(layernorm_forward), same_as_reference(
+        layernorm_backward, names=("dZ", "dgamma", "dbeta"))),
+}
