@@ -1,0 +1,1822 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 10 · Batch and layer normalisation, derived on the graph
+#
+# Notebook 05 chose the scale of the initial weights so that signals neither shrink nor grow from
+# layer to layer. That fixes the scale at step 0 and at no other step: as soon as gradient descent
+# moves the weights, the scales drift again, and in a deep network the drift compounds. Batch
+# normalisation takes a blunter approach: it measures each unit's mean and spread on the current
+# batch and removes them, in every layer and at every step. This notebook builds it, derives its
+# backward pass on the computational graph of notebook 09, and shows it rescuing a deep network
+# that does not learn without it. It ends with layer normalisation, the variant that transformers
+# use.
+#
+# **What you will learn**
+# - what batch normalisation computes: each unit standardised over the batch (`axis=1` in our
+#   layout), then scaled by a learned $\gamma$ and shifted by a learned $\beta$;
+# - its backward pass, derived node by node on a graph of small steps, with the sums that
+#   broadcasting brings and the accumulation where a value is used twice, then simplified to one
+#   line;
+# - why training and inference differ, and how running averages make a prediction depend on its
+#   own example only;
+# - what batch normalisation does for a deep network at a large learning rate;
+# - layer normalisation: each example standardised over its units (`axis=0`), the same in
+#   training and inference.
+#
+# **What you will write** (10 points, and three written answers graded by hand, 6 points)
+#
+# | function | points |
+# |---|---|
+# | `batchnorm_forward(Z, gamma, beta, eps=1e-5)` | 2 |
+# | `batchnorm_backward(dout, cache)` | 3 |
+# | `update_running_stats(running_mean, running_var, batch_mean, batch_var, momentum=0.9)` | 1 |
+# | `batchnorm_inference(Z, gamma, beta, running_mean, running_var, eps=1e-5)` | 1 |
+# | `layernorm_forward(Z, gamma, beta, eps=1e-5)` | 1 |
+# | `layernorm_backward(dout, cache)` | 2 |
+#
+# Write each function in its answer cell, then run the test cell right below it. This notebook
+# stands on its own: it uses nothing from notebook 09 except its way of thinking.
+
+# %% [markdown]
+# **How to work here.** Run the cells in order from the top (Shift+Enter runs one and moves on).
+# Each function you write has a test cell right below it: run it, and if it fails, read its
+# message, which names the likely mistake. *Run All* stops at the first function you have not
+# written yet (`NotImplementedError`) but leaves the view at the bottom of the notebook: scroll
+# up to the first red error.
+#
+# A written question has an answer cell right below it: double-click *YOUR ANSWER HERE*, write a
+# few sentences (Markdown and $\LaTeX$ work), and run the cell to show it formatted. Your instructor
+# grades these answers by hand.
+
+# %%
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from course import check, data
+
+np.set_printoptions(precision=6, suppress=True)
+# The matrices in this notebook are small: one BLAS thread multiplies them faster than several
+# threads that wait for each other (and for anything else running on the machine).
+blas_threads = threadpool_limits(limits=1, user_api="blas")  # bound to a name, so the cell shows nothing
+
+# %% [markdown]
+# ## 1. Why normalise inside the network?
+#
+# Take a hidden layer with pre-activation $Z^{[l]} = W^{[l]} A^{[l-1]}$ of shape $(n, m)$: $n$ units
+# (rows), $m$ examples (columns). Each row is one unit's response to the $m$ examples of the batch.
+# The next layer is tuned to the typical size of those responses. Now let one gradient step make
+# $W^{[l]}$ a little larger. Every row of $Z^{[l]}$ grows, so does $A^{[l]}$, so does $Z^{[l+1]}$, and
+# in a network of ten layers ten such factors multiply. A ReLU unit whose inputs shift far enough
+# that it is negative on every example outputs 0 for all of them and receives no gradient again:
+# it is *dead*. Notebook 05 chose the initial scale of $W$ to keep the signal steady, but that
+# choice holds at the start of training only.
+#
+# **Batch normalisation** (Ioffe and Szegedy, 2015) re-measures the scale at every step. For each
+# unit $i$ (row $i$ of $Z$) it computes the mean and variance over the $m$ examples of the current
+# batch,
+#
+# $$\mu_i = \frac{1}{m}\sum_{j=1}^{m} Z_{ij}, \qquad
+# \sigma_i^2 = \frac{1}{m}\sum_{j=1}^{m} \big(Z_{ij} - \mu_i\big)^2,$$
+#
+# and standardises the row, then gives it a learned scale $\gamma_i$ and shift $\beta_i$:
+#
+# $$\hat Z_{ij} = \frac{Z_{ij} - \mu_i}{\sqrt{\sigma_i^2 + \varepsilon}}, \qquad
+# \text{out}_{ij} = \gamma_i\, \hat Z_{ij} + \beta_i .$$
+#
+# The output replaces $Z^{[l]}$: the layer computes $A^{[l]} = g\big(\text{BN}(W^{[l]} A^{[l-1]})\big)$.
+# Whatever the weights do, each unit reaches its activation function with mean $\beta_i$ and
+# standard deviation (very nearly) $|\gamma_i|$, and those two numbers change only as fast as
+# gradient descent changes them.
+
+# %% [markdown]
+# ### The details that matter
+#
+# - **The batch axis.** Our examples are columns, so "over the batch" means along `axis=1`, and
+#   $\mu$ and $\sigma^2$ are columns of shape $(n, 1)$, one number per unit. (Libraries that store
+#   examples as rows, `X` of shape `(m, n)`, normalise along `axis=0`: same operation, other axis.)
+# - **$\gamma$ and $\beta$ have shape $(n, 1)$**, one pair per unit, broadcast over the $m$ columns.
+#   They give back the freedom that standardising took away: with $\gamma_i = \sqrt{\sigma_i^2 +
+#   \varepsilon}$ and $\beta_i = \mu_i$ the layer would undo the normalisation exactly. Gradient
+#   descent learns them like weights; they start at $\gamma = 1$, $\beta = 0$.
+# - **The biased variance.** $\sigma^2$ divides by $m$, not $m - 1$: it is the variance *of this
+#   batch*, the number that makes $\hat Z$ have mean 0 and mean square $\sigma^2 / (\sigma^2 +
+#   \varepsilon) \approx 1$. (`np.var` divides by $m$; `np.var(..., ddof=1)` divides by $m - 1$.)
+# - **$\varepsilon$ inside the square root.** A unit that gives the same value for every example
+#   of the batch has $\sigma_i^2 = 0$; then $\hat Z_{ij} = 0/\sqrt{\varepsilon} = 0$ instead of
+#   $0/0$. Inside the root it also keeps the derivative of $1/\sqrt{\sigma^2 + \varepsilon}$ finite.
+#   $\varepsilon = 10^{-5}$ is the usual default.
+# - **Compute the variance from the deviations**, `np.mean((Z - mean) ** 2, ...)`, not as
+#   $\overline{Z^2} - \mu^2$: when the mean is large compared with the spread, the second form
+#   subtracts two nearly equal large numbers and loses most of its digits.
+#
+# ### A worked example
+#
+# Two units, three examples, $\varepsilon = 10^{-5}$:
+#
+# $$Z = \begin{pmatrix} 1 & 2 & 4 \\ -1 & 0 & 3 \end{pmatrix}, \quad
+# \gamma = \begin{pmatrix} 2 \\ 0.5 \end{pmatrix}, \quad
+# \beta = \begin{pmatrix} 0.1 \\ -0.2 \end{pmatrix}.$$
+#
+# Row 1 has mean $7/3 = 2.333333$ and variance $\frac{1}{3}\big((-\tfrac43)^2 + (-\tfrac13)^2 +
+# (\tfrac53)^2\big) = \frac{14}{9} = 1.555556$; row 2 has mean $0.666667$ and variance $\frac{26}{9} =
+# 2.888889$. Then
+#
+# $$\hat Z = \begin{pmatrix} -1.069042 & -0.267260 & 1.336302 \\ -0.980579 & -0.392232 & 1.372811 \end{pmatrix},
+# \qquad
+# \text{out} = \begin{pmatrix} -2.038083 & -0.434521 & 2.772604 \\ -0.690289 & -0.396116 & 0.486405 \end{pmatrix}.$$
+#
+# Each row of $\hat Z$ sums to 0, and the mean of its squares is just under 1.
+
+# %% [markdown]
+# ### Exercise 1: `batchnorm_forward` [2 points]
+#
+# Training mode: normalise with the statistics of the batch you are given. Return `(out, cache)`,
+# where `cache` is a dict with exactly what the backward pass will need:
+#
+# | key | content | shape |
+# |---|---|---|
+# | `"Z_hat"` | the normalised input $\hat Z$ | $(n, m)$ |
+# | `"mean"` | $\mu$, the batch mean of each unit | $(n, 1)$ |
+# | `"var"` | $\sigma^2$, the biased batch variance of each unit (without $\varepsilon$) | $(n, 1)$ |
+# | `"gamma"` | $\gamma$ as given | $(n, 1)$ |
+# | `"eps"` | $\varepsilon$ as given | a number |
+#
+# `np.mean(..., axis=1, keepdims=True)` keeps the $(n, 1)$ shape, so that subtracting it from the
+# $(n, m)$ array broadcasts over the columns. Do not modify `Z`.
+
+# %% solution="batchnorm_forward"
+def batchnorm_forward(Z, gamma, beta, eps=1e-5):
+    """Batch normalisation in training mode: each unit (row) over the batch (axis=1).
+
+    Inputs:
+        Z:     (n, m) pre-activations, n units by m examples
+        gamma: (n, 1) learned scale
+        beta:  (n, 1) learned shift
+        eps:   float > 0, added to the variance inside the square root
+    Returns:
+        out:   (n, m), gamma * Z_hat + beta with Z_hat = (Z - mean) / sqrt(var + eps)
+        cache: {"Z_hat": (n, m), "mean": (n, 1), "var": (n, 1) biased variance, "gamma": (n, 1), "eps": eps}
+    """
+    ### BEGIN SOLUTION
+    mean = np.mean(Z, axis=1, keepdims=True)
+    var = np.mean((Z - mean) ** 2, axis=1, keepdims=True)
+    Z_hat = (Z - mean) / np.sqrt(var + eps)
+    out = gamma * Z_hat + beta
+    cache = {"Z_hat": Z_hat, "mean": mean, "var": var, "gamma": gamma, "eps": eps}
+    return out, cache
+    ### END SOLUTION
+
+
+# %% test="batchnorm_forward" points=2
+import warnings
+
+import numpy as np
+
+from course import check
+
+with warnings.catch_warnings(), np.errstate(all="ignore"):
+    warnings.simplefilter("ignore")
+
+    def _normalised(Z, eps, axis=1, ddof=0, eps_at="inside", var_from="deviations"):
+        """Z_hat, mean, var computed right (the defaults) or with one of the usual slips."""
+        mean = np.mean(Z, axis=axis, keepdims=True)
+        if var_from == "deviations":
+            var = np.sum((Z - mean) ** 2, axis=axis, keepdims=True) / (Z.shape[axis] - ddof)
+        else:  # mean of squares minus square of the mean
+            var = np.mean(Z ** 2, axis=axis, keepdims=True) - mean ** 2
+        scale = {"inside": np.sqrt(var + eps), "outside": np.sqrt(var) + eps, "none": np.sqrt(var),
+                 "no_sqrt": var + eps}[eps_at]
+        return (Z - mean) / scale, mean, var
+
+    def _bn_forward_case(Z, gamma, beta, eps, label, call_eps=True):
+        args = (Z, gamma, beta, eps) if call_eps else (Z, gamma, beta)
+        try:
+            got = check.check_not_mutated(batchnorm_forward, *args)
+        except ValueError as err:
+            raise AssertionError(f"batchnorm_forward ({label}): shapes do not fit ({err}); the mean and the "
+                                 "variance must stay (n, 1) columns: np.mean(..., axis=1, keepdims=True)") from None
+        assert isinstance(got, (tuple, list)) and len(got) == 2, (
+            f"batchnorm_forward ({label}): return a tuple (out, cache), got {type(got).__name__}")
+        out, cache = got
+        if isinstance(out, dict) and not isinstance(cache, dict):
+            raise AssertionError(f"batchnorm_forward ({label}): return (out, cache) in that order")
+        Z_hat, mean, var = _normalised(Z, eps)
+        want = gamma * Z_hat + beta
+        check.check_shape(out, Z.shape, f"out ({label})")
+        value = np.asarray(out, dtype=float)
+        if not np.allclose(value, want, rtol=1e-6, atol=1e-8):
+            wrongs = [
+                (gamma * _normalised(Z, eps, axis=0)[0] + beta,
+                 "each unit (row) was normalised over its units: batch norm takes the mean and variance of "
+                 "each ROW over the m examples, np.mean(Z, axis=1, keepdims=True), not axis=0"),
+                (gamma * _normalised(Z, eps, ddof=1)[0] + beta,
+                 "that is the unbiased variance (divided by m - 1, ddof=1): batch norm uses the biased "
+                 "variance of the batch, the mean of the squared deviations (divide by m)"),
+                (gamma * _normalised(Z, eps, eps_at="outside")[0] + beta,
+                 "eps is outside the square root: divide by np.sqrt(var + eps), not np.sqrt(var) + eps"),
+                (gamma * _normalised(Z, eps, eps_at="none")[0] + beta,
+                 "eps is missing: divide by np.sqrt(var + eps)"),
+                (gamma * _normalised(Z, eps, eps_at="no_sqrt")[0] + beta,
+                 "divided by the variance: divide by the standard deviation, np.sqrt(var + eps)"),
+                (gamma * _normalised(Z, eps, var_from="squares")[0] + beta,
+                 "the variance was computed as mean(Z**2) - mean**2, which loses its digits when the mean is "
+                 "large compared with the spread: use np.mean((Z - mean) ** 2, axis=1, keepdims=True)"),
+                (beta * Z_hat + gamma, "gamma and beta are swapped: out = gamma * Z_hat + beta"),
+                (Z_hat, "out is Z_hat: scale and shift it, out = gamma * Z_hat + beta"),
+                (gamma * (Z - mean) + beta, "the division by np.sqrt(var + eps) is missing"),
+            ]
+            for wrong, hint in wrongs:
+                if wrong.shape == want.shape and not np.allclose(wrong, want, rtol=1e-6, atol=1e-8) \
+                        and np.allclose(value, wrong, rtol=1e-6, atol=1e-8):
+                    raise AssertionError(f"batchnorm_forward ({label}): {hint}")
+        check.check_array(out, want, f"out ({label})")
+
+        assert isinstance(cache, dict), f"batchnorm_forward ({label}): the cache should be a dict, got {type(cache).__name__}"
+        missing = [key for key in ("Z_hat", "mean", "var", "gamma", "eps") if key not in cache]
+        assert not missing, (f"batchnorm_forward ({label}): the cache lacks {missing}; it needs "
+                             "'Z_hat', 'mean', 'var', 'gamma' and 'eps'")
+        for key, wrong, hint in [
+            ("var", var + eps, "cache['var'] includes eps: store the variance itself, eps is stored on its own"),
+            ("var", np.sqrt(var), "cache['var'] holds the standard deviation: store the variance"),
+            ("var", np.sqrt(var + eps), "cache['var'] holds np.sqrt(var + eps): store the variance itself"),
+            ("var", _normalised(Z, eps, ddof=1)[2], "cache['var'] is the unbiased variance: divide by m"),
+            ("Z_hat", want, "cache['Z_hat'] holds out: store the normalised Z_hat, before gamma and beta"),
+        ]:
+            held = np.asarray(cache[key], dtype=float)
+            if held.shape == wrong.shape and not np.allclose(wrong, {"var": var, "Z_hat": Z_hat}[key], rtol=1e-9, atol=0) \
+                    and np.allclose(held, wrong, rtol=1e-9, atol=1e-12):
+                raise AssertionError(f"batchnorm_forward ({label}): {hint}")
+        check.check_array(cache["mean"], mean, f"cache['mean'] ({label})")
+        check.check_array(cache["var"], var, f"cache['var'] ({label})")
+        check.check_array(cache["Z_hat"], Z_hat, f"cache['Z_hat'] ({label})")
+        check.check_array(cache["gamma"], gamma, f"cache['gamma'] ({label})")
+        check.check_scalar(cache["eps"], eps, f"cache['eps'] ({label})")
+        return out, cache
+
+    # 1. The worked example, with the default eps = 1e-5.
+    _Z = np.array([[1.0, 2.0, 4.0], [-1.0, 0.0, 3.0]])
+    _gamma, _beta = np.array([[2.0], [0.5]]), np.array([[0.1], [-0.2]])
+    _out, _cache = _bn_forward_case(_Z, _gamma, _beta, 1e-5, "the worked example", call_eps=False)
+    check.check_array(_cache["mean"], np.array([[2.333333], [0.666667]]), "cache['mean'] (worked example)", rtol=1e-6, atol=1e-6)
+    check.check_array(_cache["var"], np.array([[1.555556], [2.888889]]), "cache['var'] (worked example)", rtol=1e-6, atol=1e-6)
+    check.check_array(_out, np.array([[-2.038083, -0.434521, 2.772604], [-0.690289, -0.396116, 0.486405]]),
+                      "out (worked example)", rtol=1e-6, atol=1e-6)
+    print("worked example reproduced: mean", np.ravel(_cache["mean"]), "var", np.ravel(_cache["var"]))
+    print("out =\n", np.asarray(_out))
+
+    # 2. A large eps (so that where it goes shows), more units than examples, and a constant unit
+    #    (variance 0: its output row is beta, not NaN).
+    _rng = np.random.default_rng(101)
+    _Z = _rng.standard_normal((5, 4)) * 3 + 1
+    _Z[2] = 7.0
+    _gamma, _beta = _rng.uniform(0.5, 2, (5, 1)), _rng.standard_normal((5, 1))
+    _out, _ = _bn_forward_case(_Z, _gamma, _beta, 0.5, "(5, 4), eps 0.5, row 2 constant")
+    assert np.allclose(np.asarray(_out)[2], _beta[2, 0]), "batchnorm_forward: a constant unit should give beta"
+
+    # 3. A large mean and a small spread: the variance must come from the deviations.
+    _Z = 1e4 + 1e-2 * _rng.standard_normal((3, 50))
+    _bn_forward_case(_Z, np.ones((3, 1)), np.zeros((3, 1)), 1e-8, "(3, 50), mean 1e4, spread 1e-2, eps 1e-8")
+
+### BEGIN HIDDEN TESTS
+with warnings.catch_warnings(), np.errstate(all="ignore"):
+    warnings.simplefilter("ignore")
+
+    def _h_bn(Z, gamma, beta, eps):
+        mean = Z.mean(axis=1, keepdims=True)
+        var = ((Z - mean) ** 2).mean(axis=1, keepdims=True)
+        Z_hat = (Z - mean) / np.sqrt(var + eps)
+        return gamma * Z_hat + beta, Z_hat, mean, var
+
+    _rng = np.random.default_rng(10001)
+    _shapes = [(1, 2), (1, 7), (4, 2), (3, 3), (6, 10), (2, 64), (7, 5), (1, 3)]
+    for _trial, (_n, _m) in enumerate(_shapes):
+        _scale = [1.0, 1e3, 0.01, 20.0][_trial % 4]
+        _Z = _rng.standard_normal((_n, _m)) * _scale + _rng.uniform(-10, 10) * _scale
+        _gamma, _beta = _rng.uniform(-2, 2, (_n, 1)), _rng.standard_normal((_n, 1))
+        _eps = float([1e-5, 1e-3, 0.1, 1e-8][_trial % 4])
+        _saved = (_Z.copy(), _gamma.copy(), _beta.copy())
+        _res = batchnorm_forward(_Z, _gamma, _beta, eps=_eps)
+        _desc = f"Z of shape {(_n, _m)} and scale {_scale}, eps {_eps}"
+        assert isinstance(_res, (tuple, list)) and len(_res) == 2, f"return (out, cache) ({_desc})"
+        _want, _Z_hat, _mean, _var = _h_bn(_Z, _gamma, _beta, _eps)
+        _out, _cache = _res
+        assert np.asarray(_out).shape == (_n, _m) and np.allclose(_out, _want, rtol=1e-6, atol=1e-8), \
+            f"wrong out ({_desc})"
+        assert isinstance(_cache, dict), f"the cache must be a dict ({_desc})"
+        for _key, _value in (("Z_hat", _Z_hat), ("mean", _mean), ("var", _var), ("gamma", _gamma)):
+            assert _key in _cache and np.asarray(_cache[_key]).shape == _value.shape, f"cache[{_key!r}] shape ({_desc})"
+            assert np.allclose(_cache[_key], _value, rtol=1e-6, atol=1e-8 * max(1.0, np.max(np.abs(_value)))), \
+                f"cache[{_key!r}] is wrong ({_desc})"
+        assert float(_cache["eps"]) == _eps, f"cache['eps'] must be the eps given ({_desc})"
+        assert all(np.array_equal(a, b) for a, b in zip((_Z, _gamma, _beta), _saved)), f"an input was modified ({_desc})"
+    # m = 2: every normalised row is close to (-1, +1) or (+1, -1).
+    _Z = _rng.standard_normal((5, 2)) * 4
+    _out, _cache = batchnorm_forward(_Z, np.ones((5, 1)), np.zeros((5, 1)))
+    assert np.allclose(np.abs(_cache["Z_hat"]), 1, atol=1e-3), "with m = 2 every entry of Z_hat is close to +-1"
+    # Two identical columns: variance 0, the output is beta, nothing is NaN.
+    _Z = np.tile(_rng.standard_normal((3, 1)), (1, 2))
+    _beta = _rng.standard_normal((3, 1))
+    _out, _cache = batchnorm_forward(_Z, 2 * np.ones((3, 1)), _beta, eps=1e-5)
+    assert np.all(np.isfinite(_out)) and np.allclose(_out, _beta), "identical columns: the output is beta"
+    assert np.allclose(_cache["var"], 0), "identical columns: the variance is 0"
+### END HIDDEN TESTS
+
+check.passed("batchnorm_forward: each unit over the batch, biased variance, eps inside the square root.")
+
+# %% [markdown]
+# ### What normalisation does to a deep network's signals
+#
+# A network of 10 ReLU layers of 64 units reads 256 training digits. Its weights are He-initialised
+# (notebook 05) times a *gain*: a gain of 1 is He's choice, and gains of 0.8 and 1.25 stand for the
+# small drift that a few gradient steps cause. The left panel shows the standard deviation of each
+# layer's activations without normalisation: any gain other than 1 compounds geometrically, by
+# the factor gain$^l$. The right panel puts your `batchnorm_forward` (with $\gamma = 1$, $\beta = 0$)
+# between every linear step and its ReLU: the curves lie on top of each other whatever the gain,
+# because each layer's output no longer depends on the scale of its weights at all.
+
+# %% tags=["demo"]
+try:
+    _X, _rng = data.load_digits(rng=np.random.default_rng(0))[0][:, :256], np.random.default_rng(5)
+    _fig, _axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True)
+    for _gain in (0.8, 1.0, 1.25):
+        _Ws = [_rng.standard_normal((64, _n_in)) * _gain * np.sqrt(2 / _n_in) for _n_in in [64] * 10]
+        for _ax, _use_bn in zip(_axes, (False, True)):
+            _A, _stds = _X, []
+            for _W in _Ws:
+                _Zl = _W @ _A
+                if _use_bn:
+                    _Zl, _ = batchnorm_forward(_Zl, np.ones((64, 1)), np.zeros((64, 1)))
+                _A = np.maximum(_Zl, 0)
+                _stds.append(float(np.std(_A)))
+            _ax.plot(range(1, 11), _stds, "o-", label=f"gain {_gain}")
+    for _ax, _title in zip(_axes, ("no normalisation", "batch norm before every ReLU")):
+        _ax.set(yscale="log", xlabel="layer l", title=_title, xticks=range(1, 11))
+        _ax.grid(True, alpha=0.3)
+        _ax.legend()
+    _axes[0].set_ylabel("standard deviation of $A^{[l]}$")
+    plt.tight_layout()
+    plt.show()
+except NotImplementedError:
+    print("Write batchnorm_forward above to see this plot.")
+
+
+# %% [markdown]
+# ## 2. The backward pass, derived on the graph
+#
+# Notebook 09 turned backpropagation into a rule that works on any computation: break it into small
+# steps, each of which knows its own local derivative, then walk the steps backwards, multiplying
+# by each local derivative and **adding** the contributions wherever a value was used more than
+# once. Batch norm is a good test of that rule, because done by hand in one go it is easy to get
+# wrong. Here it is as a graph of eight small steps. All of them work on whole arrays; the shapes
+# are written in each box.
+
+# %% tags=["demo"]
+_nodes = {  # name: (x, y, label, shape, kind)
+    "Z": (0.0, 1.0, "$Z$", "(n, m)", "input"),
+    "mu": (1.6, 2.3, r"$\mu = \mathrm{mean}_j\, Z$", "(n, 1)", "op"),
+    "D": (3.2, 1.0, r"$D = Z - \mu$", "(n, m)", "op"),
+    "Q": (4.8, 2.3, r"$Q = D \odot D$", "(n, m)", "op"),
+    "var": (6.4, 2.3, r"$\sigma^2 = \mathrm{mean}_j\, Q$", "(n, 1)", "op"),
+    "s": (8.0, 2.3, r"$s = (\sigma^2 + \varepsilon)^{-1/2}$", "(n, 1)", "op"),
+    "Z_hat": (8.0, 1.0, r"$\hat Z = D \odot s$", "(n, m)", "op"),
+    "gamma": (8.0, -0.3, r"$\gamma$", "(n, 1)", "input"),
+    "P": (9.6, 1.0, r"$P = \gamma \odot \hat Z$", "(n, m)", "op"),
+    "beta": (9.6, -0.3, r"$\beta$", "(n, 1)", "input"),
+    "out": (11.2, 1.0, r"$\mathrm{out} = P + \beta$", "(n, m)", "op"),
+}
+_edges = [("Z", "mu"), ("Z", "D"), ("mu", "D"), ("D", "Q"), ("Q", "var"), ("var", "s"), ("D", "Z_hat"),
+          ("s", "Z_hat"), ("Z_hat", "P"), ("gamma", "P"), ("P", "out"), ("beta", "out")]
+_fan_out = {("Z", "mu"), ("Z", "D"), ("D", "Q"), ("D", "Z_hat")}   # a value used twice
+_broadcast = {("mu", "D"), ("s", "Z_hat"), ("gamma", "P"), ("beta", "out")}  # (n, 1) stretched to (n, m)
+
+_fig, _ax = plt.subplots(figsize=(10.5, 3.4))
+_boxes = {}
+for _name, (_x, _y, _label, _shape, _kind) in _nodes.items():
+    _boxes[_name] = _ax.text(_x, _y, _label + "\n" + _shape, ha="center", va="center", fontsize=10,
+                             linespacing=1.5,
+                             bbox=dict(boxstyle="round,pad=0.4", fc="0.88" if _kind == "input" else "white", ec="0.3"))
+for (_a, _b) in _edges:
+    (_xa, _ya, *_), (_xb, _yb, *_) = _nodes[_a], _nodes[_b]
+    _ax.annotate("", xy=(_xb, _yb), xytext=(_xa, _ya),
+                 arrowprops=dict(arrowstyle="-|>", color="C1" if (_a, _b) in _fan_out else "0.35",
+                                 lw=2.2 if (_a, _b) in _fan_out else 1.2, mutation_scale=14,
+                                 linestyle="--" if (_a, _b) in _broadcast else "-",
+                                 patchA=_boxes[_a].get_bbox_patch(), patchB=_boxes[_b].get_bbox_patch()))
+_ax.text(-0.6, -0.25, "orange: a value used twice:\nits gradients add up", ha="left", va="center", fontsize=9, color="C1")
+_ax.text(2.6, -0.25, "dashed: an (n, 1) column broadcast over\nthe m columns: its gradient sums over axis=1", ha="left", va="center", fontsize=9, color="0.3")
+_ax.set(xlim=(-0.7, 12.1), ylim=(-0.9, 2.9))
+_ax.axis("off")
+_ax.set_title("Batch norm as a graph of small steps (forward: along the arrows; backward: against them)", fontsize=10)
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Two kinds of place need care on the way back; notebook 09 met both.
+#
+# - **A value used twice.** $Z$ feeds both $\mu$ and $D$; $D$ feeds both $Q = D \odot D$ and
+#   $\hat Z = D \odot s$ (the orange arrows). The cost depends on $D$ through both paths, so
+#   $\partial C / \partial D$ is the **sum** of the two contributions, and likewise for $Z$.
+# - **Broadcasting.** $\mu$, $s$, $\gamma$ and $\beta$ are $(n, 1)$ columns that the forward pass
+#   stretched over the $m$ columns (the dashed arrows). Each of their entries was used $m$ times,
+#   once per example, so its gradient is the **sum over `axis=1`** of the $(n, m)$ gradient that
+#   arrives. The two means go the other way: $\mu = \frac1m \sum_j Z_{ij}$ hands each $Z_{ij}$ the
+#   same share, $\frac1m \partial C / \partial \mu_i$, copied over the columns.
+#
+# With $dX$ short for $\partial C / \partial X$ and `dout` given, walk the graph backwards one node
+# at a time (each line uses only the local derivative of one step):
+#
+# | step (forward) | backward |
+# |---|---|
+# | $\text{out} = P + \beta$ | $dP = d\text{out}$, $\quad d\beta = \sum_j d\text{out}$ |
+# | $P = \gamma \odot \hat Z$ | $d\hat Z = dP \odot \gamma$, $\quad d\gamma = \sum_j dP \odot \hat Z$ |
+# | $\hat Z = D \odot s$ | $dD = d\hat Z \odot s$ (first use of $D$), $\quad ds = \sum_j d\hat Z \odot D$ |
+# | $s = (\sigma^2 + \varepsilon)^{-1/2}$ | $d\sigma^2 = ds \cdot \left(-\tfrac12\right) (\sigma^2 + \varepsilon)^{-3/2}$ |
+# | $\sigma^2 = \frac1m \sum_j Q$ | $dQ = \frac1m\, d\sigma^2$, copied to every column |
+# | $Q = D \odot D$ | $dD \mathrel{+}= 2 D \odot dQ$ (second use of $D$: **add**) |
+# | $D = Z - \mu$ | $dZ = dD$ (first use of $Z$), $\quad d\mu = -\sum_j dD$ |
+# | $\mu = \frac1m \sum_j Z$ | $dZ \mathrel{+}= \frac1m\, d\mu$, copied to every column (second use of $Z$: **add**) |
+#
+# Every $\sum_j$ runs over the examples, `axis=1`, with `keepdims=True`. The given cell below does
+# exactly this, line by line, and compares the result with central differences of the cost
+# $C = \sum_{ij} d\text{out}_{ij}\,\text{out}_{ij}$, whose gradient with respect to `out` is `dout`.
+
+# %%
+def bn_forward_staged(Z, gamma, beta, eps):
+    """Batch norm (training mode) one graph node per line. Returns out and a dict of every node."""
+    m = Z.shape[1]
+    mu = np.sum(Z, axis=1, keepdims=True) / m          # (n, 1)
+    D = Z - mu                                         # (n, m)  mu broadcast over the columns
+    Q = D * D                                          # (n, m)
+    var = np.sum(Q, axis=1, keepdims=True) / m         # (n, 1)
+    s = (var + eps) ** -0.5                            # (n, 1)
+    Z_hat = D * s                                      # (n, m)  s broadcast
+    P = gamma * Z_hat                                  # (n, m)  gamma broadcast
+    out = P + beta                                     # (n, m)  beta broadcast
+    return out, {"mu": mu, "D": D, "Q": Q, "var": var, "s": s, "Z_hat": Z_hat, "P": P}
+
+
+def bn_backward_staged(dout, Z, gamma, beta, eps):
+    """The table above, node by node, from the output back to the inputs: (dZ, dgamma, dbeta)."""
+    m = Z.shape[1]
+    _, v = bn_forward_staged(Z, gamma, beta, eps)
+    dP = dout                                          # out = P + beta
+    dbeta = np.sum(dout, axis=1, keepdims=True)        #   beta was broadcast: sum over the examples
+    dZ_hat = dP * gamma                                # P = gamma * Z_hat
+    dgamma = np.sum(dP * v["Z_hat"], axis=1, keepdims=True)
+    dD = dZ_hat * v["s"]                               # Z_hat = D * s: first use of D
+    ds = np.sum(dZ_hat * v["D"], axis=1, keepdims=True)
+    dvar = ds * -0.5 * (v["var"] + eps) ** -1.5        # s = (var + eps)^(-1/2)
+    dQ = np.ones_like(Z) * dvar / m                    # var = mean of Q: each entry gets 1/m of it
+    dD = dD + 2 * v["D"] * dQ                          # Q = D * D: second use of D, ADD
+    dZ = dD.copy()                                     # D = Z - mu: first use of Z
+    dmu = -np.sum(dD, axis=1, keepdims=True)           #   mu was broadcast: sum, with the minus sign
+    dZ = dZ + np.ones_like(Z) * dmu / m                # mu = mean of Z: second use of Z, ADD
+    return dZ, dgamma, dbeta
+
+
+def central_differences(cost, x, h=1e-6):
+    """Gradient of cost() with respect to every entry of the array x, by central differences
+    (x is changed in place and restored entry by entry)."""
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        saved = x[index]
+        x[index] = saved + h
+        up = cost()
+        x[index] = saved - h
+        down = cost()
+        x[index] = saved
+        grad[index] = (up - down) / (2 * h)
+    return grad
+
+
+# The worked example, forward and backward.
+Z_ex = np.array([[1.0, 2.0, 4.0], [-1.0, 0.0, 3.0]])
+gamma_ex, beta_ex = np.array([[2.0], [0.5]]), np.array([[0.1], [-0.2]])
+dout_ex = np.array([[0.5, -1.0, 2.0], [1.0, 0.0, -1.0]])
+out_staged, nodes_staged = bn_forward_staged(Z_ex, gamma_ex, beta_ex, 1e-5)
+grads_staged = bn_backward_staged(dout_ex, Z_ex, gamma_ex, beta_ex, 1e-5)
+print("worked example: mean", nodes_staged["mu"].ravel(), " var", nodes_staged["var"].ravel())
+print("out =\n", out_staged)
+for name, value in zip(("dZ", "dgamma", "dbeta"), grads_staged):
+    print(f"{name} =\n", value)
+
+# A random case with a large eps, against central differences of C = sum(dout * out).
+rng_check = np.random.default_rng(20)
+Z_check = rng_check.standard_normal((3, 5)) * 2 + 1
+gamma_check, beta_check = rng_check.uniform(0.5, 2, (3, 1)), rng_check.standard_normal((3, 1))
+dout_check = rng_check.standard_normal((3, 5))
+
+
+def cost_check():
+    return float(np.sum(dout_check * bn_forward_staged(Z_check, gamma_check, beta_check, 0.1)[0]))
+
+
+staged = bn_backward_staged(dout_check, Z_check, gamma_check, beta_check, 0.1)
+numeric = [central_differences(cost_check, array) for array in (Z_check, gamma_check, beta_check)]
+for name, a, n in zip(("dZ", "dgamma", "dbeta"), staged, numeric):
+    print(f"{name:6s} staged vs central differences: largest difference {np.max(np.abs(a - n)):.1e}")
+
+# %% [markdown]
+# The staged pass agrees with central differences to about $10^{-9}$, the accuracy of the
+# differences themselves. Try deleting the `dD + ...` or the `dZ + ...` accumulation in the cell
+# above and running it again: the check falls apart, which is the point of the orange arrows.
+#
+# ### From eight steps to one expression
+#
+# The staged pass is correct but stores and walks eight intermediate arrays. Substituting the steps
+# into each other gives a short formula. Write $g = d\hat Z = \gamma \odot d\text{out}$ and
+# $s_i = (\sigma_i^2 + \varepsilon)^{-1/2}$, and use $D_{ij}\, s_i = \hat Z_{ij}$:
+#
+# $$d\sigma^2_i = -\tfrac12 s_i^3 \sum_k g_{ik} D_{ik},
+# \qquad
+# dD_{ij} = g_{ij}\, s_i + \frac{2 D_{ij}}{m}\, d\sigma^2_i
+# = s_i\Big(g_{ij} - \frac1m\, \hat Z_{ij} \sum_k g_{ik} \hat Z_{ik}\Big).$$
+#
+# Summing $dD$ over a row, the second term drops out because every row of $\hat Z$ sums to zero:
+# $d\mu_i = -\sum_k dD_{ik} = -s_i \sum_k g_{ik}$. Adding the share of $\mu$ to $dD$:
+#
+# $$\boxed{\;dZ_{ij} = \frac{1}{m\sqrt{\sigma_i^2 + \varepsilon}}
+# \Big(m\, g_{ij} - \sum_{k} g_{ik} - \hat Z_{ij} \sum_{k} g_{ik}\, \hat Z_{ik}\Big),
+# \qquad g = \gamma \odot d\text{out}\;}$$
+#
+# with both sums over the examples (`axis=1`, `keepdims=True`). Read it as: the naive gradient
+# $g / \sqrt{\sigma^2 + \varepsilon}$, which treats $\mu$ and $\sigma^2$ as constants, minus its
+# mean over the batch (the path through $\mu$) and minus its component along $\hat Z$ (the path
+# through $\sigma^2$). Those are the two directions in which a change of $Z$'s row does nothing to
+# $\hat Z$: shifting the whole row, and (up to $\varepsilon$) stretching it. So each row of $dZ$
+# sums to zero. And $d\gamma$, $d\beta$ are what the first two rows of the table said:
+#
+# $$d\gamma_i = \sum_j d\text{out}_{ij}\, \hat Z_{ij}, \qquad d\beta_i = \sum_j d\text{out}_{ij},$$
+#
+# both of shape $(n, 1)$ like $\gamma$ and $\beta$: sums over the examples, because $\gamma$ and
+# $\beta$ were broadcast over them.
+#
+# **The worked example, continued.** With the $Z$, $\gamma$, $\beta$ above and
+# $d\text{out} = \begin{pmatrix} 0.5 & -1 & 2 \\ 1 & 0 & -1 \end{pmatrix}$:
+#
+# $$dZ = \begin{pmatrix} 1.374473 & -2.061725 & 0.687252 \\ 0.067887 & -0.090515 & 0.022628 \end{pmatrix},
+# \quad d\gamma = \begin{pmatrix} 2.405343 \\ -2.353390 \end{pmatrix},
+# \quad d\beta = \begin{pmatrix} 1.5 \\ 0 \end{pmatrix},$$
+#
+# the numbers the staged cell printed. Each row of $dZ$ sums to 0.
+
+# %% [markdown]
+# ### Exercise 2: `batchnorm_backward` [3 points]
+#
+# Implement the boxed expression, not the eight steps. Everything you need is in the cache that
+# `batchnorm_forward` returns: `Z_hat`, `var`, `gamma` and `eps` (the mean is not needed, and `Z`
+# itself is not stored). Return `(dZ, dgamma, dbeta)` with shapes $(n, m)$, $(n, 1)$, $(n, 1)$.
+# Here $m$ is the number of examples, `Z_hat.shape[1]`.
+
+# %% solution="batchnorm_backward"
+def batchnorm_backward(dout, cache):
+    """Backward pass of batchnorm_forward.
+
+    Inputs:
+        dout:  (n, m) gradient of the cost with respect to out
+        cache: {"Z_hat": (n, m), "mean": (n, 1), "var": (n, 1), "gamma": (n, 1), "eps": float}
+    Returns:
+        dZ:     (n, m) = (1/m) / sqrt(var + eps) * (m * g - sum(g) - Z_hat * sum(g * Z_hat)),
+                with g = dout * gamma and both sums over axis=1 (keepdims=True)
+        dgamma: (n, 1) = sum over axis=1 of dout * Z_hat
+        dbeta:  (n, 1) = sum over axis=1 of dout
+    """
+    ### BEGIN SOLUTION
+    Z_hat, gamma, var, eps = cache["Z_hat"], cache["gamma"], cache["var"], cache["eps"]
+    m = Z_hat.shape[1]
+    g = dout * gamma
+    dZ = (m * g - np.sum(g, axis=1, keepdims=True)
+          - Z_hat * np.sum(g * Z_hat, axis=1, keepdims=True)) / (m * np.sqrt(var + eps))
+    dgamma = np.sum(dout * Z_hat, axis=1, keepdims=True)
+    dbeta = np.sum(dout, axis=1, keepdims=True)
+    return dZ, dgamma, dbeta
+    ### END SOLUTION
+
+
+# %% test="batchnorm_backward" points=3
+# The caches here are built by the test itself, not by your batchnorm_forward, so that this test
+# depends on batchnorm_backward alone.
+import warnings
+
+import numpy as np
+
+from course import check
+
+with warnings.catch_warnings(), np.errstate(all="ignore"):
+    warnings.simplefilter("ignore")
+
+    def _bn_cache(Z, gamma, eps):
+        """The cache of batch norm in training mode, with exactly the five keys of the contract."""
+        mean = np.mean(Z, axis=1, keepdims=True)
+        var = np.mean((Z - mean) ** 2, axis=1, keepdims=True)
+        return {"Z_hat": (Z - mean) / np.sqrt(var + eps), "mean": mean, "var": var, "gamma": gamma, "eps": eps}
+
+    def _bn_dZ(dout, cache, terms=("mean", "Z_hat"), use_gamma=True, count=None, eps_in=True, sign=1):
+        """dZ by the boxed formula, or with one of the usual slips."""
+        Z_hat, var = cache["Z_hat"], cache["var"]
+        m = Z_hat.shape[1] if count is None else count
+        g = dout * cache["gamma"] if use_gamma else dout
+        total = m * g
+        if "mean" in terms:
+            total = total - np.sum(g, axis=1, keepdims=True)
+        if "Z_hat" in terms:
+            total = total - sign * Z_hat * np.sum(g * Z_hat, axis=1, keepdims=True)
+        return total / (m * np.sqrt(var + cache["eps"] if eps_in else var))
+
+    def _bn_backward_case(dout, cache, label, numeric=None):
+        try:
+            got = check.check_not_mutated(batchnorm_backward, dout, cache)
+        except KeyError as err:
+            raise AssertionError(f"batchnorm_backward ({label}): the cache has no key {err}: it holds exactly "
+                                 "'Z_hat', 'mean', 'var', 'gamma' and 'eps'; compute what you need from those") from None
+        except ValueError as err:
+            raise AssertionError(f"batchnorm_backward ({label}): shapes do not fit ({err}); a sum over "
+                                 "the examples needs keepdims=True to stay an (n, 1) column") from None
+        assert isinstance(got, (tuple, list)) and len(got) == 3, (
+            f"batchnorm_backward ({label}): return a tuple (dZ, dgamma, dbeta), got {type(got).__name__}")
+        dZ, dgamma, dbeta = got
+        Z_hat = cache["Z_hat"]
+        n, m = Z_hat.shape
+        want = (_bn_dZ(dout, cache), np.sum(dout * Z_hat, axis=1, keepdims=True), np.sum(dout, axis=1, keepdims=True))
+
+        for name, value, right, other in (("dgamma", dgamma, want[1], dout * Z_hat), ("dbeta", dbeta, want[2], dout)):
+            if value is None:
+                continue  # check_array below says what is missing
+            shape = np.shape(value)
+            if shape == (1, m) and n != 1:
+                raise AssertionError(f"{name} ({label}) has shape {shape}: sum over the examples, axis=1, not "
+                                     f"axis=0; there is one {name[1:]} per unit, shape ({n}, 1)")
+            if shape == (n,):
+                raise AssertionError(f"{name} ({label}) has shape {shape}: keep it a column of shape ({n}, 1) "
+                                     "with keepdims=True, the shape of the parameter it belongs to")
+            if shape == () and n > 1:
+                raise AssertionError(f"{name} ({label}) is a single number: sum over axis=1 only, "
+                                     f"keepdims=True, giving shape ({n}, 1)")
+            if shape == (n, 1) and not np.allclose(value, right):
+                if np.allclose(value, np.mean(other, axis=1, keepdims=True)):
+                    raise AssertionError(f"{name} ({label}) is a mean over the examples: it is a SUM "
+                                         "(dout already carries the 1/m of the cost)")
+                if np.allclose(value, want[2] if name == "dgamma" else want[1]):
+                    raise AssertionError(f"{name} ({label}): dgamma and dbeta are swapped: "
+                                         "dgamma = sum(dout * Z_hat), dbeta = sum(dout)")
+                if name == "dgamma" and np.allclose(value, np.sum(dout * Z_hat * cache["gamma"], axis=1, keepdims=True)):
+                    raise AssertionError(f"dgamma ({label}) was multiplied by gamma: dgamma = sum(dout * Z_hat, axis=1)")
+        check.check_array(dgamma, want[1], f"dgamma ({label})")
+        check.check_array(dbeta, want[2], f"dbeta ({label})")
+
+        check.check_shape(dZ, (n, m), f"dZ ({label})")
+        value = np.asarray(dZ, dtype=float)
+        if not np.allclose(value, want[0], rtol=1e-6, atol=1e-8):
+            for wrong, hint in [
+                (dout * cache["gamma"] / np.sqrt(cache["var"] + cache["eps"]),
+                 "dZ = dout * gamma / sqrt(var + eps) treats the mean and the variance as constants; they "
+                 "depend on every example of the batch, and their paths add the two terms "
+                 "- sum(g, axis=1) and - Z_hat * sum(g * Z_hat, axis=1) inside the bracket"),
+                (_bn_dZ(dout, cache, terms=("mean",)),
+                 "the term - Z_hat * sum(g * Z_hat, axis=1, keepdims=True), the path through the variance, is missing"),
+                (_bn_dZ(dout, cache, terms=("Z_hat",)),
+                 "the term - sum(g, axis=1, keepdims=True), the path through the mean, is missing"),
+                (_bn_dZ(dout, cache, sign=-1), "the Z_hat term has the wrong sign: it is - Z_hat * sum(g * Z_hat)"),
+                (_bn_dZ(dout, cache, use_gamma=False), "gamma is missing: g = dout * gamma is the gradient of Z_hat"),
+                (_bn_dZ(dout, cache, count=n), f"the count is m = {m}, the number of examples (Z_hat.shape[1]), "
+                                               f"not the number of units {n}"),
+                (_bn_dZ(dout, cache) * m, "the factor 1/m in front is missing"),
+                (_bn_dZ(dout, cache, eps_in=False), "eps is missing: divide by np.sqrt(var + eps)"),
+            ]:
+                if not np.allclose(wrong, want[0], rtol=1e-6, atol=1e-8) and np.allclose(value, wrong, rtol=1e-6, atol=1e-8):
+                    raise AssertionError(f"dZ ({label}): {hint}")
+            if numeric is not None and not np.allclose(value, numeric, rtol=1e-5, atol=1e-6):
+                raise AssertionError(f"dZ ({label}) disagrees with central differences of sum(dout * out): "
+                                     "compare your formula with the boxed expression")
+        check.check_array(dZ, want[0], f"dZ ({label})")
+        return got
+
+    # 1. The worked example.
+    _Z = np.array([[1.0, 2.0, 4.0], [-1.0, 0.0, 3.0]])
+    _dout = np.array([[0.5, -1.0, 2.0], [1.0, 0.0, -1.0]])
+    _cache = _bn_cache(_Z, np.array([[2.0], [0.5]]), 1e-5)
+    _dZ, _dgamma, _dbeta = _bn_backward_case(_dout, _cache, "the worked example")
+    check.check_array(_dZ, np.array([[1.374473, -2.061725, 0.687252], [0.067887, -0.090515, 0.022628]]),
+                      "dZ (worked example)", rtol=1e-6, atol=1e-6)
+    check.check_array(_dgamma, np.array([[2.405343], [-2.353390]]), "dgamma (worked example)", rtol=1e-6, atol=1e-6)
+    check.check_array(_dbeta, np.array([[1.5], [0.0]]), "dbeta (worked example)", rtol=1e-6, atol=1e-6)
+    print("worked example reproduced:\ndZ =\n", np.asarray(_dZ), "\ndgamma =", np.ravel(_dgamma), " dbeta =", np.ravel(_dbeta))
+
+    # 2. More examples than units, a large eps, checked against central differences of sum(dout * out).
+    _rng = np.random.default_rng(102)
+    _Z = _rng.standard_normal((3, 7)) * 2 + 1
+    _gamma, _beta = _rng.uniform(0.5, 2, (3, 1)), _rng.standard_normal((3, 1))
+    _dout = _rng.standard_normal((3, 7))
+    _cache = _bn_cache(_Z, _gamma, 0.5)
+
+    def _cost(Z):
+        c = _bn_cache(Z, _gamma, 0.5)
+        return float(np.sum(_dout * (_gamma * c["Z_hat"] + _beta)))
+
+    _numeric = np.zeros_like(_Z)
+    for _index in np.ndindex(_Z.shape):
+        _up, _down = _Z.copy(), _Z.copy()
+        _up[_index] += 1e-6
+        _down[_index] -= 1e-6
+        _numeric[_index] = (_cost(_up) - _cost(_down)) / 2e-6
+    _dZ, _, _ = _bn_backward_case(_dout, _cache, "(3, 7), eps 0.5", numeric=_numeric)
+    assert np.allclose(np.sum(np.asarray(_dZ), axis=1), 0, atol=1e-10), "dZ: every row of dZ should sum to 0"
+
+    # 3. More units than examples.
+    _Z = _rng.standard_normal((6, 4))
+    _bn_backward_case(_rng.standard_normal((6, 4)), _bn_cache(_Z, _rng.uniform(-2, 2, (6, 1)), 1e-5), "(6, 4)")
+
+### BEGIN HIDDEN TESTS
+with warnings.catch_warnings(), np.errstate(all="ignore"):
+    warnings.simplefilter("ignore")
+
+    def _h_cache(Z, gamma, eps):
+        mean = Z.mean(axis=1, keepdims=True)
+        var = ((Z - mean) ** 2).mean(axis=1, keepdims=True)
+        return {"Z_hat": (Z - mean) / np.sqrt(var + eps), "mean": mean, "var": var, "gamma": gamma, "eps": eps}
+
+    def _h_backward(dout, cache):
+        Z_hat, var, eps = cache["Z_hat"], cache["var"], cache["eps"]
+        m = Z_hat.shape[1]
+        g = dout * cache["gamma"]
+        dZ = (m * g - g.sum(axis=1, keepdims=True) - Z_hat * (g * Z_hat).sum(axis=1, keepdims=True)) / (m * np.sqrt(var + eps))
+        return dZ, (dout * Z_hat).sum(axis=1, keepdims=True), dout.sum(axis=1, keepdims=True)
+
+    _rng = np.random.default_rng(10002)
+    for _trial, (_n, _m) in enumerate([(1, 2), (4, 2), (1, 9), (3, 3), (5, 8), (2, 40), (7, 3), (1, 2)]):
+        _scale = [1.0, 1e3, 0.01, 30.0][_trial % 4]
+        _Z = _rng.standard_normal((_n, _m)) * _scale + _rng.uniform(-5, 5) * _scale
+        _gamma = _rng.uniform(-2, 2, (_n, 1))
+        _eps = float([1e-5, 0.1, 1e-3, 1e-8][_trial % 4])
+        _cache = _h_cache(_Z, _gamma, _eps)
+        _dout = _rng.standard_normal((_n, _m)) * [1.0, 5.0][_trial % 2]
+        _saved = (_dout.copy(), {k: np.array(v, copy=True) for k, v in _cache.items()})
+        _res = batchnorm_backward(_dout, _cache)
+        _desc = f"dout of shape {(_n, _m)}, Z of scale {_scale}, eps {_eps}"
+        assert isinstance(_res, (tuple, list)) and len(_res) == 3, f"return (dZ, dgamma, dbeta) ({_desc})"
+        for _name, _got, _want in zip(("dZ", "dgamma", "dbeta"), _res, _h_backward(_dout, _cache)):
+            _got = np.asarray(_got, dtype=float)
+            assert _got.shape == _want.shape, f"{_name} has shape {_got.shape}, expected {_want.shape} ({_desc})"
+            assert np.allclose(_got, _want, rtol=1e-6, atol=1e-8 * max(1.0, float(np.max(np.abs(_want))))), \
+                f"{_name} is wrong ({_desc})"
+        assert np.array_equal(_dout, _saved[0]), f"dout was modified ({_desc})"
+        assert all(np.array_equal(_cache[k], v) for k, v in _saved[1].items()), f"the cache was modified ({_desc})"
+    # A zero dout gives zero gradients; a constant unit gives a finite dZ.
+    _cache = _h_cache(np.array([[2.0, 2.0, 2.0], [1.0, -1.0, 0.5]]), np.array([[1.5], [-0.5]]), 1e-5)
+    _dout = np.array([[0.3, -0.2, 1.0], [0.0, 0.5, -1.0]])
+    _res = batchnorm_backward(_dout, _cache)
+    assert all(np.all(np.isfinite(np.asarray(r))) for r in _res), "a constant unit must give finite gradients"
+    assert all(np.allclose(a, b) for a, b in zip(_res, _h_backward(_dout, _cache))), "wrong gradients with a constant unit"
+    _res = batchnorm_backward(np.zeros((2, 3)), _cache)
+    assert all(np.allclose(r, 0) for r in _res), "dout = 0 must give zero gradients"
+### END HIDDEN TESTS
+
+check.passed("batchnorm_backward: both paths (through the mean and the variance), sums over the examples.")
+
+# %% [markdown]
+# ### Written question 1: the bias before batch norm [2 points, graded by hand]
+#
+# In a layer $\text{BN}\big(W^{[l]} A^{[l-1]} + b^{[l]}\big)$, what does the bias $b^{[l]}$ change
+# in the output of batch norm, and what does gradient descent do to it? Use the forward formulas,
+# and the fact that every row of $dZ$ sums to zero. Which parameter takes over its job? Three or
+# four sentences.
+
+# %% [markdown] answer="bias_before_batchnorm" points=2
+# ### BEGIN SOLUTION
+# **Model answer.** The bias adds the same number $b_i$ to every example in row $i$ of $Z$, so the
+# batch mean $\mu_i$ grows by exactly $b_i$ and $Z - \mu$ is unchanged; the variance is unchanged
+# too. The output of batch norm, and with it the cost, does not depend on $b$ at all. Accordingly
+# its gradient is $db_i = \sum_j dZ_{ij} = 0$ (the rows of $dZ$ sum to zero), so gradient descent
+# never moves it: it is a wasted parameter (and a wasted addition). The shift it was meant to
+# provide is provided by $\beta$, which is applied after the normalisation, so layers followed by
+# batch norm are usually built without a bias.
+#
+# **Rubric.**
+# - [1 point] $b$ shifts the batch mean by the same amount, so it cancels in $Z - \mu$ (variance unchanged): the output does not depend on $b$, its gradient (the row sum of $dZ$) is zero
+# - [1 point] $\beta$ takes over the role of the shift, so the bias can be dropped (no loss of expressiveness)
+# ### END SOLUTION
+
+# %% [markdown]
+# ## 3. Training mode and inference mode
+#
+# In training, batch norm standardises each unit with the statistics of the batch at hand. That
+# cannot be the rule once the network is trained and used:
+#
+# - **One example alone.** With $m = 1$, every unit's mean is the example's own value, so
+#   $Z - \mu = 0$ and the output is $\gamma \cdot 0 + \beta = \beta$ whatever the input: the
+#   network answers the same thing for every image.
+# - **An example in company.** With several examples the output for one of them depends on which
+#   others happen to share its batch. A prediction should be a function of its own input only.
+#
+# The cell below shows both with your `batchnorm_forward`: first two columns of the worked example's
+# $Z$ on their own, then its column 0 in two different batches of three.
+
+# %% tags=["demo"]
+try:
+    print("column 0 alone:               ", np.ravel(batchnorm_forward(Z_ex[:, [0]], gamma_ex, beta_ex)[0]),
+          " = beta", np.ravel(beta_ex))
+    print("column 1 alone:               ", np.ravel(batchnorm_forward(Z_ex[:, [1]], gamma_ex, beta_ex)[0]))
+    _other = np.array([[1.0, 6.0, -3.0], [-1.0, 2.0, 2.0]])   # the same first column, other company
+    print("column 0 in the batch Z_ex:   ", batchnorm_forward(Z_ex, gamma_ex, beta_ex)[0][:, 0])
+    print("column 0 in another batch:    ", batchnorm_forward(_other, gamma_ex, beta_ex)[0][:, 0])
+except NotImplementedError:
+    print("Write batchnorm_forward above to run this cell.")
+
+# %% [markdown]
+# ### Running averages
+#
+# The fix: during training, keep for every unit a running estimate of the mean and the variance
+# that the batches have shown, and at inference time normalise with those fixed numbers. The
+# usual estimate is an exponential moving average, updated after every training step with the
+# batch's `mean` and `var` (the ones in the cache):
+#
+# $$\mu_{\text{run}} \leftarrow \rho\, \mu_{\text{run}} + (1 - \rho)\, \mu_{\text{batch}}, \qquad
+# \sigma^2_{\text{run}} \leftarrow \rho\, \sigma^2_{\text{run}} + (1 - \rho)\, \sigma^2_{\text{batch}},$$
+#
+# where the *momentum* $\rho$ (0.9 here) says how much of the old estimate to keep. The estimate
+# forgets a batch by a factor $\rho$ per step, so it averages over roughly the last $1/(1 - \rho) =
+# 10$ batches; they start at $\mu_{\text{run}} = 0$ and $\sigma^2_{\text{run}} = 1$. Libraries differ in
+# what they call momentum: Keras's `momentum=0.99` is our $\rho$, while PyTorch's `momentum=0.1` is
+# our $1 - \rho$, the weight of the **new** batch. (PyTorch also stores the unbiased variance in its
+# running estimate; we keep the biased one throughout.)
+#
+# At inference every unit then computes a fixed affine function of its input,
+#
+# $$\text{out} = \gamma\, \frac{Z - \mu_{\text{run}}}{\sqrt{\sigma^2_{\text{run}} + \varepsilon}} + \beta,$$
+#
+# the same for any batch size, one example included.
+
+# %% [markdown]
+# ### Exercise 3: `update_running_stats` [1 point]
+#
+# Return the two new estimates as **new** arrays (do not update `running_mean` in place with `*=`
+# or `+=`: the caller may still need the old values).
+
+# %% solution="update_running_stats"
+def update_running_stats(running_mean, running_var, batch_mean, batch_var, momentum=0.9):
+    """One step of the exponential moving averages of batch norm's statistics.
+
+    Inputs:
+        running_mean, running_var: (n, 1) the current estimates
+        batch_mean, batch_var:     (n, 1) this batch's mean and (biased) variance
+        momentum:                  float in [0, 1], the weight of the OLD estimate
+    Returns:
+        (running_mean, running_var), new (n, 1) arrays: momentum * running + (1 - momentum) * batch
+    """
+    ### BEGIN SOLUTION
+    new_mean = momentum * running_mean + (1 - momentum) * batch_mean
+    new_var = momentum * running_var + (1 - momentum) * batch_var
+    return new_mean, new_var
+    ### END SOLUTION
+
+
+# %% test="update_running_stats" points=1
+import warnings
+
+import numpy as np
+
+from course import check
+
+with warnings.catch_warnings(), np.errstate(all="ignore"):
+    warnings.simplefilter("ignore")
+
+    def _running_case(running_mean, running_var, batch_mean, batch_var, momentum, label):
+        args = (running_mean, running_var, batch_mean, batch_var) + (() if momentum is None else (momentum,))
+        got = check.check_not_mutated(update_running_stats, *args)
+        rho = 0.9 if momentum is None else momentum
+        assert isinstance(got, (tuple, list)) and len(got) == 2, (
+            f"update_running_stats ({label}): return a tuple (running_mean, running_var), got {type(got).__name__}")
+        want = (rho * running_mean + (1 - rho) * batch_mean, rho * running_var + (1 - rho) * batch_var)
+        for name, value, right, old, new in zip(("running_mean", "running_var"), got, want,
+                                                (running_mean, running_var), (batch_mean, batch_var)):
+            check.check_shape(value, right.shape, f"{name} ({label})")
+            value = np.asarray(value, dtype=float)
+            if np.allclose(value, right):
+                continue
+            for wrong, hint in [
+                ((1 - rho) * old + rho * new, f"the weights are swapped: momentum ({rho}) multiplies the OLD "
+                                              "running estimate and 1 - momentum the new batch"),
+                (new, "you returned the batch's statistics: blend them into the running estimate"),
+                (old, "the running estimate did not change: add (1 - momentum) * batch"),
+                (rho * old + new, "the batch's share needs the factor (1 - momentum)"),
+                (want[1] if name == "running_mean" else want[0],
+                 "the two results are swapped: return (running_mean, running_var)"),
+            ]:
+                if not np.allclose(wrong, right) and np.allclose(value, wrong):
+                    raise AssertionError(f"{name} ({label}): {hint}")
+            check.check_array(value, right, f"{name} ({label})")
+        return got
+
+    # 1. Small numbers: 0.9 * 0 + 0.1 * 2 = 0.2, 0.9 * 1 + 0.1 * (-1) = 0.8, 0.9 * 1 + 0.1 * 4 = 1.3, ...
+    _got = _running_case(np.array([[0.0], [1.0]]), np.array([[1.0], [1.0]]),
+                         np.array([[2.0], [-1.0]]), np.array([[4.0], [0.5]]), None, "default momentum 0.9")
+    check.check_array(_got[0], np.array([[0.2], [0.8]]), "running_mean (default momentum 0.9)")
+    check.check_array(_got[1], np.array([[1.3], [0.95]]), "running_var (default momentum 0.9)")
+    # 2. Another momentum, more units.
+    _rng = np.random.default_rng(103)
+    _running_case(_rng.standard_normal((4, 1)), _rng.uniform(0.5, 2, (4, 1)), _rng.standard_normal((4, 1)),
+                  _rng.uniform(0.5, 2, (4, 1)), 0.75, "4 units, momentum 0.75")
+    # 3. Many steps of the same batch statistics converge to them.
+    _mean, _var = np.zeros((2, 1)), np.ones((2, 1))
+    for _ in range(200):
+        _mean, _var = update_running_stats(_mean, _var, np.array([[3.0], [-1.0]]), np.array([[0.25], [4.0]]))
+    check.check_array(_mean, np.array([[3.0], [-1.0]]), "running_mean after 200 identical batches", rtol=1e-6)
+    check.check_array(_var, np.array([[0.25], [4.0]]), "running_var after 200 identical batches", rtol=1e-6)
+
+### BEGIN HIDDEN TESTS
+with warnings.catch_warnings(), np.errstate(all="ignore"):
+    warnings.simplefilter("ignore")
+    _rng = np.random.default_rng(10003)
+    for _trial in range(8):
+        _n = [1, 3, 7, 2, 1, 5, 4, 10][_trial]
+        _arrays = [_rng.standard_normal((_n, 1)) * 10, _rng.uniform(0.01, 5, (_n, 1)),
+                   _rng.standard_normal((_n, 1)) * 10, _rng.uniform(0.01, 5, (_n, 1))]
+        _saved = [a.copy() for a in _arrays]
+        _momentum = [None, 0.0, 1.0, 0.5, 0.99, 0.9, 0.3, 0.999][_trial]
+        _res = update_running_stats(*_arrays) if _momentum is None else update_running_stats(*_arrays, momentum=_momentum)
+        _rho = 0.9 if _momentum is None else _momentum
+        _desc = f"{_n} units, momentum {_momentum}"
+        assert isinstance(_res, (tuple, list)) and len(_res) == 2, f"return (running_mean, running_var) ({_desc})"
+        for _got, _old, _new in zip(_res, _arrays[:2], _arrays[2:]):
+            _got = np.asarray(_got, dtype=float)
+            assert _got.shape == (_n, 1), f"wrong shape {_got.shape} ({_desc})"
+            assert np.allclose(_got, _rho * _old + (1 - _rho) * _new, rtol=1e-10, atol=1e-12), f"wrong estimate ({_desc})"
+        assert all(np.array_equal(a, b) for a, b in zip(_arrays, _saved)), f"an input was modified ({_desc})"
+        assert _res[0] is not _arrays[0] and _res[1] is not _arrays[1], f"return new arrays ({_desc})"
+### END HIDDEN TESTS
+
+check.passed("update_running_stats: momentum on the old estimate, 1 - momentum on the new batch.")
+
+# %% [markdown]
+# ### Exercise 4: `batchnorm_inference` [1 point]
+#
+# Normalise `Z` with the **running** statistics, `running_mean` and `running_var` (both $(n, 1)$),
+# then scale and shift: $\gamma\,(Z - \mu_{\text{run}}) / \sqrt{\sigma^2_{\text{run}} + \varepsilon} +
+# \beta$. Never compute anything from the batch `Z` itself: the result for each column must not
+# depend on the other columns, and $m = 1$ must work.
+
+# %% solution="batchnorm_inference"
+def batchnorm_inference(Z, gamma, beta, running_mean, running_var, eps=1e-5):
+    """Batch normalisation at inference time, with the running statistics.
+
+    Inputs:
+        Z:            (n, m) pre-activations (any m >= 1)
+        gamma, beta:  (n, 1) learned scale and shift
+        running_mean: (n, 1) running estimate of each unit's mean
+        running_var:  (n, 1) running estimate of each unit's variance
+        eps:          float > 0, inside the square root
+    Returns:
+        out: (n, m) = gamma * (Z - running_mean) / sqrt(running_var + eps) + beta
+    """
+    ### BEGIN SOLUTION
+    return gamma * (Z - running_mean) / np.sqrt(running_var + eps) + beta
+    ### END SOLUTION
+
+
+# %% test="batchnorm_inference" points=1
+import warnings
+
+import numpy as np
+
+from course import check
+
+with warnings.catch_warnings(), np.errstate(all="ignore"):
+    warnings.simplefilter("ignore")
+
+    def _inference_case(Z, gamma, beta, running_mean, running_var, eps, label):
+        args = (Z, gamma, beta, running_mean, running_var) + (() if eps is None else (eps,))
+        got = check.check_not_mutated(batchnorm_inference, *args)
+        e = 1e-5 if eps is None else eps
+        want = gamma * (Z - running_mean) / np.sqrt(running_var + e) + beta
+        check.check_shape(got, Z.shape, f"batchnorm_inference ({label})")
+        value = np.asarray(got, dtype=float)
+        if not np.allclose(value, want, rtol=1e-6, atol=1e-8):
+            batch_mean = np.mean(Z, axis=1, keepdims=True)
+            batch_var = np.mean((Z - batch_mean) ** 2, axis=1, keepdims=True)
+            for wrong, hint in [
+                (gamma * (Z - batch_mean) / np.sqrt(batch_var + e) + beta,
+                 "that is training mode: it normalises with the batch's own mean and variance; "
+                 "at inference use running_mean and running_var"),
+                (gamma * (Z - batch_mean) / np.sqrt(running_var + e) + beta,
+                 "the mean comes from the batch: subtract running_mean"),
+                (gamma * (Z - running_mean) / np.sqrt(batch_var + e) + beta,
+                 "the variance comes from the batch: use running_var"),
+                (gamma * (Z - running_mean) / (np.sqrt(running_var) + e) + beta,
+                 "eps is outside the square root: divide by np.sqrt(running_var + eps)"),
+                (gamma * (Z - running_mean) / (running_var + e) + beta,
+                 "divided by the variance: divide by its square root, np.sqrt(running_var + eps)"),
+                ((Z - running_mean) / np.sqrt(running_var + e),
+                 "gamma and beta are missing: out = gamma * Z_hat + beta"),
+                (beta * (Z - running_mean) / np.sqrt(running_var + e) + gamma,
+                 "gamma and beta are swapped"),
+            ]:
+                if not np.allclose(wrong, want, rtol=1e-6, atol=1e-8) and np.allclose(value, wrong, rtol=1e-6, atol=1e-8):
+                    raise AssertionError(f"batchnorm_inference ({label}): {hint}")
+        check.check_array(got, want, f"batchnorm_inference ({label})")
+        return got
+
+    # 1. The worked example's Z with running statistics that differ from its own.
+    _Z = np.array([[1.0, 2.0, 4.0], [-1.0, 0.0, 3.0]])
+    _gamma, _beta = np.array([[2.0], [0.5]]), np.array([[0.1], [-0.2]])
+    _run_mean, _run_var = np.array([[2.0], [0.0]]), np.array([[4.0], [1.0]])
+    _got = _inference_case(_Z, _gamma, _beta, _run_mean, _run_var, None, "worked example's Z, default eps")
+    check.check_array(_got, np.array([[-0.899999, 0.1, 2.099998], [-0.699998, -0.2, 1.299993]]),
+                      "batchnorm_inference (worked example's Z)", rtol=1e-6, atol=1e-6)
+    # 2. One example alone: not beta, but the running statistics at work.
+    _out = _inference_case(_Z[:, [2]], _gamma, _beta, _run_mean, _run_var, None, "one column")
+    if np.allclose(np.asarray(_out, dtype=float), _beta):
+        raise AssertionError("batchnorm_inference (one column) returned beta: it used the batch's statistics")
+    # 3. A large eps, more units.
+    _rng = np.random.default_rng(104)
+    _inference_case(_rng.standard_normal((4, 6)) * 3, _rng.uniform(0.5, 2, (4, 1)), _rng.standard_normal((4, 1)),
+                    _rng.standard_normal((4, 1)), _rng.uniform(0.5, 3, (4, 1)), 0.5, "(4, 6), eps 0.5")
+
+### BEGIN HIDDEN TESTS
+with warnings.catch_warnings(), np.errstate(all="ignore"):
+    warnings.simplefilter("ignore")
+    _rng = np.random.default_rng(10004)
+    for _trial, (_n, _m) in enumerate([(1, 1), (3, 1), (2, 2), (5, 9), (1, 4), (6, 3), (4, 50), (2, 1)]):
+        _scale = [1.0, 1e3, 0.01, 20.0][_trial % 4]
+        _Z = _rng.standard_normal((_n, _m)) * _scale
+        _gamma, _beta = _rng.uniform(-2, 2, (_n, 1)), _rng.standard_normal((_n, 1))
+        _rm, _rv = _rng.standard_normal((_n, 1)) * _scale, _rng.uniform(0, 2, (_n, 1)) * _scale ** 2
+        _eps = float([1e-5, 1e-3, 0.1, 1e-8][_trial % 4])
+        _saved = [a.copy() for a in (_Z, _gamma, _beta, _rm, _rv)]
+        _got = np.asarray(batchnorm_inference(_Z, _gamma, _beta, _rm, _rv, eps=_eps), dtype=float)
+        _want = _gamma * (_Z - _rm) / np.sqrt(_rv + _eps) + _beta
+        _desc = f"Z of shape {(_n, _m)} and scale {_scale}, eps {_eps}"
+        assert _got.shape == (_n, _m), f"wrong shape {_got.shape} ({_desc})"
+        assert np.allclose(_got, _want, rtol=1e-6, atol=1e-8), f"wrong output ({_desc})"
+        assert all(np.array_equal(a, b) for a, b in zip((_Z, _gamma, _beta, _rm, _rv), _saved)), f"input modified ({_desc})"
+        # Each column alone gives the same as in the batch.
+        if _m > 1:
+            _alone = np.asarray(batchnorm_inference(_Z[:, [0]], _gamma, _beta, _rm, _rv, eps=_eps), dtype=float)
+            assert np.allclose(_alone[:, 0], _got[:, 0]), f"a column's output depends on its batch ({_desc})"
+### END HIDDEN TESTS
+
+check.passed("batchnorm_inference: the running statistics, so each example's output is its own.")
+
+# %% [markdown]
+# ### Written question 2: no batch statistics at inference [2 points, graded by hand]
+#
+# A digit classifier with batch norm serves requests from many users. To save time, the server
+# collects the images that arrive within 10 ms into a batch and runs the **training-mode** forward
+# pass (`batchnorm_forward`) on it. Describe two things that go wrong, one when a batch happens to
+# hold a single image and one when it holds several, and explain why normalising with running
+# statistics fixes both. Three or four sentences.
+
+# %% [markdown] answer="inference_running_stats" points=2
+# ### BEGIN SOLUTION
+# **Model answer.** A batch of one image has $Z - \mu = 0$ in every unit, so every batch-norm layer
+# outputs $\beta$ whatever the image is, and every lone request gets the same answer. With several
+# images, each unit is normalised with the mean and variance of that particular batch, so one user's
+# prediction depends on which other users' images happened to arrive at the same time: the same
+# image can get different labels, and a batch of unusual images (or a small, noisy one) shifts
+# everyone's result. Running statistics are fixed numbers collected during training, so inference
+# becomes a fixed affine map per unit, $\gamma(Z - \mu_{\text{run}})/\sqrt{\sigma^2_{\text{run}} +
+# \varepsilon} + \beta$: each column is computed from its own input only, identically for any batch
+# size, one included.
+#
+# **Rubric.**
+# - [1 point] names both failures: one image gives $Z - \mu = 0$, output $\beta$ for every input; several images make a prediction depend on the other images in the batch (not reproducible, can be skewed)
+# - [1 point] running statistics are constants from training, so each example's output depends on its own input only and batch size no longer matters
+# ### END SOLUTION
+
+# %% [markdown]
+# ## 4. A deep network with and without batch norm
+#
+# Time to see what batch norm is for. The given cell below trains a deep ReLU classifier on the
+# digits of the capstone (notebook 08: the same 1,347 training and 450 test images, the same split
+# and seed) with plain mini-batch gradient descent, and it has a switch:
+#
+# `train_deep(X, Y, depth, width, lr, epochs, rng, use_batchnorm)` builds `depth` hidden layers of
+# `width` ReLU units and a softmax output layer, He-initialised (notebook 05), and trains it on the
+# mean cross-entropy with batches of about 64 examples. It returns `(model, losses)`: the trained
+# model and the training loss of every step (training stops early if the loss overflows to `inf`
+# or `nan`).
+#
+# | `use_batchnorm` | each hidden layer computes | your functions it calls |
+# |---|---|---|
+# | `False` | $A = \text{relu}(W A_{\text{prev}} + b)$ | none |
+# | `True` | $A = \text{relu}\big(\text{BN}(W A_{\text{prev}})\big)$ with its own $\gamma$, $\beta$, **no bias $b$** (written question 1) | `batchnorm_forward`, `batchnorm_backward`, `update_running_stats` (after every step) |
+#
+# The output layer is the same in both: $Z^{[L]} = W^{[L]} A^{[L-1]} + b^{[L]}$ followed by softmax.
+# Gradient descent updates $W$, $b$, $\gamma$ and $\beta$ alike. `deep_accuracy(X, Y, model)` evaluates
+# a trained model in inference mode (with your `batchnorm_inference` when batch norm is on), and
+# `dead_units(X, model)` gives, for each hidden layer, the share of its units that output 0 for
+# every column of `X`.
+#
+# One detail: the 1,347 training images are cut into 21 batches of 64 or 65 (`np.array_split`),
+# not into 21 batches of 64 and a last one of 3. Batch statistics computed from 3 examples are so
+# noisy that a single such batch per epoch visibly hurts a batch-norm network.
+
+# %%
+X_train, Y_train, X_test, Y_test = data.load_digits(rng=np.random.default_rng(0))   # as in notebook 08
+
+
+def softmax_cross_entropy(Z, Y):
+    """Mean cross-entropy of softmax(Z) against one-hot Y (both (K, m)), and its gradient dC/dZ."""
+    shifted = Z - np.max(Z, axis=0, keepdims=True)
+    log_p = shifted - np.log(np.sum(np.exp(shifted), axis=0, keepdims=True))
+    m = Y.shape[1]
+    return float(-np.sum(Y * log_p) / m), (np.exp(log_p) - Y) / m
+
+
+def train_deep(X, Y, depth, width, lr, epochs, rng, use_batchnorm):
+    """Mini-batch gradient descent on a deep ReLU network with a softmax output.
+
+    X (n[0], m_all), Y (K, m_all) one-hot; depth hidden layers of width units; rng: numpy Generator
+    for the initial weights and the shuffling. With use_batchnorm, every hidden layer is
+    relu(BN(W A)) (no bias), trained with your batchnorm_forward / batchnorm_backward, and the
+    running statistics are kept with your update_running_stats.
+    Returns (model, losses): model = {"params", "running", "use_batchnorm"}, losses = the training
+    loss of each step (it stops at the first step whose loss is not finite).
+    """
+    sizes = [X.shape[0]] + [width] * depth + [Y.shape[0]]
+    L = len(sizes) - 1
+    params, running = {}, {}
+    for l in range(1, L + 1):
+        params[f"W{l}"] = rng.standard_normal((sizes[l], sizes[l - 1])) * np.sqrt(2 / sizes[l - 1])
+        if use_batchnorm and l < L:
+            params[f"gamma{l}"], params[f"beta{l}"] = np.ones((sizes[l], 1)), np.zeros((sizes[l], 1))
+            running[l] = (np.zeros((sizes[l], 1)), np.ones((sizes[l], 1)))
+        else:
+            params[f"b{l}"] = np.zeros((sizes[l], 1))
+    model = {"params": params, "running": running, "use_batchnorm": use_batchnorm}
+    losses = []
+    m_all = X.shape[1]
+    with np.errstate(all="ignore"):                     # a diverging run overflows: we stop it below
+        for _ in range(epochs):
+            for batch in np.array_split(rng.permutation(m_all), m_all // 64):
+                A, Y_batch, layers = X[:, batch], Y[:, batch], []
+                for l in range(1, L + 1):               # forward
+                    A_prev, Z = A, params[f"W{l}"] @ A
+                    if l == L:
+                        Z, bn_cache = Z + params[f"b{l}"], None
+                    elif use_batchnorm:
+                        Z, bn_cache = batchnorm_forward(Z, params[f"gamma{l}"], params[f"beta{l}"])
+                        running[l] = update_running_stats(*running[l], bn_cache["mean"], bn_cache["var"])
+                    else:
+                        Z, bn_cache = Z + params[f"b{l}"], None
+                    layers.append((A_prev, Z, bn_cache))
+                    A = np.maximum(Z, 0) if l < L else Z
+                loss, dZ = softmax_cross_entropy(A, Y_batch)
+                losses.append(loss)
+                if not np.isfinite(loss):
+                    return model, losses
+                grads = {}
+                for l in range(L, 0, -1):               # backward
+                    A_prev, Z, bn_cache = layers[l - 1]
+                    if l < L:
+                        dZ = dA * (Z > 0)               # through the ReLU
+                        if use_batchnorm:
+                            dZ, grads[f"gamma{l}"], grads[f"beta{l}"] = batchnorm_backward(dZ, bn_cache)
+                    if f"b{l}" in params:
+                        grads[f"b{l}"] = np.sum(dZ, axis=1, keepdims=True)
+                    grads[f"W{l}"] = dZ @ A_prev.T
+                    dA = params[f"W{l}"].T @ dZ
+                params = {key: value - lr * grads[key] for key, value in params.items()}
+                model["params"] = params
+    return model, losses
+
+
+def deep_hidden_layers(X, model):
+    """Inference-mode forward pass: the list of hidden activations A1, ..., A[L-1] and the output Z[L]."""
+    params, L = model["params"], sum(key.startswith("W") for key in model["params"])
+    A, hidden = X, []
+    with np.errstate(all="ignore"):
+        for l in range(1, L):
+            Z = params[f"W{l}"] @ A
+            if model["use_batchnorm"]:
+                Z = batchnorm_inference(Z, params[f"gamma{l}"], params[f"beta{l}"], *model["running"][l])
+            else:
+                Z = Z + params[f"b{l}"]
+            A = np.maximum(Z, 0)
+            hidden.append(A)
+        return hidden, params[f"W{L}"] @ A + params[f"b{L}"]
+
+
+def deep_accuracy(X, Y, model):
+    """Share of the columns of X whose largest output is the class marked in Y."""
+    _, Z = deep_hidden_layers(X, model)
+    return float(np.mean(np.argmax(Z, axis=0) == np.argmax(Y, axis=0)))
+
+
+def dead_units(X, model):
+    """For each hidden layer, the share of its units that output 0 for every column of X."""
+    hidden, _ = deep_hidden_layers(X, model)
+    return [float(np.mean(np.all(A == 0, axis=1))) for A in hidden]
+
+
+# %% [markdown]
+# ### Ten layers at a large learning rate
+#
+# Ten hidden layers of 64 units, learning rate 0.5, ten epochs (210 steps), the same seed for both
+# networks: the same initial weights $W$ and the same batches. Left: the training loss of every
+# step. The dashed line is $\ln 10 \approx 2.30$, the loss of a network that gives every class
+# probability $\frac{1}{10}$, i.e. that has learned nothing. Right: after training, the share of
+# each hidden layer's units that are dead (zero on all 1,347 training images). About a second on
+# a laptop.
+
+# %% tags=["demo"]
+try:
+    _runs = {}
+    for _use_bn in (False, True):
+        _start = time.perf_counter()
+        _model, _losses = train_deep(X_train, Y_train, 10, 64, 0.5, 10, np.random.default_rng(1), _use_bn)
+        _runs[_use_bn] = (_model, _losses, time.perf_counter() - _start)
+
+    _fig, _axes = plt.subplots(1, 2, figsize=(10.5, 3.8), gridspec_kw={"width_ratios": [1.6, 1]})
+    for _use_bn, (_model, _losses, _seconds) in _runs.items():
+        _name = "with batch norm" if _use_bn else "without"
+        _acc = deep_accuracy(X_test, Y_test, _model) if np.isfinite(_losses[-1]) else float("nan")
+        _axes[0].plot(np.arange(1, len(_losses) + 1), _losses, lw=1, label=f"{_name}: test accuracy {_acc:.3f}")
+        _axes[1].plot(range(1, 11), dead_units(X_train, _model), "o-", label=_name)
+        print(f"{_name:16s}: final training loss {np.mean(_losses[-21:]):.3f} (mean of the last epoch), "
+              f"test accuracy {_acc:.3f}, {_seconds:.1f} s")
+    _axes[0].axhline(np.log(10), color="k", ls="--", lw=1, label="ln 10: a uniform guess")
+    _axes[0].set(xlabel="step (21 per epoch)", ylabel="training loss (batch)", ylim=(0, 5),
+                 title="10 hidden layers of 64, learning rate 0.5")
+    _axes[1].set(xlabel="hidden layer", ylabel="share of dead units", ylim=(-0.03, 1.03), xticks=range(1, 11),
+                 title="dead ReLU units after training")
+    for _ax in _axes:
+        _ax.grid(True, alpha=0.3)
+        _ax.legend(fontsize=9)
+    plt.tight_layout()
+    plt.show()
+except NotImplementedError:
+    print("Write batchnorm_forward, batchnorm_backward, update_running_stats and batchnorm_inference "
+          "above to see this figure.")
+
+# %% [markdown]
+# Without batch norm the network does not learn at all. After the first few steps its loss sits on
+# $\ln 10$, apart from a few spikes: it predicts (nearly) the same probabilities for every image,
+# and its test accuracy is the 10 % of guessing. The right panel shows why it cannot recover: the first large
+# steps pushed many units to be negative on every image, and the share of such dead units grows
+# with depth until most of the last layers output 0 everywhere. A dead unit passes back no gradient,
+# so nothing revives it. With batch norm each unit is re-centred on every batch, so (with $\beta$
+# near 0) about half of its values are positive whatever the weights do; no unit dies, and the same
+# learning rate trains the same architecture to about 97 % in ten epochs.
+#
+# ### Depth and learning rate
+#
+# The grid below repeats the experiment for two depths and three learning rates (ten epochs each,
+# same seed, a few seconds in all). Each panel shows both networks' training loss; the title gives
+# their test accuracies.
+
+# %% tags=["demo"]
+try:
+    _depths, _lrs = (3, 10), (0.05, 0.2, 0.8)
+    _fig, _axes = plt.subplots(len(_depths), len(_lrs), figsize=(10.5, 5.6), sharex=True, sharey=True)
+    for _row, _depth in enumerate(_depths):
+        for _col, _lr in enumerate(_lrs):
+            _ax, _accs = _axes[_row, _col], []
+            for _use_bn, _color in ((False, "C0"), (True, "C1")):
+                _model, _losses = train_deep(X_train, Y_train, _depth, 64, _lr, 10, np.random.default_rng(1), _use_bn)
+                _finite = bool(np.isfinite(_losses[-1]))
+                _accs.append(deep_accuracy(X_test, Y_test, _model) if _finite else float("nan"))
+                _ax.plot(np.arange(1, len(_losses) + 1), np.minimum(_losses, 10), color=_color, lw=0.8,
+                         label="with batch norm" if _use_bn else "without")
+                if not _finite:
+                    _ax.plot(len(_losses) - 1, 4.8, "x", color=_color, ms=9, mew=2)
+            _ax.axhline(np.log(10), color="k", ls="--", lw=0.8)
+            _ax.set_title(f"{_depth} hidden layers, lr {_lr}\ntest accuracy {_accs[0]:.2f} without, "
+                          f"{_accs[1]:.2f} with", fontsize=9)
+            _ax.set(ylim=(0, 5))
+            _ax.grid(True, alpha=0.3)
+    for _ax in _axes[-1]:
+        _ax.set_xlabel("step")
+    for _ax in _axes[:, 0]:
+        _ax.set_ylabel("training loss")
+    _axes[0, 0].legend(fontsize=8)
+    plt.tight_layout()
+    plt.show()
+except NotImplementedError:
+    print("Write batchnorm_forward, batchnorm_backward, update_running_stats and batchnorm_inference "
+          "above to see this figure.")
+
+# %% [markdown]
+# Three things to read off the grid:
+#
+# - **Shallow and slow, both work.** With 3 hidden layers and a small learning rate the plain
+#   network trains fine; batch norm only makes it a little faster.
+# - **Depth and step size make the difference.** Every step up in learning rate, and the step from
+#   3 to 10 layers, hurts the plain network more. At 10 layers it needs a small learning rate to
+#   learn at all, and even then it is slow and noisy; the batch-norm network trains at all three.
+# - **A wider range of good learning rates.** That, more than the best accuracy, is what batch norm
+#   buys in practice: less time spent tuning, and deeper networks that train at all.
+#
+# (Each panel is one run with one seed: other seeds move the numbers a little, not the picture. The
+# plain network is not hopeless at depth 10: a smaller learning rate and more epochs, or a better
+# optimiser from notebook 07, get it there too, at a price in tuning and time.)
+
+# %% [markdown]
+# ## 5. Layer normalisation
+#
+# Batch norm needs a batch: its statistics come from the other examples, so it is noisy for small
+# batches, useless for a batch of one, and needs running averages and a separate inference mode.
+# **Layer normalisation** (Ba, Kiros and Hinton, 2016) computes the same standardisation along the
+# other axis: each example (column) over its own $n$ units,
+#
+# $$\mu_j = \frac{1}{n}\sum_{i=1}^{n} Z_{ij}, \qquad
+# \sigma_j^2 = \frac{1}{n}\sum_{i=1}^{n} \big(Z_{ij} - \mu_j\big)^2, \qquad
+# \hat Z_{ij} = \frac{Z_{ij} - \mu_j}{\sqrt{\sigma_j^2 + \varepsilon}}, \qquad
+# \text{out}_{ij} = \gamma_i\, \hat Z_{ij} + \beta_i .$$
+#
+# Now $\mu$ and $\sigma^2$ are rows of shape $(1, m)$, one number per example (`axis=0`), while
+# $\gamma$ and $\beta$ stay $(n, 1)$, one pair per unit, exactly as in batch norm. No example looks
+# at any other, so the computation is the same in training and inference: no running statistics,
+# any batch size, one included. That is why it is the normalisation of transformers and recurrent
+# networks, where the examples of a batch are sequences of different lengths, and the usual choice
+# whenever batches are small.
+#
+# The picture shows which entries of a $(n, m)$ array share a mean and a variance: a row each in
+# batch norm, a column each in layer norm.
+
+# %% tags=["demo"]
+_fig, _axes = plt.subplots(1, 2, figsize=(9, 3.4))
+_n, _m = 5, 8
+for _ax, _grid, _title, _note in (
+        (_axes[0], np.repeat(np.arange(_n)[:, None], _m, axis=1), "batch norm: one mean and variance per ROW",
+         "statistics along axis=1 (the examples)\nmean, var: (n, 1)"),
+        (_axes[1], np.repeat(np.arange(_m)[None, :], _n, axis=0), "layer norm: one mean and variance per COLUMN",
+         "statistics along axis=0 (the units)\nmean, var: (1, m)")):
+    _ax.imshow(_grid, cmap="tab10", vmin=0, vmax=9, alpha=0.55)
+    _ax.set_xticks(range(_m), [f"ex {_j + 1}" for _j in range(_m)], fontsize=7)
+    _ax.set_yticks(range(_n), [f"unit {_i + 1}" for _i in range(_n)], fontsize=8)
+    _ax.set_xticks(np.arange(-0.5, _m), minor=True)
+    _ax.set_yticks(np.arange(-0.5, _n), minor=True)
+    _ax.grid(which="minor", color="white", lw=2)
+    _ax.tick_params(which="minor", length=0)
+    _ax.set_title(_title, fontsize=10)
+    _ax.set_xlabel(_note, fontsize=9)
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ### A worked example for layer norm
+#
+# Three units, two examples, $\varepsilon = 10^{-5}$ (a new example: with only two units every
+# column would normalise to $\pm 1$):
+#
+# $$Z = \begin{pmatrix} 1 & 4 \\ -1 & 0 \\ 3 & 5 \end{pmatrix}, \quad
+# \gamma = \begin{pmatrix} 2 \\ 0.5 \\ 1 \end{pmatrix}, \quad
+# \beta = \begin{pmatrix} 0.1 \\ -0.2 \\ 0 \end{pmatrix}.$$
+#
+# Column 1 has mean 1 and variance $\frac{0 + 4 + 4}{3} = 2.666667$, column 2 has mean 3 and
+# variance $\frac{1 + 9 + 4}{3} = 4.666667$, so `mean` $= (1, 3)$ and `var` $= (2.666667, 4.666667)$,
+# both of shape $(1, 2)$, and
+#
+# $$\hat Z = \begin{pmatrix} 0 & 0.462910 \\ -1.224743 & -1.388729 \\ 1.224743 & 0.925819 \end{pmatrix},
+# \qquad
+# \text{out} = \begin{pmatrix} 0.1 & 1.025819 \\ -0.812371 & -0.894364 \\ 1.224743 & 0.925819 \end{pmatrix}.$$
+
+# %% [markdown]
+# ### Exercise 5: `layernorm_forward` [1 point]
+#
+# Like `batchnorm_forward`, along the other axis: `mean` and `var` (biased, from the deviations)
+# along `axis=0`, of shape $(1, m)$; $\varepsilon$ inside the square root; `out = gamma * Z_hat +
+# beta` with `gamma`, `beta` of shape $(n, 1)$. The cache has the same five keys: `"Z_hat"`,
+# `"mean"`, `"var"`, `"gamma"`, `"eps"`.
+
+# %% solution="layernorm_forward"
+def layernorm_forward(Z, gamma, beta, eps=1e-5):
+    """Layer normalisation: each example (column) over its units (axis=0). Same in training and inference.
+
+    Inputs:
+        Z:     (n, m) pre-activations, n units by m examples
+        gamma: (n, 1) learned scale, one per unit
+        beta:  (n, 1) learned shift, one per unit
+        eps:   float > 0, inside the square root
+    Returns:
+        out:   (n, m), gamma * Z_hat + beta with Z_hat = (Z - mean) / sqrt(var + eps)
+        cache: {"Z_hat": (n, m), "mean": (1, m), "var": (1, m) biased variance, "gamma": (n, 1), "eps": eps}
+    """
+    ### BEGIN SOLUTION
+    mean = np.mean(Z, axis=0, keepdims=True)
+    var = np.mean((Z - mean) ** 2, axis=0, keepdims=True)
+    Z_hat = (Z - mean) / np.sqrt(var + eps)
+    out = gamma * Z_hat + beta
+    return out, {"Z_hat": Z_hat, "mean": mean, "var": var, "gamma": gamma, "eps": eps}
+    ### END SOLUTION
+
+
+# %% test="layernorm_forward" points=1
+import warnings
+
+import numpy as np
+
+from course import check
+
+with warnings.catch_warnings(), np.errstate(all="ignore"):
+    warnings.simplefilter("ignore")
+
+    def _ln_normalised(Z, eps, axis=0, ddof=0, eps_at="inside"):
+        mean = np.mean(Z, axis=axis, keepdims=True)
+        var = np.sum((Z - mean) ** 2, axis=axis, keepdims=True) / (Z.shape[axis] - ddof)
+        scale = {"inside": np.sqrt(var + eps), "outside": np.sqrt(var) + eps, "none": np.sqrt(var)}[eps_at]
+        return (Z - mean) / scale, mean, var
+
+    def _ln_forward_case(Z, gamma, beta, eps, label, call_eps=True):
+        args = (Z, gamma, beta, eps) if call_eps else (Z, gamma, beta)
+        got = check.check_not_mutated(layernorm_forward, *args)
+        assert isinstance(got, (tuple, list)) and len(got) == 2, (
+            f"layernorm_forward ({label}): return a tuple (out, cache), got {type(got).__name__}")
+        out, cache = got
+        Z_hat, mean, var = _ln_normalised(Z, eps)
+        want = gamma * Z_hat + beta
+        check.check_shape(out, Z.shape, f"out ({label})")
+        value = np.asarray(out, dtype=float)
+        if not np.allclose(value, want, rtol=1e-6, atol=1e-8):
+            for wrong, hint in [
+                (gamma * _ln_normalised(Z, eps, axis=1)[0] + beta,
+                 "that is batch norm: each unit over the examples (axis=1); layer norm normalises each "
+                 "example (column) over its units, np.mean(Z, axis=0, keepdims=True)"),
+                (gamma * _ln_normalised(Z, eps, ddof=1)[0] + beta,
+                 "that is the unbiased variance (ddof=1): divide by n, the mean of the squared deviations"),
+                (gamma * _ln_normalised(Z, eps, eps_at="outside")[0] + beta,
+                 "eps is outside the square root: divide by np.sqrt(var + eps)"),
+                (gamma * _ln_normalised(Z, eps, eps_at="none")[0] + beta, "eps is missing: np.sqrt(var + eps)"),
+                (beta * Z_hat + gamma, "gamma and beta are swapped: out = gamma * Z_hat + beta"),
+                (Z_hat, "out is Z_hat: scale and shift it, out = gamma * Z_hat + beta"),
+            ]:
+                if not np.allclose(wrong, want, rtol=1e-6, atol=1e-8) and np.allclose(value, wrong, rtol=1e-6, atol=1e-8):
+                    raise AssertionError(f"layernorm_forward ({label}): {hint}")
+        check.check_array(out, want, f"out ({label})")
+        assert isinstance(cache, dict), f"layernorm_forward ({label}): the cache should be a dict"
+        missing = [key for key in ("Z_hat", "mean", "var", "gamma", "eps") if key not in cache]
+        assert not missing, f"layernorm_forward ({label}): the cache lacks {missing}"
+        for key, right in (("mean", mean), ("var", var)):
+            if np.shape(cache[key]) == (right.shape[1], 1) and right.shape != (right.shape[1], 1):
+                raise AssertionError(f"cache[{key!r}] ({label}) has shape {np.shape(cache[key])}: in layer norm "
+                                     f"it is a row, one number per example, shape {right.shape} (keepdims=True on axis=0)")
+        if np.shape(cache["var"]) == var.shape and np.allclose(cache["var"], var + eps) and eps > 1e-3:
+            raise AssertionError(f"cache['var'] ({label}) includes eps: store the variance itself")
+        check.check_array(cache["mean"], mean, f"cache['mean'] ({label})")
+        check.check_array(cache["var"], var, f"cache['var'] ({label})")
+        check.check_array(cache["Z_hat"], Z_hat, f"cache['Z_hat'] ({label})")
+        check.check_array(cache["gamma"], gamma, f"cache['gamma'] ({label})")
+        check.check_scalar(cache["eps"], eps, f"cache['eps'] ({label})")
+        return out, cache
+
+    # 1. The worked example.
+    _Z = np.array([[1.0, 4.0], [-1.0, 0.0], [3.0, 5.0]])
+    _gamma, _beta = np.array([[2.0], [0.5], [1.0]]), np.array([[0.1], [-0.2], [0.0]])
+    _out, _cache = _ln_forward_case(_Z, _gamma, _beta, 1e-5, "the worked example", call_eps=False)
+    check.check_array(_cache["mean"], np.array([[1.0, 3.0]]), "cache['mean'] (worked example)")
+    check.check_array(_cache["var"], np.array([[2.666667, 4.666667]]), "cache['var'] (worked example)", atol=1e-6)
+    check.check_array(_out, np.array([[0.1, 1.025819], [-0.812371, -0.894364], [1.224743, 0.925819]]),
+                      "out (worked example)", rtol=1e-6, atol=1e-6)
+    print("worked example reproduced: mean", np.ravel(_cache["mean"]), "var", np.ravel(_cache["var"]))
+    print("out =\n", np.asarray(_out))
+    # 2. More examples than units, a large eps.
+    _rng = np.random.default_rng(105)
+    _ln_forward_case(_rng.standard_normal((4, 7)) * 3 + 2, _rng.uniform(0.5, 2, (4, 1)), _rng.standard_normal((4, 1)),
+                     0.5, "(4, 7), eps 0.5")
+    # 3. One example alone gives the same as inside a batch.
+    _Z = _rng.standard_normal((6, 5))
+    _gamma, _beta = _rng.uniform(0.5, 2, (6, 1)), _rng.standard_normal((6, 1))
+    _all, _ = _ln_forward_case(_Z, _gamma, _beta, 1e-5, "(6, 5)")
+    _one, _ = _ln_forward_case(_Z[:, [3]], _gamma, _beta, 1e-5, "column 3 alone, (6, 1)")
+    check.check_array(_one, np.asarray(_all)[:, [3]], "layernorm_forward: column 3 alone vs in the batch")
+
+### BEGIN HIDDEN TESTS
+with warnings.catch_warnings(), np.errstate(all="ignore"):
+    warnings.simplefilter("ignore")
+    _rng = np.random.default_rng(10005)
+    for _trial, (_n, _m) in enumerate([(2, 1), (1, 3), (5, 2), (3, 3), (8, 6), (64, 2), (4, 11), (2, 2)]):
+        _scale = [1.0, 1e3, 0.01, 20.0][_trial % 4]
+        _Z = _rng.standard_normal((_n, _m)) * _scale + _rng.uniform(-10, 10) * _scale
+        _gamma, _beta = _rng.uniform(-2, 2, (_n, 1)), _rng.standard_normal((_n, 1))
+        _eps = float([1e-5, 1e-3, 0.1, 1e-8][_trial % 4])
+        _saved = (_Z.copy(), _gamma.copy(), _beta.copy())
+        _res = layernorm_forward(_Z, _gamma, _beta, eps=_eps)
+        _desc = f"Z of shape {(_n, _m)} and scale {_scale}, eps {_eps}"
+        assert isinstance(_res, (tuple, list)) and len(_res) == 2, f"return (out, cache) ({_desc})"
+        _mean = _Z.mean(axis=0, keepdims=True)
+        _var = ((_Z - _mean) ** 2).mean(axis=0, keepdims=True)
+        _Z_hat = (_Z - _mean) / np.sqrt(_var + _eps)
+        _out, _cache = _res
+        assert np.asarray(_out).shape == (_n, _m) and np.allclose(_out, _gamma * _Z_hat + _beta, rtol=1e-6, atol=1e-8), \
+            f"wrong out ({_desc})"
+        assert isinstance(_cache, dict), f"the cache must be a dict ({_desc})"
+        for _key, _value in (("Z_hat", _Z_hat), ("mean", _mean), ("var", _var), ("gamma", _gamma)):
+            assert _key in _cache and np.asarray(_cache[_key]).shape == _value.shape, f"cache[{_key!r}] shape ({_desc})"
+            assert np.allclose(_cache[_key], _value, rtol=1e-6, atol=1e-8 * max(1.0, np.max(np.abs(_value)))), \
+                f"cache[{_key!r}] is wrong ({_desc})"
+        assert float(_cache["eps"]) == _eps, f"cache['eps'] must be the eps given ({_desc})"
+        assert all(np.array_equal(a, b) for a, b in zip((_Z, _gamma, _beta), _saved)), f"an input was modified ({_desc})"
+    # n = 1: every unit equals its column's mean, the output is beta.
+    _out, _ = layernorm_forward(np.array([[3.0, -7.0, 0.5]]), np.array([[2.0]]), np.array([[0.25]]))
+    assert np.allclose(_out, 0.25), "with one unit, layer norm gives beta for every example"
+### END HIDDEN TESTS
+
+check.passed("layernorm_forward: each example over its units, mean and var of shape (1, m).")
+
+# %% [markdown]
+# ### The backward pass of layer norm
+#
+# The graph of section 2 is unchanged; only the axis of the two means moves. $\mu$ and $\sigma^2$
+# are now sums over the units of each column, so everything that was summed over `axis=1` on the
+# way from $\hat Z$ back to $Z$ is now summed over `axis=0`, and the count is $n$, the number of
+# units. The same substitution gives
+#
+# $$dZ_{ij} = \frac{1}{n\sqrt{\sigma_j^2 + \varepsilon}}
+# \Big(n\, g_{ij} - \sum_{k} g_{kj} - \hat Z_{ij} \sum_{k} g_{kj}\, \hat Z_{kj}\Big),
+# \qquad g = \gamma \odot d\text{out},$$
+#
+# with both sums over the units (`axis=0`, `keepdims=True`) and $\sigma^2$ of shape $(1, m)$.
+# But $\gamma$ and $\beta$ did **not** move: they are still $(n, 1)$ columns broadcast over the
+# examples, so their gradients are still sums over `axis=1`,
+#
+# $$d\gamma_i = \sum_j d\text{out}_{ij}\, \hat Z_{ij}, \qquad d\beta_i = \sum_j d\text{out}_{ij}.$$
+#
+# Each column of $dZ$ now sums to zero. For the worked example with
+# $d\text{out} = \begin{pmatrix} 0.5 & -1 \\ 1 & 0 \\ -1 & 2 \end{pmatrix}$:
+#
+# $$dZ = \begin{pmatrix} 0.510309 & -0.991949 \\ -0.255153 & 0.198389 \\ -0.255156 & 0.793560 \end{pmatrix},
+# \quad d\gamma = \begin{pmatrix} -0.462910 \\ -1.224743 \\ 0.626896 \end{pmatrix},
+# \quad d\beta = \begin{pmatrix} -0.5 \\ 1 \\ 1 \end{pmatrix}.$$
+
+# %% [markdown]
+# ### Exercise 6: `layernorm_backward` [2 points]
+#
+# Return `(dZ, dgamma, dbeta)` of shapes $(n, m)$, $(n, 1)$, $(n, 1)$ from `dout` and the cache
+# of `layernorm_forward` (`Z_hat`, `var` of shape $(1, m)$, `gamma`, `eps`). Mind the two axes:
+# `axis=0` inside $dZ$, `axis=1` for $d\gamma$ and $d\beta$.
+
+# %% solution="layernorm_backward"
+def layernorm_backward(dout, cache):
+    """Backward pass of layernorm_forward.
+
+    Inputs:
+        dout:  (n, m) gradient of the cost with respect to out
+        cache: {"Z_hat": (n, m), "mean": (1, m), "var": (1, m), "gamma": (n, 1), "eps": float}
+    Returns:
+        dZ:     (n, m) = (1/n) / sqrt(var + eps) * (n * g - sum(g) - Z_hat * sum(g * Z_hat)),
+                with g = dout * gamma, both sums over axis=0 (the units), keepdims=True
+        dgamma: (n, 1) = sum over axis=1 (the examples) of dout * Z_hat
+        dbeta:  (n, 1) = sum over axis=1 of dout
+    """
+    ### BEGIN SOLUTION
+    Z_hat, gamma, var, eps = cache["Z_hat"], cache["gamma"], cache["var"], cache["eps"]
+    n = Z_hat.shape[0]
+    g = dout * gamma
+    dZ = (n * g - np.sum(g, axis=0, keepdims=True)
+          - Z_hat * np.sum(g * Z_hat, axis=0, keepdims=True)) / (n * np.sqrt(var + eps))
+    dgamma = np.sum(dout * Z_hat, axis=1, keepdims=True)
+    dbeta = np.sum(dout, axis=1, keepdims=True)
+    return dZ, dgamma, dbeta
+    ### END SOLUTION
+
+
+# %% test="layernorm_backward" points=2
+# The caches here are built by the test itself, not by your layernorm_forward.
+import warnings
+
+import numpy as np
+
+from course import check
+
+with warnings.catch_warnings(), np.errstate(all="ignore"):
+    warnings.simplefilter("ignore")
+
+    def _ln_cache(Z, gamma, eps):
+        """The cache of layer norm, with exactly the five keys of the contract."""
+        mean = np.mean(Z, axis=0, keepdims=True)
+        var = np.mean((Z - mean) ** 2, axis=0, keepdims=True)
+        return {"Z_hat": (Z - mean) / np.sqrt(var + eps), "mean": mean, "var": var, "gamma": gamma, "eps": eps}
+
+    def _ln_dZ(dout, cache, axis=0, terms=("mean", "Z_hat"), count=None, use_gamma=True):
+        """dZ by the layer-norm formula, or with one of the usual slips."""
+        Z_hat, var = cache["Z_hat"], cache["var"]
+        k = Z_hat.shape[axis] if count is None else count
+        g = dout * cache["gamma"] if use_gamma else dout
+        total = k * g
+        if "mean" in terms:
+            total = total - np.sum(g, axis=axis, keepdims=True)
+        if "Z_hat" in terms:
+            total = total - Z_hat * np.sum(g * Z_hat, axis=axis, keepdims=True)
+        return total / (k * np.sqrt(var + cache["eps"]))
+
+    def _ln_backward_case(dout, cache, label):
+        try:
+            got = check.check_not_mutated(layernorm_backward, dout, cache)
+        except KeyError as err:
+            raise AssertionError(f"layernorm_backward ({label}): the cache has no key {err}: it holds exactly "
+                                 "'Z_hat', 'mean', 'var', 'gamma' and 'eps'") from None
+        except ValueError as err:
+            raise AssertionError(f"layernorm_backward ({label}): shapes do not fit ({err}); sums need "
+                                 "keepdims=True, and the sums inside dZ run over axis=0") from None
+        assert isinstance(got, (tuple, list)) and len(got) == 3, (
+            f"layernorm_backward ({label}): return a tuple (dZ, dgamma, dbeta), got {type(got).__name__}")
+        dZ, dgamma, dbeta = got
+        Z_hat = cache["Z_hat"]
+        n, m = Z_hat.shape
+        want = (_ln_dZ(dout, cache), np.sum(dout * Z_hat, axis=1, keepdims=True), np.sum(dout, axis=1, keepdims=True))
+        for name, value in (("dgamma", dgamma), ("dbeta", dbeta)):
+            if value is None:
+                continue  # check_array below says what is missing
+            shape = np.shape(value)
+            if shape == (1, m) and n != 1:
+                raise AssertionError(f"{name} ({label}) has shape {shape}: the normalisation runs along axis=0, "
+                                     f"but gamma and beta are still one per unit, broadcast over the examples: "
+                                     f"sum over axis=1, giving shape ({n}, 1)")
+            if shape == (n,):
+                raise AssertionError(f"{name} ({label}) has shape {shape}: keep it a column ({n}, 1) with keepdims=True")
+        check.check_array(dgamma, want[1], f"dgamma ({label})")
+        check.check_array(dbeta, want[2], f"dbeta ({label})")
+        check.check_shape(dZ, (n, m), f"dZ ({label})")
+        value = np.asarray(dZ, dtype=float)
+        if not np.allclose(value, want[0], rtol=1e-6, atol=1e-8):
+            for wrong, hint in [
+                (_ln_dZ(dout, cache, axis=1),
+                 "that is batch norm's formula, with sums over the examples (axis=1) and the count m: in layer "
+                 "norm the mean and variance run over the units, so the sums in dZ run over axis=0 and the "
+                 f"count is n = Z_hat.shape[0] = {n}"),
+                (_ln_dZ(dout, cache, count=m),
+                 f"the count is n = {n}, the number of units (Z_hat.shape[0]), not the number of examples {m}"),
+                (dout * cache["gamma"] / np.sqrt(cache["var"] + cache["eps"]),
+                 "dZ = dout * gamma / sqrt(var + eps) treats the mean and the variance as constants: add the "
+                 "terms - sum(g, axis=0) and - Z_hat * sum(g * Z_hat, axis=0) inside the bracket"),
+                (_ln_dZ(dout, cache, terms=("mean",)),
+                 "the term - Z_hat * sum(g * Z_hat, axis=0, keepdims=True), the path through the variance, is missing"),
+                (_ln_dZ(dout, cache, terms=("Z_hat",)),
+                 "the term - sum(g, axis=0, keepdims=True), the path through the mean, is missing"),
+                (_ln_dZ(dout, cache, use_gamma=False), "gamma is missing: g = dout * gamma"),
+                (_ln_dZ(dout, cache) * n, "the factor 1/n in front is missing"),
+            ]:
+                if not np.allclose(wrong, want[0], rtol=1e-6, atol=1e-8) and np.allclose(value, wrong, rtol=1e-6, atol=1e-8):
+                    raise AssertionError(f"dZ ({label}): {hint}")
+        check.check_array(dZ, want[0], f"dZ ({label})")
+        return got
+
+    # 1. The worked example.
+    _Z = np.array([[1.0, 4.0], [-1.0, 0.0], [3.0, 5.0]])
+    _dout = np.array([[0.5, -1.0], [1.0, 0.0], [-1.0, 2.0]])
+    _dZ, _dgamma, _dbeta = _ln_backward_case(_dout, _ln_cache(_Z, np.array([[2.0], [0.5], [1.0]]), 1e-5), "the worked example")
+    check.check_array(_dZ, np.array([[0.510309, -0.991949], [-0.255153, 0.198389], [-0.255156, 0.793560]]),
+                      "dZ (worked example)", rtol=1e-6, atol=1e-6)
+    check.check_array(_dgamma, np.array([[-0.462910], [-1.224743], [0.626896]]), "dgamma (worked example)", rtol=1e-6, atol=1e-6)
+    check.check_array(_dbeta, np.array([[-0.5], [1.0], [1.0]]), "dbeta (worked example)")
+    print("worked example reproduced:\ndZ =\n", np.asarray(_dZ), "\ndgamma =", np.ravel(_dgamma), " dbeta =", np.ravel(_dbeta))
+
+    # 2. More examples than units, a large eps, against central differences of sum(dout * out).
+    _rng = np.random.default_rng(106)
+    _Z = _rng.standard_normal((4, 7)) * 2 + 1
+    _gamma, _beta = _rng.uniform(0.5, 2, (4, 1)), _rng.standard_normal((4, 1))
+    _dout = _rng.standard_normal((4, 7))
+    _dZ, _, _ = _ln_backward_case(_dout, _ln_cache(_Z, _gamma, 0.5), "(4, 7), eps 0.5")
+    _numeric = np.zeros_like(_Z)
+    for _index in np.ndindex(_Z.shape):
+        _up, _down = _Z.copy(), _Z.copy()
+        _up[_index] += 1e-6
+        _down[_index] -= 1e-6
+        _numeric[_index] = (np.sum(_dout * (_gamma * _ln_cache(_up, _gamma, 0.5)["Z_hat"]))
+                            - np.sum(_dout * (_gamma * _ln_cache(_down, _gamma, 0.5)["Z_hat"]))) / 2e-6
+    check.check_array(_dZ, _numeric, "dZ (4, 7) against central differences", rtol=1e-5, atol=1e-6)
+
+### BEGIN HIDDEN TESTS
+with warnings.catch_warnings(), np.errstate(all="ignore"):
+    warnings.simplefilter("ignore")
+
+    def _h_ln_cache(Z, gamma, eps):
+        mean = Z.mean(axis=0, keepdims=True)
+        var = ((Z - mean) ** 2).mean(axis=0, keepdims=True)
+        return {"Z_hat": (Z - mean) / np.sqrt(var + eps), "mean": mean, "var": var, "gamma": gamma, "eps": eps}
+
+    def _h_ln_backward(dout, cache):
+        Z_hat, var, eps = cache["Z_hat"], cache["var"], cache["eps"]
+        n = Z_hat.shape[0]
+        g = dout * cache["gamma"]
+        dZ = (n * g - g.sum(axis=0, keepdims=True) - Z_hat * (g * Z_hat).sum(axis=0, keepdims=True)) / (n * np.sqrt(var + eps))
+        return dZ, (dout * Z_hat).sum(axis=1, keepdims=True), dout.sum(axis=1, keepdims=True)
+
+    _rng = np.random.default_rng(10006)
+    for _trial, (_n, _m) in enumerate([(2, 1), (2, 4), (9, 1), (3, 3), (8, 5), (40, 2), (3, 7), (1, 3)]):
+        _scale = [1.0, 1e3, 0.01, 30.0][_trial % 4]
+        _Z = _rng.standard_normal((_n, _m)) * _scale + _rng.uniform(-5, 5) * _scale
+        _gamma = _rng.uniform(-2, 2, (_n, 1))
+        _eps = float([1e-5, 0.1, 1e-3, 1e-8][_trial % 4])
+        _cache = _h_ln_cache(_Z, _gamma, _eps)
+        _dout = _rng.standard_normal((_n, _m)) * [1.0, 5.0][_trial % 2]
+        _saved = (_dout.copy(), {k: np.array(v, copy=True) for k, v in _cache.items()})
+        _res = layernorm_backward(_dout, _cache)
+        _desc = f"dout of shape {(_n, _m)}, Z of scale {_scale}, eps {_eps}"
+        assert isinstance(_res, (tuple, list)) and len(_res) == 3, f"return (dZ, dgamma, dbeta) ({_desc})"
+        for _name, _got, _want in zip(("dZ", "dgamma", "dbeta"), _res, _h_ln_backward(_dout, _cache)):
+            _got = np.asarray(_got, dtype=float)
+            assert _got.shape == _want.shape, f"{_name} has shape {_got.shape}, expected {_want.shape} ({_desc})"
+            assert np.allclose(_got, _want, rtol=1e-6, atol=1e-8 * max(1.0, float(np.max(np.abs(_want))))), \
+                f"{_name} is wrong ({_desc})"
+        assert np.array_equal(_dout, _saved[0]), f"dout was modified ({_desc})"
+        assert all(np.array_equal(_cache[k], v) for k, v in _saved[1].items()), f"the cache was modified ({_desc})"
+        assert np.allclose(np.sum(np.asarray(_res[0], dtype=float), axis=0), 0,
+                           atol=1e-8 * max(1.0, float(np.max(np.abs(_res[0]))))), f"each column of dZ sums to 0 ({_desc})"
+### END HIDDEN TESTS
+
+check.passed("layernorm_backward: sums over the units inside dZ, over the examples for dgamma and dbeta.")
+
+# %% [markdown]
+# ### Batch norm and layer norm side by side
+#
+# The cell below normalises 32 training digits' first-layer pre-activations $Z = W^{[1]} X$ with
+# both methods, once as a batch and once one column at a time, and compares column 0. Layer norm
+# gives the same answer either way. Batch norm on one column returns $\beta$, and in training mode
+# it also depends on the other 31.
+
+# %% tags=["demo"]
+try:
+    _rng = np.random.default_rng(7)
+    _Z1 = (_rng.standard_normal((16, 64)) * np.sqrt(2 / 64)) @ X_train[:, :32]      # (16, 32)
+    _gamma, _beta = np.ones((16, 1)), np.full((16, 1), 0.5)
+    _ln_batch, _ = layernorm_forward(_Z1, _gamma, _beta)
+    _ln_alone, _ = layernorm_forward(_Z1[:, [0]], _gamma, _beta)
+    _bn_batch, _ = batchnorm_forward(_Z1, _gamma, _beta)
+    _bn_alone, _ = batchnorm_forward(_Z1[:, [0]], _gamma, _beta)
+    _bn_other, _ = batchnorm_forward(np.hstack([_Z1[:, [0]], _Z1[:, 16:]]), _gamma, _beta)
+    print("layer norm, column 0: largest difference alone vs in the batch:",
+          f"{np.max(np.abs(_ln_alone[:, 0] - _ln_batch[:, 0])):.1e}")
+    print("batch norm, column 0 alone: every entry equals beta = 0.5:", bool(np.allclose(_bn_alone, 0.5)))
+    print("batch norm, column 0 in two different batches: largest difference",
+          f"{np.max(np.abs(_bn_batch[:, 0] - _bn_other[:, 0])):.2f}")
+except NotImplementedError:
+    print("Write batchnorm_forward and layernorm_forward above to run this cell.")
+
+# %% [markdown]
+# | | batch norm | layer norm |
+# |---|---|---|
+# | statistics over | the examples of the batch, `axis=1` | the units of each example, `axis=0` |
+# | `mean`, `var` | $(n, 1)$ | $(1, m)$ |
+# | $\gamma$, $\beta$ | $(n, 1)$ | $(n, 1)$ |
+# | at inference | running averages, a separate code path | the same computation as in training |
+# | batch of one | useless in training ($\text{out} = \beta$) | fine |
+# | typical home | convolutional and fully connected networks trained on large batches | transformers, recurrent networks, small batches |
+#
+# Neither is free. Batch norm's noise from batch to batch acts as a mild regulariser, and it
+# treats every unit on its own terms; but it couples examples, and its training and inference
+# behaviour differ. Layer norm treats each example on its own, but it forces all $n$ units of a
+# layer to share one mean and one variance, which suits layers whose units are comparable (the
+# coordinates of a transformer's token vector) better than layers whose units measure very
+# different things.
+
+# %% [markdown]
+# ### Written question 3: batch norm or layer norm? [2 points, graded by hand]
+#
+# A network is too large for your GPU's memory with more than **2** examples per batch. Explain
+# what batch norm's statistics are like with $m = 2$ (work out $\hat Z$ for a unit whose two values
+# are $a$ and $b$, ignoring $\varepsilon$), what that means for training and for the running
+# averages used at inference, and why layer norm does not have this problem. Three or four sentences.
+
+# %% [markdown] answer="batch_vs_layer_norm" points=2
+# ### BEGIN SOLUTION
+# **Model answer.** With two examples a unit's mean is $(a + b)/2$ and its variance $((a - b)/2)^2$,
+# so $\hat Z = \pm 1$: one example always gets $+1$ and the other $-1$, whatever $a$ and $b$ are.
+# Batch norm then throws away how far apart the two values were and keeps only which is larger, and
+# the mean and variance estimated from two numbers are so noisy that the running averages used at
+# inference describe the data poorly, so the network behaves differently at test time than in
+# training. Layer norm computes its statistics over the $n$ units of each example, so their quality
+# does not depend on the batch size at all, and it runs the same computation in training and
+# inference with no running averages; that makes it the choice for tiny batches (and for
+# transformers and sequence models, where examples differ in length).
+#
+# **Rubric.**
+# - [1 point] with $m = 2$, $\hat Z = \pm 1$ for every unit (only the order of the two values survives) and the statistics are too noisy, so training-mode and running statistics disagree
+# - [1 point] layer norm uses the $n$ units of each example, independent of the batch size, and is identical in training and inference (no running averages)
+# ### END SOLUTION
+
+# %% [markdown]
+# ## Summary
+#
+# - **Batch norm** standardises each unit over the batch, `axis=1` in our layout:
+#   $\hat Z = (Z - \mu)/\sqrt{\sigma^2 + \varepsilon}$ with the biased variance and $\varepsilon$
+#   inside the root, then $\text{out} = \gamma \hat Z + \beta$ with learned $(n, 1)$ parameters. A
+#   bias $b$ before it is redundant.
+# - **Its backward pass** follows from the graph of notebook 09: sums over the examples where an
+#   $(n, 1)$ column was broadcast, and added contributions where a value ($Z$, $D$) was used
+#   twice. Simplified, $dZ = \frac{1}{m\sqrt{\sigma^2 + \varepsilon}}\big(m g - \sum_j g - \hat Z
+#   \sum_j g \hat Z\big)$ with $g = \gamma \odot d\text{out}$; $d\gamma = \sum_j d\text{out}\,\hat Z$,
+#   $d\beta = \sum_j d\text{out}$.
+# - **Training vs inference**: training uses the batch's statistics and updates running averages,
+#   $\text{run} \leftarrow \rho\,\text{run} + (1 - \rho)\,\text{batch}$; inference uses the running
+#   averages only, so each prediction depends on its own example.
+# - **Why bother**: every layer's output no longer depends on the scale of its weights, so a deep
+#   ReLU network that dies at a large learning rate without it trains well with it.
+# - **Layer norm** standardises each example over its units, `axis=0`, with the same $(n, 1)$
+#   $\gamma$ and $\beta$; it needs no running statistics, works for any batch size and behaves the
+#   same in training and inference. Its backward pass is the same formula with the sums over
+#   `axis=0` and the count $n$, while $d\gamma$ and $d\beta$ still sum over the examples.
