@@ -76,11 +76,14 @@ class LocalDaskCluster:
         for process in [*self.workers, self.scheduler]:
             if process is not None and process.poll() is None:
                 process.terminate()
+        # A worker closes in a second or two; one that hangs (a plugin that refused it, say) is killed
+        # after a shared grace period rather than waited on, process after process.
+        deadline = time.monotonic() + 5
         for process in [*self.workers, self.scheduler]:
             if process is None:
                 continue
             try:
-                process.wait(timeout=20)
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 pass
             try:  # whatever a worker's slots left running in its session

@@ -292,15 +292,16 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         try:
             got = check.check_not_mutated(evaluate, tape, values)
         except TypeError as error:
-            raise AssertionError(f"evaluate ({label}) raised TypeError ({error}): call each primitive with one "
-                                 "argument per input name, PRIMITIVES[op](*[computed[i] for i in inputs])") from None
+            raise AssertionError(f"evaluate ({label}) raised TypeError ({error}): each primitive takes its inputs "
+                                 "as separate arguments, one per input name, not one list: unpack the list of "
+                                 "input values") from None
         except KeyError as error:
             raise AssertionError(f"evaluate ({label}) looked up a name that was not there, {error}: start from a "
                                  "copy of values (the inputs) and store each node's value under its name as you "
                                  "go, so that later tuples can read it") from None
         assert isinstance(got, dict), f"evaluate ({label}) should return a dict, got {type(got).__name__}"
-        assert got is not values, (f"evaluate ({label}) returned the dict it was given: return a NEW dict, "
-                                   "e.g. computed = dict(values), then add the nodes to it")
+        assert got is not values, (f"evaluate ({label}) returned the dict it was given: start from a copy of "
+                                   "values and add the nodes to the copy; do not change the caller's dict")
         nodes = [name for name, _, _ in tape]
         missing_inputs = [name for name in values if name not in got]
         assert not missing_inputs, (f"evaluate ({label}): the inputs {missing_inputs} are missing from the result: "
@@ -422,10 +423,14 @@ except NotImplementedError:
 # element-wise map has a diagonal Jacobian). Its VJP is one element-wise product:
 #
 # $$\bar a = \bar h \odot \big(1 - h^2\big), \qquad h = \tanh a .$$
+
+# %% [markdown]
+# ### The VJP of each primitive
 #
 # Each primitive therefore comes with a small function: given its inputs, its output and $\bar y$,
 # return one $\bar x_i$ per input, shaped like that input. That is all a primitive needs to know about
-# derivatives. It knows nothing about the rest of the tape.
+# derivatives. It knows nothing about the rest of the tape. In the table, $\bar g$ stands for the
+# output's gradient `grad_output`, shaped like the output.
 #
 # | op | output | gradients handed back |
 # |---|---|---|
@@ -438,13 +443,21 @@ except NotImplementedError:
 # | `log` | $\ln x$ | $\bar x = \bar g / x$ |
 # | `sum` | $\sum_{ij} x_{ij}$ | $\bar x = \bar g \cdot \mathbf 1$, a scalar spread over every entry of $x$ |
 # | `softmax_cross_entropy` | $C$ | $\bar Z = \bar g\,\big(\mathrm{softmax}(Z) - Y\big) / m$, $\bar Y = 0$ |
+
+# %% [markdown]
+# **The matmul row.** Take $A$ $(n, p)$ and $B$ $(p, m)$. Entry $(i, j)$ of $AB$ is
+# $\sum_k A_{ik} B_{kj}$, so $A_{ik}$ affects the whole row $i$ of the output, each entry through the
+# factor $B_{kj}$:
 #
-# Here $\bar g$ stands for the output's gradient `grad_output`. Two rows deserve a word.
-# **matmul:** entry $(i, j)$ of $AB$ is $\sum_k A_{ik} B_{kj}$, so $A_{ik}$ affects the whole row $i$,
-# each entry through the factor $B_{kj}$: $\bar A_{ik} = \sum_j \bar g_{ij} B_{kj} = (\bar g B^T)_{ik}$.
-# The shapes check it: $\bar g$ is $(n, m)$, $B^T$ is $(m, k)$, and $\bar A$ must be $(n, k)$ like $A$.
-# **softmax_cross_entropy:** this is notebook 03's $\delta^{[L]} = A^{[L]} - Y$, divided by $m$ because
-# the cost is a mean over the $m$ columns. `Y` is a constant, so its gradient is zeros.
+# $$\bar A_{ik} = \sum_j \bar g_{ij} B_{kj} = (\bar g B^T)_{ik}.$$
+#
+# The shapes check it: $\bar g$ is $(n, m)$, $B^T$ is $(m, p)$, and $\bar A$ must be $(n, p)$ like $A$.
+# The same reasoning over the columns gives $\bar B = A^T \bar g$, $(p, n)(n, m) = (p, m)$ like $B$.
+
+# %% [markdown]
+# **The softmax_cross_entropy row.** $\bar Z = \bar g\,(\mathrm{softmax}(Z) - Y)/m$, shape $(K, m)$, is
+# notebook 03's $\delta^{[L]} = A^{[L]} - Y$, divided by $m$ because the cost is a mean over the $m$
+# columns. `Y` is a constant, so its gradient is zeros of shape $(K, m)$.
 
 # %% [markdown]
 # ### Broadcasting forwards is a sum backwards
@@ -524,8 +537,8 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                                      f"sum over every axis where shape has size 1 (keepdims=True) and over the "
                                      f"leading axes broadcasting added")
             if len(got_shape) == np.ndim(grad) and len(shape) < np.ndim(grad):
-                raise AssertionError(f"{name}: shape {got_shape}: broadcasting also ADDED leading axes; sum them "
-                                     f"away first (while grad.ndim > len(shape): sum over axis 0)")
+                raise AssertionError(f"{name}: shape {got_shape}: broadcasting also ADDED leading axes: sum over "
+                                     f"the leading axes until grad has as many axes as shape")
             if tuple(shape) == ():
                 raise AssertionError(f"{name}: shape {got_shape}, expected (): a scalar input's gradient is the sum "
                                      "of every entry, reshaped to shape ()")
@@ -572,11 +585,9 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         assert np.shape(_got) == _shape, f"unbroadcast(grad {_full}, {_shape}) has shape {np.shape(_got)}"
         assert np.allclose(_got, _want, rtol=1e-10, atol=1e-12), f"unbroadcast(grad {_full}, {_shape}) is wrong"
         assert np.array_equal(_grad, _saved), "unbroadcast modified grad"
-    # a Python float gradient for a scalar input, and a list shape
+    # a Python float gradient for a scalar input
     _got = unbroadcast(2.5, ())
     assert np.shape(_got) == () and float(_got) == 2.5, "unbroadcast(2.5, ()) should be 2.5"
-    _got = unbroadcast(np.ones((2, 3)), [2, 1])
-    assert np.shape(_got) == (2, 1) and np.allclose(_got, 3.0), "unbroadcast(ones((2, 3)), [2, 1]) should be 3s"
 ### END HIDDEN TESTS
 
 check.passed("unbroadcast: added axes and stretched axes are summed away, and the shape comes out exact.")
@@ -834,22 +845,25 @@ check.passed("vjp: every primitive hands back one gradient per input, shaped lik
 #     for each input i and its piece:  grads[i] = grads[i] + piece
 # ```
 #
+# Each gradient has the shape of its value, so `grads[i]` and every piece added to it agree.
+
+# %% [markdown]
 # **Why backwards.** When the loop reaches a node, its gradient must be complete: every node that
 # reads it must already have handed its piece back. Those readers come *later* on the tape, because a
-# tuple can only read names made before it. Walking the tape from the end guarantees that every
-# reader is done first (the reversed tape is a topological order of the graph with the arrows turned
-# round).
+# tuple can only read names made before it.
 #
-# **Why add.** A value read by two nodes influences the output along two paths, and the chain rule
-# for several variables sums over the paths. Take $s = \mathrm{sum}(u)$ with $u = x \odot x$: `mul`'s VJP
-# hands $x$ two pieces, $\bar u \odot x$ as the first factor and $\bar u \odot x$ as the second, and
-# only their sum, $2x$, is the derivative of $x^2$. The same happens when one node is read by two
-# later tuples, as `h` is in `p = h * h` followed by `q = p + h`. (Inside one primitive the same sum
-# is already built in: in $z = W x$ every entry of $x$ feeds every unit, and `matmul`'s VJP
-# $W^T \bar z$ adds up those contributions.) A loop that *assigns* `grads[i] = piece` keeps only the
-# last piece and silently loses the rest.
-#
-# This is also why reverse mode needs the forward values: `tanh`'s VJP needs $h$, `matmul`'s needs
+# In other words, the tape is in *topological order*: an order in which every value comes after the
+# values it is computed from. Reversed, it puts every value after all the values computed from it,
+# so walking the tape from the end guarantees that every reader is done first.
+
+# %% [markdown]
+# **Why add.** A value read twice influences the output along two paths, and the chain rule for
+# several variables sums over the paths. In $s = \mathrm{sum}(x \odot x)$, `mul`'s VJP hands $x$ one
+# piece per factor, $\bar u \odot x$ each time, and only their sum, $2x$, is the derivative of $x^2$.
+# A loop that *assigns* `grads[i] = piece` keeps the last piece and loses the others.
+
+# %% [markdown]
+# **What it costs.** Reverse mode needs the forward values: `tanh`'s VJP needs $h$, `matmul`'s needs
 # both factors. A framework keeps every intermediate value of the forward pass until the backward
 # pass has used it, and that memory is what reverse mode pays for its speed.
 
@@ -1158,13 +1172,15 @@ except NotImplementedError:
 # | `exp` | $e^x \odot \dot x$ |
 # | `log` | $\dot x / x$ |
 # | `sum` | $\sum_{ij} \dot x_{ij}$ |
-# | `softmax_cross_entropy` | $\sum_{kj} \frac{1}{m}\big(\mathrm{softmax}(Z) - Y\big)_{kj}\, \dot Z_{kj}$ ($Y$'s tangent is ignored: it is a constant) |
-#
+# | `softmax_cross_entropy` | $\sum_{kj} \frac{1}{m}\big(\mathrm{softmax}(Z) - Y\big)_{kj}\, \dot Z_{kj}$ ($\dot Y$ does not enter: $Y$ is a constant) |
+
+# %% [markdown]
 # Broadcasting needs no special care here: NumPy broadcasts the tangents exactly as it broadcast the
 # values. Nor does a value read twice: each tuple that reads it simply reads its tangent. There is no
 # backward walk: the tangents go through the tape in the same order as the values, and a value and
 # its tangent can be forgotten as soon as no later tuple reads them.
-#
+
+# %% [markdown]
 # The tangent of a scalar output is the directional derivative
 # $\dot s = \sum_{\text{inputs } x} \langle \partial s/\partial x,\ \dot x \rangle$. Setting
 # $\dot x$ to 1 in a single entry of a single input and 0 everywhere else gives that one entry of the
@@ -1174,11 +1190,16 @@ except NotImplementedError:
 # %% [markdown]
 # ### Exercise 5: `forward_mode` [2 points]
 #
-# Return a dict with the tangent of every input and every node. An input missing from `tangents` does
-# not move: its tangent is zeros of its shape (`np.zeros(np.shape(value))`, not the number 0, so that
-# every node's tangent has the node's shape). Compute the values with your `evaluate`, then go through
-# the tape in order and apply the JVP of each op from the table above, written out here in
-# `forward_mode` itself (do not call `vjp`).
+# Return a dict with the tangent of every input and every node, each shaped like its value:
+#
+# - an input's tangent is the one given in `tangents`, unchanged (`Y`'s too, if one is given);
+# - an input missing from `tangents` does not move: its tangent is zeros of its shape
+#   (`np.zeros(np.shape(value))`, not the number 0, so that every node's tangent has the node's shape);
+# - a node's tangent is the JVP of its op, from the table above, applied to its inputs' tangents.
+#
+# `Y`'s tangent is left out of one place only, the JVP of `softmax_cross_entropy`, where it contributes
+# nothing because $Y$ is a constant. Compute the values with your `evaluate`, then go through the tape
+# in order, writing each JVP out here in `forward_mode` itself (do not call `vjp`).
 
 # %% solution="forward_mode"
 def forward_mode(tape, values, tangents):
@@ -1188,9 +1209,11 @@ def forward_mode(tape, values, tangents):
         tape:     list of (name, op, inputs) tuples, in the order they run
         values:   {input name: array or Python float}
         tangents: {input name: array (or float) shaped like that input}, the direction each input moves in;
-                  inputs missing here have tangent zero; a tangent given for softmax_cross_entropy's Y is ignored
+                  inputs missing here have tangent zero
     Returns:
-        {name: tangent} for every input and every node, each shaped like its value
+        {name: tangent} for every input and every node, each shaped like its value: an input's tangent as
+        given in tangents (Y's included) or zeros if it is missing; a node's tangent from its op's JVP
+        (softmax_cross_entropy's JVP uses Z's tangent only: Y is a constant)
     """
     ### BEGIN SOLUTION
     computed = evaluate(tape, values)
@@ -1216,7 +1239,7 @@ def forward_mode(tape, values, tangents):
         elif op == "sum":
             tan[name] = np.sum(t[0])
         elif op == "softmax_cross_entropy":
-            Z, Y = x   # Y is a constant: its tangent t[1] is ignored
+            Z, Y = x   # Y is a constant: its tangent t[1] does not enter C's tangent
             tan[name] = np.sum((softmax(Z) - Y) / Z.shape[1] * t[0])
         else:
             raise ValueError(f"unknown primitive {op!r}")
@@ -1272,6 +1295,11 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                     raise AssertionError(f"forward_mode ({label})[{name!r}]: {name!r} is not in tangents, so it does "
                                          "not move: its tangent is zeros, np.zeros(np.shape(value))")
                 given = tangents.get(name, np.zeros(np.shape(values[name])))
+                if (name == "Y" and name in tangents and np.shape(got[name]) == np.shape(given)
+                        and not np.allclose(np.asarray(got[name], dtype=float), given)):
+                    raise AssertionError(f"forward_mode ({label})['Y']: the result holds Y's tangent exactly as "
+                                         "given in tangents; Y's tangent is left out only of the JVP of "
+                                         "softmax_cross_entropy, not of the result")
                 check.check_array(got[name], np.asarray(given, dtype=float),
                                   f"forward_mode ({label})[{name!r}], an input's tangent "
                                   f"({'as given' if name in tangents else 'not given: zeros'})")
@@ -1317,7 +1345,8 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
          ("q", _tA @ _p, "product rule for matmul: dA @ B + A @ dB; the A @ dB half is missing"),
          ("q", _A @ _tp, "product rule for matmul: dA @ B + A @ dB; the dA @ B half is missing")])
 
-    # 3. The softmax cost: a tangent given for Y is ignored (Y is a constant).
+    # 3. The softmax cost with a tangent given for Y: it does not enter C's tangent (Y is a constant), but the
+    #    result, where it holds Y, holds that tangent as given.
     _W, _X, _Y = _rng.standard_normal((3, 4)), _rng.standard_normal((4, 5)), np.eye(3)[:, [2, 0, 1, 1, 0]]
     _tW, _tY = _rng.standard_normal((3, 4)), _rng.standard_normal((3, 5))
     _Z = _W @ _X
@@ -1327,8 +1356,8 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     _log_S = _shifted - np.log(np.exp(_shifted).sum(axis=0))
     _forward_call([("Z", "matmul", ("W", "X")), ("C", "softmax_cross_entropy", ("Z", "Y"))],
                   {"W": _W, "X": _X, "Y": _Y}, {"W": _tW, "Y": _tY}, "the softmax cost, a tangent given for Y",
-                  [("C", _right - float(np.sum(_tY * _log_S)) / 5, "Y's tangent must be ignored: Y is a constant, "
-                                                                    "only Z's tangent enters"),
+                  [("C", _right - float(np.sum(_tY * _log_S)) / 5, "Y's tangent must not enter C's tangent: Y is a "
+                                                                    "constant, only Z's tangent enters"),
                    ("C", _right * 5, "the cost is a MEAN over the m = 5 columns: divide by m = Z.shape[1]")])
 
     # 4. Broadcasting and Python floats: c and its tangent are plain numbers; X does not move.
@@ -1402,7 +1431,8 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         for _name in _values:
             if _name in _got:
                 _expected = _saved[1].get(_name, np.zeros(np.shape(_values[_name])))
-                assert np.allclose(_got[_name], _expected), f"forward_mode: the input {_name!r}'s tangent is wrong"
+                assert np.allclose(_got[_name], _expected), (
+                    f"forward_mode: the input {_name!r}'s tangent should be the one given (zeros if none was given)")
         assert all(np.array_equal(_values[k], v) for k, v in _saved[0].items()), "forward_mode modified values"
         assert all(np.array_equal(_tangents[k], v) for k, v in _saved[1].items()), "forward_mode modified tangents"
 ### END HIDDEN TESTS
@@ -1439,9 +1469,12 @@ except NotImplementedError:
 # | cost | `("C", "softmax_cross_entropy", ("Z{L}", "Y"))` | $C = \frac1m \sum_j \mathrm{CE}\big(\mathrm{softmax}(Z^{[L]})_{:,j},\ Y_{:,j}\big)$ |
 #
 # where `A_prev` is `"X"` for the first layer and `"A{l-1}"` after it, and `g` is the hidden
-# activation, `"relu"` or `"tanh"`. The output layer has no activation of its own: the softmax lives
-# inside the cost primitive, which is also how frameworks compute it (their "cross-entropy with
-# logits"). The tape reads the inputs `"X"`, `"Y"`, `"W1"`, `"b1"`, ..., `"WL"`, `"bL"`.
+# activation, `"relu"` or `"tanh"`. The tape reads the inputs `"X"`, `"Y"`, `"W1"`, `"b1"`, ...,
+# `"WL"`, `"bL"`.
+#
+# The output layer has no activation of its own: the softmax lives inside the cost primitive, which
+# reads $Z^{[L]}$ $(K, m)$ directly. Frameworks compute the cost the same way and call $Z^{[L]}$ the
+# *logits*, the pre-softmax scores (hence their "cross-entropy with logits").
 #
 # The next cell is **given**: `network_forward(X, params, hidden_activation)` is notebook 02's forward
 # pass with a softmax output, `network_cost(X, Y, params, hidden_activation)` its mean cross-entropy,
@@ -1797,15 +1830,16 @@ except NotImplementedError:
 # %% [markdown]
 # ## 7. This is what PyTorch's autograd does
 #
-# A framework does what your code does, with two practical differences. First, it records the tape
+# PyTorch does what your code does, with two practical differences. First, it records the tape
 # *while the program runs*: every operation on a tensor that needs a gradient appends itself, with a
-# reference to its VJP, to a graph (PyTorch calls each entry a `grad_fn`; JAX builds its tapes by
-# tracing the function). Python loops and `if`s simply produce different tapes on different runs.
+# reference to its VJP, to a graph (PyTorch calls each entry a `grad_fn`). Python loops and `if`s
+# simply produce different tapes on different runs.
+#
 # Second, `loss.backward()` is your `reverse_mode`: it seeds the loss with 1, walks the recorded graph
 # backwards and **adds** into each leaf's `.grad`. It even keeps adding across calls, which is why a
-# training loop calls `optimizer.zero_grad()` before each backward pass. JAX offers both modes
-# directly: `jax.vjp` and `jax.grad` are reverse mode, `jax.jvp` is forward mode.
-#
+# training loop calls `optimizer.zero_grad()` before each backward pass.
+
+# %% [markdown]
 # PyTorch is not a dependency of this course. If it happens to be installed where you run this
 # notebook, the cell below computes the worked example's gradients with `torch.autograd` and compares
 # them with yours; otherwise it says so.
@@ -1830,6 +1864,14 @@ else:
     except NotImplementedError:
         for _name, _leaf in _leaves.items():
             print(f"ds/d{_name}: torch {_leaf.grad.numpy().ravel()}   (write reverse_mode above to compare)")
+
+# %% [markdown]
+# ### And JAX
+#
+# JAX records its tape another way: it *traces* a Python function, running it once on placeholder
+# values to record its primitive operations, and then transforms that record. It offers both modes
+# directly: `jax.vjp` and `jax.grad` are reverse mode, like your `reverse_mode`; `jax.jvp` is forward
+# mode, like your `forward_mode`.
 
 # %% [markdown]
 # ## Summary
