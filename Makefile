@@ -12,12 +12,13 @@ EXCHANGE := exchange
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab lab-settings exchange test setup notebooks release grade student-bundle bench gpu-check sandbox-tools browser-tools postgres-tools check-python clean help
+.PHONY: lab lab-settings exchange test setup notebooks release grade hub hub-tools student-bundle bench gpu-check sandbox-tools browser-tools postgres-tools check-python clean help
 
 help:
 	@echo "make lab    set up .venv and open the course in JupyterLab (nbgrader extension on: formgrader,"
 	@echo "            assignment list; port LAB_PORT=8888, more jupyter options in LAB_ARGS=\"...\")"
 	@echo "make test   set up .venv and run the whole test suite"
+	@echo "make hub    JupyterHub for a class on this machine, demo accounts (as root; HUB_PORT=8000)"
 	@echo "make notebooks  rebuild source/*/*.ipynb from their percent-format .py (contributors)"
 	@echo "make exchange   create $(EXCHANGE)/, the course's nbgrader exchange on this machine (make lab does it;"
 	@echo "                needed before nbgrader list/fetch_assignment/submit/collect in a shell)"
@@ -62,7 +63,7 @@ $(LAB_OVERRIDES): deploy/jupyterlab/overrides.json $(STAMP)
 exchange:
 	@mkdir -p $(EXCHANGE) && chmod 0777 $(EXCHANGE)
 
-test: $(STAMP) sandbox-tools browser-tools postgres-tools
+test: $(STAMP) sandbox-tools browser-tools postgres-tools hub-tools
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 notebooks: $(STAMP)
@@ -99,6 +100,23 @@ postgres-tools:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null || \
 	    echo "warning: could not install postgresql with apt-get; the PostgreSQL tests will be skipped" >&2; \
 	  else echo "warning: PostgreSQL is missing; the PostgreSQL tests will be skipped (Debian: sudo apt-get install postgresql)" >&2; fi; }
+
+# The hub's proxy, configurable-http-proxy, comes from npm at the version deploy/jupyterhub/package-lock.json
+# pins; Node.js comes from Debian when missing. Where that is impossible, say so: the hub tests then skip
+# (CI fails instead).
+HUB_PROXY := deploy/jupyterhub/node_modules/.bin/configurable-http-proxy
+HUB_PORT ?= 8000
+hub-tools:
+	@test -x $(HUB_PROXY) || { \
+	  command -v npm >/dev/null || { \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; fi; }; \
+	  { command -v npm >/dev/null && (cd deploy/jupyterhub && npm ci --no-audit --no-fund --loglevel=error); } || \
+	  echo "warning: could not install configurable-http-proxy (needs Node.js and npm: Debian apt-get install nodejs npm); the hub tests will be skipped" >&2; }
+
+# A class on this machine: JupyterHub in demo mode with an instructor and two students (run as root).
+hub: $(STAMP) sandbox-tools hub-tools
+	$(BIN)/python deploy/jupyterhub/demo.py --port $(HUB_PORT)
 
 grade: $(STAMP) sandbox-tools
 	$(BIN)/python -m autograder grade $(if $(FROM),--from $(FROM)) $(if $(JOBS),--jobs $(JOBS)) $(ASSIGNMENTS)
@@ -145,4 +163,4 @@ gpu-check: $(if $(GPU_PYTHON),,$(STAMP))
 	@echo "GPU check: results in $(GPU_CHECK_OUT)/"
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache deploy/jupyterhub/node_modules

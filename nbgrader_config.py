@@ -71,6 +71,7 @@ c.PerHourPenalty.grace_minutes = 0.0
 # `make lab` (or `make exchange`) creates it world-writable (0777), as nbgrader asks of an exchange.
 # The cache (nbgrader's record of what was submitted from here) lives beside it rather than in
 # ~/.local/share/jupyter, so that deleting both folders resets the course's exchange completely.
-# For a shared exchange on a multi-user server (JupyterHub), set c.Exchange.root to its path instead.
-c.Exchange.root = os.path.join(COURSE_ROOT, "exchange")
+# On a multi-user server the exchange is one shared folder instead: the hub names it in
+# BACKPROP_EXCHANGE_ROOT for every server it starts (deploy/jupyterhub/jupyterhub_config.py).
+c.Exchange.root = os.environ.get("BACKPROP_EXCHANGE_ROOT") or os.path.join(COURSE_ROOT, "exchange")
 c.Exchange.cache = os.path.join(COURSE_ROOT, "exchange-cache")

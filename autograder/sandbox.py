@@ -76,14 +76,19 @@ def python_paths():
     return _existing([sys.base_prefix, sys.prefix, course])
 
 
-def bwrap_argv(command, *, readable=(), writable=(), workdir=None, tmp_source=None):
+def bwrap_argv(command, *, readable=(), writable=(), workdir=None, tmp_source=None, network=False,
+               own_processes=True):
     """The bubblewrap command line running `command` in a fresh, mostly empty filesystem view.
 
     tmp_source: a folder to bind as /tmp (a bounded tmpfs, see limited_argv); else bwrap's own tmpfs.
     Either comes before the other binds, so that paths under the host's /tmp stay visible.
+    network: keep the machine's network (a hub user's server must listen where the proxy reaches it).
+    own_processes: a process namespace of its own; without it the machine's /proc is shared, which a
+    grader running inside needs to make sandboxes of its own (a fresh /proc under ours is refused).
     """
-    argv = [BWRAP, "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid", "--unshare-net",
-            "--unshare-uts", "--unshare-cgroup-try", "--proc", "/proc", "--dev", "/dev"]
+    argv = [BWRAP, "--die-with-parent", "--new-session", "--unshare-ipc",
+            *(["--unshare-pid", "--proc", "/proc"] if own_processes else ["--bind", "/proc", "/proc"]),
+            *([] if network else ["--unshare-net"]), "--unshare-uts", "--unshare-cgroup-try", "--dev", "/dev"]
     argv += ["--bind", tmp_source, "/tmp"] if tmp_source else ["--perms", "1777", "--tmpfs", "/tmp"]
     if os.geteuid() != 0:
         # Unprivileged bwrap works through a user namespace; as root we keep the real uid switch

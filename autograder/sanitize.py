@@ -16,6 +16,7 @@ submission's folder as they are. So the autograded copy itself is made inert, on
 
 import json
 import pathlib
+import stat
 
 from nbconvert.filters import clean_html
 
@@ -99,6 +100,9 @@ def sanitize_submission(folder):
         if path.suffix.lower() == ".ipynb":
             notebook = read_notebook(path)
             if notebook is not None:
+                # nbgrader leaves autograded files read-only (its `permissions`, 444): only a grader
+                # running as root could overwrite them without making them writable first.
+                path.chmod(path.stat().st_mode | stat.S_IWUSR)
                 path.write_text(json.dumps(sanitize_notebook(notebook), indent=1))
                 continue
         elif path.suffix.lower() not in ACTIVE_FILE_SUFFIXES:

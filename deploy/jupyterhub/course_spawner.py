@@ -1,0 +1,41 @@
+"""The hub's spawner: each user's server runs as that user, in a bubblewrap view of this machine that
+holds their home, the exchange, their role's settings and the course's software (read-only).
+
+Two reasons. The course's Python may live where other accounts cannot go (pyenv under /root): the
+view makes every folder on the way traversable without changing the machine. And a student's server,
+terminals and kernels see nothing of other homes, the course root or the hub's secrets, not even
+their names. bwrap starts as root (it binds folders only root may enter), and setpriv drops to the
+user's uid and groups, with no capabilities, before anything of the user's runs.
+"""
+
+import pwd
+
+from jupyterhub.spawner import LocalProcessSpawner
+from traitlets import Callable
+
+from autograder import sandbox
+
+
+def in_view(username, command, *, readable=(), writable=(), own_processes=True):
+    """argv running `command` as `username` in their view (what their server and its terminals see)."""
+    account = pwd.getpwnam(username)
+    drop = ["setpriv", f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}", "--init-groups",
+            "--inh-caps=-all", "--bounding-set=-all", "--"]
+    return sandbox.bwrap_argv([*drop, *command], readable=readable, writable=[account.pw_dir, *writable],
+                              workdir=account.pw_dir, network=True, own_processes=own_processes)
+
+
+class CourseSpawner(LocalProcessSpawner):
+    view_of = Callable(help="user name -> dict(readable=[...], writable=[...], own_processes=bool): "
+                            "what that user's server sees besides their home").tag(config=True)
+
+    def make_preexec_fn(self, name):
+        return None  # stays root until bwrap has built the view; setpriv drops to the user inside it
+
+    async def start(self):
+        plain = self.cmd
+        self.cmd = in_view(self.user.name, plain, **self.view_of(self.user.name))
+        try:
+            return await super().start()
+        finally:
+            self.cmd = plain

@@ -1,0 +1,151 @@
+"""JupyterHub for one course on one server: every student and instructor has a real account and a
+JupyterLab of their own, started as that account by the hub; nbgrader's exchange is one shared folder.
+
+- Students see the Assignment List (fetch, validate, submit, fetch feedback) and nothing of grading:
+  the formgrader, Create Assignment and Course List are switched off in their servers. What keeps
+  them out of the course is not the switch but what their server can see: their own home and the
+  exchange, nothing of the instructor's home (where the course root is) or of other students'.
+- Instructors get the formgrader on their own server, over their copy of the course (the course
+  root), and grade with `python -m autograder grade` from its terminal.
+- Every server runs as its user in a view of the machine (course_spawner): its home, the exchange,
+  its role's settings, and the course's pinned environment (the .venv this hub runs from) read-only.
+
+Everything is set from the environment, so that the same file serves `make hub`, the tests and a
+real term (see README, "Run a class"):
+
+    BACKPROP_HUB_STATE        folder for the hub's database, secrets, exchange and per-role settings
+    BACKPROP_HUB_IP / _PORT   where users connect (127.0.0.1:8000)
+    BACKPROP_HUB_API_PORT, BACKPROP_PROXY_API_PORT   internal ports (8081, 8001)
+    BACKPROP_HUB_INSTRUCTORS  comma-separated accounts that grade (instructor)
+    BACKPROP_HUB_STUDENTS     comma-separated accounts that may log in as students
+    BACKPROP_HUB_AUTH         pam (the machine's passwords; default) or demo (one shared password)
+    BACKPROP_HUB_DEMO_PASSWORD  the demo password
+    BACKPROP_COURSE_ROOT      the instructors' course folder (~<first instructor>/backprop-course)
+    BACKPROP_HUB_EXTRA_CONFIG a file loaded last: another authenticator (OAuth, LTI...), TLS, limits
+"""
+
+import json
+import os
+import pathlib
+import pwd
+import sys
+
+c = get_config()  # noqa: F821 (provided by traitlets when JupyterHub loads this file)
+
+HERE = pathlib.Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+VENV_BIN = pathlib.Path(sys.executable).parent  # the hub runs from the course's .venv
+STATE = pathlib.Path(os.environ.get("BACKPROP_HUB_STATE", "/srv/backprop-hub")).resolve()
+EXCHANGE = STATE / "exchange"
+
+
+def _accounts(variable, default=""):
+    return [name.strip() for name in os.environ.get(variable, default).split(",") if name.strip()]
+
+
+INSTRUCTORS = _accounts("BACKPROP_HUB_INSTRUCTORS", "instructor")
+STUDENTS = _accounts("BACKPROP_HUB_STUDENTS")
+COURSE_ROOT = pathlib.Path(os.environ.get("BACKPROP_COURSE_ROOT")
+                           or pathlib.Path(pwd.getpwnam(INSTRUCTORS[0]).pw_dir) / "backprop-course")
+
+sys.path.insert(0, str(REPO))
+from autograder.collect import load_course_config  # noqa: E402 (needs the repository on sys.path)
+
+COURSE_ID = load_course_config(REPO).CourseDirectory.course_id
+
+# ---------------------------------------------------------------- the hub and its proxy
+
+c.JupyterHub.bind_url = f"http://{os.environ.get('BACKPROP_HUB_IP', '127.0.0.1')}:" \
+                        f"{os.environ.get('BACKPROP_HUB_PORT', '8000')}"
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = int(os.environ.get("BACKPROP_HUB_API_PORT", "8081"))
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{os.environ.get('BACKPROP_PROXY_API_PORT', '8001')}"
+c.ConfigurableHTTPProxy.command = [str(HERE / "node_modules" / ".bin" / "configurable-http-proxy")]
+c.ConfigurableHTTPProxy.pid_file = str(STATE / "proxy.pid")
+c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
+c.JupyterHub.pid_file = str(STATE / "jupyterhub.pid")
+c.JupyterHub.cleanup_servers = True  # stopping the hub stops every user's server with it
+
+# ---------------------------------------------------------------- who may log in
+
+c.Authenticator.allowed_users = set(INSTRUCTORS + STUDENTS)
+if os.environ.get("BACKPROP_HUB_AUTH", "pam") == "demo":
+    # Fixed test accounts for a try-out on this machine only (the hub listens on loopback by default).
+    c.JupyterHub.authenticator_class = "shared-password"
+    c.SharedPasswordAuthenticator.user_password = os.environ["BACKPROP_HUB_DEMO_PASSWORD"]
+else:
+    c.JupyterHub.authenticator_class = "pam"
+    c.PAMAuthenticator.open_sessions = False
+
+# ---------------------------------------------------------------- each user's server
+
+c.Spawner.cmd = [str(VENV_BIN / "jupyterhub-singleuser")]
+c.Spawner.default_url = "/lab"
+c.Spawner.notebook_dir = "~"
+c.Spawner.http_timeout = 60
+c.Spawner.start_timeout = 90
+c.Spawner.environment = {"PATH": f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin",
+                         "BACKPROP_EXCHANGE_ROOT": str(EXCHANGE)}
+
+STUDENT_SWITCHED_OFF = {
+    "server": ["nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list"],
+    "lab": ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
+            "@jupyter/nbgrader:course-list"],
+}
+
+
+def write_role_settings():
+    """STATE/jupyter/<role>/: the Jupyter settings a role's servers add to their config path."""
+    exchange = f"c.Exchange.root = {str(EXCHANGE)!r}\n"
+    roles = {
+        "student": (f"c = get_config()  # noqa: F821\nc.CourseDirectory.course_id = {COURSE_ID!r}\n{exchange}",
+                    STUDENT_SWITCHED_OFF),
+        # The course's own settings first (plugins, preprocessors), then where things are on this server.
+        "instructor": (f"c = get_config()  # noqa: F821\nload_subconfig({str(COURSE_ROOT / 'nbgrader_config.py')!r})"
+                       f"  # noqa: F821\nc.CourseDirectory.root = {str(COURSE_ROOT)!r}\n{exchange}",
+                       {"server": [], "lab": []}),
+    }
+    for role, (nbgrader_config, off) in roles.items():
+        folder = STATE / "jupyter" / role
+        (folder / "labconfig").mkdir(parents=True, exist_ok=True)
+        (folder / "nbgrader_config.py").write_text(nbgrader_config)
+        (folder / "jupyter_server_config.json").write_text(json.dumps(
+            {"ServerApp": {"jpserver_extensions": {name: False for name in off["server"]}}}, indent=1))
+        (folder / "labconfig" / "page_config.json").write_text(json.dumps(
+            {"disabledExtensions": {name: True for name in off["lab"]}}, indent=1))
+        for path in [folder, *folder.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def role_of(username):
+    return "instructor" if username in INSTRUCTORS else "student"
+
+
+def pre_spawn_hook(spawner):
+    spawner.environment["JUPYTER_CONFIG_PATH"] = str(STATE / "jupyter" / role_of(spawner.user.name))
+
+
+def view_of(username):
+    """What a user's server sees besides its home and the course's Python. Instructors share the
+    machine's processes: their grader makes sandboxes of its own, which a private /proc forbids."""
+    role = role_of(username)
+    return {"readable": [STATE / "jupyter" / role], "writable": [EXCHANGE], "own_processes": role == "student"}
+
+
+sys.path.insert(0, str(HERE))
+from course_spawner import CourseSpawner  # noqa: E402
+
+c.JupyterHub.spawner_class = CourseSpawner
+c.CourseSpawner.view_of = view_of
+c.Spawner.pre_spawn_hook = pre_spawn_hook
+
+STATE.mkdir(parents=True, exist_ok=True)
+STATE.chmod(0o755)  # servers run as their users: they read their settings and reach the exchange here
+EXCHANGE.mkdir(exist_ok=True)
+EXCHANGE.chmod(0o1777)  # nbgrader's exchange: everyone writes, nobody removes what another wrote
+write_role_settings()
+
+extra = os.environ.get("BACKPROP_HUB_EXTRA_CONFIG")
+if extra:
+    load_subconfig(extra)  # noqa: F821

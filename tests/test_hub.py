@@ -1,0 +1,247 @@
+"""A class on a real JupyterHub: real accounts, the hub and its proxy on loopback, each user's server
+started by the hub as that user (deploy/jupyterhub). The instructor releases 01 from the formgrader;
+student A fetches, answers, validates and submits; student B submits a partial notebook; the
+instructor collects, grades with `python -m autograder grade` in their terminal's view, and releases
+feedback; each student fetches feedback and sees their own score and nobody else's. Students reach
+neither the formgrader, another student's server or files, nor the course's source.
+
+Every request goes where the user's browser sends it: the hub's login form, then the user's server
+behind the proxy (JupyterLab's contents API, nbgrader's assignment list and formgrader APIs).
+"""
+
+import json
+import os
+import pathlib
+import re
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from notebook_support import ROOT, exercises, skip_or_fail, student_notebook
+
+sys.path.insert(0, str(ROOT / "deploy" / "jupyterhub"))
+import demo  # noqa: E402
+
+ASSIGNMENT = "01_notation"
+COURSE_ID = "backprop-course"
+POINTS = dict(exercises(ASSIGNMENT))
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class User:
+    """One person's browser: a cookie jar, logged in to the hub, talking to their own server."""
+
+    def __init__(self, base, name):
+        self.base, self.name = base, name
+        self.session = requests.Session()
+
+    def log_in(self):
+        self.session.get(f"{self.base}/hub/login", timeout=30)
+        form = {"username": self.name, "password": demo.DEMO_PASSWORD, "_xsrf": self.session.cookies.get("_xsrf")}
+        self.session.post(f"{self.base}/hub/login", data=form, timeout=60)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # the hub starts the server; the first page completes OAuth
+            page = self.session.get(f"{self.base}/user/{self.name}/lab", timeout=60)
+            if page.status_code == 200 and "jupyter-config-data" in page.text:
+                return page
+            time.sleep(1)
+        raise AssertionError(f"{self.name}'s server did not start: {page.status_code} {page.text[:300]}")
+
+    def url(self, path, owner=None):
+        return f"{self.base}/user/{owner or self.name}/{path}"
+
+    def _xsrf(self, owner=None):
+        return next((c.value for c in self.session.cookies if c.name == "_xsrf"
+                     and c.path.startswith(f"/user/{owner or self.name}")), "")
+
+    def get(self, path, owner=None, **kwargs):
+        return self.session.get(self.url(path, owner), timeout=120, allow_redirects=False, **kwargs)
+
+    def post(self, path, owner=None, **kwargs):
+        return self.session.post(self.url(path, owner), headers={"X-XSRFToken": self._xsrf(owner)}, timeout=300,
+                                 **kwargs)
+
+    def put_notebook(self, path, notebook):
+        response = self.session.put(self.url(f"api/contents/{path}"), headers={"X-XSRFToken": self._xsrf()},
+                                    json={"type": "notebook", "format": "json", "content": notebook}, timeout=60)
+        assert response.status_code in (200, 201), response.text
+
+    def run_in_kernel(self, code):
+        """Start a kernel in this user's server, run `code` there and return what it printed."""
+        import asyncio
+        import uuid
+
+        from tornado.httpclient import HTTPRequest
+        from tornado.websocket import websocket_connect
+
+        kernel = self.post("api/kernels", json={"name": "python3"}).json()["id"]
+        cookies = "; ".join(f"{c.name}={c.value}" for c in self.session.cookies
+                            if f"/user/{self.name}/".startswith(c.path) or c.path.startswith(f"/user/{self.name}"))
+        url = self.url(f"api/kernels/{kernel}/channels").replace("http://", "ws://")
+        msg_id = uuid.uuid4().hex
+
+        async def converse():
+            socket = await websocket_connect(HTTPRequest(url, headers={"Cookie": cookies, "Origin": self.base}))
+            header = {"msg_id": msg_id, "session": uuid.uuid4().hex, "username": self.name,
+                      "msg_type": "execute_request", "version": "5.3"}
+            socket.write_message(json.dumps({"header": header, "parent_header": {}, "metadata": {}, "channel": "shell",
+                                             "content": {"code": code, "silent": False, "store_history": False,
+                                                         "user_expressions": {}, "allow_stdin": False}}))
+            printed = []
+            while True:
+                message = json.loads(await asyncio.wait_for(socket.read_message(), 60))
+                if message["parent_header"].get("msg_id") != msg_id:
+                    continue
+                if message["msg_type"] == "stream":
+                    printed.append(message["content"]["text"])
+                elif message["msg_type"] == "error":
+                    raise AssertionError(f"{message['content']['ename']}: {message['content']['evalue']}")
+                elif message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
+                    socket.close()
+                    return "".join(printed)
+
+        try:
+            return asyncio.run(converse())
+        finally:
+            self.session.delete(self.url(f"api/kernels/{kernel}"), headers={"X-XSRFToken": self._xsrf()}, timeout=30)
+
+    def action(self, action, **data):
+        """An Assignment List button: fetch, submit, fetch_feedback (nbgrader's own handler)."""
+        response = self.post(f"assignments/{action}", data={"course_id": COURSE_ID, "assignment_id": ASSIGNMENT,
+                                                            **data})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    if os.geteuid() != 0:
+        skip_or_fail("the hub starts servers as other accounts: run the tests as root", "HUB_TESTS_REQUIRED")
+    if not demo.PROXY.exists():
+        skip_or_fail("configurable-http-proxy is missing: make hub-tools", "HUB_TESTS_REQUIRED")
+    prefix = f"bp{os.getpid() % 100000}-"
+    instructor, student_a, student_b = (prefix + role for role in demo.ROLES)
+    state = tmp_path_factory.mktemp("hub")
+    accounts = [instructor, student_a, student_b]
+    for name in accounts:
+        demo.create_account(name)
+    port = free_port()
+    process = None
+    try:
+        course_root = demo.give_course(instructor)
+        environment = demo.hub_environment(state, port, [instructor], [student_a, student_b], course_root,
+                                           api_port=free_port(), proxy_api_port=free_port())
+        log = open(state / "hub.log", "w")
+        process = subprocess.Popen(demo.hub_command(), env=environment, cwd=state, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{base}/hub/login", timeout=5).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, (state / "hub.log").read_text()[-3000:]
+            time.sleep(0.5)
+        yield {"base": base, "instructor": instructor, "students": (student_a, student_b), "state": state,
+               "course_root": course_root, "environment": environment}
+    finally:
+        if process is not None:
+            process.terminate()  # the hub stops every user's server with it (cleanup_servers)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, 9)
+        for name in accounts:
+            subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
+            demo.remove_account(name)
+
+
+def in_instructor_terminal(hub, command):
+    """What the instructor types in their server's terminal: the same account, view and settings."""
+    sys.path.insert(0, str(ROOT / "deploy" / "jupyterhub"))
+    from course_spawner import in_view
+
+    state = hub["state"]
+    argv = in_view(hub["instructor"], ["bash", "-c", command], readable=[state / "jupyter" / "instructor"],
+                   writable=[state / "exchange"], own_processes=False)
+    env = {"PATH": f"{pathlib.Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(hub["course_root"].parent),
+           "JUPYTER_CONFIG_PATH": str(state / "jupyter" / "instructor"),
+           "BACKPROP_EXCHANGE_ROOT": str(state / "exchange")}
+    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_a_class_on_the_hub_from_release_to_feedback(hub):
+    base, (name_a, name_b) = hub["base"], hub["students"]
+    teacher = User(base, hub["instructor"])
+    teacher.log_in()
+    released = teacher.post(f"formgrader/api/assignment/{ASSIGNMENT}/release")
+    assert released.status_code == 200 and released.json()["success"], released.text
+
+    alice, bob = User(base, name_a), User(base, name_b)
+    for student in (alice, bob):
+        student.log_in()
+        listed = student.get(f"assignments?course_id={COURSE_ID}").json()
+        assert [a["assignment_id"] for a in listed["value"] if a["status"] == "released"] == [ASSIGNMENT]
+        assert student.action("fetch")["success"]
+    notebook_path = f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
+    alice.put_notebook(notebook_path, student_notebook(ASSIGNMENT))
+    validated = alice.post("assignments/validate", data={"path": notebook_path}).json()
+    assert validated["success"] and "failed" not in json.dumps(validated["value"]), validated
+    first = next(iter(POINTS))
+    partial = student_notebook(ASSIGNMENT, overrides={ex: "raise NotImplementedError()" for ex in POINTS
+                                                      if ex != first})
+    bob.put_notebook(notebook_path, partial)
+    for student in (alice, bob):
+        assert student.action("submit")["success"]
+
+    collected = teacher.post(f"formgrader/api/assignment/{ASSIGNMENT}/collect")
+    assert collected.status_code == 200 and collected.json()["success"], collected.text
+    graded = in_instructor_terminal(hub, f"cd ~/backprop-course && python -m autograder grade {ASSIGNMENT}")
+    assert graded.returncode == 0, graded.stdout[-3000:] + graded.stderr[-3000:]
+    for step in ("generate_feedback", "release_feedback"):
+        done = teacher.post(f"formgrader/api/assignment/{ASSIGNMENT}/{step}")
+        assert done.status_code == 200 and done.json()["success"], done.text + graded.stdout[-4000:] + graded.stderr[-2000:]
+
+    total = sum(POINTS.values())
+    for student, own, other, expected in ((alice, name_a, name_b, total), (bob, name_b, name_a, POINTS[first])):
+        assert student.action("fetch_feedback")["success"]
+        folder = student.get(f"api/contents/{ASSIGNMENT}/feedback").json()["content"]
+        assert len(folder) == 1, folder
+        html = student.get(f"api/contents/{folder[0]['path']}/{ASSIGNMENT}.html").json()["content"]
+        score = re.search(r"Score: ([\d.]+) / ([\d.]+)", html)
+        assert score and float(score.group(1)) == pytest.approx(expected), (own, score and score.group(0))
+        assert other not in html
+
+
+def test_a_student_reaches_neither_grading_nor_others(hub):
+    base, (name_a, name_b) = hub["base"], hub["students"]
+    alice = User(base, name_a)
+    alice.log_in()
+    for path in ("formgrader", "formgrader/api/assignments"):  # switched off in students' servers
+        assert alice.get(path).status_code == 404, path
+    assert alice.get("api/contents", owner=name_b).status_code in (302, 403, 404)  # another's server
+    teacher = hub["instructor"]
+    assert alice.get("api/contents", owner=teacher).status_code in (302, 403, 404)
+    # Code the student runs (a kernel of their own server) finds nothing of the others: not the
+    # course root, another home, the hub's secrets; and cannot write to what it can read.
+    homes = {name: pathlib.Path(hub["course_root"]).parent.with_name(name) for name in (teacher, name_b)}
+    probes = [str(hub["course_root"] / "source"), str(homes[name_b]), str(hub["state"] / "jupyterhub_cookie_secret"),
+              str(pathlib.Path(sys.executable).parent)]
+    code = ("import json, os\nseen = {}\nfor p in %r:\n    try:\n        os.listdir(p) if os.path.isdir(p) "
+            "else open(p).read()\n        seen[p] = 'read'\n    except OSError as e:\n        seen[p] = type(e).__name__\n"
+            "try:\n    open(%r, 'w')\n    seen['write'] = 'wrote'\nexcept OSError as e:\n    seen['write'] = type(e).__name__\n"
+            "print(json.dumps(seen))") % (probes, str(pathlib.Path(sys.executable).parent / "planted"))
+    seen = json.loads(alice.run_in_kernel(code))
+    assert [seen[p] for p in probes[:3]] == ["FileNotFoundError"] * 3, seen  # not even their names
+    assert seen[probes[3]] == "read" and seen["write"] in ("PermissionError", "OSError"), seen  # read-only
