@@ -24,7 +24,6 @@ real term (see README, "Run a class"):
     BACKPROP_HUB_EXTRA_CONFIG a file loaded last: another authenticator (OAuth, LTI...), TLS, limits
 """
 
-import json
 import os
 import pathlib
 import pwd
@@ -88,36 +87,6 @@ c.Spawner.start_timeout = 90
 c.Spawner.environment = {"PATH": f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin",
                          "BACKPROP_EXCHANGE_ROOT": str(EXCHANGE)}
 
-STUDENT_SWITCHED_OFF = {
-    "server": ["nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list"],
-    "lab": ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
-            "@jupyter/nbgrader:course-list"],
-}
-
-
-def write_role_settings():
-    """STATE/jupyter/<role>/: the Jupyter settings a role's servers add to their config path."""
-    exchange = f"c.Exchange.root = {str(EXCHANGE)!r}\n"
-    roles = {
-        "student": (f"c = get_config()  # noqa: F821\nc.CourseDirectory.course_id = {COURSE_ID!r}\n{exchange}",
-                    STUDENT_SWITCHED_OFF),
-        # The course's own settings first (plugins, preprocessors), then where things are on this server.
-        "instructor": (f"c = get_config()  # noqa: F821\nload_subconfig({str(COURSE_ROOT / 'nbgrader_config.py')!r})"
-                       f"  # noqa: F821\nc.CourseDirectory.root = {str(COURSE_ROOT)!r}\n{exchange}",
-                       {"server": [], "lab": []}),
-    }
-    for role, (nbgrader_config, off) in roles.items():
-        folder = STATE / "jupyter" / role
-        (folder / "labconfig").mkdir(parents=True, exist_ok=True)
-        (folder / "nbgrader_config.py").write_text(nbgrader_config)
-        (folder / "jupyter_server_config.json").write_text(json.dumps(
-            {"ServerApp": {"jpserver_extensions": {name: False for name in off["server"]}}}, indent=1))
-        (folder / "labconfig" / "page_config.json").write_text(json.dumps(
-            {"disabledExtensions": {name: True for name in off["lab"]}}, indent=1))
-        for path in [folder, *folder.rglob("*")]:
-            path.chmod(0o755 if path.is_dir() else 0o644)
-
-
 def role_of(username):
     return "instructor" if username in INSTRUCTORS else "student"
 
@@ -134,6 +103,7 @@ def view_of(username):
 
 
 sys.path.insert(0, str(HERE))
+import roles  # noqa: E402
 from course_spawner import CourseSpawner  # noqa: E402
 
 c.JupyterHub.spawner_class = CourseSpawner
@@ -144,7 +114,8 @@ STATE.mkdir(parents=True, exist_ok=True)
 STATE.chmod(0o755)  # servers run as their users: they read their settings and reach the exchange here
 EXCHANGE.mkdir(exist_ok=True)
 EXCHANGE.chmod(0o1777)  # nbgrader's exchange: everyone writes, nobody removes what another wrote
-write_role_settings()
+roles.write(STATE / "jupyter", course_id=COURSE_ID, course_root=COURSE_ROOT,
+            exchange=roles.exchange_settings(exchange_root=EXCHANGE))
 
 extra = os.environ.get("BACKPROP_HUB_EXTRA_CONFIG")
 if extra:
