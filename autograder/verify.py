@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 
 import numpy as np
 
@@ -35,10 +36,21 @@ def _calls_now(node):
     return any(_calls_now(child) for child in ast.iter_child_nodes(node) if not isinstance(node, ast.Lambda))
 
 
+# CPython 3.11 keeps the AST converter's recursion depth per interpreter, not per thread: two grading
+# slots parsing at once can fail with "SystemError: AST constructor recursion depth mismatch" (it
+# failed one student's grading in CI). One parse at a time.
+_AST_LOCK = threading.Lock()
+
+
 def _definitions_only(source):
     """The imports, definitions and call-free assignments (lookup tables such as ACTIVATIONS) of a
     given (locked) cell, without its demos and plots. Assignments are guarded: one that refers to
     something a demo computed must not stop the definitions after it."""
+    with _AST_LOCK:
+        return _kept_definitions(source)
+
+
+def _kept_definitions(source):
     try:
         tree = ast.parse(_without_magics(source))
     except SyntaxError:

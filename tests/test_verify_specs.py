@@ -4,6 +4,7 @@ implementations written differently (other formulas, other orders of random draw
 import copy
 import json
 import math
+import pathlib
 import time
 
 import numpy as np
@@ -757,3 +758,41 @@ def test_a_given_table_of_lambdas_reaches_the_verifier_and_a_computed_value_does
     notebook = {"cells": [_cell("PRIMITIVES = {'sum': lambda x: np.sum(x)}\nshown = np.ones(3).sum()\n", locked=True)]}
     kept = verify.definition_cells(notebook)[0]
     assert "PRIMITIVES" in kept and "shown" not in kept
+
+
+def test_given_cells_are_read_safely_by_grading_threads_side_by_side():
+    # CPython 3.11's AST converter keeps one recursion counter per interpreter: two slots' threads
+    # parsing at once, with a finalizer releasing the GIL mid-conversion, raised SystemError (CI).
+    import gc
+    import threading
+
+    class ReleasesTheGil:
+        def __init__(self):
+            self.cycle = self
+
+        def __del__(self):
+            time.sleep(0)
+
+    source = (pathlib.Path(__file__).parent.parent / "source" / "06_regularization" / "06_regularization.ipynb").read_text()
+    cells = ["".join(c["source"]) for c in json.loads(source)["cells"] if c["cell_type"] == "code"]
+    errors, thresholds = [], gc.get_threshold()
+
+    def grade_slot():
+        for _ in range(8):
+            for cell in cells:
+                [ReleasesTheGil() for _ in range(20)]
+                try:
+                    verify.definition_cells({"cells": [_cell(cell, locked=True)]})
+                except SystemError as error:
+                    errors.append(str(error))
+
+    gc.set_threshold(50, 5, 5)
+    try:
+        threads = [threading.Thread(target=grade_slot) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        gc.set_threshold(*thresholds)
+    assert not errors
