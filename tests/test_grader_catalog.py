@@ -328,15 +328,16 @@ def catalog(course):
     }
 
 
-def grade_catalog(parent, db_url=None):
-    """Grade every catalog entry as one class: (course, entries, grader result, grades.csv rows).
+def grade_catalog(parent, db_url=None, only=None):
+    """Grade the catalog's entries as one class: (course, entries, grader result, grades.csv rows).
 
-    db_url: the gradebook nbgrader_config.py names (SQLite in the course root when None)."""
+    db_url: the gradebook nbgrader_config.py names (SQLite in the course root when None).
+    only: the names of the entries to grade (every entry when None)."""
     course = make_course_root(parent, [ASSIGNMENT, "02_forward"])
     if db_url:
         with (course / "nbgrader_config.py").open("a") as config:
             config.write(f"\nc.CourseDirectory.db_url = {db_url!r}\n")
-    entries = catalog(course)
+    entries = {name: entry for name, entry in catalog(course).items() if only is None or name in only}
     for student, (notebook, _, _) in entries.items():
         write_submission(course, student, ASSIGNMENT, notebook)
     write_submission(course, "misnamed_with_extras", ASSIGNMENT, student_notebook(ASSIGNMENT), "my answers.ipynb")
