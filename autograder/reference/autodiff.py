@@ -10,34 +10,40 @@ import numpy as np
 from .. import draw
 from ..judging import Spec, as_array, describe, match, same_as_reference
 from ._namespace import namespace_of
-
-
-def _log_softmax(Z, xp):
-    shifted = Z - xp.max(Z, axis=0, keepdims=True)
-    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=0, keepdims=True))
+from .backprop import relu_prime
+from .forward import softmax
 
 
 def _softmax_cross_entropy(Z, Y):
     """Mean over the m columns of -sum_k Y[k] log softmax(Z)[k]: a 0-d array."""
     xp = namespace_of(Z, Y)
-    return -xp.sum(Y * _log_softmax(Z, xp)) / Z.shape[1]
-
-
-def _xp(*values):
-    return namespace_of(*values)
+    shifted = Z - xp.max(Z, axis=0, keepdims=True)
+    log_softmax = shifted - xp.log(xp.sum(xp.exp(shifted), axis=0, keepdims=True))
+    return -xp.sum(Y * log_softmax) / Z.shape[1]
 
 
 PRIMITIVES = {
     "add": lambda x, y: x + y,
     "mul": lambda x, y: x * y,
     "matmul": lambda x, y: x @ y,
-    "tanh": lambda x: _xp(x).tanh(x),
-    "relu": lambda x: _xp(x).maximum(x, 0.0) if hasattr(x, "shape") else max(x, 0.0),
-    "exp": lambda x: _xp(x).exp(_xp(x).asarray(x)),
-    "log": lambda x: _xp(x).log(_xp(x).asarray(x)),
-    "sum": lambda x: _xp(x).sum(_xp(x).asarray(x)),
+    "tanh": lambda x: namespace_of(x).tanh(x),
+    "relu": lambda x: namespace_of(x).maximum(x, 0.0) if hasattr(x, "shape") else max(x, 0.0),
+    "exp": lambda x: namespace_of(x).exp(namespace_of(x).asarray(x)),
+    "log": lambda x: namespace_of(x).log(namespace_of(x).asarray(x)),
+    "sum": lambda x: namespace_of(x).sum(namespace_of(x).asarray(x)),
     "softmax_cross_entropy": _softmax_cross_entropy,
 }
+
+
+def _local_derivative(op, x, out):
+    """d out / d x of an element-wise primitive (tanh, relu, exp, log), shaped like x: both modes use it."""
+    return {"tanh": lambda: 1 - out * out, "relu": lambda: relu_prime(x), "exp": lambda: out,
+            "log": lambda: 1 / x}[op]()
+
+
+def _cost_gradient(Z, Y):
+    """d C / d Z of the softmax cross-entropy cost: (softmax(Z) - Y) / m."""
+    return (softmax(Z) - Y) / Z.shape[1]
 
 
 def _shape(value):
@@ -84,19 +90,12 @@ def vjp(op, input_values, output_value, grad_output):
         return g @ y.T, x.T @ g
     (x, *rest) = input_values
     xp = namespace_of(x, g)
-    if op == "tanh":
-        return (g * (1 - output_value * output_value),)
-    if op == "relu":
-        return (g * xp.astype(xp.asarray(x) > 0, xp.float64),)
-    if op == "exp":
-        return (g * output_value,)
-    if op == "log":
-        return (g / x,)
     if op == "sum":
         return (g * xp.ones(_shape(x), dtype=xp.float64),)
     if op == "softmax_cross_entropy":
-        Y = rest[0]
-        return g * (xp.exp(_log_softmax(x, xp)) - Y) / x.shape[1], xp.zeros_like(Y)
+        return g * _cost_gradient(x, rest[0]), xp.zeros_like(rest[0])
+    if op in PRIMITIVES:
+        return (g * _local_derivative(op, x, output_value),)
     raise ValueError(f"unknown primitive {op!r}")
 
 
@@ -123,18 +122,12 @@ def _jvp(op, x, out, tangents_in):
         (a, b), (ta, tb) = x, tangents_in
         return ta @ b + a @ tb
     (a, *rest), t = x, tangents_in[0]
-    if op == "tanh":
-        return (1 - out * out) * t
-    if op == "relu":
-        return xp.astype(xp.asarray(a) > 0, xp.float64) * t
-    if op == "exp":
-        return out * t
-    if op == "log":
-        return t / a
     if op == "sum":
         return xp.sum(xp.asarray(t))
     if op == "softmax_cross_entropy":
-        return xp.sum((xp.exp(_log_softmax(a, xp)) - rest[0]) / a.shape[1] * t)
+        return xp.sum(_cost_gradient(a, rest[0]) * t)
+    if op in PRIMITIVES:
+        return _local_derivative(op, a, out) * t
     raise ValueError(f"unknown primitive {op!r}")
 
 
