@@ -17,7 +17,7 @@ from notebook_support import ROOT, skip_or_fail
 
 sys.path.insert(0, str(ROOT / "deploy" / "jupyterhub"))
 import demo  # noqa: E402
-from course_spawner import in_view  # noqa: E402
+from course_spawner import in_view, role_environment, role_view  # noqa: E402
 
 COURSE_ID = "backprop-course"
 
@@ -162,10 +162,7 @@ def running_hub(tmp_path_factory):
 
 def in_instructor_terminal(hub, command):
     """What the instructor types in their server's terminal: the same account, view and settings."""
-    state = hub["state"]
-    argv = in_view(hub["instructor"], ["bash", "-c", command], readable=[state / "jupyter" / "instructor"],
-                   writable=[state / "exchange"], own_processes=False)
-    env = {"PATH": f"{pathlib.Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(hub["course_root"].parent),
-           "JUPYTER_CONFIG_PATH": str(state / "jupyter" / "instructor"),
-           "BACKPROP_EXCHANGE_ROOT": str(state / "exchange")}
+    argv = in_view(hub["instructor"], ["bash", "-c", command], **role_view(hub["state"], "instructor"))
+    env = {**role_environment(hub["state"], "instructor", pathlib.Path(sys.executable).parent),
+           "HOME": str(hub["course_root"].parent)}
     return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)

@@ -8,12 +8,29 @@ their names. bwrap starts as root (it binds folders only root may enter), and se
 user's uid and groups, with no capabilities, before anything of the user's runs.
 """
 
+import pathlib
 import pwd
 
 from jupyterhub.spawner import LocalProcessSpawner
 from traitlets import Callable
 
 from autograder import sandbox
+
+
+def role_view(state, role):
+    """What a server of `role` sees besides its home and the course's Python: its role's settings and
+    the exchange. Instructors share the machine's processes: their grader makes sandboxes of its
+    own, which a private /proc forbids."""
+    state = pathlib.Path(state)
+    return {"readable": [state / "jupyter" / role], "writable": [state / "exchange"], "own_processes": role == "student"}
+
+
+def role_environment(state, role, venv_bin):
+    """The environment of a server of `role` (and of its terminals): the course's tools first, its
+    role's settings, and the exchange the course's nbgrader_config.py reads."""
+    state = pathlib.Path(state)
+    return {"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin", "JUPYTER_CONFIG_PATH": str(state / "jupyter" / role),
+            "BACKPROP_EXCHANGE_ROOT": str(state / "exchange")}
 
 
 def in_view(username, command, *, readable=(), writable=(), own_processes=True):
@@ -27,7 +44,7 @@ def in_view(username, command, *, readable=(), writable=(), own_processes=True):
 
 class CourseSpawner(LocalProcessSpawner):
     view_of = Callable(help="user name -> dict(readable=[...], writable=[...], own_processes=bool): "
-                            "what that user's server sees besides their home").tag(config=True)
+                            "what that user's server sees besides their home (see role_view)").tag(config=True)
 
     def make_preexec_fn(self, name):
         return None  # stays root until bwrap has built the view; setpriv drops to the user inside it

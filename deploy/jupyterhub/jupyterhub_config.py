@@ -84,30 +84,22 @@ c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"
 c.Spawner.http_timeout = 60
 c.Spawner.start_timeout = 90
-c.Spawner.environment = {"PATH": f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin",
-                         "BACKPROP_EXCHANGE_ROOT": str(EXCHANGE)}
+
+sys.path.insert(0, str(HERE))
+import roles  # noqa: E402
+from course_spawner import CourseSpawner, role_environment, role_view  # noqa: E402
+
 
 def role_of(username):
     return "instructor" if username in INSTRUCTORS else "student"
 
 
 def pre_spawn_hook(spawner):
-    spawner.environment["JUPYTER_CONFIG_PATH"] = str(STATE / "jupyter" / role_of(spawner.user.name))
+    spawner.environment.update(role_environment(STATE, role_of(spawner.user.name), VENV_BIN))
 
-
-def view_of(username):
-    """What a user's server sees besides its home and the course's Python. Instructors share the
-    machine's processes: their grader makes sandboxes of its own, which a private /proc forbids."""
-    role = role_of(username)
-    return {"readable": [STATE / "jupyter" / role], "writable": [EXCHANGE], "own_processes": role == "student"}
-
-
-sys.path.insert(0, str(HERE))
-import roles  # noqa: E402
-from course_spawner import CourseSpawner  # noqa: E402
 
 c.JupyterHub.spawner_class = CourseSpawner
-c.CourseSpawner.view_of = view_of
+c.CourseSpawner.view_of = lambda username: role_view(STATE, role_of(username))
 c.Spawner.pre_spawn_hook = pre_spawn_hook
 
 STATE.mkdir(parents=True, exist_ok=True)
