@@ -264,3 +264,9 @@ def serve_mathjax_from_disk(page):
             route.fulfill(status=404)
 
     page.route(f"{MATHJAX_CDN}**", answer)
+
+
+def open_menu_item(page, menu, command):
+    """Choose a JupyterLab menu's item by its command id (e.g. "Nbgrader", "nbgrader:open-assignment-list")."""
+    page.locator("#jp-menu-panel .lm-MenuBar-itemLabel", has_text=menu).first.click()
+    page.locator(f'.lm-Menu li[data-command="{command}"]').click()

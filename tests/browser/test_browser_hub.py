@@ -17,7 +17,7 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import ARTIFACTS
+from browser_support import ARTIFACTS, open_menu_item
 from hub_support import COURSE_ID, User, in_instructor_terminal, running_hub
 from notebook_support import exercises, student_notebook
 
@@ -55,11 +55,6 @@ def log_in(browser, hub, name):
 
 def context_number(context):
     return f"w{id(context) % 100000}"
-
-
-def open_menu_item(page, menu, command):
-    page.locator("#jp-menu-panel .lm-MenuBar-itemLabel", has_text=menu).first.click()
-    page.locator(f'.lm-Menu li[data-command="{command}"]').click()
 
 
 def formgrader_button(page, column, expected):

@@ -9,7 +9,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import LabServer, serve_mathjax_from_disk
+from browser_support import LabServer, open_menu_item, serve_mathjax_from_disk
 from notebook_support import (exercises, make_course_root, run_grader, student_notebook, write_submission,
                               written_questions)
 
@@ -60,8 +60,7 @@ def lab(tmp_path_factory):
 def test_formgrader_shows_the_graded_students_and_their_scores(page, lab):
     page.goto(lab.page_url("lab"))
     expect(page.locator(".jp-Launcher")).to_be_visible()  # the layout is restored: menus can be used
-    page.locator("#jp-menu-panel .lm-MenuBar-itemLabel", has_text="Nbgrader").first.click()
-    page.locator('.lm-Menu li[data-command="nbgrader:open-formgrader"]').click()
+    open_menu_item(page, "Nbgrader", "nbgrader:open-formgrader")
     formgrader = page.frame_locator("#formgrader iframe")  # the Formgrader tab shows it in a frame
 
     # Manage Assignments: the assignment, with the two submissions the grader autograded.

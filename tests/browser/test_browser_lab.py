@@ -14,7 +14,7 @@ import stat
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import ROOT, LabServer
+from browser_support import ROOT, LabServer, open_menu_item
 from notebook_support import make_course_root, nbgrader
 
 pytestmark = pytest.mark.browser
@@ -50,11 +50,6 @@ def lab(tmp_path_factory):
     lab = LabServer(course, base / "lab", command=make_lab, path_help=False).start()
     yield lab
     lab.stop()
-
-
-def open_menu_item(page, menu, command):
-    page.locator("#jp-menu-panel .lm-MenuBar-itemLabel", has_text=menu).first.click()
-    page.locator(f'.lm-Menu li[data-command="{command}"]').click()
 
 
 def test_formgrader_lists_the_assignments_of_a_fresh_course(page, lab):

@@ -13,7 +13,7 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import ROOT, LabServer, changed_pixels
+from browser_support import ROOT, LabServer, changed_pixels, open_menu_item
 from notebook_support import make_course_root, nbgrader, student_notebook
 
 pytestmark = pytest.mark.browser
@@ -48,11 +48,6 @@ def setup(tmp_path_factory):
 @pytest.fixture(scope="module")
 def lab(setup):
     return setup["lab"]
-
-
-def open_menu_item(page, menu, command):
-    page.locator("#jp-menu-panel .lm-MenuBar-itemLabel", has_text=menu).first.click()
-    page.locator(f'.lm-Menu li[data-command="{command}"]').click()
 
 
 def slider(explorer, label):

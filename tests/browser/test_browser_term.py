@@ -18,7 +18,7 @@ import pytest
 from nbgrader.api import Gradebook
 from playwright.sync_api import expect
 
-from browser_support import ROOT, LabServer, serve_mathjax_from_disk
+from browser_support import ROOT, LabServer, open_menu_item, serve_mathjax_from_disk
 from notebook_support import exercises, make_course_root, nbgrader, run_grader, student_notebook, written_questions
 
 pytestmark = pytest.mark.browser
@@ -152,8 +152,7 @@ def test_a_term_from_release_to_lms_export(page, term):
     try:
         page.goto(student.page_url("lab/workspaces/feedback"))
         expect(page.locator(".jp-Launcher")).to_be_visible()
-        page.locator("#jp-menu-panel .lm-MenuBar-itemLabel", has_text="Nbgrader").first.click()
-        page.locator('.lm-Menu li[data-command="nbgrader:open-assignment-list"]').click()
+        open_menu_item(page, "Nbgrader", "nbgrader:open-assignment-list")
         submitted = page.locator("#submitted_assignments_list > .list_item").filter(has_text=ASSIGNMENT)
         expect(submitted).to_contain_text("feedback available to fetch")
         submitted.locator('button:text-is("Fetch Feedback")').click()
