@@ -1,5 +1,6 @@
 """The reference of notebooks 09 and 10 reproduces the syllabus's worked numbers, and its gradients are
-those of central differences (reverse and forward mode on random tapes, batch and layer norm)."""
+those of central differences (reverse and forward mode on random tapes, batch and layer norm), with
+the finite differences of test_reference_gradients, written apart from the reference's own."""
 
 import numpy as np
 import pytest
@@ -7,6 +8,7 @@ import pytest
 from autograder import draw
 from autograder import reference as ref
 from autograder.reference import autodiff
+from test_reference_gradients import finite_difference_grads
 
 WORKED_TAPE = [("z", "matmul", ("W", "x")), ("a", "add", ("z", "b")), ("h", "tanh", ("a",)), ("s", "sum", ("h",))]
 WORKED_VALUES = {"x": np.array([[1.0], [2.0]]), "W": np.array([[0.5, -1.0], [2.0, 0.25]]),
@@ -39,32 +41,20 @@ def test_the_worked_batch_norm():
     np.testing.assert_allclose(dbeta, [[1.5], [0.0]], atol=1e-12)
 
 
-def central_differences(f, x, eps=1e-6):
-    if np.ndim(x) == 0:
-        return (f(x + eps) - f(x - eps)) / (2 * eps)
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        plus, minus = x.copy(), x.copy()
-        plus[index] += eps
-        minus[index] -= eps
-        grad[index] = (f(plus) - f(minus)) / (2 * eps)
-    return grad
-
-
 @pytest.mark.parametrize("seed", range(4))
 def test_reverse_and_forward_mode_agree_with_central_differences(seed):
     rng = np.random.default_rng(seed)
     for tape, values in autodiff._tapes(rng):
         output = tape[-1][0]
         grads = ref.reverse_mode(tape, values, output)
+        assert "Y" not in values or not np.any(grads["Y"])
+        inputs = {name: np.asarray(value, dtype=float) for name, value in values.items() if name != "Y"}
+        numeric = finite_difference_grads(lambda changed: float(ref.evaluate(tape, {**values, **changed})[output]),
+                                          inputs)
         tangents = {}
-        for name, value in values.items():
-            if name == "Y":
-                assert not np.any(grads[name])
-                continue
-            cost = lambda v, name=name: float(ref.evaluate(tape, {**values, name: v})[output])
-            np.testing.assert_allclose(grads[name], central_differences(cost, value), rtol=1e-5, atol=1e-6)
-            tangents[name] = rng.standard_normal(np.shape(value)) if np.ndim(value) else 0.3
+        for name, value in inputs.items():
+            np.testing.assert_allclose(grads[name], numeric[f"d{name}"], rtol=1e-5, atol=1e-6)
+            tangents[name] = rng.standard_normal(value.shape) if value.ndim else 0.3
         directional = ref.forward_mode(tape, values, tangents)[output]
         assert float(directional) == pytest.approx(sum(float(np.sum(grads[n] * t)) for n, t in tangents.items()))
 
@@ -97,13 +87,10 @@ def test_normalisation_gradients_and_statistics(forward, backward, axis):
     np.testing.assert_allclose(np.var(Z, axis=axis, keepdims=True), cache["var"])  # biased
     np.testing.assert_allclose(np.var(cache["Z_hat"], axis=axis, keepdims=True),
                                cache["var"] / (cache["var"] + 1e-5))  # eps inside the root
-    dZ, dgamma, dbeta = backward(dout, cache)
-    np.testing.assert_allclose(dZ, central_differences(lambda z: np.sum(forward(z, gamma, beta)[0] * dout), Z),
-                               rtol=1e-5, atol=1e-7)
-    np.testing.assert_allclose(dgamma, central_differences(lambda g: np.sum(forward(Z, g, beta)[0] * dout), gamma),
-                               rtol=1e-5, atol=1e-7)
-    np.testing.assert_allclose(dbeta, central_differences(lambda b: np.sum(forward(Z, gamma, b)[0] * dout), beta),
-                               rtol=1e-5, atol=1e-7)
+    numeric = finite_difference_grads(lambda p: float(np.sum(forward(p["Z"], p["gamma"], p["beta"])[0] * dout)),
+                                      {"Z": Z, "gamma": gamma, "beta": beta})
+    for got, name in zip(backward(dout, cache), ("dZ", "dgamma", "dbeta")):
+        np.testing.assert_allclose(got, numeric[name], rtol=1e-5, atol=1e-7)
 
 
 def test_inference_uses_the_running_statistics():
