@@ -163,7 +163,7 @@ class Run:
                 _replace_folder(self.root / "autograded" / student / assignment, outcome.autograded)
                 self.gradebook.merge_autograde(assignment, student, outcome)
                 flag_reasons = self.gradebook.apply_verdicts(assignment, student, outcome.refuted,
-                                                             context["notebook"])
+                                                             context["notebook"], leaks=outcome.leaks)
                 grades = self.gradebook.scores(assignment, student)
             if flag_reasons:
                 result.status = "flagged"

@@ -21,6 +21,9 @@ from . import late
 
 WITHDRAWAL_PREFIX = "verification:"
 CHANGED = "changed since your review: resubmitted after you graded it by hand; your grading is kept"
+# The comment on an answer withdrawn for holding the instructor's solution (autograder.leaks); the
+# flag's reason says what was found.
+LEAKED = "this answer holds the instructor's solution text"
 
 _TABLES = MetaData()
 RECORDS = Table(
@@ -162,11 +165,14 @@ class Gradebook:
             _write_state(gradebook, assignment, student, {**state, **fields})
             gradebook.db.commit()
 
-    def apply_verdicts(self, assignment, student, refuted, notebook_digest):
+    def apply_verdicts(self, assignment, student, refuted, notebook_digest, leaks=None):
         """Withdraw the points verification refuted, and undo the grader's own earlier withdrawals
         that no longer hold, leaving every mark of the instructor's as it is.
 
-        refuted: {exercise: reason}. A withdrawal is a manual score of 0 on test_<exercise>, unless
+        refuted: {exercise: reason}. leaks: {"reason", "withdrawn": [exercise]} when the submission
+        holds text of the instructor's source notebook (autograder.job.find_leaks): its exercises
+        are withdrawn as refuted ones are, and the notebook is flagged for that reason.
+        A withdrawal is a manual score of 0 on test_<exercise>, unless
         the instructor already set one, and a comment on the answer cell <exercise>, appended to
         any comment there. The notebook is flagged for a new reason: a refutation, or a
         resubmission (notebook_digest differs from last time) of work the instructor graded by
@@ -179,16 +185,20 @@ class Gradebook:
             flag_ours = state.get("flag_set", False) and notebook.flagged
             marks = _instructor_marks(notebook, previous, flag_ours)
             overrides, reasons = {}, []
-            for exercise in sorted(set(previous) | set(refuted)):
-                entry, kept = self._override(gradebook, assignment, student, exercise,
-                                             previous.get(exercise, {}), refuted.get(exercise))
+            leaks = leaks or {}
+            leaked = {exercise: LEAKED for exercise in leaks.get("withdrawn", [])}
+            for exercise in sorted(set(previous) | set(refuted) | set(leaked)):
+                entry, kept = self._override(gradebook, assignment, student, exercise, previous.get(exercise, {}),
+                                             refuted.get(exercise) or leaked.get(exercise))
                 if entry:
                     overrides[exercise] = entry
                 if exercise in refuted:
                     reasons.append(f"{exercise}: points withdrawn, outputs disagree with the reference "
                                    f"({refuted[exercise]})" + (f"; {kept}" if kept else ""))
+                elif exercise in leaked and kept:
+                    reasons.append(f"{exercise}: {kept}")
             changed = state.get("notebook") not in (None, notebook_digest)
-            flag_reasons = list(reasons)
+            flag_reasons = list(reasons) + ([leaks["reason"]] if leaks.get("reason") else [])
             if (changed and marks) or (flag_ours and CHANGED in state.get("flag_reasons", [])):
                 flag_reasons.append(CHANGED)
             new_reason = changed or not set(flag_reasons) <= set(state.get("flag_reasons", []))

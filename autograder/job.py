@@ -18,7 +18,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 
-from . import gradebook, sandbox, sanitize, verify, worker
+from . import gradebook, leaks, sandbox, sanitize, verify, worker
 from .collect import MAX_FILE_BYTES
 from .slot import SlotProcess
 
@@ -77,6 +77,8 @@ class JobResult:
     comments: dict = field(default_factory=dict)  # answer cell -> nbgrader's auto_comment
     timestamp: str = ""  # the submission time nbgrader read, ISO format ("" when none)
     refuted: dict = field(default_factory=dict)  # exercise -> why its outputs disagree with the reference
+    # text of the instructor's source notebook in the submission: {"reason", "withdrawn": [exercise]}, or {}
+    leaks: dict = field(default_factory=dict)
     autograded: tuple = ()  # ((relative path, bytes), ...)
     feedback: tuple = ()  # ((relative path, bytes), ...): the page, and what nbgrader copies beside it
     stages: dict = field(default_factory=dict)  # seconds per step (grade --profile)
@@ -174,6 +176,8 @@ def run_grade(job, slot):
         verdicts = verify.verify(notebook, awarded, seed=job.seed, slot=slot.number, limits=options.limits,
                                  unsafe=options.unsafe, cgroups=options.budgets.of(slot.number), scratch=options.scratch)
     result.refuted = {exercise: reason for exercise, reason in verdicts.items() if reason}
+    with worker.timed(result, "leaks"):
+        result.leaks = find_leaks(job)
     result.autograded = read_files(autograded)
     if not options.unsafe:  # every process of this student is gone: the next one's kernel may boot
         slot.process.request("prestart", job.assignment, job.student, timeout=60)
@@ -255,6 +259,33 @@ def _read_private_gradebook(root, job, result):
         result.comments = {c.name: c.auto_comment for c in notebook.comments}
 
 
+def source_only(course):
+    """The source-only lines (autograder.leaks) of the assignment whose source folder `course` carries."""
+    path = f"source/{course.assignment}/{course.assignment}.ipynb"
+    source = dict(course.files).get(path)
+    return leaks.source_only(json.loads(source)) if source else leaks.SourceOnly({}, {}, {}, {})
+
+
+def find_leaks(job):
+    """What of the instructor's source notebook the submitted notebook (as handed in, before nbgrader
+    put the instructor's test cells back) holds: {"reason", "withdrawn"}, or {} when nothing."""
+    submitted = dict(job.files).get(f"{job.assignment}.ipynb")
+    try:
+        notebook = json.loads(submitted)
+    except (TypeError, ValueError):  # nbgrader graded it, so it was readable: a renamed copy at most
+        return {}
+    found = leaks.find_leaks(notebook, source_only(job.course))
+    return {"reason": found.reason(), "withdrawn": found.withdrawn} if found.found else {}
+
+
+def redact_feedback(files, course):
+    """A feedback folder's files, its pages without any line of the instructor's source notebook
+    (solutions, model answers, hidden tests), whatever the submission put there."""
+    secret = source_only(course).lines()
+    return tuple((name, leaks.redact_html(data.decode("utf-8", "replace"), secret)[0].encode())
+                 if name.endswith(".html") else (name, data) for name, data in files)
+
+
 def run_feedback(job, slot):
     """nbgrader's feedback page of an autograded submission, showing exactly `job.shown`."""
     result = JobResult(job.student, job.assignment)
@@ -265,7 +296,8 @@ def run_feedback(job, slot):
     folder = slot.root / "feedback" / job.student / job.assignment
     if not success or not (folder / f"{job.assignment}.html").is_file():
         return _failed(result, f"feedback not generated: {worker.failure_reason(output)}")
-    result.feedback = read_files(folder)
+    with worker.timed(result, "redact feedback"):
+        result.feedback = redact_feedback(read_files(folder), job.course)
     return result
 
 

@@ -125,8 +125,8 @@ def remove_stale_runtime_folders(scratch):
 
 # The grader's modules that decide a score (not those that collect, report or export).
 GRADING_MODULES = ("worker.py", "job.py", "slot.py", "execute.py", "overwrite.py", "fast_steps.py", "sandbox.py",
-                   "sanitize.py", "verify.py", "verify_runner.py", "verify_specs.py", "judging.py", "draw.py",
-                   "coordinator.py", "gradebook.py", "late.py")
+                   "sanitize.py", "leaks.py", "verify.py", "verify_runner.py", "verify_specs.py", "judging.py",
+                   "draw.py", "coordinator.py", "gradebook.py", "late.py")
 
 
 def _digest(files):

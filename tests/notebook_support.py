@@ -1,6 +1,7 @@
 """Helpers for the notebook tests: temporary nbgrader course roots, call graphs, wrong submissions."""
 
 import ast
+import base64
 import json
 import pathlib
 import re
@@ -122,17 +123,31 @@ def written_questions(name):
     return [(f"answer_{c.metadata['answer']}", c.metadata["points"]) for c in notebook.cells if "answer" in c.metadata]
 
 
+# A written answer in a student's words (the source's model answers begin "**Model answer.**").
+OWN_WRITTEN_ANSWER = "**Model answer**, in this student's own words: it follows from the definitions above."
+
+
 def _source_text(cell):
     return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
 
 
-def student_notebook(assignment, overrides=None, prepend="", tests="keep", written="answered"):
+def own_answer(solution):
+    """A correct answer of a student's own, standing in for one: the instructor's solution cell run
+    from its base64 encoding. It defines the same functions, yet shares no line with the source
+    notebook, which the grader would flag as a leak (autograder.leaks) if handed in as it is."""
+    encoded = base64.b64encode(solution.encode()).decode()
+    return f'exec(__import__("base64").b64decode("{encoded}").decode())'
+
+
+def student_notebook(assignment, overrides=None, prepend="", tests="keep", written="answered", copied=False):
     """A notebook as a student would hand it in: the release with every answer cell written.
 
-    Answer cells hold the source solutions (delimiters removed) unless `overrides` gives another
-    whole cell for that exercise; `prepend` is code put at the top of the first answer cell;
-    `tests` is "keep", "delete" (test cells removed) or "blank" (test cells emptied); `written` is
-    "answered" (each written question holds its model answer) or "blank" (left as released).
+    Code answer cells hold the source solutions (delimiters removed) as `own_answer` runs them,
+    unless `overrides` gives another whole cell for that exercise; `prepend` is code put at the top
+    of the first answer cell; `tests` is "keep", "delete" (test cells removed) or "blank" (test
+    cells emptied); `written` is "answered" (each written question holds an answer in the student's
+    words) or "blank" (left as released). copied: the solutions and model answers are pasted in as
+    the source has them (a leak of the instructor's notebook).
     """
     overrides = overrides or {}
     release = json.loads((ROOT / "release" / assignment / f"{assignment}.ipynb").read_text())
@@ -148,6 +163,8 @@ def student_notebook(assignment, overrides=None, prepend="", tests="keep", writt
             text = overrides.get(meta["grade_id"], solutions[meta["grade_id"]])
             text = "\n".join(line for line in text.splitlines() if "### BEGIN SOLUTION" not in line
                              and "### END SOLUTION" not in line)
+            if not copied and meta["grade_id"] not in overrides:
+                text = own_answer(text) if cell["cell_type"] == "code" else OWN_WRITTEN_ANSWER
             if first_answer and prepend and cell["cell_type"] == "code":
                 text = prepend + "\n\n" + text
             first_answer = first_answer and cell["cell_type"] != "code"
