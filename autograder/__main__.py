@@ -8,12 +8,14 @@
     python -m autograder feedback 02_forward --layout moodle   # feedback zip for the LMS
     python -m autograder bundle                     # the student bundle zip
 
-Steps: collect (normalise and validate the input), prepare the gradebook, grade each student in
-parallel, as jobs that share nothing (nbgrader autograde with the kernel in a sandbox, then integrity
-verification; skipped when nothing changed since the last grading) on this machine's slots or a
-Dask cluster's workers, merge each result into the gradebook, settle lateness (extensions.csv, the course's
-late-submission plugin), write feedback where what it shows changed, and report from the
-gradebook (reports/grades.csv, reports/summary.html).
+Steps: collect (normalise and validate the input), prepare the gradebook, grade the instructor's
+solution of each assignment as a canary (autograder.canary: one that falls short stops its
+assignment, and the command ends non-zero), grade each student in parallel, as jobs that share
+nothing (nbgrader autograde with the kernel in a sandbox, then integrity verification; skipped
+when nothing changed since the last grading) on this machine's slots or a Dask cluster's workers,
+merge each result into the gradebook, settle lateness (extensions.csv, the course's late-submission
+plugin), write feedback where what it shows changed, and report from the gradebook
+(reports/grades.csv, reports/summary.html).
 
 Set GRADER_SECRET to a private value: verification inputs are drawn from a seed derived from it.
 """
@@ -162,16 +164,18 @@ def command_grade(args):
     started = time.perf_counter()
     # A terminated run still removes its cgroups and runtime folders (the finally blocks run).
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
+    stopped = {}  # assignments whose own solution fell short of full marks: none of their students is graded
     try:
         pool = cluster_pool(args.cluster, options) if args.cluster else None
         results = grade_class(root, assignments, submissions, options, args.jobs, students=args.students,
                               force=args.force, extensions=extensions, penalty=penalty, gradebook=gradebook,
-                              pool=pool, slots=numbers)
+                              pool=pool, slots=numbers, stopped=stopped)
     except ClusterUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     finally:
         budget.remove(budgets)
+    assignments = {a: exercises for a, exercises in assignments.items() if a not in stopped}
     # The report covers the whole gradebook: every student, and every assignment graded so far.
     graded = gradebook.snapshot(expected)
     shown = {a: exercises for a, exercises in course_assignments(expected).items()
@@ -189,7 +193,9 @@ def command_grade(args):
         print(report.profile_text(results))
     print(f"graded in {time.perf_counter() - started:.1f} s with {args.jobs} jobs; "
           f"wrote {csv_path.relative_to(root)}, {summary_path.relative_to(root)} and feedback/")
-    return 0
+    for assignment in sorted(stopped):
+        print(f"error: {stopped[assignment]}", file=sys.stderr)
+    return 1 if stopped else 0
 
 
 def command_bundle(args):

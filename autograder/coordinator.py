@@ -16,7 +16,7 @@ import time
 
 from traitlets.config import Config
 
-from . import job, late, sandbox, slot, worker
+from . import canary, job, late, sandbox, slot, worker
 from .gradebook import Gradebook, course_db_url, shown_digest
 
 DEFAULT_WINDOW = 64  # jobs out at once in a pool that does not say (see Run.backlog)
@@ -74,6 +74,12 @@ class Run:
         self.results = {}
         self.registering = None  # a future: prepare_gradebook, running beside the first jobs
         self.unchanged = []  # (student, assignment, result, context) of submissions not graded again
+
+    def leave_out(self, assignments):
+        """Grade none of `assignments` (their solution failed its canary): as if never asked for."""
+        self.assignments = [a for a in self.assignments if a not in assignments]
+        self.by_student = {student: [s for s in handed_in if s.assignment not in assignments]
+                           for student, handed_in in self.by_student.items()}
 
     def start(self, student):
         handed_in = {s.assignment: s for s in self.by_student[student]}
@@ -260,9 +266,12 @@ def prepare_gradebook(root, assignments):
 
 
 def grade_class(root, assignments, submissions, options, jobs, *, students=None, force=False, extensions=None,
-                penalty=None, gradebook=None, pool=None, slots=None):
+                penalty=None, gradebook=None, pool=None, slots=None, stopped=None):
     """{student: {assignment: AssignmentResult}} for every collected submission, graded in the pool
     (the local slots of this machine, `jobs` of them numbered from `slots`, unless a pool is given).
+
+    stopped: a dict; when given, each assignment's solution is graded first (autograder.canary),
+    and an assignment whose solution falls short is not graded at all: {assignment: why} goes there.
 
     A submission graded before, whose notebook, submission time and course version are unchanged,
     is not graded again unless `force`; its feedback is rewritten only when what it shows changed
@@ -271,6 +280,7 @@ def grade_class(root, assignments, submissions, options, jobs, *, students=None,
     from .pools import LocalPool
 
     root = pathlib.Path(root)
+    own_pool = pool is None
     own_gradebook = gradebook is None
     gradebook = gradebook or Gradebook(course_db_url(root))
     penalty = penalty or late.penalty_plugin(slot.course_config(root, Config()))
@@ -289,7 +299,10 @@ def grade_class(root, assignments, submissions, options, jobs, *, students=None,
     run.registering = registrar.submit(prepare_gradebook, root, assignments)
     registrar.shutdown(wait=False)
     try:
-        for student in sorted(by_student):
+        if stopped is not None:  # the canaries run while the gradebook learns the cells
+            stopped.update(canary.check_solutions(root, run.course, pool, options, force=force, remember=own_pool))
+            run.leave_out(stopped)
+        for student in sorted(run.by_student) if run.assignments else ():
             run.start(student)
         run.collect()
     except BaseException:  # Ctrl-C or SIGTERM: start nothing else; closing the pool ends the rest

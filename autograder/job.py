@@ -184,6 +184,28 @@ def run_grade(job, slot):
     return result
 
 
+def run_canary(job, slot):
+    """run_grade on the instructor's solution (autograder.canary), which then leaves nothing behind
+    in the slot's private course folder or gradebook: its result goes only to the canary's judge."""
+    try:
+        return run_grade(job, slot)
+    finally:
+        for part in ("submitted", "autograded"):
+            shutil.rmtree(slot.root / part / job.student, ignore_errors=True)
+        _forget_in_private_gradebook(slot.root, job.student)
+
+
+def _forget_in_private_gradebook(root, student):
+    from nbgrader.api import Gradebook, MissingEntry
+
+    if (root / "gradebook.db").is_file():
+        with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+            try:
+                gradebook.remove_student(student)
+            except MissingEntry:
+                pass
+
+
 def _request(slot, result, op, job, register, **arguments):
     """Ask the slot's nbgrader for `op`, first having it learn the assignment's cells when they are
     new to it. Seconds spent starting nbgrader ("slot start") or preparing the private course folder

@@ -12,12 +12,13 @@ secret of the grader's shell (GRADER_SECRET, tokens, cloud credentials) reaches 
 A slot's cgroups (autograder.budget), when given, bound the student as a whole.
 """
 
-import importlib.util
+import functools
 import os
 import pathlib
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 
 BWRAP = os.environ.get("BACKPROP_BWRAP", "bwrap")  # which bubblewrap to run (tests point it elsewhere)
@@ -70,10 +71,29 @@ def _ancestors(paths):
     return sorted(ancestors, key=lambda p: (p.count("/"), p))
 
 
+# Run by this interpreter as a sandboxed process starts: no PYTHONPATH, an empty working folder.
+_COURSE_PROBE = ("import importlib.util\nspec = importlib.util.find_spec('course')\n"
+                 "print(*(spec.submodule_search_locations or []) if spec else [], sep='\\n')")
+
+
+@functools.lru_cache(maxsize=1)
+def kernel_course_package():
+    """The folders of the `course` package that a sandboxed process of this interpreter imports.
+
+    Asked of the interpreter started as the sandbox starts it (clean_environment, an empty working
+    folder), not of this process: the grader's PYTHONPATH or working folder may hold another
+    checkout's course/, while the kernel imports the one the venv's install names. Binding the
+    former left every `import course` failing in the kernels. Empty when no `course` is found there.
+    """
+    with tempfile.TemporaryDirectory(prefix="backprop-course-probe-") as empty:
+        result = subprocess.run([sys.executable, "-c", _COURSE_PROBE], cwd=empty, capture_output=True, text=True,
+                                env={**clean_environment(), "HOME": empty}, timeout=120)
+    return tuple(line for line in result.stdout.splitlines() if line) if result.returncode == 0 else ()
+
+
 def python_paths():
     """What the Python interpreter, its packages and the `course` package need to be readable."""
-    course = pathlib.Path(importlib.util.find_spec("course").origin).parent
-    return _existing([sys.base_prefix, sys.prefix, course])
+    return _existing([sys.base_prefix, sys.prefix, *kernel_course_package()])
 
 
 def bwrap_argv(command, *, readable=(), writable=(), workdir=None, tmp_source=None, network=False,

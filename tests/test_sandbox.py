@@ -127,3 +127,28 @@ def test_tmp_is_bounded_across_files():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[:2] == ["stopped", "28"]  # ENOSPC
     assert 6 <= int(result.stdout.split()[2]) <= 8
+
+
+def test_the_sandbox_binds_the_course_package_its_kernels_import(tmp_path):
+    """A grader run from another checkout (its own autograder/ and course/ first on PYTHONPATH)
+    while the venv's install names this one: the kernel, started with a clean environment in the
+    sandbox's /tmp, imports the venv's `course`, so that is the one to bind."""
+    import shutil
+
+    checkout = tmp_path / "checkout"
+    for package in ("autograder", "course"):
+        shutil.copytree(os.path.join(ROOT, package), checkout / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    kernel_imports = subprocess.run([sys.executable, "-c", "import course; print(course.__file__)"], cwd="/",
+                                    env=sandbox.clean_environment(), capture_output=True, text=True, timeout=60)
+    assert kernel_imports.returncode == 0, kernel_imports.stderr
+    assert not kernel_imports.stdout.startswith(str(checkout)), "the venv must not name the copy"
+    as_a_kernel = ("import subprocess, sys\nfrom autograder import sandbox\n"
+                   "command = sandbox.sandboxed([sys.executable, '-c', 'import course; print(course.__file__)'], "
+                   "workdir='/tmp')\n"
+                   "result = subprocess.run(command, capture_output=True, text=True, timeout=60)\n"
+                   "print(result.stdout.strip() or result.stderr.strip().splitlines()[-1])")
+    result = subprocess.run([sys.executable, "-c", as_a_kernel], cwd=checkout, capture_output=True, text=True,
+                            env=dict(os.environ, PYTHONPATH=str(checkout)), timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == kernel_imports.stdout.strip()
