@@ -71,7 +71,15 @@ c.PerHourPenalty.grace_minutes = 0.0
 # `make lab` (or `make exchange`) creates it world-writable (0777), as nbgrader asks of an exchange.
 # The cache (nbgrader's record of what was submitted from here) lives beside it rather than in
 # ~/.local/share/jupyter, so that deleting both folders resets the course's exchange completely.
-# On a multi-user server the exchange is one shared folder instead: the hub names it in
-# BACKPROP_EXCHANGE_ROOT for every server it starts (deploy/jupyterhub/jupyterhub_config.py).
-c.Exchange.root = os.environ.get("BACKPROP_EXCHANGE_ROOT") or os.path.join(COURSE_ROOT, "exchange")
-c.Exchange.cache = os.path.join(COURSE_ROOT, "exchange-cache")
+# On a hub the exchange is the course's exchange service instead (deploy/jupyterhub/exchange_service.py):
+# the hub names it in BACKPROP_EXCHANGE_URL for every server it starts.
+if os.environ.get("BACKPROP_EXCHANGE_URL"):  # a hub's server: the course's exchange service, never a folder
+    from course.exchange import use_exchange_service
+
+    use_exchange_service(c, os.environ["BACKPROP_EXCHANGE_URL"])
+else:
+    c.Exchange.root = os.environ.get("BACKPROP_EXCHANGE_ROOT") or os.path.join(COURSE_ROOT, "exchange")
+    c.Exchange.cache = os.path.join(COURSE_ROOT, "exchange-cache")
+    # Collecting copies plain files only: nbgrader's own collect follows links, which could bring any
+    # file the instructor can read into submitted/.
+    c.ExchangeFactory.collect = "course.exchange.folder.Collect"

@@ -7,6 +7,7 @@
     python -m autograder grade --cluster tcp://scheduler:8786   # on the workers of a Dask cluster
     python -m autograder feedback 02_forward --layout moodle   # feedback zip for the LMS
     python -m autograder bundle                     # the student bundle zip
+    python -m autograder receipts 02_forward        # on a hub: the exchange's signed receipts, as CSV
 
 Steps: collect (normalise and validate the input), prepare the gradebook, grade the instructor's
 solution of each assignment as a canary (autograder.canary: one that falls short stops its
@@ -206,6 +207,28 @@ def command_bundle(args):
     return 0
 
 
+def command_receipts(args):
+    """Every receipt the hub's exchange signed for an assignment, as CSV (autograder.receipts)."""
+    from nbgrader.exchange.abc import ExchangeError
+
+    from . import receipts
+
+    output = args.output or str(pathlib.Path(args.course_root) / "reports" / f"receipts-{args.assignment}.csv")
+    try:
+        found = receipts.write_csv(args.assignment, output)
+    except ExchangeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    forged = sum(row[-1] != "yes" for row in found)
+    if output != "-":
+        print(f"wrote {output}: {len({row[3] for row in found})} receipts of {args.assignment}, "
+              f"{len({row[0] for row in found})} students" + (f"; {forged} rows NOT signed by the exchange" if forged else ""))
+    if not found:
+        print(f"warning: the exchange holds no submission of {args.assignment}: is it released, and is the name right?",
+              file=sys.stderr)
+    return 0
+
+
 def command_feedback(args):
     """One zip of an assignment's feedback HTML in the layout of the LMS's bulk feedback upload."""
     from . import lms
@@ -252,6 +275,10 @@ def main(argv=None):
     grade.add_argument("--extensions", default="extensions.csv",
                        help="the instructor's extensions file, relative to the course root (default: extensions.csv)")
     grade.set_defaults(run=command_grade)
+    receipts = commands.add_parser("receipts", help="the exchange's signed receipts of an assignment, as CSV (on a hub)")
+    receipts.add_argument("assignment")
+    receipts.add_argument("--output", help="the CSV to write, - for the terminal (default: reports/receipts-ASSIGNMENT.csv)")
+    receipts.set_defaults(run=command_receipts)
     bundle = commands.add_parser("bundle", help="write the student bundle zip")
     bundle.add_argument("--output", default="dist/backprop-course-student.zip")
     bundle.set_defaults(run=command_bundle)

@@ -147,8 +147,9 @@ def limited_argv(command, limits, slot=0, in_cgroup=False):
         # its /tmp is the bounded tmpfs that bounded_tmp_prefix mounts (see sandboxed).
         return [*prefix, "--", *bounded_tmp_prefix(limits), *command[:-len(_inner(command))], *_drop_to(uid),
                 *_inner(command)]
-    # Unprivileged: the limit counts all of this user's processes, so leave room for those running.
-    running = int(subprocess.run(["ps", "-U", str(os.getuid()), "-o", "pid="], capture_output=True, text=True)
+    # Unprivileged: the limit counts every thread of this user (a hub instructor's server and kernels
+    # too), so leave room for those running: counting processes alone refused the sandbox's own start.
+    running = int(subprocess.run(["ps", "-L", "-U", str(os.getuid()), "-o", "lwp="], capture_output=True, text=True)
                   .stdout.count("\n"))
     prefix[3] = f"--nproc={running + processes}"
     return [*prefix, "--", *command]

@@ -66,15 +66,19 @@ class User:
                                     json={"type": "notebook", "format": "json", "content": notebook}, timeout=60)
         assert response.status_code in (200, 201), response.text
 
-    def run_in_kernel(self, code):
-        """Start a kernel in this user's server, run `code` there and return what it printed."""
+    def run_in_kernel(self, code, keep=False):
+        """Run `code` in a kernel of this user's server and return what it printed. A fresh kernel, shut
+        down afterwards; with keep, one kernel kept for this user's later calls with keep (faster)."""
         import asyncio
         import uuid
 
         from tornado.httpclient import HTTPRequest
         from tornado.websocket import websocket_connect
 
-        kernel = self.post("api/kernels", json={"name": "python3"}).json()["id"]
+        kept = getattr(self, "kept_kernel", None) if keep else None
+        kernel = kept or self.post("api/kernels", json={"name": "python3"}).json()["id"]
+        if keep:
+            self.kept_kernel = kernel
         cookies = "; ".join(f"{c.name}={c.value}" for c in self.session.cookies
                             if f"/user/{self.name}/".startswith(c.path) or c.path.startswith(f"/user/{self.name}"))
         url = self.url(f"api/kernels/{kernel}/channels").replace("http://", "ws://")
@@ -104,7 +108,14 @@ class User:
             with concurrent.futures.ThreadPoolExecutor(1) as worker:
                 return worker.submit(asyncio.run, converse()).result()
         finally:
+            if not keep:
+                self.session.delete(self.url(f"api/kernels/{kernel}"), headers={"X-XSRFToken": self._xsrf()}, timeout=30)
+
+    def close_kept_kernel(self):
+        kernel = getattr(self, "kept_kernel", None)
+        if kernel:
             self.session.delete(self.url(f"api/kernels/{kernel}"), headers={"X-XSRFToken": self._xsrf()}, timeout=30)
+            self.kept_kernel = None
 
     def action(self, action, assignment, **data):
         """An Assignment List button: fetch, submit, fetch_feedback (nbgrader's own handler)."""
@@ -127,12 +138,14 @@ def running_hub(tmp_path_factory):
     accounts = [instructor, student_a, student_b]
     for name in accounts:
         demo.create_account(name)
+    exchange_account = prefix + "exchange"  # made by the hub's config, as a real term's would be
     port = free_port()
     process = None
     try:
         course_root = demo.give_course(instructor)
         environment = demo.hub_environment(state, port, [instructor], [student_a, student_b], course_root,
-                                           api_port=free_port(), proxy_api_port=free_port())
+                                           api_port=free_port(), proxy_api_port=free_port(),
+                                           exchange_port=free_port(), exchange_account=exchange_account)
         log = open(state / "hub.log", "w")
         process = subprocess.Popen(demo.hub_command(), env=environment, cwd=state, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
@@ -155,7 +168,7 @@ def running_hub(tmp_path_factory):
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, 9)
-        for name in accounts:
+        for name in [*accounts, exchange_account]:
             subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
             demo.remove_account(name)
 
@@ -163,6 +176,7 @@ def running_hub(tmp_path_factory):
 def in_instructor_terminal(hub, command):
     """What the instructor types in their server's terminal: the same account, view and settings."""
     argv = in_view(hub["instructor"], ["bash", "-c", command], **role_view(hub["state"], "instructor"))
-    env = {**role_environment(hub["state"], "instructor", pathlib.Path(sys.executable).parent),
+    service = f"http://127.0.0.1:{hub['environment']['BACKPROP_EXCHANGE_PORT']}/services/exchange"
+    env = {**role_environment(hub["state"], "instructor", pathlib.Path(sys.executable).parent, service),
            "HOME": str(hub["course_root"].parent)}
     return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)

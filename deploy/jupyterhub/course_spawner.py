@@ -18,28 +18,30 @@ from autograder import sandbox
 
 
 def role_view(state, role):
-    """What a server of `role` sees besides its home and the course's Python: its role's settings and
-    the exchange. Instructors share the machine's processes: their grader makes sandboxes of its
-    own, which a private /proc forbids."""
+    """What a server of `role` sees besides its home and the course's Python: its role's settings (the
+    exchange is a service it talks to, no folder). Instructors share the machine's processes: their
+    grader makes sandboxes of its own, which a private /proc forbids."""
     state = pathlib.Path(state)
-    return {"readable": [state / "jupyter" / role], "writable": [state / "exchange"], "own_processes": role == "student"}
+    return {"readable": [state / "jupyter" / role], "writable": [], "own_processes": role == "student"}
 
 
-def role_environment(state, role, venv_bin):
+def role_environment(state, role, venv_bin, exchange_url):
     """The environment of a server of `role` (and of its terminals): the course's tools first, its
-    role's settings, and the exchange the course's nbgrader_config.py reads."""
+    role's settings, and the exchange service (which the course's nbgrader_config.py reads too)."""
     state = pathlib.Path(state)
     return {"PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin", "JUPYTER_CONFIG_PATH": str(state / "jupyter" / role),
-            "BACKPROP_EXCHANGE_ROOT": str(state / "exchange")}
+            "BACKPROP_EXCHANGE_URL": exchange_url}
 
 
-def in_view(username, command, *, readable=(), writable=(), own_processes=True):
-    """argv running `command` as `username` in their view (what their server and its terminals see)."""
+def in_view(username, command, *, readable=(), writable=(), own_processes=True, home=None):
+    """argv running `command` as `username` in their view (what their server and its terminals see):
+    their home (or `home`) writable and the working folder, and the folders given."""
     account = pwd.getpwnam(username)
+    home = str(home or account.pw_dir)
     drop = ["setpriv", f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}", "--init-groups",
             "--inh-caps=-all", "--bounding-set=-all", "--"]
-    return sandbox.bwrap_argv([*drop, *command], readable=readable, writable=[account.pw_dir, *writable],
-                              workdir=account.pw_dir, network=True, own_processes=own_processes)
+    return sandbox.bwrap_argv([*drop, *command], readable=readable, writable=[home, *writable],
+                              workdir=home, network=True, own_processes=own_processes)
 
 
 class CourseSpawner(LocalProcessSpawner):

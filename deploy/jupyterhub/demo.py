@@ -74,9 +74,11 @@ def give_course(instructor, folder_name="backprop-course"):
     return root
 
 
-def hub_environment(state, port, instructors, students, course_root, api_port=8081, proxy_api_port=8001):
+def hub_environment(state, port, instructors, students, course_root, api_port=8081, proxy_api_port=8001,
+                    exchange_port=8002, exchange_account="backprop-exchange"):
     return {**os.environ, "BACKPROP_HUB_STATE": str(state), "BACKPROP_HUB_PORT": str(port),
             "BACKPROP_HUB_API_PORT": str(api_port), "BACKPROP_PROXY_API_PORT": str(proxy_api_port),
+            "BACKPROP_EXCHANGE_PORT": str(exchange_port), "BACKPROP_EXCHANGE_ACCOUNT": exchange_account,
             "BACKPROP_HUB_INSTRUCTORS": ",".join(instructors), "BACKPROP_HUB_STUDENTS": ",".join(students),
             "BACKPROP_HUB_AUTH": "demo", "BACKPROP_HUB_DEMO_PASSWORD": DEMO_PASSWORD,
             "BACKPROP_COURSE_ROOT": str(course_root)}

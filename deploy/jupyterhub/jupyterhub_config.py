@@ -1,5 +1,6 @@
 """JupyterHub for one course on one server: every student and instructor has a real account and a
-JupyterLab of their own, started as that account by the hub; nbgrader's exchange is one shared folder.
+JupyterLab of their own, started as that account by the hub; nbgrader's exchange is the course's exchange
+service (exchange_service.py), run by the hub as an account of its own.
 
 - Students see the Assignment List (fetch, validate, submit, fetch feedback) and nothing of grading:
   the formgrader, Create Assignment and Course List are switched off in their servers. What keeps
@@ -21,6 +22,8 @@ real term (see README, "Run a class"):
     BACKPROP_HUB_AUTH         pam (the machine's passwords; default) or demo (one shared password)
     BACKPROP_HUB_DEMO_PASSWORD  the demo password
     BACKPROP_COURSE_ROOT      the instructors' course folder (~<first instructor>/backprop-course)
+    BACKPROP_EXCHANGE_ACCOUNT the system account the exchange service runs as (backprop-exchange; made if missing)
+    BACKPROP_EXCHANGE_PORT    where the exchange service listens on loopback (8002)
     BACKPROP_HUB_EXTRA_CONFIG a file loaded last: another authenticator (OAuth, LTI...), TLS, limits
 """
 
@@ -35,7 +38,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 VENV_BIN = pathlib.Path(sys.executable).parent  # the hub runs from the course's .venv
 STATE = pathlib.Path(os.environ.get("BACKPROP_HUB_STATE", "/srv/backprop-hub")).resolve()
-EXCHANGE = STATE / "exchange"
+EXCHANGE_STORE = STATE / "exchange-store"  # the service's own: releases, submissions, receipts, its key
 
 
 def _accounts(variable, default=""):
@@ -87,7 +90,7 @@ c.Spawner.start_timeout = 90
 
 sys.path.insert(0, str(HERE))
 import roles  # noqa: E402
-from course_spawner import CourseSpawner, role_environment, role_view  # noqa: E402
+from course_spawner import CourseSpawner, in_view, role_environment, role_view  # noqa: E402
 
 
 def role_of(username):
@@ -95,19 +98,42 @@ def role_of(username):
 
 
 def pre_spawn_hook(spawner):
-    spawner.environment.update(role_environment(STATE, role_of(spawner.user.name), VENV_BIN))
+    spawner.environment.update(role_environment(STATE, role_of(spawner.user.name), VENV_BIN, EXCHANGE_SERVICE))
 
 
 c.JupyterHub.spawner_class = CourseSpawner
 c.CourseSpawner.view_of = lambda username: role_view(STATE, role_of(username))
 c.Spawner.pre_spawn_hook = pre_spawn_hook
 
+# ---------------------------------------------------------------- the exchange service
+
+EXCHANGE_ACCOUNT = os.environ.get("BACKPROP_EXCHANGE_ACCOUNT", "backprop-exchange")
+EXCHANGE_URL = f"http://127.0.0.1:{os.environ.get('BACKPROP_EXCHANGE_PORT', '8002')}"
+EXCHANGE_SERVICE = f"{EXCHANGE_URL}/services/exchange"  # what each server's nbgrader calls
+try:
+    pwd.getpwnam(EXCHANGE_ACCOUNT)
+except KeyError:  # a system account with no login and no home of its own: it owns the store alone
+    import subprocess
+
+    subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", str(EXCHANGE_STORE),
+                    "--shell", "/usr/sbin/nologin", EXCHANGE_ACCOUNT], check=True)
 STATE.mkdir(parents=True, exist_ok=True)
-STATE.chmod(0o755)  # servers run as their users: they read their settings and reach the exchange here
-EXCHANGE.mkdir(exist_ok=True)
-EXCHANGE.chmod(0o1777)  # nbgrader's exchange: everyone writes, nobody removes what another wrote
+STATE.chmod(0o755)  # servers run as their users: they read their role's settings here
+EXCHANGE_STORE.mkdir(exist_ok=True)
+_account = pwd.getpwnam(EXCHANGE_ACCOUNT)
+os.chown(EXCHANGE_STORE, _account.pw_uid, _account.pw_gid)
+EXCHANGE_STORE.chmod(0o700)  # nobody but the service reads a submission, a receipt or the signing key
+c.JupyterHub.services = [{
+    "name": "exchange",
+    "url": EXCHANGE_URL,
+    "command": in_view(EXCHANGE_ACCOUNT, [sys.executable, str(HERE / "exchange_service.py"),
+                                          f"--store={EXCHANGE_STORE}", f"--course={COURSE_ID}",
+                                          *(f"--ExchangeService.instructors={name}" for name in INSTRUCTORS),
+                                          *(f"--ExchangeService.students={name}" for name in STUDENTS)],
+                       readable=[HERE], home=EXCHANGE_STORE),
+}]
 roles.write(STATE / "jupyter", course_id=COURSE_ID, course_root=COURSE_ROOT,
-            exchange=roles.exchange_settings(exchange_root=EXCHANGE))
+            exchange=roles.exchange_settings(EXCHANGE_SERVICE))
 
 extra = os.environ.get("BACKPROP_HUB_EXTRA_CONFIG")
 if extra:

@@ -7,7 +7,7 @@
 
 Used by jupyterhub_config.py (one server) and by the Kubernetes image (deploy/kubernetes/Dockerfile):
 
-    python deploy/jupyterhub/roles.py FOLDER --course-id ID --course-root PATH (--exchange-root PATH | --ngshare URL)
+    python deploy/jupyterhub/roles.py FOLDER --course-id ID --course-root PATH --exchange-url URL
 """
 
 import argparse
@@ -22,11 +22,10 @@ SWITCHED_OFF = {
 }
 
 
-def exchange_settings(exchange_root=None, ngshare_url=None):
-    """nbgrader's exchange: a shared folder (one server), or the ngshare service (Kubernetes)."""
-    if ngshare_url:
-        return f"from ngshare_exchange import configureExchange\nconfigureExchange(c, {ngshare_url!r})\n"
-    return f"c.Exchange.root = {str(exchange_root)!r}\n"
+def exchange_settings(service_url):
+    """nbgrader's exchange on a multi-user deployment: the course's exchange service (course.exchange),
+    which takes who submits from the hub and when from its own clock; never a folder users share."""
+    return f"from course.exchange import use_exchange_service\nuse_exchange_service(c, {service_url!r})\n"
 
 
 def write(folder, *, course_id, course_root, exchange):
@@ -54,12 +53,9 @@ def main(argv=None):
     parser.add_argument("folder")
     parser.add_argument("--course-id", required=True)
     parser.add_argument("--course-root", required=True)
-    where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--exchange-root")
-    where.add_argument("--ngshare")
+    parser.add_argument("--exchange-url", required=True, help="the exchange service, e.g. http://hub:8002/services/exchange")
     args = parser.parse_args(argv)
-    write(args.folder, course_id=args.course_id, course_root=args.course_root,
-          exchange=exchange_settings(args.exchange_root, args.ngshare))
+    write(args.folder, course_id=args.course_id, course_root=args.course_root, exchange=exchange_settings(args.exchange_url))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 on loopback, each user's server started by the hub as that user (deploy/jupyterhub).
 
 The instructor releases 01 from the formgrader; student A fetches it from the Assignment List, writes
-the answers, validates and submits; student B submits a partial notebook; the instructor collects
+the answers, validates and submits, and sees the exchange's receipt; student B submits a partial notebook; the instructor collects
 from the formgrader, grades with `python -m autograder grade` in their terminal's view, and
 generates and releases feedback; each student fetches feedback and sees their own score and nobody
 else's. A student reaches neither the formgrader, another student's server or files, nor the
@@ -98,7 +98,12 @@ def fetch_and_submit(page, http, notebook, validate):
         keep(page, "student-validated")
         page.locator(".nbgrader-SuccessDialog button.jp-Dialog-button").click()
     fetched.locator('.item_status button:text-is("Submit")').first.click()
-    expect(page.locator("#submitted_assignments_list > .list_item").filter(has_text=ASSIGNMENT)).to_have_count(1)
+    submitted = page.locator("#submitted_assignments_list > .list_item").filter(has_text=ASSIGNMENT)
+    expect(submitted).to_have_count(1)
+    # The exchange's receipt beside the submission: its clock's time and the notebook's SHA-256.
+    expect(submitted).to_contain_text(re.compile(r"\d{4}-\d\d-\d\d [\d:.]+ UTC \(receipt \S+: "
+                                                 + re.escape(f"{ASSIGNMENT}.ipynb") + r" sha256 [0-9a-f]{64}"))
+    keep(page, "student-receipt")
 
 
 def test_a_class_on_the_hub_from_release_to_feedback(browser, hub):

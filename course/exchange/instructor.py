@@ -1,0 +1,148 @@
+"""An instructor's side of the exchange: release, collect, return feedback (nbgrader's commands and the
+formgrader call these through c.ExchangeFactory).
+
+Collecting writes each student's chosen submission into submitted/<student>/<assignment>/ as the plain
+bytes the exchange received, with the exchange's receipt (receipt.json) and its time (timestamp.txt,
+nbgrader's record of when it was submitted): the only time the grader's lateness ever sees.
+"""
+
+import glob
+import json
+import os
+import secrets
+import shutil
+
+from dateutil.parser import parse as parse_time
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.exchange.abc import ExchangeCollect, ExchangeReleaseAssignment, ExchangeReleaseFeedback
+
+from . import files as plain
+from .client import HubExchange
+
+RECEIPT = "receipt.json"
+# A release may be larger than a submission (data files); still plain files only.
+RELEASE_LIMITS = plain.Limits(max_files=1000, max_file_bytes=200 * 2**20, max_total_bytes=2**30)
+
+
+class ReleaseAssignment(HubExchange, ExchangeReleaseAssignment):
+    def copy_files(self):
+        assignment = self.coursedir.assignment_id
+        source = self.coursedir.format_path(self.coursedir.release_directory, ".", assignment)
+        if not os.path.isdir(source):
+            self.fail(f"Assignment not found: {source}: run nbgrader generate_assignment {assignment} first")
+        released = self.service.call("GET", f"courses/{self.course}/released")
+        if assignment in released and not self.force:
+            self.fail(f"{assignment} is already released to the exchange; release again with --force to replace it")
+        files, refused = plain.read_folder(source, RELEASE_LIMITS, ignore=self.coursedir.ignore)
+        if refused:
+            self.fail(f"{source} holds what cannot be released: "
+                      + "; ".join(f"{name} {reason}" for name, reason in refused))
+        self.service.send("PUT", f"courses/{self.course}/released/{assignment}", files)
+        self.log.info(f"Released {assignment} to the exchange ({len(files)} files)")
+
+
+def _existing_receipt(folder):
+    try:
+        with open(os.path.join(folder, RECEIPT), encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return None
+
+
+class Collect(HubExchange, ExchangeCollect):
+    def due_date(self):
+        try:
+            with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gradebook:
+                return gradebook.find_assignment(self.coursedir.assignment_id).duedate
+        except MissingEntry:
+            return None
+
+    def chosen(self, entries):
+        """One receipt per student: the latest, or with before_duedate the latest on time (if any)."""
+        by_student = {}
+        for entry in entries:
+            by_student.setdefault(entry["receipt"]["student_id"], []).append(entry["receipt"])
+        due = self.due_date() if self.before_duedate else None
+        chosen = {}
+        for student, found in by_student.items():
+            found.sort(key=lambda r: (r["received"], r["receipt_id"]))
+            on_time = [r for r in found if due is not None and parse_time(r["received"]).replace(tzinfo=None) <= due]
+            chosen[student] = (on_time or found)[-1]
+        return chosen
+
+    def copy_files(self):
+        assignment = self.coursedir.assignment_id
+        student = self.coursedir.student_id if self.coursedir.student_id not in ("", "*") else None
+        entries = self.service.call("GET", f"courses/{self.course}/submissions/{assignment}",
+                                    params={"student": student} if student else None)
+        chosen = self.chosen(entries)
+        if not chosen:
+            self.log.warning(f"No submissions of '{assignment}' for course '{self.course}' to collect")
+            return
+        self.log.info(f"Processing {len(chosen)} submissions of '{assignment}' for course '{self.course}'")
+        for student_id, receipt in sorted(chosen.items()):
+            target = self.coursedir.format_path(self.coursedir.submitted_directory, student_id, assignment)
+            existing = _existing_receipt(target) if os.path.isdir(target) else None
+            if existing and existing.get("receipt_id") == receipt["receipt_id"]:
+                self.log.info(f"No newer submission to collect: {student_id} {assignment}")
+                continue
+            if os.path.isdir(target) and not (self.update or self.before_duedate):
+                self.log.info(f"Not collecting {student_id} {assignment} again (collect with --update to replace it)")
+                continue
+            self.write_submission(target, receipt)
+
+    def write_submission(self, target, receipt):
+        files = self.service.files(f"courses/{self.course}/submissions/{receipt['assignment_id']}/"
+                                   f"{receipt['student_id']}/{receipt['receipt_id']}")
+        files += (("timestamp.txt", receipt["received"].encode()),
+                  (RECEIPT, json.dumps(receipt, indent=1, sort_keys=True).encode()))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        fresh = f"{target}.collecting-{secrets.token_hex(4)}"
+        plain.write_folder(fresh, files)
+        updating = os.path.isdir(target)
+        if updating:
+            shutil.rmtree(target)
+        os.rename(fresh, target)
+        self.log.info(f"{'Updating' if updating else 'Collecting'} submission: {receipt['student_id']} "
+                      f"{receipt['assignment_id']} received {receipt['received']}")
+
+
+class ReleaseFeedback(HubExchange, ExchangeReleaseFeedback):
+    def receipt_of(self, student, assignment, feedback_folder, receipts):
+        """The receipt the feedback answers: the submission with the feedback's timestamp, else the one collected."""
+        try:
+            with open(os.path.join(feedback_folder, "timestamp.txt"), encoding="utf-8") as handle:
+                stamp = handle.read().strip()
+        except OSError:
+            stamp = None
+        for receipt in receipts:
+            if receipt["received"] == stamp:
+                return receipt
+        collected = _existing_receipt(self.coursedir.format_path(self.coursedir.submitted_directory, student, assignment))
+        return next((r for r in receipts if collected and r["receipt_id"] == collected.get("receipt_id")), None)
+
+    def copy_files(self):
+        assignment = self.coursedir.assignment_id
+        excluded = set(filter(None, (self.coursedir.student_id_exclude or "").split(",")))
+        student = self.coursedir.student_id if self.coursedir.student_id not in ("", "*") else "*"
+        folders = sorted(glob.glob(self.coursedir.format_path(self.coursedir.feedback_directory, student, assignment)))
+        receipts = {}
+        for entry in self.service.call("GET", f"courses/{self.course}/submissions/{assignment}"):
+            receipts.setdefault(entry["receipt"]["student_id"], []).append(entry["receipt"])
+        for folder in folders:
+            student_id = os.path.basename(os.path.dirname(folder))
+            if student_id in excluded:
+                continue
+            html = tuple((name, data) for name, data in plain.read_folder(folder, RELEASE_LIMITS)[0]
+                         if name.endswith(".html") and "/" not in name)
+            receipt = self.receipt_of(student_id, assignment, folder, receipts.get(student_id, []))
+            if not html:
+                continue
+            if receipt is None:
+                self.log.error(f"No feedback released for {student_id} {assignment}: the exchange has no submission "
+                               "of theirs matching the graded one (collected from elsewhere?)")
+                continue
+            self.service.send("PUT", f"courses/{self.course}/feedback/{assignment}/{student_id}/{receipt['receipt_id']}",
+                              html)
+            self.log.info(f"Releasing feedback for student '{student_id}' on assignment '{self.course}/{assignment}' "
+                          f"({receipt['received']})")

@@ -1,0 +1,188 @@
+"""The course's exchange, a JupyterHub service: the server decides who, when and what.
+
+- Who: every request carries its user's hub token (each server has one, JUPYTERHUB_API_TOKEN); the
+  service asks the hub whose it is. No flag, folder name or field of the request names the student.
+- When: a submission's time is this service's clock at receipt.
+- What: files arrive as bytes in the request (the client never sends a link, and could not make the
+  service follow one), under checked names, within the limits below; a refusal says why.
+- A student lists and downloads only their own submissions and feedback, and can change none; only
+  instructors release, collect and return feedback. Nothing is ever deleted or replaced but a
+  release or a feedback file, by an instructor.
+
+The hub starts it (jupyterhub_config.py), as an account of its own that alone can read the store
+and its signing key. Run by hand: python exchange_service.py --ExchangeService.store=DIR ...
+"""
+
+import base64
+import json
+import os
+import sys
+
+from jupyterhub.services.auth import HubAuth
+from tornado import ioloop, web
+from traitlets import Integer, List, Unicode
+from traitlets.config import Application
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from exchange_store import NotFound, Store, check_id  # noqa: E402
+
+from course.exchange import files as plain  # noqa: E402
+
+
+def encode(files):
+    return {name: base64.b64encode(data).decode("ascii") for name, data in files}
+
+
+def decode(body):
+    try:
+        return tuple((name, base64.b64decode(data, validate=True)) for name, data in json.loads(body)["files"].items())
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise plain.Refused(f"the request is not a set of files ({error})") from error
+
+
+class Handler(web.RequestHandler):
+    @property
+    def service(self):
+        return self.settings["service"]
+
+    async def prepare(self):
+        header = self.request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        user = None
+        if scheme.lower() in ("token", "bearer") and token:
+            user = await self.service.hub_auth.user_for_token(token.strip(), sync=False)
+        if not user:
+            raise web.HTTPError(401, "no valid hub token: call from a server the hub started")
+        self.user = user["name"]
+        if self.user in self.service.instructors:
+            self.role = "instructor"
+        elif self.user in self.service.students:
+            self.role = "student"
+        else:
+            raise web.HTTPError(403, f"{self.user} is not in this course")
+
+    def course(self, course):
+        if course != self.service.course_id:
+            raise web.HTTPError(404, f"no course {course} here")
+        return course
+
+    def instructors_only(self):
+        if self.role != "instructor":
+            raise web.HTTPError(403, "only the course's instructors may do this")
+
+    def own_or_instructor(self, student):
+        if self.role != "instructor" and student != self.user:
+            raise web.HTTPError(403, "a student sees only their own submissions and feedback")
+
+    def reply(self, value, status=200):
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(value))
+
+    def write_error(self, status_code, **kwargs):
+        error = kwargs.get("exc_info", (None, None))[1]
+        reason = getattr(error, "log_message", None) or str(error or self._reason)
+        self.reply({"error": reason}, status_code)
+
+    async def run(self, function, *args):
+        try:
+            return await ioloop.IOLoop.current().run_in_executor(None, function, *args)
+        except plain.Refused as refused:
+            raise web.HTTPError(400, str(refused)) from refused
+        except NotFound as missing:
+            raise web.HTTPError(404, str(missing)) from missing
+
+
+class Who(Handler):
+    def get(self):
+        limits = self.service.store.limits
+        self.reply({"name": self.user, "role": self.role, "public_key": self.service.store.public_key,
+                    "limits": {"max_files": limits.max_files, "max_file_bytes": limits.max_file_bytes,
+                               "max_total_bytes": limits.max_total_bytes}})
+
+
+class Released(Handler):
+    async def get(self, course, assignment=None):
+        store = self.service.store
+        if assignment is None:
+            self.reply(await self.run(store.released, self.course(course)))
+        else:
+            self.reply({"files": encode(await self.run(store.released_files, self.course(course), assignment))})
+
+    async def put(self, course, assignment):
+        self.instructors_only()
+        files = await self.run(decode, self.request.body)
+        await self.run(self.service.store.release, self.course(course), assignment, files)
+        self.reply({"released": assignment})
+
+
+class Submissions(Handler):
+    async def post(self, course, assignment):
+        """A submission of the caller's own: the student is whoever the token belongs to."""
+        if self.role != "student":
+            raise web.HTTPError(403, "only students submit")
+        files = await self.run(decode, self.request.body)
+        self.reply(await self.run(self.service.store.submit, self.course(course), assignment, self.user, files), 201)
+
+    async def get(self, course, assignment=None):
+        """Receipts, each with the names and SHA-256 of its feedback: a student's own, or anyone's for instructors."""
+        student = self.get_argument("student", None) if self.role == "instructor" else self.user
+        self.reply(await self.run(self.service.store.receipts_with_feedback, self.course(course), assignment, student))
+
+
+class SubmissionFiles(Handler):
+    async def get(self, course, assignment, student, receipt_id):
+        self.own_or_instructor(student)
+        files = await self.run(self.service.store.submission_files, self.course(course), student, assignment, receipt_id)
+        self.reply({"files": encode(files)})
+
+
+class Feedback(Handler):
+    async def get(self, course, assignment, student, receipt_id):
+        self.own_or_instructor(student)
+        files = await self.run(self.service.store.feedback, self.course(course), student, assignment, receipt_id)
+        self.reply({"files": encode(files)})
+
+    async def put(self, course, assignment, student, receipt_id):
+        self.instructors_only()
+        files = await self.run(decode, self.request.body)
+        await self.run(self.service.store.put_feedback, self.course(course), student, assignment, receipt_id, files)
+        self.reply({"feedback": receipt_id})
+
+
+class ExchangeService(Application):
+    name = "backprop-exchange"
+    description = __doc__.splitlines()[0]
+    store_dir = Unicode("", help="the folder of releases, submissions, receipts and feedback (made 0700)").tag(config=True)
+    course_id = Unicode("", help="the one course this exchange serves").tag(config=True)
+    instructors = List(Unicode(), help="hub accounts that release, collect and return feedback").tag(config=True)
+    students = List(Unicode(), help="hub accounts that fetch and submit").tag(config=True)
+    max_files = Integer(100, help="files one submission may hold").tag(config=True)
+    max_file_bytes = Integer(20 * 2**20, help="bytes one submitted file may have").tag(config=True)
+    max_total_bytes = Integer(50 * 2**20, help="bytes one submission may have in all").tag(config=True)
+    aliases = {"store": "ExchangeService.store_dir", "course": "ExchangeService.course_id"}
+
+    def start(self):
+        if not self.store_dir or not self.course_id:
+            self.exit("error: --store and --course are needed")
+        self.store = Store(self.store_dir, plain.Limits(self.max_files, self.max_file_bytes, self.max_total_bytes))
+        self.hub_auth = HubAuth()  # the hub gives its service the token and URLs in the environment
+        prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/exchange/")
+        part = r"([A-Za-z0-9_.@-]+)"
+        routes = [(r"api/whoami", Who), (rf"api/courses/{part}/released", Released),
+                  (rf"api/courses/{part}/released/{part}", Released),
+                  (rf"api/courses/{part}/submissions", Submissions), (rf"api/courses/{part}/submissions/{part}", Submissions),
+                  (rf"api/courses/{part}/submissions/{part}/{part}/{part}", SubmissionFiles),
+                  (rf"api/courses/{part}/feedback/{part}/{part}/{part}", Feedback)]
+        # A request larger than a whole submission (in base64, with room for names) is cut off unread.
+        app = web.Application([(prefix + route, handler) for route, handler in routes], service=self)
+        url = os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:8002")
+        host, port = url.split("//", 1)[1].split("/")[0].rsplit(":", 1)
+        app.listen(int(port), host.strip("[]"), max_body_size=self.max_total_bytes * 4 // 3 + 2**20,
+                   xheaders=True)
+        self.log.info("exchange for %s at %s%s, store %s", self.course_id, url, prefix, self.store_dir)
+        ioloop.IOLoop.current().start()
+
+
+if __name__ == "__main__":
+    ExchangeService.launch_instance()
