@@ -15,7 +15,7 @@ from notebook_support import ROOT, nbgrader
 import sys
 
 sys.path.insert(0, str(ROOT / "deploy" / "jupyterhub"))
-from exchange_store import Store  # noqa: E402
+from exchange_store import Quota, Store  # noqa: E402
 
 
 def test_reading_a_folder_takes_plain_files_and_names_everything_else_it_refuses(tmp_path):
@@ -140,3 +140,18 @@ def test_the_kubernetes_exchange_runs_the_service_with_options_it_declares():
         assert name in declared, option
     environment = {item["name"] for item in container["env"]}
     assert {"JUPYTERHUB_API_URL", "JUPYTERHUB_API_TOKEN", "JUPYTERHUB_SERVICE_URL", "JUPYTERHUB_SERVICE_PREFIX"} <= environment
+
+
+def test_one_student_cannot_fill_the_store_the_class_submits_to(tmp_path):
+    store = Store(tmp_path / "store", plain.Limits(max_file_bytes=100, max_total_bytes=100),
+                  quota=Quota(submissions=3, total_bytes=250))
+    store.release("course", "01_notation", [("01_notation.ipynb", b"{}")])
+    for _ in range(2):
+        store.submit("course", "01_notation", "mallory", [("a.ipynb", b"x" * 100)])
+    with pytest.raises(plain.Refused, match="more than the 250 the exchange keeps for one student"):
+        store.submit("course", "01_notation", "mallory", [("a.ipynb", b"x" * 100)])
+    for _ in range(3):
+        store.submit("course", "01_notation", "alice", [("a.ipynb", b"x")])
+    with pytest.raises(plain.Refused, match="3 times, the most the exchange keeps"):
+        store.submit("course", "01_notation", "alice", [("a.ipynb", b"x")])
+    store.submit("course", "01_notation", "bob", [("a.ipynb", b"x" * 100)])  # classmates are not held back

@@ -24,7 +24,7 @@ from traitlets import Integer, List, Unicode
 from traitlets.config import Application
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from exchange_store import NotFound, Store, check_id  # noqa: E402
+from exchange_store import NotFound, Quota, Store  # noqa: E402
 
 from course.exchange import files as plain  # noqa: E402
 
@@ -160,12 +160,15 @@ class ExchangeService(Application):
     max_files = Integer(100, help="files one submission may hold").tag(config=True)
     max_file_bytes = Integer(20 * 2**20, help="bytes one submitted file may have").tag(config=True)
     max_total_bytes = Integer(50 * 2**20, help="bytes one submission may have in all").tag(config=True)
+    max_submissions = Integer(200, help="submissions one student may make of one assignment").tag(config=True)
+    max_student_bytes = Integer(2**30, help="bytes the store keeps for one student, every submission counted").tag(config=True)
     aliases = {"store": "ExchangeService.store_dir", "course": "ExchangeService.course_id"}
 
     def start(self):
         if not self.store_dir or not self.course_id:
             self.exit("error: --store and --course are needed")
-        self.store = Store(self.store_dir, plain.Limits(self.max_files, self.max_file_bytes, self.max_total_bytes))
+        self.store = Store(self.store_dir, plain.Limits(self.max_files, self.max_file_bytes, self.max_total_bytes),
+                           quota=Quota(self.max_submissions, self.max_student_bytes))
         self.hub_auth = HubAuth()  # the hub gives its service the token and URLs in the environment
         prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/exchange/")
         part = r"([A-Za-z0-9_.@-]+)"

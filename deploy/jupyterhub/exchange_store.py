@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 import shutil
+from dataclasses import dataclass
 
 from course.exchange import files as plain
 from course.exchange import receipt as receipts
@@ -47,9 +48,17 @@ def _read_tree(folder):
     return tuple(found)
 
 
+@dataclass(frozen=True)
+class Quota:
+    """What one student may keep in the store in all: every submission stays, so without a bound one
+    student could fill the disk the whole class submits to."""
+    submissions: int = 200  # per assignment
+    total_bytes: int = 1 << 30  # over every assignment of the course
+
+
 class Store:
-    def __init__(self, root, limits=plain.Limits(), clock=None):
-        self.root, self.limits = os.path.abspath(root), limits
+    def __init__(self, root, limits=plain.Limits(), clock=None, quota=Quota()):
+        self.root, self.limits, self.quota = os.path.abspath(root), limits, quota
         self.clock = clock or (lambda: datetime.datetime.now(datetime.timezone.utc))
         os.makedirs(self.root, mode=0o700, exist_ok=True)
         os.chmod(self.root, 0o700)
@@ -107,6 +116,7 @@ class Store:
         plain.check_files(files, self.limits)
         if not files:
             raise plain.Refused("the submission holds no file")
+        self._check_quota(course, assignment, check_id("student", student), sum(len(data) for _, data in files))
         now = self.clock()
         receipt_id = f"{now:%Y%m%dT%H%M%S.%fZ}-{secrets.token_hex(4)}"
         signed = receipts.sign({"course_id": course, "assignment_id": assignment, "student_id": check_id("student", student),
@@ -120,6 +130,19 @@ class Store:
             json.dump(signed, handle, sort_keys=True, indent=1)
         os.rename(fresh, os.path.join(folder, receipt_id))  # whole, or not at all
         return signed
+
+    def _check_quota(self, course, assignment, student, size):
+        own = self._path(course, "submissions", student)
+        kept = [name for name in os.listdir(os.path.join(own, assignment))
+                if not name.startswith(".")] if os.path.isdir(os.path.join(own, assignment)) else []
+        if len(kept) >= self.quota.submissions:
+            raise plain.Refused(f"you have submitted {assignment} {len(kept)} times, the most the exchange keeps; "
+                                "ask your instructor")
+        stored = sum(os.lstat(os.path.join(folder, name)).st_size for folder, _, names in os.walk(own)
+                     for name in names if f"{os.sep}files" in folder[len(own):])  # what was received, no receipt
+        if stored + size > self.quota.total_bytes:
+            raise plain.Refused(f"your submissions would take {stored + size} bytes, more than the "
+                                f"{self.quota.total_bytes} the exchange keeps for one student; ask your instructor")
 
     def receipts(self, course, assignment=None, student=None):
         """Every receipt of `course`, oldest first, narrowed to an assignment and/or a student."""
