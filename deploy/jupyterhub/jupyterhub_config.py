@@ -4,17 +4,19 @@ service (exchange_service.py), run by the hub as an account of its own.
 
 - Students see the Assignment List (fetch, validate, submit, fetch feedback) and nothing of grading:
   the formgrader, Create Assignment and Course List are switched off in their servers. What keeps
-  them out of the course is not the switch but what their server can see: their own home and the
-  exchange, nothing of the instructor's home (where the course root is) or of other students'.
+  them out of the course is not the switch but what their server can see: their own home, nothing
+  of the instructor's home (where the course root is), of other students' or of the exchange's store.
 - Instructors get the formgrader on their own server, over their copy of the course (the course
   root), and grade with `python -m autograder grade` from its terminal.
-- Every server runs as its user in a view of the machine (course_spawner): its home, the exchange,
-  its role's settings, and the course's pinned environment (the .venv this hub runs from) read-only.
+- Every server runs as its user in a view of the machine (course_spawner): its home, its role's
+  settings, and the course's pinned environment (the .venv this hub runs from) read-only.
+- The exchange service takes who from the hub, when from its own clock, and plain bytes only; it
+  runs as an account of its own in a view holding nothing but its store.
 
 Everything is set from the environment, so that the same file serves `make hub`, the tests and a
 real term (see README, "Run a class"):
 
-    BACKPROP_HUB_STATE        folder for the hub's database, secrets, exchange and per-role settings
+    BACKPROP_HUB_STATE        folder for the hub's database, secrets, the exchange's store and per-role settings
     BACKPROP_HUB_IP / _PORT   where users connect (127.0.0.1:8000)
     BACKPROP_HUB_API_PORT, BACKPROP_PROXY_API_PORT   internal ports (8081, 8001)
     BACKPROP_HUB_INSTRUCTORS  comma-separated accounts that grade (instructor)
