@@ -22,6 +22,7 @@ Set GRADER_SECRET to a private value: verification inputs are drawn from a seed 
 """
 
 import argparse
+import difflib
 import os
 import pathlib
 import signal
@@ -42,7 +43,9 @@ def course_assignments(expected, names=None):
     """
     missing = set(names or ()) - set(expected)
     if missing:
-        raise SystemExit(f"error: no source notebook for {', '.join(sorted(missing))} under source/")
+        guesses = {name: difflib.get_close_matches(name, sorted(expected), n=1) for name in sorted(missing)}
+        raise SystemExit("error: no source notebook for " + ", ".join(
+            name + (f" (did you mean {guess[0]}?)" if guess else "") for name, guess in guesses.items()) + " under source/")
     return {name: [(exercise, cells["points"].get(f"test_{exercise}", 0)) for exercise in cells["solutions"]
                    if exercise not in cells["tests"]]
             for name, cells in expected.items() if not names or name in names}
@@ -129,10 +132,10 @@ def command_grade(args):
     known = {s.student for s in submissions} | set(gradebook.students())
     unknown = sorted(set(args.students or ()) - known)
     if unknown:
-        print(f"error: no submission and no gradebook entry for {', '.join(unknown)}", file=sys.stderr)
+        print("error: " + "; ".join(late.unknown_student(name, known) for name in unknown), file=sys.stderr)
         return 2
     try:
-        extensions = late.load_extensions(root / args.extensions, expected)
+        extensions = late.load_extensions(root / args.extensions, expected, students=known)
         penalty = late.penalty_plugin(slot.course_config(root, Config()))
     except (late.ExtensionsError, collect.CollectError) as error:
         print(f"error: {error}", file=sys.stderr)

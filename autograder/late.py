@@ -59,7 +59,19 @@ class ExtensionsError(ValueError):
     """The extensions file cannot be used; the message names the file, the line and the problem."""
 
 
-def load_extensions(path, assignments):
+def unknown_student(student, students):
+    """Why `student` is not one of `students`, with the likely intended id."""
+    import difflib
+
+    same_but_case = [known for known in students if known.lower() == student.lower()]
+    if same_but_case:
+        return f"unknown student {student!r}: did you mean {same_but_case[0]!r}? (student ids are case-sensitive)"
+    close = difflib.get_close_matches(student, sorted(students), n=1)
+    return f"unknown student {student!r}: no submission and no gradebook entry" + \
+        (f" (did you mean {close[0]!r}?)" if close else "")
+
+
+def load_extensions(path, assignments, students=None):
     """{(student, assignment): hours} from the instructor's extensions file, {} when there is none.
 
     The file is a CSV with the header `student_id,assignment,hours`, one row per extension:
@@ -69,7 +81,9 @@ def load_extensions(path, assignments):
 
     `hours` (a number, fractions allowed) moves that student's due date for that assignment; 0
     removes an extension. A pair the file does not list keeps whatever the gradebook holds
-    (`nbgrader` can grant extensions too). Every assignment must be one of `assignments`.
+    (`nbgrader` can grant extensions too). Every assignment must be one of `assignments`, and every
+    student one of `students` (those with a submission or a gradebook entry) when given: an extension
+    for a misspelt id would silently go to nobody.
     """
     import csv
     import pathlib
@@ -101,6 +115,8 @@ def load_extensions(path, assignments):
                 hours = None
             if not student:
                 problem = "no student_id"
+            elif students is not None and student not in students:
+                problem = unknown_student(student, students)
             elif assignment not in assignments:
                 problem = f"unknown assignment {assignment!r} (expected one of {', '.join(sorted(assignments))})"
             elif hours is None or not 0 <= hours < 24 * 366:

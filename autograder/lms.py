@@ -359,6 +359,11 @@ def write_feedback_zip(course_root, output, assignment, layout, roster, canvas_d
                 continue
             members.update({arcname: (data, mtime) for (arcname, _), (_, data, mtime) in zip(names, files)})
             packed.append(student)
+    if not packed:  # an empty zip uploaded to the LMS looks like feedback returned
+        reasons = "; ".join(f"{student}: {reason}" for student, reason in skipped[:3]) or "no student at all"
+        raise FeedbackError(f"no feedback of {assignment} could be packed, so no zip was written ({len(skipped)} "
+                            f"skipped: {reasons}{'; ...' if len(skipped) > 3 else ''}); grade first, and for the "
+                            "moodle and canvas layouts give roster.csv the LMS ids")
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial")

@@ -98,6 +98,10 @@ def test_unknown_assignment_is_refused_by_name(course):
     result, _ = run_grader(course, "09_transformers")
     assert result.returncode != 0
     assert "no source notebook for 09_transformers" in result.stderr
+    result, _ = run_grader(course, "01_notaton")
+    assert result.returncode != 0 and "no source notebook for 01_notaton (did you mean 01_notation?)" in result.stderr
+    result, _ = run_grader(course, "--student", "alcie")
+    assert result.returncode == 2 and "unknown student 'alcie'" in result.stderr
 
 
 def test_student_bundle_installs_and_imports_elsewhere(tmp_path):

@@ -255,6 +255,19 @@ def test_a_bad_extensions_file_is_refused_naming_the_line_and_loses_nothing(tmp_
     assert not (course / "autograded").exists()
 
 
+@pytest.mark.parametrize("student, message", [
+    ("Alice", "unknown student 'Alice': did you mean 'alice'? (student ids are case-sensitive)"),
+    ("alcie", "unknown student 'alcie': no submission and no gradebook entry (did you mean 'alice'?)"),
+])
+def test_an_extension_for_an_unknown_student_is_refused_not_lost(tmp_path, student, message):
+    course = make_course_root(tmp_path, [ASSIGNMENT])
+    write_submission(course, "alice", ASSIGNMENT, student_notebook(ASSIGNMENT))
+    (course / "extensions.csv").write_text(f"student_id,assignment,hours\n{student},{ASSIGNMENT},48\n")
+    result, _ = run_grader(course, ASSIGNMENT)
+    assert result.returncode == 2 and "extensions.csv, line 2: " + message in result.stderr, result.stderr
+    assert not (course / "autograded").exists()
+
+
 def test_a_forged_submission_time_fails_only_that_student(tmp_path):
     """timestamp.txt comes from the student's side of the exchange: one that is not a time (here a
     megabyte of junk) costs that student their grade, never the class or the grader's memory."""

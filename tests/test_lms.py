@@ -287,3 +287,16 @@ def test_feedback_cli_refuses_with_a_reason(tmp_path, monkeypatch, capsys):
     shutil.rmtree(root / "feedback")
     assert "no feedback folder" in refused("02_forward", "--roster", "absent.csv")
     assert not (root / "reports").exists()
+
+
+def test_a_feedback_zip_with_nobody_in_it_is_an_error_not_an_empty_upload(tmp_path, monkeypatch, capsys):
+    from autograder.__main__ import main
+
+    monkeypatch.setenv("PATH", os.environ["PATH"])
+    root = feedback_course(tmp_path)
+    (root / "roster.csv").unlink()  # Moodle's layout needs each student's participant id from it
+    assert main(["--course-root", str(root), "feedback", "02_forward", "--layout", "moodle"]) == 2
+    error = capsys.readouterr().err
+    assert "no feedback of 02_forward could be packed, so no zip was written" in error
+    assert "alice: no moodle_participant_id in the roster" in error and "roster.csv" in error
+    assert not (root / "reports" / "feedback-02_forward-moodle.zip").exists()
