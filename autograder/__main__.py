@@ -29,9 +29,10 @@ import signal
 import sys
 import time
 
+from traitlets import TraitError
 from traitlets.config import Config
 
-from . import budget, collect, collect_zip, job, late, report, sandbox, slot, worker
+from . import budget, collect, collect_zip, job, late, late_report, report, sandbox, slot, waiting, worker
 from .coordinator import grade_class
 from .gradebook import Gradebook, course_db_url
 
@@ -113,7 +114,17 @@ def command_grade(args):
                   file=sys.stderr)
             return 2
     source = pathlib.Path(args.source) if args.source else root / "submitted"
+    in_exchange, exchange_note = ({}, None) if args.source else \
+        waiting.waiting_submissions(slot.course_config(root, Config()), root, assignments)
     try:
+        if not args.source and not source.is_dir():
+            found = sum(len(students) for students in in_exchange.values())
+            raise collect.CollectError(
+                f"{source}: nothing collected yet" + (
+                    f"; {found} submissions wait in the exchange: collect them first with "
+                    + " and ".join(f"`{waiting.collect_command(a, False)}`" for a in sorted(in_exchange))
+                    if found else ": `nbgrader collect ASSIGNMENT` (or the formgrader's Collect) puts submissions "
+                                  "there, or grade an LMS download with --from FILE.zip"))
         if source.suffix.lower() == ".zip":
             submissions = merge(collect_zip.collect_zip(source, root, expected),
                                 collect.collect_directory(root / "submitted", expected))
@@ -136,14 +147,23 @@ def command_grade(args):
         return 2
     try:
         extensions = late.load_extensions(root / args.extensions, expected, students=known)
-        penalty = late.penalty_plugin(slot.course_config(root, Config()))
+        config = slot.course_config(root, Config())
+        penalty = late.penalty_plugin(config)
     except (late.ExtensionsError, collect.CollectError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except Exception as error:  # noqa: BLE001 - a plugin class that does not import, a bad trait value
         print(f"error: nbgrader_config.py: the late-submission plugin cannot be used: {error}", file=sys.stderr)
         return 2
-    notes = []
+    try:  # checked before grading: an unknown zone would otherwise surface only in the reports
+        zone = late_report.CourseCalendar(config=config).zone
+    except TraitError as error:
+        print(f"error: nbgrader_config.py: {error}", file=sys.stderr)
+        return 2
+    notes = [f"warning: {len(students)} submissions of {assignment} in the exchange are newer than what "
+             f"submitted/ holds ({', '.join(students)}): `{waiting.collect_command(assignment, True)}` collects them"
+             for assignment, students in sorted(in_exchange.items())]
+    notes += [f"warning: {exchange_note}"] if exchange_note else []
     secret = os.environ.get("GRADER_SECRET")
     if not secret:
         notes.append("warning: GRADER_SECRET is not set, so verification inputs come from the public default "
@@ -188,8 +208,15 @@ def command_grade(args):
     rows = report.student_rows(graded, results, shown, written)
     report_dir = root / args.report_dir
     csv_path = report.write_grades_csv(rows, report_dir / "grades.csv")
-    summary_path = report.write_summary(rows, assignments, report_dir, notes, written)
+    due_dates = gradebook.due_dates(assignments)
+    # A due date that looks entered wrongly is said where the run's results are read, not only in grades.csv.
+    due_warnings = late_report.due_date_warnings(graded, due_dates)
+    summary_path = report.write_summary(rows, assignments, report_dir, [*notes, *due_warnings], written,
+                                        lateness=late_report.lateness_html(graded, due_dates, zone))
     print(report.summary_text(rows))
+    print(late_report.lateness_text(graded, due_dates, zone))
+    for warning in due_warnings:
+        print(warning, file=sys.stderr)
     regraded = sum(r.graded_now and r.status != "failed" for by_a in results.values() for r in by_a.values())
     unchanged = sum(not r.graded_now for by_a in results.values() for r in by_a.values())
     print(f"{regraded} submissions graded, {unchanged} unchanged since last graded (--force regrades them)")

@@ -155,3 +155,31 @@ def test_one_student_cannot_fill_the_store_the_class_submits_to(tmp_path):
     with pytest.raises(plain.Refused, match="3 times, the most the exchange keeps"):
         store.submit("course", "01_notation", "alice", [("a.ipynb", b"x")])
     store.submit("course", "01_notation", "bob", [("a.ipynb", b"x" * 100)])  # classmates are not held back
+
+
+def _inbound(course, student, stamp):
+    folder = course / "exchange" / "backprop-course" / "inbound" / f"{student}+01_notation+{stamp}+x{len(stamp)}"
+    folder.mkdir(parents=True)
+    (folder / "01_notation.ipynb").write_text("{}")
+    (folder / "timestamp.txt").write_text(stamp)
+
+
+def test_grading_before_collecting_says_what_waits_in_the_exchange_and_how_to_collect_it(tmp_path):
+    from autograder import slot, waiting
+    from notebook_support import make_course_root, run_grader
+    from traitlets.config import Config
+
+    course = make_course_root(tmp_path, ["01_notation"])
+    _inbound(course, "alice", "2026-12-01 10:00:00.000000 UTC")
+    _inbound(course, "bob", "2026-12-01 11:00:00.000000 UTC")
+    result, _ = run_grader(course, "01_notation")
+    assert result.returncode == 2, result.stderr
+    assert ("nothing collected yet; 2 submissions wait in the exchange: collect them first with "
+            "`nbgrader collect 01_notation`") in result.stderr
+    assert not (course / "submitted").exists() and not (course / "gradebook.db").exists()
+
+    nbgrader(course, "collect", "01_notation")
+    config = slot.course_config(course, Config())
+    assert waiting.waiting_submissions(config, course, ["01_notation"]) == ({}, None)
+    _inbound(course, "alice", "2026-12-02 09:00:00.000000 UTC")  # resubmitted after the collect
+    assert waiting.waiting_submissions(config, course, ["01_notation"]) == ({"01_notation": ["alice"]}, None)

@@ -221,3 +221,13 @@ def test_after_the_attacks_the_whole_class_is_collected_graded_and_given_its_own
         assert not leaked, leaked[:3]
         if user is alice:
             assert score and float(score.group(1)) == pytest.approx(sum(POINTS.values())), score
+
+
+def test_a_submission_left_in_the_exchange_after_collecting_is_reported_when_grading(term):
+    teacher, alice = term["teacher"], term["alice"]
+    status, printed = shell(alice, f"nbgrader submit {ASSIGNMENT}")  # after the instructor collected
+    assert status == 0, printed
+    status, printed = shell(teacher, f"cd ~/backprop-course && python -m autograder grade {ASSIGNMENT}")
+    assert status == 0, printed[-3000:]
+    assert (f"1 submissions of {ASSIGNMENT} in the exchange are newer than what submitted/ holds "
+            f"({term['students'][0]}): `nbgrader collect --update {ASSIGNMENT}` collects them") in printed, printed[-3000:]
