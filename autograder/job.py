@@ -18,7 +18,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 
-from . import gradebook, leaks, sandbox, sanitize, verify, worker
+from . import awaiting, gradebook, leaks, sandbox, sanitize, verify, worker
 from .collect import MAX_FILE_BYTES
 from .slot import SlotProcess
 
@@ -333,8 +333,16 @@ def run_feedback(job, slot):
     if not success or not (folder / f"{job.assignment}.html").is_file():
         return _failed(result, f"feedback not generated: {worker.failure_reason(output)}")
     with worker.timed(result, "redact feedback"):
-        result.feedback = redact_feedback(read_files(folder), job.course)
+        result.feedback = redact_feedback(mark_awaiting_answers(read_files(folder), job.shown), job.course)
     return result
+
+
+def mark_awaiting_answers(files, shown):
+    """A feedback folder's files, its pages showing the answers awaiting a grader as such: nbgrader
+    shows them scored 0, which a student reads as a grade (autograder.awaiting)."""
+    grade_ids = awaiting.awaiting_grade_ids(shown)
+    return tuple((name, awaiting.mark_awaiting(data.decode("utf-8", "replace"), grade_ids).encode())
+                 if grade_ids and name.endswith(".html") else (name, data) for name, data in files)
 
 
 def claim_slot_numbers(count, lock_folder=None):

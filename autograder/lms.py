@@ -5,6 +5,9 @@ autograder.lms.CanvasExport --to reports/canvas_grades.csv``, or ``MoodleExport`
 every student and assignment of the gradebook (or those of ``--student`` / ``--assignment``) with
 the final score nbgrader's own ``CsvExportPlugin`` reports, ``max(0, score - late_submission_penalty)``
 and 0 for nothing handed in, rounded to 2 decimals (Canvas's precision) without trailing zeros.
+While written answers await a grader (autograder.awaiting) they refuse, naming how many and whose,
+exit 1 and write nothing; with ``--CanvasExport.allow_pending=True`` (``--MoodleExport...``, or
+``c.LmsExport.allow_pending = True`` in nbgrader_config.py) they export those answers as 0, and warn.
 
 Feedback: :func:`write_feedback_zip` (``python -m autograder feedback ASSIGNMENT``) packs
 ``feedback/<student>/<assignment>/*.html`` into the zip an LMS's bulk feedback upload reads.
@@ -34,6 +37,8 @@ from pathlib import Path
 from nbgrader.api import MissingEntry
 from nbgrader.plugins import ExportPlugin
 from traitlets import Bool, Dict, Enum, Unicode
+
+from .awaiting import awaiting_by_student, describe_awaiting
 
 ROSTER_COLUMNS = ("student_id", "name", "email", "canvas_user_id", "sis_user_id", "sis_login_id", "section",
                   "moodle_participant_id", "moodle_idnumber", "moodle_username")
@@ -133,15 +138,26 @@ class LmsExport(ExportPlugin):
     """What the Canvas and Moodle exports share: the roster, the selection, writing the file."""
 
     roster = Unicode("roster.csv", help="the roster CSV mapping student ids to LMS identities").tag(config=True)
+    allow_pending = Bool(False, help="export while written answers await a grader, counting them as 0 (with a "
+                         "warning); otherwise the export refuses and writes nothing").tag(config=True)
     default_to = "grades.csv"
 
     def collect(self, gradebook):
-        """(roster, assignments, students, scores) for the selected students and assignments."""
+        """(roster, assignments, students, scores) for the selected students and assignments.
+
+        While answers await a grader: SystemExit (one line, nothing written) unless allow_pending."""
         chosen = [str(a) for a in self.assignment]
         unknown = set(chosen) - {a.name for a in gradebook.assignments}
         if unknown:
             self.log.warning("Not in the gradebook, left out: %s", ", ".join(sorted(unknown)))
-        return (load_roster(self.roster), *final_scores(gradebook, chosen, [str(s) for s in self.student]))
+        assignments, students, scores = final_scores(gradebook, chosen, [str(s) for s in self.student])
+        found = awaiting_by_student(gradebook, assignments, students)
+        if found and not self.allow_pending:  # an LMS shows an export's total as the grade, final
+            raise SystemExit(f"error: not exported, nothing written: {describe_awaiting(found)}. Grade them and "
+                             f"export again, or export them as 0 with --{type(self).__name__}.allow_pending=True")
+        if found:
+            self.log.warning("Exported as 0: %s", describe_awaiting(found))
+        return load_roster(self.roster), assignments, students, scores
 
     def write(self, rows):
         dest = Path(self.to or self.default_to)

@@ -8,6 +8,7 @@ handlers call (the browser term test clicks through the formgrader itself).
 
 import csv
 import json
+import re
 import zipfile
 
 import pytest
@@ -39,6 +40,13 @@ def review(course, student):
         return {"flagged": notebook.flagged,
                 "manual": {g.name: g.manual_score for g in notebook.grades if g.manual_score is not None},
                 "comments": {c.name: c.manual_comment for c in notebook.comments if c.manual_comment}}
+
+
+def cell_heading(page, grade_id):
+    """What a feedback page shows above one cell: its score, or that it awaits a grader."""
+    heading = re.search(rf'<a name="{grade_id}"></a><div class="panel-heading">.*?<span class="pull-right">(.*?)<a ',
+                        page, re.S)
+    return heading[1].strip()
 
 
 def graded_counts(result):
@@ -160,6 +168,13 @@ def test_written_answers_are_counted_apart_and_join_the_total_once_graded_by_han
     assert f"{waiting} written answers await grading by hand" in result.stdout
     summary = (course / "reports" / "summary.html").read_text()
     assert "Written answers, graded by hand" in summary and all(q in summary for q in QUESTIONS)
+    # Her feedback says the answers wait, not that they scored 0, and how many points wait in all.
+    page = (course / "feedback" / "wanda" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    for question, points in QUESTIONS.items():
+        assert f"Written response</a> (awaiting grading, {points:g} points)" in page, question
+        assert cell_heading(page, question) == f"awaiting grading ({points:g} points)"
+    assert f"{TOTAL:.1f} / {MAX:.1f}; {sum(QUESTIONS.values()):g} points still to be graded by hand)" in page
+
 
     given = {q: points / 2 if i == 0 else points for i, (q, points) in enumerate(QUESTIONS.items())}
     with gradebook(course) as book:
@@ -176,6 +191,9 @@ def test_written_answers_are_counted_apart_and_join_the_total_once_graded_by_han
         assert f"{waiting - len(QUESTIONS)} written answers await grading by hand" in result.stdout
         page = (course / "feedback" / "wanda" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
         assert f"{TOTAL + sum(given.values()):g} / {MAX:g}" in page.replace(".0 /", " /")
+        assert "awaiting grading" not in page and "still to be graded by hand" not in page
+        assert {q: cell_heading(page, q) for q in QUESTIONS} == {
+            q: f"Score: {given[q]:.1f} / {points:.1f}" for q, points in QUESTIONS.items()}
 
 
 def test_an_unknown_student_is_an_error(course):

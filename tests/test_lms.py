@@ -92,11 +92,15 @@ def course(tmp_path, gradebook_file):
     return root
 
 
-def nbgrader_export(root, *args):
-    """Run `nbgrader export` in the course root, as an instructor does; the rows of what it wrote."""
+def nbgrader_export(root, *args, refused=False):
+    """Run `nbgrader export` in the course root, as an instructor does; the rows of what it wrote.
+    refused: the export is to fail; its stderr instead."""
     env = {**tool_environment(), "PYTHONPATH": str(REPO)}
     done = subprocess.run([sys.executable, "-m", "nbgrader", "export", "--to", "out.csv", *args], cwd=root, env=env,
                           capture_output=True, text=True, timeout=120)
+    if refused:
+        assert done.returncode != 0, done.stdout + done.stderr
+        return done.stderr
     assert done.returncode == 0, done.stdout + done.stderr
     with open(root / "out.csv", newline="", encoding="utf-8") as handle:
         return list(csv.reader(handle)), done.stderr
@@ -161,6 +165,41 @@ def test_moodle_export_identifiers_and_grade_items(course, tmp_path):
     assert rows == [["ID number", "Notation quiz", "02_forward"], ["B-2", "1", "3.25"], ["A-1", "3.5", "2.67"]]
     rows = run_export(lms.MoodleExport(to=str(tmp_path / "m.csv"), roster=roster, identifier="username"), course)
     assert [row[0] for row in rows] == ["Username", "carol", "bob", "dave", "alice"]  # gradebook order: last name
+
+
+def test_an_export_refuses_while_written_answers_await_a_grader(course, tmp_path):
+    """An LMS takes an export's total as the grade: while an answer awaits a grader, the export
+    names how many and whose and writes nothing, unless allow_pending, which exports it as 0 and warns."""
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        gb.add_assignment("03_written")
+        gb.add_notebook("03_written", "03_written")
+        gb.add_grade_cell("answer_why", "03_written", "03_written", max_score=2.0, cell_type="markdown")
+        for student in ("alice", "bob"):
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", r"Object of type <Submitted\w+> not in session")
+                gb.add_submission("03_written", student)
+        gb.find_grade("answer_why", "03_written", "03_written", "bob").manual_score = 1.5  # graded by hand
+        gb.db.commit()
+    waiting = "1 answer of 1 student awaits a grader (formgrader, Manual Grading): alice (03_written 1)"
+
+    log = nbgrader_export(course, "--exporter=autograder.lms.CanvasExport", refused=True)
+    assert [line for line in log.splitlines() if "answer" in line or "Traceback" in line] == [
+        f"error: not exported, nothing written: {waiting}. Grade them and export again, "
+        "or export them as 0 with --CanvasExport.allow_pending=True"] == log.splitlines()[-1:]
+    assert not (course / "out.csv").exists()
+
+    canvas, log = nbgrader_export(course, "--exporter=autograder.lms.CanvasExport", "--CanvasExport.allow_pending=True")
+    assert f"Exported as 0: {waiting}" in log
+    column = canvas[0].index("03_written")
+    assert {row[1]: row[column] for row in canvas[2:] if row[1]} == {"4711": "0", "4712": "1.5", "4713": "0"}
+
+    moodle = tmp_path / "moodle.csv"
+    with pytest.raises(SystemExit, match="alice"):
+        run_export(lms.MoodleExport(to=str(moodle), roster=str(course / "roster.csv")), course)
+    assert not moodle.exists()
+    rows = run_export(lms.MoodleExport(to=str(moodle), roster=str(course / "roster.csv"), student=["bob"]), course)
+    assert dict(zip(*rows)) == {"Email address": "bob@gb.example", "01_notation": "1", "02_forward": "3.25",
+                                "03_written": "1.5"}  # bob's answer is graded: nothing waits
 
 
 @pytest.mark.parametrize("text, line, problem", [
