@@ -65,6 +65,9 @@ c.HTMLExporter.sanitize_html = True
 c.AssignLatePenalties.plugin_class = "autograder.late.PerHourPenalty"
 c.PerHourPenalty.percent_per_hour = 2.0
 c.PerHourPenalty.grace_minutes = 0.0
+# The course's time zone (an IANA name): the grader's terminal summary and reports/summary.html show
+# each due date in UTC and in this zone, beside the late students (autograder.late_report).
+c.CourseCalendar.timezone = "UTC"
 
 # The exchange (release, fetch, submit, collect; the Assignment List) for a course run on one machine:
 # a folder of the course root, beside this file, so that each copy of the course has its own.

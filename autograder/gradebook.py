@@ -301,9 +301,17 @@ class Gradebook:
                                           if g.auto_score is None and g.manual_score is None),
                         "raw": raw, "penalty": penalty, "score": max(0.0, raw - penalty),
                         "seconds_late": submission.total_seconds_late,
+                        # for the lateness report (autograder.late_report); submitted_at is naive UTC, None when unknown
+                        "extension_hours": submission.extension.total_seconds() / 3600 if submission.extension else 0.0,
+                        "submitted_at": submission.timestamp,
                         "flagged": any(n.flagged for n in submission.notebooks),
                         "record": _read_state(gradebook, assignment.name, submission.student.id)}
             return table
+
+    def due_dates(self, assignments):
+        """{assignment: due date} as nbgrader holds it (naive UTC), None where there is none."""
+        with self._open() as gradebook:
+            return {name: getattr(_found(gradebook.find_assignment, name), "duedate", None) for name in assignments}
 
     def students(self):
         with self._open() as gradebook:

@@ -166,9 +166,9 @@ def _written_table(rows, written):
             + "</table>")
 
 
-def write_summary(rows, assignments, report_dir, notes=(), written=None):
-    """summary.html (notes on how the run was made, table, plot, written answers, flagged and failed
-    lists) beside grades.csv; returns its path."""
+def write_summary(rows, assignments, report_dir, notes=(), written=None, lateness=""):
+    """summary.html (notes on how the run was made, table, plot, written answers, the `lateness`
+    section (HTML, autograder.late_report), flagged and failed lists) beside grades.csv; returns its path."""
     report_dir = pathlib.Path(report_dir)
     summary = exercise_summary(rows, assignments)
     plot = plot_summary(summary, report_dir / "score_distribution.png") if summary and rows else None
@@ -192,7 +192,8 @@ def write_summary(rows, assignments, report_dir, notes=(), written=None):
         + (f"<img src='{plot.name}' alt='score distribution per exercise'>" if plot else "")
         + "<table><tr><th>assignment</th><th>exercise</th><th>points</th><th>mean</th><th>full</th>"
         "<th>partial</th><th>zero</th></tr>" + table + "</table>"
-        + _written_table(rows, {a: q for a, q in (written or {}).items() if a in assignments}) + sections)
+        + _written_table(rows, {a: q for a, q in (written or {}).items() if a in assignments}) + lateness
+        + sections)
     path = report_dir / "summary.html"
     path.write_text(page)
     return path

@@ -7,6 +7,7 @@ handlers call (the browser term test clicks through the formgrader itself).
 """
 
 import csv
+import datetime
 import json
 import re
 import zipfile
@@ -14,6 +15,7 @@ import zipfile
 import pytest
 from nbgrader.api import Gradebook
 
+from autograder.late_report import CourseCalendar, due_date_warnings
 from notebook_support import (exercises, make_course_root, nbgrader, run_grader, student_notebook,
                               write_submission, written_questions)
 
@@ -220,14 +222,16 @@ def export(course):
 def test_lateness_from_lms_names_due_dates_and_extensions_matches_nbgrader_export(tmp_path):
     course = make_course_root(tmp_path, [ASSIGNMENT])
     with (course / "nbgrader_config.py").open("a") as config:
-        config.write(f"\nc.FileNameCollectorPlugin.named_regexp = {NAMED_REGEXP!r}\n")
+        config.write(f"\nc.FileNameCollectorPlugin.named_regexp = {NAMED_REGEXP!r}\n"
+                     # 13:00 in Berlin in March: a zone whose time differs from UTC's shows the conversion
+                     "c.CourseCalendar.timezone = 'Europe/Berlin'\n")
     nbgrader(course, "db", "assignment", "add", ASSIGNMENT, f"--duedate={DUE}")
-    (course / "extensions.csv").write_text("student_id,assignment,hours\ncarol,01_notation,48\n")
+    (course / "extensions.csv").write_text("student_id,assignment,hours\ncarol,01_notation,48\nbob,01_notation,1\n")
     wrong = student_notebook(ASSIGNMENT, {"count_parameters": WRONG_COUNT})
     with zipfile.ZipFile(tmp_path / "download.zip", "w") as download:
         for name, notebook in {
             "alice_2026-03-01-11-00-00_01_notation.ipynb": student_notebook(ASSIGNMENT),  # on time
-            "bob_2026-03-01-15-10-00_01_notation.ipynb": student_notebook(ASSIGNMENT),  # 3 h 10 min: 4 hours
+            "bob_2026-03-01-15-10-00_01_notation.ipynb": student_notebook(ASSIGNMENT),  # 2 h 10 min after 1 h: 3 hours
             "carol_2026-03-02-18-00-00_01_notation.ipynb": student_notebook(ASSIGNMENT),  # 30 h, extension 48 h
             "dave_2026-03-01-10-00-00_01_notation.ipynb": wrong,  # an early attempt ...
             "dave_2026-03-01-13-30-00_01_notation.ipynb": student_notebook(ASSIGNMENT),  # ... the last counts
@@ -238,14 +242,26 @@ def test_lateness_from_lms_names_due_dates_and_extensions_matches_nbgrader_expor
     assert (course / "submitted" / "bob" / ASSIGNMENT / "timestamp.txt").read_text().startswith("2026-03-01 15:10:00")
 
     percent = 2.0  # per started hour: nbgrader_config.py's PerHourPenalty
-    expected = {"alice": 0.0, "bob": TOTAL * 4 * percent / 100, "carol": 0.0, "dave": TOTAL * 2 * percent / 100}
+    expected = {"alice": 0.0, "bob": TOTAL * 3 * percent / 100, "carol": 0.0, "dave": TOTAL * 2 * percent / 100}
     for student, penalty in expected.items():
         row = rows[student]
         assert float(row[f"{ASSIGNMENT}:raw"]) == TOTAL, (student, row)
         assert float(row[f"{ASSIGNMENT}:late_penalty"]) == pytest.approx(penalty), (student, row)
         assert float(row["total"]) == pytest.approx(TOTAL - penalty), (student, row)
     assert "ignored older notebook" in rows["dave"]["reason"]
-    assert rows["bob"][f"{ASSIGNMENT}:hours_late"] == "3.17"
+    assert rows["bob"][f"{ASSIGNMENT}:hours_late"] == "2.17"
+    # The late students, with extension and penalty, and the due date in UTC and the course's zone,
+    # where the instructor reads a run's results: the terminal and summary.html.
+    summary = (course / "reports" / "summary.html").read_text()
+    due = "due 2026-03-01 12:00 UTC (2026-03-01 13:00 CET, Europe/Berlin)"
+    assert f"{ASSIGNMENT}: {due}; 2 of 4 submissions late" in result.stdout, result.stdout
+    assert f"bob: 2.17 h late, extension 1 h, penalty {expected['bob']:g} points" in result.stdout
+    assert f"dave: 1.50 h late, extension 0 h, penalty {expected['dave']:g} points" in result.stdout
+    assert f"{due}; 2 late" in summary
+    assert f"<td>bob</td><td>2.17</td><td>1</td><td>{expected['bob']:g}</td>" in summary
+    assert f"<td>dave</td><td>1.50</td><td>0</td><td>{expected['dave']:g}</td>" in summary
+    assert not any(f"{student}:" in result.stdout or f"<td>{student}</td>" in summary for student in ("alice", "carol"))
+    assert "warning: 01_notation" not in result.stderr + summary
 
     exported = export(course)
     assert set(exported) == set(rows)
@@ -260,6 +276,45 @@ def test_lateness_from_lms_names_due_dates_and_extensions_matches_nbgrader_expor
     assert graded_counts(result) == (0, 4)
     assert float(rows["carol"][f"{ASSIGNMENT}:late_penalty"]) == pytest.approx(TOTAL * 30 * percent / 100)
     assert float(export(course)["carol"]["score"]) == pytest.approx(float(rows["carol"]["total"]))
+
+    # 1 March entered day first, 01/03/2026, which nbgrader reads month first (January 3): the whole
+    # class is late by weeks, and the run says so in the terminal and summary.html.
+    nbgrader(course, "db", "assignment", "add", ASSIGNMENT, "--duedate=01/03/2026 12:00:00")
+    result, rows = run_grader(course, ASSIGNMENT)
+    assert result.returncode == 0, result.stderr
+    warning = ("warning: 01_notation: 4 of 4 submissions are late by 1367 h or more against the due date "
+               "2026-01-03 12:00 UTC: was it entered day/month the wrong way round? nbgrader reads 01/03/2026 "
+               "as January 3, not 1 March")
+    assert warning in result.stderr.splitlines(), result.stderr
+    assert warning in (course / "reports" / "summary.html").read_text()
+
+
+def snapshot_of(due, submitted):
+    """Gradebook.snapshot's lateness fields for one assignment's submissions at the times `submitted`."""
+    return {f"s{i}": {"02_forward": {"submitted_at": time, "seconds_late": max(0.0, (time - due).total_seconds()),
+                                     "extension_hours": 0.0, "penalty": 0.0}}
+            for i, time in enumerate(submitted)}
+
+
+def test_a_due_date_far_from_every_submission_or_making_most_late_is_warned_of_with_its_likely_cause():
+    may = [datetime.datetime(2026, 5, 12, 9, 0) + datetime.timedelta(hours=h) for h in (0, 20, 30)]
+    # 05/12/2026 meant day first (5 December, the stored date) while the class submits around May 12:
+    # nobody is late, yet the due date lies months from every submission.
+    december = datetime.datetime(2026, 12, 5, 17, 0)
+    [warning] = due_date_warnings(snapshot_of(december, may), {"02_forward": december})
+    assert warning.startswith("warning: 02_forward: the due date 2026-12-05 17:00 UTC lies 206 days or more "
+                              "from every submission (3): was it entered day/month the wrong way round? "
+                              "nbgrader reads 12/05/2026 as December 5, not 12 May"), warning
+    # A zone abbreviation dropped (BST read as UTC): everyone an hour or so late.
+    zone_dropped = datetime.datetime(2026, 5, 13, 8, 0)
+    on_time = [zone_dropped + datetime.timedelta(minutes=m) for m in (20, 40, 50)]
+    [warning] = due_date_warnings(snapshot_of(zone_dropped, on_time), {"02_forward": zone_dropped})
+    assert "3 of 3 submissions are late by 0.3 h or more" in warning and "the wrong zone?" in warning, warning
+    # A due date most submissions meet, and one with too few submissions to judge, say nothing.
+    assert due_date_warnings(snapshot_of(may[1], may), {"02_forward": may[1]}) == []
+    assert due_date_warnings(snapshot_of(may[0], may[1:]), {"02_forward": may[0]}) == []
+    with pytest.raises(Exception, match="unknown time zone 'Europe/Lundon'"):
+        CourseCalendar(timezone="Europe/Lundon")
 
 
 def test_a_bad_extensions_file_is_refused_naming_the_line_and_loses_nothing(tmp_path):
