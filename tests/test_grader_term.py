@@ -177,7 +177,6 @@ def test_written_answers_are_counted_apart_and_join_the_total_once_graded_by_han
         assert cell_heading(page, question) == f"awaiting grading ({points:g} points)"
     assert f"{TOTAL:.1f} / {MAX:.1f}; {sum(QUESTIONS.values()):g} points still to be graded by hand)" in page
 
-
     given = {q: points / 2 if i == 0 else points for i, (q, points) in enumerate(QUESTIONS.items())}
     with gradebook(course) as book:
         for question, score in given.items():
