@@ -18,6 +18,7 @@ from nbgrader.api import MissingEntry
 from sqlalchemy import Column, MetaData, String, Table, Text, delete, insert, select
 
 from . import late
+from .awaiting import awaits_grader
 
 WITHDRAWAL_PREFIX = "verification:"
 CHANGED = "changed since your review: resubmitted after you graded it by hand; your grading is kept"
@@ -298,7 +299,7 @@ class Gradebook:
                         "grades": {g.name: float(g.score) for n in submission.notebooks for g in n.grades},
                         # answers awaiting a grader: no score from the autograder and none by hand yet
                         "pending": sorted(g.name for n in submission.notebooks for g in n.grades
-                                          if g.auto_score is None and g.manual_score is None),
+                                          if awaits_grader(g.auto_score, g.manual_score)),
                         "raw": raw, "penalty": penalty, "score": max(0.0, raw - penalty),
                         "seconds_late": submission.total_seconds_late,
                         # for the lateness report (autograder.late_report); submitted_at is naive UTC, None when unknown
