@@ -8,6 +8,7 @@ nbgrader awarded but whose outputs disagree with the reference is refuted.
 """
 
 import ast
+import functools
 import json
 import pathlib
 import shutil
@@ -36,16 +37,36 @@ def _calls_now(node):
     return any(_calls_now(child) for child in ast.iter_child_nodes(node) if not isinstance(node, ast.Lambda))
 
 
-# CPython 3.11 keeps the AST converter's recursion depth per interpreter, not per thread: two grading
-# slots parsing at once can fail with "SystemError: AST constructor recursion depth mismatch" (it
-# failed one student's grading in CI). One parse at a time.
-_AST_LOCK = threading.Lock()
+# CPython 3.11 keeps the AST converter's recursion depth per interpreter, not per thread: two threads
+# of the grader parsing at once fail with "SystemError: AST constructor recursion depth mismatch". It
+# failed a student's grading in CI twice: two slots reading given cells, then a slot reading them
+# while another thread formatted a traceback (3.11's traceback parses each line it underlines). So
+# every ast.parse of this process, the standard library's included, goes one at a time (re-entrant:
+# a finalizer run mid-parse may format a traceback in the same thread).
+_AST_LOCK = threading.RLock()
 
 
+def _one_parse_at_a_time(parse):
+    if getattr(parse, "one_at_a_time", False):
+        return parse
+
+    def parse_locked(*args, **kwargs):
+        with _AST_LOCK:
+            return parse(*args, **kwargs)
+
+    parse_locked.one_at_a_time = True
+    return functools.wraps(parse)(parse_locked)
+
+
+ast.parse = _one_parse_at_a_time(ast.parse)
+
+
+@functools.lru_cache(maxsize=4096)
 def _definitions_only(source):
     """The imports, definitions and call-free assignments (lookup tables such as ACTIVATIONS) of a
     given (locked) cell, without its demos and plots. Assignments are guarded: one that refers to
-    something a demo computed must not stop the definitions after it."""
+    something a demo computed must not stop the definitions after it. Given cells are the same for
+    every student of an assignment: each is read once."""
     with _AST_LOCK:
         return _kept_definitions(source)
 

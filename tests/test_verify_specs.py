@@ -796,3 +796,59 @@ def test_given_cells_are_read_safely_by_grading_threads_side_by_side():
     finally:
         gc.set_threshold(*thresholds)
     assert not errors
+
+
+def test_given_cells_are_read_safely_while_another_thread_formats_a_traceback():
+    # Python 3.11's traceback module parses each line it underlines (ast.parse, for the carets): a
+    # traceback formatted in one thread while a slot's thread reads given cells raised the same
+    # SystemError (CI, once), although the verifier's own parses go one at a time.
+    import gc
+    import threading
+    import traceback
+
+    class ReleasesTheGil:
+        def __init__(self):
+            self.cycle = self
+
+        def __del__(self):
+            time.sleep(0)
+
+    source = (pathlib.Path(__file__).parent.parent / "source" / "06_regularization" / "06_regularization.ipynb").read_text()
+    cells = ["".join(c["source"]) for c in json.loads(source)["cells"] if c["cell_type"] == "code"]
+    errors, thresholds = [], gc.get_threshold()
+
+    def fails():
+        values = {"a": [1, 2]}
+        return values["a"][0] + values["b"][1] * len(values["a"])
+
+    def read_given_cells():
+        for round_ in range(6):
+            for cell in cells:
+                [ReleasesTheGil() for _ in range(20)]
+                try:  # a new text each round: each is read, not taken from the verifier's cache
+                    verify.definition_cells({"cells": [_cell(f"{cell}\n# {round_}", locked=True)]})
+                except SystemError as error:
+                    errors.append(str(error))
+
+    def format_tracebacks():
+        for _ in range(3000):
+            [ReleasesTheGil() for _ in range(5)]
+            try:
+                fails()
+            except KeyError as error:
+                try:
+                    traceback.format_exception(error)
+                except SystemError as failure:
+                    errors.append(str(failure))
+
+    gc.set_threshold(50, 5, 5)
+    try:
+        threads = [threading.Thread(target=read_given_cells) for _ in range(2)]
+        threads += [threading.Thread(target=format_tracebacks) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        gc.set_threshold(*thresholds)
+    assert not errors, errors[:3]
