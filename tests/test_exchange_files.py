@@ -71,7 +71,9 @@ def store(tmp_path):
 
 
 def test_a_submission_is_kept_as_received_under_a_receipt_only_the_store_can_sign(store, tmp_path):
-    receipt = store.submit("course", "01_notation", "alice", [("01_notation.ipynb", b"mine"), ("timestamp.txt", b"2020")])
+    forged_time = json.dumps({"received": "2020-01-01 00:00:00.000000 UTC"}).encode()
+    receipt = store.submit("course", "01_notation", "alice", [("01_notation.ipynb", b"mine"), ("timestamp.txt", b"2020"),
+                                                               ("receipt.json", forged_time)])
     assert receipt["files"] == {"01_notation.ipynb": receipts.sha256(b"mine")} and receipt["student_id"] == "alice"
     assert receipts.is_genuine(receipt, store.public_key)
     assert not receipts.is_genuine({**receipt, "received": "2020-01-01 00:00:00.000000 UTC"}, store.public_key)
@@ -117,6 +119,7 @@ def test_the_one_machine_exchange_collects_no_link(tmp_path):
     (inbound / "01_notation.ipynb").symlink_to(secret)
     (inbound / "notes.txt").write_text("mine")
     (inbound / "timestamp.txt").write_text("2026-12-01 10:00:00.000000 UTC")
+    (inbound / "receipt.json").write_text(json.dumps({"received": "2020-01-01 00:00:00.000000 UTC"}))
     result = nbgrader(course, "collect", "01_notation")
     collected = course / "submitted" / "mallory" / "01_notation"
     assert sorted(p.name for p in collected.iterdir()) == ["notes.txt", "timestamp.txt"]

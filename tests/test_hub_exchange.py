@@ -136,7 +136,7 @@ def test_the_exchange_takes_who_and_when_from_the_hub_and_its_clock_not_from_the
     now = call_as(mallory, "GET", "whoami")
     # The raw API: a body naming another student and an old time, a timestamp.txt among the files.
     forged = {"student": alice_name, "received": "2020-01-01 00:00:00.000000 UTC",
-              "files": {f"{ASSIGNMENT}.ipynb": "e30=", "timestamp.txt": "MjAyMC0wMS0wMQ=="}}
+              "files": {f"{ASSIGNMENT}.ipynb": "e30=", "timestamp.txt": "MjAyMC0wMS0wMQ==", "receipt.json": "e30="}}
     status, raw = call_as(mallory, "POST", f"courses/{COURSE_ID}/submissions/{ASSIGNMENT}", json=forged)
     assert status == 201 and raw["student_id"] == term["students"][1] and list(raw["files"]) == [f"{ASSIGNMENT}.ipynb"]
     assert raw["received"] > receipt["received"] > "2026", (raw, receipt, now)

@@ -10,15 +10,18 @@ what was opened with what was looked at. Writing creates fresh files only, never
 import fnmatch
 import os
 import re
+import secrets
+import shutil
 import stat
 from dataclasses import dataclass
 
 # Names that travel: letters, digits and . _ - + @ space in each part, no part starting with a dot
 # other than the notebook checkpoints nbgrader ignores anyway.
 _SAFE_PART = re.compile(r"[A-Za-z0-9_+@-][A-Za-z0-9 ._+@-]{0,127}")
-# What nbgrader or this exchange writes into an assignment folder: never taken as the student's.
-NOT_SUBMITTED = ("timestamp.txt", "submission_secret.txt", "receipts", "feedback", ".ipynb_checkpoints",
-                 "__pycache__")
+# What nbgrader or this exchange writes into an assignment folder: never taken as the student's (a
+# student's own timestamp.txt or receipt.json would otherwise claim a time).
+NOT_SUBMITTED = ("timestamp.txt", "submission_secret.txt", "receipt.json", "receipts", "feedback",
+                 ".ipynb_checkpoints", "__pycache__")
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,18 @@ def write_folder(folder, files, mode=0o644):
     os.makedirs(folder, mode=0o755)
     for name, data in files:
         write_new_file(folder, name, data, mode)
+
+
+def replace_folder(target, files, mode=0o644):
+    """`target` becomes a folder holding exactly `files`: written beside it, then swapped in by renames,
+    so that a failure half-way leaves the old folder whole."""
+    fresh = f"{target}.new-{secrets.token_hex(4)}"
+    write_folder(fresh, files, mode)
+    old = f"{target}.old-{secrets.token_hex(4)}"
+    if os.path.isdir(target):
+        os.rename(target, old)
+    os.rename(fresh, target)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def write_new_file(folder, name, data, mode=0o644):

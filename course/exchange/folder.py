@@ -17,7 +17,8 @@ COLLECT_LIMITS = plain.Limits(max_files=1000, max_file_bytes=100 * 2**20, max_to
 class Collect(ExchangeCollect):
     def do_copy(self, src, dest, log=None):
         # nbgrader's own files (timestamp.txt) come along: its lateness reads them in submitted/.
-        found, refused = plain.read_folder(src, COLLECT_LIMITS, ignore=self.coursedir.ignore, skip_top=())
+        # receipt.json is the hub exchange's, never this folder's: its time would be taken as the submission's.
+        found, refused = plain.read_folder(src, COLLECT_LIMITS, ignore=self.coursedir.ignore, skip_top=("receipt.json",))
         for name, reason in refused:
             self.log.warning(f"{src}: left out of the collected submission: {name}: {reason}")
         plain.write_folder(dest, found)

@@ -9,8 +9,6 @@ nbgrader's record of when it was submitted): the only time the grader's lateness
 import glob
 import json
 import os
-import secrets
-import shutil
 
 from dateutil.parser import parse as parse_time
 from nbgrader.api import Gradebook, MissingEntry
@@ -94,15 +92,12 @@ class Collect(HubExchange, ExchangeCollect):
     def write_submission(self, target, receipt):
         files = self.service.files(f"courses/{self.course}/submissions/{receipt['assignment_id']}/"
                                    f"{receipt['student_id']}/{receipt['receipt_id']}")
-        files += (("timestamp.txt", receipt["received"].encode()),
-                  (RECEIPT, json.dumps(receipt, indent=1, sort_keys=True).encode()))
+        # The exchange's own record of when, never a file of the same name the student sent.
+        files = tuple((n, d) for n, d in files if n not in plain.NOT_SUBMITTED) + (
+            ("timestamp.txt", receipt["received"].encode()), (RECEIPT, json.dumps(receipt, indent=1, sort_keys=True).encode()))
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        fresh = f"{target}.collecting-{secrets.token_hex(4)}"
-        plain.write_folder(fresh, files)
         updating = os.path.isdir(target)
-        if updating:
-            shutil.rmtree(target)
-        os.rename(fresh, target)
+        plain.replace_folder(target, files)
         self.log.info(f"{'Updating' if updating else 'Collecting'} submission: {receipt['student_id']} "
                       f"{receipt['assignment_id']} received {receipt['received']}")
 

@@ -3,8 +3,6 @@ Assignment List call these through c.ExchangeFactory)."""
 
 import json
 import os
-import shutil
-import secrets
 
 from nbgrader.exchange.abc import ExchangeFetchAssignment, ExchangeFetchFeedback, ExchangeList, ExchangeSubmit
 from nbgrader.utils import find_all_notebooks
@@ -20,14 +18,6 @@ def receipt_text(receipt):
     """How the Assignment List shows a submission: the exchange's time, then what it received."""
     digests = "; ".join(f"{name} sha256 {digest}" for name, digest in sorted(receipt["files"].items()))
     return f"{receipt['received']} (receipt {receipt['receipt_id']}: {digests})"
-
-
-def replace_folder(target, files):
-    fresh = f"{target}.new-{secrets.token_hex(4)}"
-    plain.write_folder(fresh, files)
-    if os.path.isdir(target):
-        shutil.rmtree(target)
-    os.rename(fresh, target)
 
 
 class FetchAssignment(HubExchange, ExchangeFetchAssignment):
@@ -93,7 +83,7 @@ class FetchFeedback(HubExchange, ExchangeFetchFeedback):
             feedback = self.service.files(f"courses/{self.course}/feedback/{assignment}/{receipt['student_id']}/"
                                           f"{receipt['receipt_id']}")
             os.makedirs(os.path.join(target, "feedback"), exist_ok=True)
-            replace_folder(os.path.join(target, "feedback", receipt["received"]), feedback)
+            plain.replace_folder(os.path.join(target, "feedback", receipt["received"]), feedback)
             fetched += 1
             self.log.info(f"Fetched feedback of your submission received {receipt['received']}")
         if not fetched:

@@ -157,11 +157,11 @@ class ExchangeService(Application):
     course_id = Unicode("", help="the one course this exchange serves").tag(config=True)
     instructors = List(Unicode(), help="hub accounts that release, collect and return feedback").tag(config=True)
     students = List(Unicode(), help="hub accounts that fetch and submit").tag(config=True)
-    max_files = Integer(100, help="files one submission may hold").tag(config=True)
-    max_file_bytes = Integer(20 * 2**20, help="bytes one submitted file may have").tag(config=True)
-    max_total_bytes = Integer(50 * 2**20, help="bytes one submission may have in all").tag(config=True)
-    max_submissions = Integer(200, help="submissions one student may make of one assignment").tag(config=True)
-    max_student_bytes = Integer(2**30, help="bytes the store keeps for one student, every submission counted").tag(config=True)
+    max_files = Integer(plain.Limits.max_files, help="files one submission may hold").tag(config=True)
+    max_file_bytes = Integer(plain.Limits.max_file_bytes, help="bytes one submitted file may have").tag(config=True)
+    max_total_bytes = Integer(plain.Limits.max_total_bytes, help="bytes one submission may have in all").tag(config=True)
+    max_submissions = Integer(Quota.submissions, help="submissions one student may make of one assignment").tag(config=True)
+    max_student_bytes = Integer(Quota.total_bytes, help="bytes the store keeps for one student, every submission counted").tag(config=True)
     aliases = {"store": "ExchangeService.store_dir", "course": "ExchangeService.course_id"}
 
     def start(self):

@@ -17,7 +17,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 from dataclasses import dataclass
 
 from course.exchange import files as plain
@@ -74,23 +73,13 @@ class Store:
     def _path(self, course, *parts):
         return os.path.join(self.root, check_id("course", course), *parts)
 
-    def _replace(self, target, files):
-        """`target` becomes a folder holding exactly `files`, in one rename."""
-        fresh = f"{target}.new-{secrets.token_hex(4)}"
-        plain.write_folder(fresh, files, mode=0o600)
-        old = f"{target}.old-{secrets.token_hex(4)}"
-        if os.path.exists(target):
-            os.rename(target, old)
-        os.rename(fresh, target)
-        shutil.rmtree(old, ignore_errors=True)
-
     # ---------------------------------------------------------------- releases
 
     def release(self, course, assignment, files):
         plain.check_files(files, plain.Limits(max_files=1000, max_file_bytes=200 * 2**20, max_total_bytes=2**30))
         folder = self._path(course, "released")
         os.makedirs(folder, mode=0o700, exist_ok=True)
-        self._replace(os.path.join(folder, check_id("assignment", assignment)), files)
+        plain.replace_folder(os.path.join(folder, check_id("assignment", assignment)), files, mode=0o600)
 
     def released(self, course):
         """{assignment: [file names]} of every released assignment of `course`."""
@@ -186,7 +175,7 @@ class Store:
         plain.check_files(files, self.limits)
         folder = self._path(course, "feedback", student, assignment)
         os.makedirs(folder, mode=0o700, exist_ok=True)
-        self._replace(os.path.join(folder, receipt_id), files)
+        plain.replace_folder(os.path.join(folder, receipt_id), files, mode=0o600)
 
     def feedback(self, course, student, assignment, receipt_id):
         self._submission(course, student, assignment, receipt_id)
