@@ -760,41 +760,58 @@ def test_a_given_table_of_lambdas_reaches_the_verifier_and_a_computed_value_does
     assert "PRIMITIVES" in kept and "shown" not in kept
 
 
-def test_given_cells_are_read_safely_by_grading_threads_side_by_side():
-    # CPython 3.11's AST converter keeps one recursion counter per interpreter: two slots' threads
-    # parsing at once, with a finalizer releasing the GIL mid-conversion, raised SystemError (CI).
-    import gc
-    import threading
+class ReleasesTheGil:
+    """Garbage in a cycle whose finalizer lets another thread run: collected mid-parse, it hands the
+    interpreter to a thread that may parse too."""
 
-    class ReleasesTheGil:
-        def __init__(self):
-            self.cycle = self
+    def __init__(self):
+        self.cycle = self
 
-        def __del__(self):
-            time.sleep(0)
+    def __del__(self):
+        time.sleep(0)
 
-    source = (pathlib.Path(__file__).parent.parent / "source" / "06_regularization" / "06_regularization.ipynb").read_text()
-    cells = ["".join(c["source"]) for c in json.loads(source)["cells"] if c["cell_type"] == "code"]
-    errors, thresholds = [], gc.get_threshold()
 
-    def grade_slot():
-        for _ in range(8):
+def code_cells(assignment):
+    source = (pathlib.Path(__file__).parent.parent / "source" / assignment / f"{assignment}.ipynb").read_text()
+    return ["".join(c["source"]) for c in json.loads(source)["cells"] if c["cell_type"] == "code"]
+
+
+def reading_given_cells(cells, rounds, errors):
+    """A grading slot's thread: reads every cell's given definitions `rounds` times, each round a new
+    text (read, not taken from the verifier's cache), appending any SystemError to `errors`."""
+    def read():
+        for round_ in range(rounds):
             for cell in cells:
                 [ReleasesTheGil() for _ in range(20)]
                 try:
-                    verify.definition_cells({"cells": [_cell(cell, locked=True)]})
+                    verify.definition_cells({"cells": [_cell(f"{cell}\n# {round_}", locked=True)]})
                 except SystemError as error:
                     errors.append(str(error))
+    return read
 
+
+def run_side_by_side(targets):
+    """Each target in a thread of its own, the collector running often; what they appended to errors."""
+    import gc
+    import threading
+
+    thresholds = gc.get_threshold()
     gc.set_threshold(50, 5, 5)
     try:
-        threads = [threading.Thread(target=grade_slot) for _ in range(4)]
+        threads = [threading.Thread(target=target) for target in targets]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
     finally:
         gc.set_threshold(*thresholds)
+
+
+def test_given_cells_are_read_safely_by_grading_threads_side_by_side():
+    # CPython 3.11's AST converter keeps one recursion counter per interpreter: two slots' threads
+    # parsing at once, with a finalizer releasing the GIL mid-conversion, raised SystemError (CI).
+    errors = []
+    run_side_by_side([reading_given_cells(code_cells("06_regularization"), 8, errors)] * 4)
     assert not errors
 
 
@@ -802,33 +819,13 @@ def test_given_cells_are_read_safely_while_another_thread_formats_a_traceback():
     # Python 3.11's traceback module parses each line it underlines (ast.parse, for the carets): a
     # traceback formatted in one thread while a slot's thread reads given cells raised the same
     # SystemError (CI, once), although the verifier's own parses go one at a time.
-    import gc
-    import threading
     import traceback
 
-    class ReleasesTheGil:
-        def __init__(self):
-            self.cycle = self
-
-        def __del__(self):
-            time.sleep(0)
-
-    source = (pathlib.Path(__file__).parent.parent / "source" / "06_regularization" / "06_regularization.ipynb").read_text()
-    cells = ["".join(c["source"]) for c in json.loads(source)["cells"] if c["cell_type"] == "code"]
-    errors, thresholds = [], gc.get_threshold()
+    errors = []
 
     def fails():
         values = {"a": [1, 2]}
         return values["a"][0] + values["b"][1] * len(values["a"])
-
-    def read_given_cells():
-        for round_ in range(6):
-            for cell in cells:
-                [ReleasesTheGil() for _ in range(20)]
-                try:  # a new text each round: each is read, not taken from the verifier's cache
-                    verify.definition_cells({"cells": [_cell(f"{cell}\n# {round_}", locked=True)]})
-                except SystemError as error:
-                    errors.append(str(error))
 
     def format_tracebacks():
         for _ in range(3000):
@@ -841,14 +838,6 @@ def test_given_cells_are_read_safely_while_another_thread_formats_a_traceback():
                 except SystemError as failure:
                     errors.append(str(failure))
 
-    gc.set_threshold(50, 5, 5)
-    try:
-        threads = [threading.Thread(target=read_given_cells) for _ in range(2)]
-        threads += [threading.Thread(target=format_tracebacks) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        gc.set_threshold(*thresholds)
+    read_given_cells = reading_given_cells(code_cells("06_regularization"), 6, errors)
+    run_side_by_side([read_given_cells, read_given_cells, format_tracebacks, format_tracebacks])
     assert not errors, errors[:3]
