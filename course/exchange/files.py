@@ -31,6 +31,10 @@ class Limits:
     max_total_bytes: int = 50 * 2**20
 
 
+# A release may be larger than a submission (data files); still plain files only.
+RELEASE_LIMITS = Limits(max_files=1000, max_file_bytes=200 * 2**20, max_total_bytes=2**30)
+
+
 class Refused(ValueError):
     """What a student sees when the exchange will not take a submission, with the reason."""
 

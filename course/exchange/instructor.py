@@ -18,8 +18,6 @@ from . import files as plain
 from .client import HubExchange
 
 RECEIPT = "receipt.json"
-# A release may be larger than a submission (data files); still plain files only.
-RELEASE_LIMITS = plain.Limits(max_files=1000, max_file_bytes=200 * 2**20, max_total_bytes=2**30)
 
 
 class ReleaseAssignment(HubExchange, ExchangeReleaseAssignment):
@@ -31,7 +29,7 @@ class ReleaseAssignment(HubExchange, ExchangeReleaseAssignment):
         released = self.service.call("GET", f"courses/{self.course}/released")
         if assignment in released and not self.force:
             self.fail(f"{assignment} is already released to the exchange; release again with --force to replace it")
-        files, refused = plain.read_folder(source, RELEASE_LIMITS, ignore=self.coursedir.ignore)
+        files, refused = plain.read_folder(source, plain.RELEASE_LIMITS, ignore=self.coursedir.ignore)
         if refused:
             self.fail(f"{source} holds what cannot be released: "
                       + "; ".join(f"{name} {reason}" for name, reason in refused))
@@ -128,7 +126,7 @@ class ReleaseFeedback(HubExchange, ExchangeReleaseFeedback):
             student_id = os.path.basename(os.path.dirname(folder))
             if student_id in excluded:
                 continue
-            html = tuple((name, data) for name, data in plain.read_folder(folder, RELEASE_LIMITS)[0]
+            html = tuple((name, data) for name, data in plain.read_folder(folder, plain.RELEASE_LIMITS)[0]
                          if name.endswith(".html") and "/" not in name)
             receipt = self.receipt_of(student_id, assignment, folder, receipts.get(student_id, []))
             if not html:

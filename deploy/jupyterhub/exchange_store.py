@@ -76,7 +76,7 @@ class Store:
     # ---------------------------------------------------------------- releases
 
     def release(self, course, assignment, files):
-        plain.check_files(files, plain.Limits(max_files=1000, max_file_bytes=200 * 2**20, max_total_bytes=2**30))
+        plain.check_files(files, plain.RELEASE_LIMITS)
         folder = self._path(course, "released")
         os.makedirs(folder, mode=0o700, exist_ok=True)
         plain.replace_folder(os.path.join(folder, check_id("assignment", assignment)), files, mode=0o600)
