@@ -147,6 +147,9 @@ def command_grade(args):
         return 2
     try:
         extensions = late.load_extensions(root / args.extensions, expected, students=known)
+        from .roster import unlisted  # students the LMS exports cannot match: warned of, still graded
+        for warning in unlisted(root, {s.student for s in submissions}, gradebook.students()):
+            print(warning, file=sys.stderr)
         config = slot.course_config(root, Config())
         penalty = late.penalty_plugin(config)
     except (late.ExtensionsError, collect.CollectError) as error:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from . import roster as roster_check
 from .collect import (
     CollectError, DEFAULT_NAMED_REGEXP, MAX_FILE_BYTES, Submission,
     _File, _ZIP, _guarded, _is_notebook, _skipped, load_course_config, review_folder,
@@ -76,10 +77,12 @@ class _Member:
 
 
 class _Budget:
-    """Counts members and decompressed bytes across the zip and its inner zips."""
+    """Counts members and decompressed bytes across the zip and its inner zips, and notes whose files
+    it holds (``owners``: {student: the first file of theirs})."""
 
     def __init__(self, zip_name: str):
         self.zip_name, self.members, self.bytes, self.notebooks = zip_name, 0, 0, 0
+        self.owners: dict[str, str] = {}
 
     def count(self, n: int = 1) -> None:
         self.members += n
@@ -126,23 +129,27 @@ def _file_name(file_id: str, original: str) -> str:
     return os.path.splitext(file_id)[0] + os.path.splitext(original)[1]
 
 
-def attribute(parts: list[str], regexp: re.Pattern, assignment_names=()) -> tuple[str, tuple[str, ...]] | None:
+def attribute(parts: list[str], regexp: re.Pattern, assignment_names=(),
+              identify=None) -> tuple[str, tuple[str, ...]] | None:
     """Whose file is this? ``(student, path below the student)`` or None.
 
     Top-level files follow the named_regexp on their base name (``alice_02_forward.ipynb``);
     files in folders follow ``<student>/<assignment>/<file>`` or ``<student>/<file>``. A top
     folder named like an assignment is no student: it is the LMS's per-assignment folder, kept
     as a folder below the student (``02_forward/alice_x.ipynb`` is alice's, in 02_forward).
+    ``identify`` (autograder.roster.identifier) names the student of a match instead of its
+    student_id group: the roster's id for its canvas_user_id.
     """
     if len(parts) > 1 and parts[0] in assignment_names:
-        found = attribute(parts[1:], regexp)
+        found = attribute(parts[1:], regexp, identify=identify)
         return found and (found[0], (parts[0],) + found[1])
     if len(parts) > 1:
         return parts[0], tuple(parts[1:])
     match = regexp.match(parts[0])
     if not match or not match.group("student_id") or not match.group("file_id"):
         return None
-    return match.group("student_id"), (_file_name(match.group("file_id"), parts[0]),)
+    student = identify(match) if identify else match.group("student_id")
+    return student, (_file_name(match.group("file_id"), parts[0]),)
 
 
 def _inner_members(student, prefix, shown, data, budget) -> tuple[list[_Member], list[Submission]]:
@@ -185,8 +192,10 @@ def _read_into_member(zf, info, student, parts, shown, budget) -> _Member:
     return _Member(student, parts, shown, data, problem)
 
 
-def read_zip(zip_path: Path, regexp: re.Pattern, assignment_names=()) -> tuple[list[_Member], list[Submission]]:
-    """Read a download into attributed members, plus failures for members that cannot be used.
+def read_zip(zip_path: Path, regexp: re.Pattern, assignment_names=(),
+             identify=None) -> tuple[list[_Member], list[Submission], dict[str, str]]:
+    """Read a download into attributed members, failures for members that cannot be used, and
+    {student: the first file of theirs} for every student it names.
 
     Raises CollectError for a missing, corrupt, empty, oversized or notebook-less zip.
     """
@@ -204,12 +213,12 @@ def read_zip(zip_path: Path, regexp: re.Pattern, assignment_names=()) -> tuple[l
             raise CollectError(f"{name} is empty")
         budget.count(len(infos))
         for info in infos:
-            got, failed = _read_outer(zf, info, regexp, assignment_names, budget)
+            got, failed = _read_outer(zf, info, regexp, assignment_names, budget, identify)
             members += got
             failures += failed
     if not budget.notebooks:
         raise CollectError(f"{name} contains no notebooks (.ipynb)")
-    return members, failures
+    return members, failures, budget.owners
 
 
 def read_timestamp(text: str) -> datetime | None:
@@ -235,7 +244,7 @@ def _name_timestamp(parts, regexp) -> tuple[datetime | None, str | None]:
     return stamp, None if stamp else f"cannot read the submission time {text!r} in {'/'.join(parts)}; lateness unknown"
 
 
-def _read_outer(zf, info, regexp, assignment_names, budget) -> tuple[list[_Member], list[Submission]]:
+def _read_outer(zf, info, regexp, assignment_names, budget, identify=None) -> tuple[list[_Member], list[Submission]]:
     """One top-level member: reject unsafe paths, attribute it, expand it if it is a zip."""
     parts = _member_parts(info.filename)
     if _junk(info.filename, parts):
@@ -243,12 +252,13 @@ def _read_outer(zf, info, regexp, assignment_names, budget) -> tuple[list[_Membe
     budget.saw(info.filename)
     if unsafe_member_path(info.filename):
         return [], [Submission("", "", failure=f"rejected unsafe path {info.filename!r}; nothing extracted from it")]
-    owner = attribute(parts, regexp, assignment_names)
+    owner = attribute(parts, regexp, assignment_names, identify)
     if owner is None:
         return [], [Submission("", "", failure=(
             f"cannot tell whose file {info.filename!r} is: it is in no student folder and its name "
             f"does not match named_regexp {regexp.pattern!r}"))]
     student, rel = owner
+    budget.owners.setdefault(student, info.filename)
     stamp, unreadable = _name_timestamp(parts, regexp)
     member = replace(_read_into_member(zf, info, student, rel, info.filename, budget), timestamp=stamp,
                      note=unreadable)
@@ -345,12 +355,19 @@ def collect_zip(zip_path, course_root, assignments: dict[str, dict],
     Everything is read and checked before anything is written, and only notebooks are written,
     to paths built from a validated student id and a known assignment, so a hostile member name
     can never choose where a file lands. Re-running replaces earlier copies: it is idempotent.
+
+    Where the course has a roster (autograder.roster), a named_regexp group named after a roster
+    column (``canvas_user_id``) finds the student's roster id, and a zip naming a student the
+    roster does not list is refused (CollectError) before anything is written.
     """
     zip_path, course_root = Path(zip_path), Path(course_root)
     config = load_course_config(course_root)
     regexp = compile_named_regexp(named_regexp or _named_regexp(config))
     submitted = course_root / config.get("CourseDirectory", {}).get("submitted_directory", "submitted")
-    members, failures = read_zip(zip_path, regexp, frozenset(assignments))
+    roster_path, roster = roster_check.load(course_root, config)
+    members, failures, owners = read_zip(zip_path, regexp, frozenset(assignments),
+                                         roster_check.identifier(regexp, roster))
+    roster_check.check_zip(zip_path.name, owners, regexp, roster_path, roster, course_root)
     by_student: dict[str, list[_Member]] = {}
     for member in members:
         by_student.setdefault(member.student, []).append(member)

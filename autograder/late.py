@@ -59,16 +59,24 @@ class ExtensionsError(ValueError):
     """The extensions file cannot be used; the message names the file, the line and the problem."""
 
 
-def unknown_student(student, students):
-    """Why `student` is not one of `students`, with the likely intended id."""
+def likely_id(student, students):
+    """(the id of `students` that `student` was probably meant to be, or None; whether only the case differs)."""
     import difflib
 
-    same_but_case = [known for known in students if known.lower() == student.lower()]
+    same_but_case = [known for known in sorted(students) if known.lower() == student.lower()]
     if same_but_case:
-        return f"unknown student {student!r}: did you mean {same_but_case[0]!r}? (student ids are case-sensitive)"
+        return same_but_case[0], True
     close = difflib.get_close_matches(student, sorted(students), n=1)
+    return (close[0] if close else None), False
+
+
+def unknown_student(student, students):
+    """Why `student` is not one of `students`, with the likely intended id."""
+    guess, case_only = likely_id(student, students)
+    if case_only:
+        return f"unknown student {student!r}: did you mean {guess!r}? (student ids are case-sensitive)"
     return f"unknown student {student!r}: no submission and no gradebook entry" + \
-        (f" (did you mean {close[0]!r}?)" if close else "")
+        (f" (did you mean {guess!r}?)" if guess else "")
 
 
 def load_extensions(path, assignments, students=None):

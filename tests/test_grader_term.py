@@ -63,8 +63,13 @@ def course(tmp_path_factory):
     write_submission(course, "alice", ASSIGNMENT, student_notebook(ASSIGNMENT))
     write_submission(course, "bob", ASSIGNMENT, student_notebook(ASSIGNMENT, {"count_parameters": WRONG_COUNT}))
     write_submission(course, "mallory", ASSIGNMENT, student_notebook(ASSIGNMENT, BLANK, prepend=SWALLOW_ERRORS))
+    (course / "roster.csv").write_text("student_id\nalice\nBob\n")  # bob miscased, mallory missing: warned, graded
     result, rows = run_grader(course, ASSIGNMENT, "--jobs", "2", "--profile")
     assert result.returncode == 0, result.stderr
+    assert result.stderr.count("roster.csv does not list") == 1 and (
+        "warning: roster.csv does not list bob (submitted; did you mean 'Bob'? ids are case-sensitive), mallory "
+        "(submitted): the LMS exports and feedback zips cannot find their LMS ids; add them to the roster or correct "
+        "the ids\n") in result.stderr, result.stderr
     assert graded_counts(result) == (3, 0)
     # --profile: where the time went, one row per step, each with its seconds per submission.
     assert "profile of 3 graded submissions" in result.stdout

@@ -1,0 +1,111 @@
+"""Who the grader's inputs name, checked against the roster (``roster.csv``, autograder.lms.load_roster).
+
+A named_regexp that misreads an LMS's file names makes students of name fragments (``smithalice``
+from Canvas's ``smithalice_4711_99001_02_forward.ipynb``), and a misspelt id is graded, then missed
+by the LMS exports. Where the course has a roster: a named_regexp group named after one of its
+unique columns (``canvas_user_id``) finds the student's row; a zip naming a student the roster
+does not list is refused before anything is written; grading warns of the students it lacks.
+Without a roster nothing here applies.
+"""
+
+import os
+import re
+from pathlib import Path
+
+from .collect import CollectError, load_course_config
+from .late import likely_id
+from .lms import UNIQUE_COLUMNS, load_roster
+
+# Canvas's "Download Submissions": lastfirst_[LATE_]<user id>_<submission id>_<file name>.
+CANVAS_NAMED_REGEXP = r"^(?P<student_id>[^_]+?)(?:_LATE)?_(?P<canvas_user_id>\d+)_\d+_(?P<file_id>.+)$"
+_CANVAS_NAME = re.compile(r"[^_/]+(?:_LATE)?_\d+_\d+_.+")
+
+
+def load(course_root, config=None):
+    """(path, {student_id: row}) of the course's roster; the rows are None when there is no roster file.
+
+    The path is ``c.LmsExport.roster`` (or ``CanvasExport``'s, ``MoodleExport``'s), default
+    ``roster.csv``, relative to the course root. A roster that cannot be used raises CollectError."""
+    config = load_course_config(course_root) if config is None else config
+    names = [config.get(section, {}).get("roster") for section in ("LmsExport", "CanvasExport", "MoodleExport")]
+    path = Path(course_root) / next((name for name in names if name), "roster.csv")
+    if not path.exists():
+        return path, None
+    try:
+        return path, load_roster(path)
+    except ValueError as error:
+        raise CollectError(str(error)) from error
+
+
+def shown(path, course_root):
+    """The roster's path as messages name it: relative to the course root where it lies inside."""
+    relative = os.path.relpath(path, course_root)
+    return str(path) if relative.startswith("..") else relative
+
+
+def identifier(regexp, roster):
+    """A function of a named_regexp match giving its student: the roster row's student_id where a
+    group named after a unique roster column (canvas_user_id, email, ...) holds a value the roster
+    maps, else the student_id group. None without a roster or such a group."""
+    columns = [column for column in UNIQUE_COLUMNS if column in regexp.groupindex]
+    if roster is None or not columns:
+        return None
+    owners = {(column, row[column]): student for student, row in roster.items() for column in columns
+              if row.get(column)}
+
+    def identify(match):
+        found = (owners.get((column, (match.group(column) or "").strip())) for column in columns)
+        return next((student for student in found if student), match.group("student_id"))
+    return identify
+
+
+def _hint(student, roster):
+    guess, case_only = likely_id(student, roster)
+    return f"did you mean {guess!r}?" + (" ids are case-sensitive" if case_only else "") if guess else ""
+
+
+def check_zip(zip_name, owners, regexp, path, roster, course_root):
+    """Raise CollectError naming every student of the zip (``owners``: {student: a file of theirs})
+    that the roster does not list, and the likely cause; nothing when there is no roster."""
+    unknown = sorted(student for student in owners if roster is not None and student not in roster)
+    if not unknown:
+        return
+    lines = []
+    for student in unknown:
+        match = regexp.match(owners[student].rsplit("/", 1)[-1])
+        unmapped = [f"{column} {match.group(column)} is in no row" for column in UNIQUE_COLUMNS
+                    if match and column in regexp.groupindex and match.group(column)]
+        notes = "; ".join(n for n in (*unmapped, _hint(student, roster)) if n)
+        lines.append(f"  {student}, from {owners[student]}" + (f" ({notes})" if notes else ""))
+    name = shown(path, course_root)
+    canvas = "canvas_user_id" not in regexp.groupindex and any(
+        _CANVAS_NAME.fullmatch(owners[student].rsplit("/", 1)[-1]) for student in unknown)
+    if canvas:
+        cause = (f"These are the file names of Canvas's \"Download Submissions\" (lastfirst_USERID_SUBMISSIONID_file), "
+                 f"which named_regexp {regexp.pattern!r} reads as students named lastfirst. Set "
+                 f"c.FileNameCollectorPlugin.named_regexp = r\"{CANVAS_NAMED_REGEXP}\" in nbgrader_config.py (README, "
+                 f"\"4. Collect\", Canvas downloads) and give {name} each student's canvas_user_id.")
+    else:
+        cause = (f"Add them to {name} or correct the ids. named_regexp {regexp.pattern!r} reads the students from the "
+                 "file names (and <student>/ folders name them): if that is not how this LMS names its files, set "
+                 "c.FileNameCollectorPlugin.named_regexp in nbgrader_config.py (README, \"4. Collect\").")
+    raise CollectError(f"{zip_name}: refused, nothing collected: {name} does not list {len(unknown)} of the "
+                       f"students it names:\n" + "\n".join(lines) + "\n" + cause)
+
+
+def unlisted(course_root, submitted, in_gradebook):
+    """The warning (a list of 0 or 1 line) naming the students with a submission (``submitted``) or a
+    gradebook entry that the roster does not list; CollectError for a roster that cannot be used."""
+    path, roster = load(course_root)
+    if roster is None:
+        return []
+    submitted = {student for student in submitted if student}
+    missing = sorted((submitted | set(in_gradebook)) - set(roster))
+    if not missing:
+        return []
+    described = []
+    for student in missing:
+        where, hint = "submitted" if student in submitted else "in the gradebook", _hint(student, roster)
+        described.append(f"{student} ({where}; {hint})" if hint else f"{student} ({where})")
+    return [f"warning: {shown(path, course_root)} does not list {', '.join(described)}: the LMS exports and feedback "
+            "zips cannot find their LMS ids; add them to the roster or correct the ids"]
