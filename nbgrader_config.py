@@ -16,6 +16,13 @@ _TOOLS = os.path.dirname(sys.executable)
 if _TOOLS not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = os.pathsep.join([_TOOLS, os.environ.get("PATH", "")])
 
+# A due date nbgrader would misread (05/12/2026 is read month first; a zone abbreviation such as BST
+# is dropped, the time read as UTC) stops `nbgrader db assignment add` before anything is stored.
+if any("duedate" in argument for argument in sys.argv):
+    from autograder.due_dates import refuse_unclear_due_date
+
+    refuse_unclear_due_date(sys.argv)
+
 c.CourseDirectory.course_id = "backprop-course"
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"

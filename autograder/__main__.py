@@ -22,6 +22,7 @@ Set GRADER_SECRET to a private value: verification inputs are drawn from a seed 
 """
 
 import argparse
+import collections
 import difflib
 import os
 import pathlib
@@ -32,24 +33,26 @@ import time
 from traitlets import TraitError
 from traitlets.config import Config
 
-from . import budget, collect, collect_zip, job, late, late_report, report, sandbox, slot, waiting, worker
+from . import budget, collect, collect_zip, job, late, late_report, report, sandbox, slot, term, waiting, worker
 from .coordinator import grade_class
 from .gradebook import Gradebook, course_db_url
 
 
-def course_assignments(expected, names=None):
-    """{assignment: [(exercise, points)]} in notebook order, from `collect.load_assignments`' answer.
-
-    names: the assignments to grade (all when empty); an unknown one exits with an error.
-    """
-    missing = set(names or ()) - set(expected)
-    if missing:
-        guesses = {name: difflib.get_close_matches(name, sorted(expected), n=1) for name in sorted(missing)}
-        raise SystemExit("error: no source notebook for " + ", ".join(
-            name + (f" (did you mean {guess[0]}?)" if guess else "") for name, guess in guesses.items()) + " under source/")
+def course_assignments(expected):
+    """{assignment: [(exercise, points)]} in notebook order, from `collect.load_assignments`' answer."""
     return {name: [(exercise, cells["points"].get(f"test_{exercise}", 0)) for exercise in cells["solutions"]
                    if exercise not in cells["tests"]]
-            for name, cells in expected.items() if not names or name in names}
+            for name, cells in expected.items()}
+
+
+def unknown_assignments(expected, names):
+    """None, or an error naming each of `names` that has no source notebook, with a guess."""
+    missing = sorted(set(names or ()) - set(expected))
+    if not missing:
+        return None
+    guesses = {name: difflib.get_close_matches(name, sorted(expected), n=1) for name in missing}
+    return "no source notebook for " + ", ".join(
+        name + (f" (did you mean {guess[0]}?)" if guess else "") for name, guess in guesses.items()) + " under source/"
 
 
 def written_questions(expected):
@@ -104,7 +107,10 @@ def command_grade(args):
     # Every assignment of the course is known to collect, so that a notebook handed in under the
     # wrong assignment is recognised; only the selected ones are graded.
     expected = collect.load_assignments(root)
-    assignments = course_assignments(expected, args.assignments)
+    misnamed = unknown_assignments(expected, args.assignments)
+    if misnamed:
+        print(f"error: {misnamed}", file=sys.stderr)
+        return 2
     if not args.unsafe:
         try:
             sandbox.check_available()
@@ -114,8 +120,9 @@ def command_grade(args):
                   file=sys.stderr)
             return 2
     source = pathlib.Path(args.source) if args.source else root / "submitted"
+    config = slot.course_config(root, Config())
     in_exchange, exchange_note = ({}, None) if args.source else \
-        waiting.waiting_submissions(slot.course_config(root, Config()), root, assignments)
+        waiting.waiting_submissions(config, root, args.assignments or list(expected))
     try:
         if not args.source and not source.is_dir():
             found = sum(len(students) for students in in_exchange.values())
@@ -138,9 +145,22 @@ def command_grade(args):
     except collect.CollectError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    submissions = [s for s in submissions if s.assignment in assignments or s.assignment not in expected]
     gradebook = Gradebook(course_db_url(root))
-    known = {s.student for s in submissions} | set(gradebook.students())
+    # The term (autograder.term): what was released, or has a due date; nothing else is graded or reported.
+    in_gradebook = gradebook.assignments()
+    handed_in = collections.Counter(s.assignment for s in submissions if s.assignment in expected and not s.failure)
+    scope = term.term_scope(config, list(expected), {name: due for name, (due, _) in in_gradebook.items()},
+                             {a: max(handed_in[a], in_gradebook.get(a, (None, 0))[1]) for a in expected})
+    outside = term.check_named(scope, args.assignments or (), expected)
+    if outside:
+        print(f"error: {outside}", file=sys.stderr)
+        return 2
+    assignments = {a: ex for a, ex in course_assignments(expected).items()
+                   if a in (args.assignments or scope.assignments)}
+    # Who handed anything in belongs to the class, also with nothing graded in this run.
+    handed_anything = {s.student for s in submissions if s.student}
+    submissions = [s for s in submissions if s.assignment in assignments or s.assignment not in expected]
+    known = handed_anything | set(gradebook.students())
     unknown = sorted(set(args.students or ()) - known)
     if unknown:
         print("error: " + "; ".join(late.unknown_student(name, known) for name in unknown), file=sys.stderr)
@@ -150,7 +170,6 @@ def command_grade(args):
         from .roster import unlisted  # students the LMS exports cannot match: warned of, still graded
         for warning in unlisted(root, {s.student for s in submissions}, gradebook.students()):
             print(warning, file=sys.stderr)
-        config = slot.course_config(root, Config())
         penalty = late.penalty_plugin(config)
     except (late.ExtensionsError, collect.CollectError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -163,9 +182,10 @@ def command_grade(args):
     except TraitError as error:
         print(f"error: nbgrader_config.py: {error}", file=sys.stderr)
         return 2
-    notes = [f"warning: {len(students)} submissions of {assignment} in the exchange are newer than what "
-             f"submitted/ holds ({', '.join(students)}): `{waiting.collect_command(assignment, True)}` collects them"
-             for assignment, students in sorted(in_exchange.items())]
+    notes = [*scope.notes]
+    notes += [f"warning: {len(students)} submissions of {assignment} in the exchange are newer than what "
+              f"submitted/ holds ({', '.join(students)}): `{waiting.collect_command(assignment, True)}` collects them"
+              for assignment, students in sorted(in_exchange.items()) if assignment in assignments]
     notes += [f"warning: {exchange_note}"] if exchange_note else []
     secret = os.environ.get("GRADER_SECRET")
     if not secret:
@@ -195,6 +215,7 @@ def command_grade(args):
     try:
         pool = cluster_pool(args.cluster, options) if args.cluster else None
         results = grade_class(root, assignments, submissions, options, args.jobs, students=args.students,
+                              class_list=handed_anything,
                               force=args.force, extensions=extensions, penalty=penalty, gradebook=gradebook,
                               pool=pool, slots=numbers, stopped=stopped)
     except ClusterUnavailable as error:
@@ -202,16 +223,16 @@ def command_grade(args):
         return 2
     finally:
         budget.remove(budgets)
-    assignments = {a: exercises for a, exercises in assignments.items() if a not in stopped}
-    # The report covers the whole gradebook: every student, and every assignment graded so far.
-    graded = gradebook.snapshot(expected)
-    shown = {a: exercises for a, exercises in course_assignments(expected).items()
-             if a in assignments or any(a in by_assignment for by_assignment in graded.values())}
+    # The report covers the whole term, whichever assignments this run graded: every student of the
+    # gradebook, every assignment released or given a due date.
+    shown = {a: exercises for a, exercises in course_assignments(expected).items() if a in scope.assignments}
+    graded = gradebook.snapshot(shown)
     written = {a: questions for a, questions in written_questions(expected).items() if a in shown}
-    rows = report.student_rows(graded, results, shown, written)
+    due_dates = gradebook.due_dates(shown)
+    rows = report.student_rows(graded, results, shown, written, due_dates, extensions)
     report_dir = root / args.report_dir
     csv_path = report.write_grades_csv(rows, report_dir / "grades.csv")
-    due_dates = gradebook.due_dates(assignments)
+    assignments = {a: exercises for a, exercises in shown.items() if a not in stopped}
     # A due date that looks entered wrongly is said where the run's results are read, not only in grades.csv.
     due_warnings = late_report.due_date_warnings(graded, due_dates)
     summary_path = report.write_summary(rows, assignments, report_dir, [*notes, *due_warnings], written,
@@ -287,7 +308,8 @@ def main(argv=None):
     parser.add_argument("--course-root", default=".", help="the nbgrader course root (default: .)")
     commands = parser.add_subparsers(dest="command", required=True)
     grade = commands.add_parser("grade", help="grade every student's submissions")
-    grade.add_argument("assignments", nargs="*", help="assignments to grade (default: all in source/)")
+    grade.add_argument("assignments", nargs="*", help="assignments to grade (default: the term's, those released or "
+                                                      "given a due date; autograder.term)")
     grade.add_argument("--from", dest="source", help="submitted/ (default) or an LMS zip download")
     grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                        help="submissions graded at once on this machine (default: cores)")

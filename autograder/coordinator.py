@@ -16,7 +16,7 @@ import time
 
 from traitlets.config import Config
 
-from . import canary, job, late, sandbox, slot, worker
+from . import canary, job, late, sandbox, slot, term, worker
 from .gradebook import Gradebook, course_db_url, shown_digest
 
 DEFAULT_WINDOW = 64  # jobs out at once in a pool that does not say (see Run.backlog)
@@ -60,6 +60,7 @@ class Run:
         self.root, self.assignments, self.by_student, self.options, self.pool = \
             root, assignments, by_student, options, pool
         self.force, self.extensions, self.penalty, self.gradebook = force, extensions, penalty, gradebook
+        self.due_dates = gradebook.due_dates(assignments)
         self.versions = {a: worker.course_version(root, a) for a in assignments}
         self.course = {a: job.course_files(root, a, self.versions[a]) for a in assignments}
         self.outcomes = {student: {} for student in by_student}
@@ -85,9 +86,9 @@ class Run:
         handed_in = {s.assignment: s for s in self.by_student[student]}
         for assignment in self.assignments:
             submission = handed_in.get(assignment)
-            if submission is None:
-                self.done(student, assignment, worker.AssignmentResult(assignment, status="failed",
-                                                                       reasons=["no submission"]))
+            if submission is None:  # missing once due, else not yet due
+                self.done(student, assignment, term.missing(assignment, self.due_dates.get(assignment),
+                                                            self.extensions.get((student, assignment))))
             elif submission.failure:
                 self.done(student, assignment, worker.AssignmentResult(assignment, status="failed",
                                                                        reasons=[submission.failure]))
@@ -265,8 +266,8 @@ def prepare_gradebook(root, assignments):
                                  f"{result.get('error', '')}")
 
 
-def grade_class(root, assignments, submissions, options, jobs, *, students=None, force=False, extensions=None,
-                penalty=None, gradebook=None, pool=None, slots=None, stopped=None):
+def grade_class(root, assignments, submissions, options, jobs, *, students=None, class_list=(), force=False,
+                extensions=None, penalty=None, gradebook=None, pool=None, slots=None, stopped=None):
     """{student: {assignment: AssignmentResult}} for every collected submission, graded in the pool
     (the local slots of this machine, `jobs` of them numbered from `slots`, unless a pool is given).
 
@@ -275,7 +276,9 @@ def grade_class(root, assignments, submissions, options, jobs, *, students=None,
 
     A submission graded before, whose notebook, submission time and course version are unchanged,
     is not graded again unless `force`; its feedback is rewritten only when what it shows changed
-    (an instructor's manual score, a penalty). students: only these (all when empty).
+    (an instructor's manual score, a penalty). students: only these (all when empty); class_list:
+    students who get a row besides those of the gradebook and `submissions` (who handed in only
+    assignments outside this run).
     """
     from .pools import LocalPool
 
@@ -287,7 +290,7 @@ def grade_class(root, assignments, submissions, options, jobs, *, students=None,
     by_student = {}
     for submission in submissions:
         by_student.setdefault(submission.student, []).append(submission)
-    for student in gradebook.students():  # known students who handed nothing in still get a row
+    for student in [*gradebook.students(), *class_list]:  # known students with nothing to grade still get a row
         by_student.setdefault(student, [])
     if students:
         by_student = {student: by_student.get(student, []) for student in students}

@@ -314,6 +314,11 @@ class Gradebook:
         with self._open() as gradebook:
             return {name: getattr(_found(gradebook.find_assignment, name), "duedate", None) for name in assignments}
 
+    def assignments(self):
+        """{assignment: (due date or None, submissions)} of every assignment the gradebook holds."""
+        with self._open() as gradebook:
+            return {a.name: (a.duedate, len(a.submissions)) for a in gradebook.assignments}
+
     def students(self):
         with self._open() as gradebook:
             return [student.id for student in gradebook.students]

@@ -2,9 +2,11 @@
 
 Grades: nbgrader export plugins, run from the course root (``nbgrader export --exporter=
 autograder.lms.CanvasExport --to reports/canvas_grades.csv``, or ``MoodleExport``). They write
-every student and assignment of the gradebook (or those of ``--student`` / ``--assignment``) with
+every student of the gradebook and every assignment of the term, released or given a due date
+(autograder.term; or those of ``--student`` / ``--assignment``), saying which they left out, with
 the final score nbgrader's own ``CsvExportPlugin`` reports, ``max(0, score - late_submission_penalty)``
-and 0 for nothing handed in, rounded to 2 decimals (Canvas's precision) without trailing zeros.
+and for nothing handed in 0 once due, an empty cell before, rounded to 2 decimals (Canvas's precision) without
+trailing zeros.
 While written answers await a grader (autograder.awaiting) they refuse, naming how many and whose,
 exit 1 and write nothing; with ``--CanvasExport.allow_pending=True`` (``--MoodleExport...``, or
 ``c.LmsExport.allow_pending = True`` in nbgrader_config.py) they export those answers as 0, and warn.
@@ -26,6 +28,7 @@ addresses are used.
 """
 
 import csv
+import datetime
 import os
 import re
 import stat
@@ -39,6 +42,7 @@ from nbgrader.plugins import ExportPlugin
 from traitlets import Bool, Dict, Enum, Unicode
 
 from .awaiting import awaiting_by_student, describe_awaiting
+from .term import gradebook_term
 
 ROSTER_COLUMNS = ("student_id", "name", "email", "canvas_user_id", "sis_user_id", "sis_login_id", "section",
                   "moodle_participant_id", "moodle_idnumber", "moodle_username")
@@ -104,19 +108,22 @@ def load_roster(path):
 
 
 def final_scores(gradebook, assignments=(), students=()):
-    """(assignments, students, {(student id, assignment name): score}) as nbgrader's CsvExportPlugin counts.
+    """(assignments, students, {(student id, assignment name): score}) as nbgrader's CsvExportPlugin counts,
+    except that nothing handed in before the due date is None (no grade yet), not 0.
 
     Gradebook order; `assignments` / `students` (names, ids) select, like `--assignment` / `--student`.
     """
     chosen_assignments = [a for a in gradebook.assignments if not assignments or a.name in assignments]
     chosen_students = [s for s in gradebook.students if not students or s.id in students]
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)  # nbgrader's due dates are naive UTC
     scores = {}
     for assignment in chosen_assignments:
         for student in chosen_students:
             try:
                 submission = gradebook.find_submission(assignment.name, student.id)
-            except MissingEntry:
-                scores[student.id, assignment.name] = 0.0
+            except MissingEntry:  # nothing handed in: 0 once due; before, no grade yet (an empty cell)
+                due = assignment.duedate
+                scores[student.id, assignment.name] = None if due and now < due else 0.0
             else:
                 penalty = submission.late_submission_penalty or 0.0
                 scores[student.id, assignment.name] = max(0.0, submission.score - penalty)
@@ -124,7 +131,9 @@ def final_scores(gradebook, assignments=(), students=()):
 
 
 def format_score(value):
-    """A score rounded to 2 decimals without float noise or trailing zeros: 7.5, 10, 3.33."""
+    """A score rounded to 2 decimals without float noise or trailing zeros: 7.5, 10, 3.33; None: ''."""
+    if value is None:
+        return ""
     return f"{round(float(value), 2):.2f}".rstrip("0").rstrip(".")
 
 
@@ -150,7 +159,22 @@ class LmsExport(ExportPlugin):
         unknown = set(chosen) - {a.name for a in gradebook.assignments}
         if unknown:
             self.log.warning("Not in the gradebook, left out: %s", ", ".join(sorted(unknown)))
-        assignments, students, scores = final_scores(gradebook, chosen, [str(s) for s in self.student])
+        # Only the term's assignments (autograder.term): a column of an unreleased one would create or
+        # zero an assignment in the LMS.
+        scope = gradebook_term(self.config, getattr(getattr(self.parent, "coursedir", None), "root", "."), gradebook)
+        for note in scope.notes:
+            self.log.warning(note.removeprefix("warning: "))
+        outside = sorted({a.name for a in gradebook.assignments if not chosen or a.name in chosen}
+                         - set(scope.assignments))
+        if outside:
+            self.log.warning("Left out, not released and without a due date (their column would create or zero "
+                             "an assignment in the LMS): %s", ", ".join(outside))
+        names = [a for a in (chosen or scope.assignments) if a in scope.assignments]
+        if not names:
+            raise SystemExit("error: nothing exported: no assignment " + ("chosen " if chosen else "")
+                             + "is released or has a due date")
+        assignments, students, scores = final_scores(gradebook, names, [str(s) for s in self.student])
+        assignments.sort(key=lambda a: names.index(a.name))  # the course's order, not the gradebook's
         found = awaiting_by_student(gradebook, assignments, students)
         if found and not self.allow_pending:  # an LMS shows an export's total as the grade, final
             raise SystemExit(f"error: not exported, nothing written: {describe_awaiting(found)}. Grade them and "

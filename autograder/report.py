@@ -4,9 +4,11 @@ import csv
 import html
 import pathlib
 
+from .term import NOT_YET_DUE, missing
 from .worker import AssignmentResult
 
-STATUS_ORDER = {"graded": 0, "flagged": 1, "failed": 2}
+# A student's status is the worst of their assignments'; "not yet due" (nothing handed in, not due) is no failure.
+STATUS_ORDER = {NOT_YET_DUE: -1, "graded": 0, "flagged": 1, "failed": 2}
 
 
 def exercise_columns(assignments):
@@ -14,8 +16,9 @@ def exercise_columns(assignments):
     return [(a, f"test_{ex}", ex, points) for a, exercises in assignments.items() for ex, points in exercises]
 
 
-def _outcomes(student, graded, results, assignments):
-    """This run's outcome of each assignment, else the one recorded when it was last graded."""
+def _outcomes(student, graded, results, assignments, due_dates, extensions):
+    """This run's outcome of each assignment, else the one recorded when it was last graded, else
+    missing or not yet due (term.missing)."""
     outcomes = dict(results.get(student, {}))
     for assignment in assignments:
         entry = graded.get(student, {}).get(assignment, {})
@@ -23,7 +26,8 @@ def _outcomes(student, graded, results, assignments):
         if assignment not in outcomes:
             outcomes[assignment] = (AssignmentResult(assignment, status=record["status"], reasons=record["reasons"])
                                     if record.get("status") else
-                                    AssignmentResult(assignment, status="failed", reasons=["no submission"]))
+                                    missing(assignment, due_dates.get(assignment),
+                                            extensions.get((student, assignment))))
         outcome = outcomes[assignment]
         if outcome.status == "flagged" and entry and not entry["flagged"]:  # the instructor has reviewed it
             outcomes[assignment] = AssignmentResult(assignment, status="graded",
@@ -50,7 +54,7 @@ def _written_columns(row, assignment, entry, exercises, questions):
     return waiting
 
 
-def student_rows(graded, results, assignments, written=None):
+def student_rows(graded, results, assignments, written=None, due_dates=None, extensions=None):
     """One row per student: per-exercise scores; per assignment the raw score, late penalty, final
     score and hours late; the total of final scores; status (worst of its assignments), reasons.
 
@@ -58,7 +62,8 @@ def student_rows(graded, results, assignments, written=None):
     included) and equal nbgrader export's; results: this run's outcomes, for status and reasons.
     written: {assignment: [(grade_id, points)]} of answers graded by hand; an assignment that has
     some gets their columns and its autograded and hand-graded points apart (`_written_columns`),
-    and the row counts the answers awaiting a grader in written_pending.
+    and the row counts the answers awaiting a grader in written_pending. due_dates ({assignment:
+    naive UTC}) and extensions ({(student, assignment): hours}) tell missing from not yet due.
     """
     written = written or {}
     rows = []
@@ -83,7 +88,7 @@ def student_rows(graded, results, assignments, written=None):
         row["max"] = f"{sum(points for *_, points in exercise_columns(assignments)) + by_hand:g}"
         if any(written.get(a) for a in assignments):
             row["written_pending"] = str(waiting)
-        outcomes = _outcomes(student, graded, results, assignments).values()
+        outcomes = _outcomes(student, graded, results, assignments, due_dates or {}, extensions or {}).values()
         row["status"] = max((o.status for o in outcomes), key=STATUS_ORDER.__getitem__, default="failed")
         row["reason"] = "; ".join(f"{o.assignment}: {r}" for o in outcomes for r in o.reasons)
         rows.append(row)
@@ -188,7 +193,7 @@ def write_summary(rows, assignments, report_dir, notes=(), written=None, latenes
         "<h1>Grading summary</h1>"
         + "".join(f"<p class='note'>{html.escape(note)}</p>" for note in notes)
         + f"<p>{len(rows)} students: "
-        + ", ".join(f"{sum(r['status'] == s for r in rows)} {s}" for s in STATUS_ORDER) + "</p>"
+        + ", ".join(f"{n} {s}" for s, n in status_counts(rows).items()) + "</p>"
         + (f"<img src='{plot.name}' alt='score distribution per exercise'>" if plot else "")
         + "<table><tr><th>assignment</th><th>exercise</th><th>points</th><th>mean</th><th>full</th>"
         "<th>partial</th><th>zero</th></tr>" + table + "</table>"
@@ -199,10 +204,15 @@ def write_summary(rows, assignments, report_dir, notes=(), written=None, latenes
     return path
 
 
+def status_counts(rows):
+    """{status: students} of graded, flagged and failed, then not yet due when some are."""
+    counts = {s: sum(r["status"] == s for r in rows) for s in ("graded", "flagged", "failed", NOT_YET_DUE)}
+    return {s: n for s, n in counts.items() if n or s != NOT_YET_DUE}
+
+
 def summary_text(rows):
     """A few lines for the terminal."""
-    counts = {s: sum(r["status"] == s for r in rows) for s in STATUS_ORDER}
-    lines = [f"{len(rows)} students: " + ", ".join(f"{n} {s}" for s, n in counts.items())]
+    lines = [f"{len(rows)} students: " + ", ".join(f"{n} {s}" for s, n in status_counts(rows).items())]
     waiting = sum(int(r.get("written_pending") or 0) for r in rows)
     if waiting:
         lines.append(f"{waiting} written answers await grading by hand (formgrader, Manual Grading); "

@@ -10,13 +10,15 @@ import csv
 import datetime
 import json
 import re
+import subprocess
 import zipfile
 
 import pytest
 from nbgrader.api import Gradebook
 
 from autograder.late_report import CourseCalendar, due_date_warnings
-from notebook_support import (exercises, make_course_root, nbgrader, run_grader, student_notebook,
+from autograder.worker import tool_environment
+from notebook_support import (NBGRADER, ROOT, exercises, make_course_root, nbgrader, run_grader, student_notebook,
                               write_submission, written_questions)
 
 ASSIGNMENT = "01_notation"
@@ -281,9 +283,15 @@ def test_lateness_from_lms_names_due_dates_and_extensions_matches_nbgrader_expor
     assert float(rows["carol"][f"{ASSIGNMENT}:late_penalty"]) == pytest.approx(TOTAL * 30 * percent / 100)
     assert float(export(course)["carol"]["score"]) == pytest.approx(float(rows["carol"]["total"]))
 
-    # 1 March entered day first, 01/03/2026, which nbgrader reads month first (January 3): the whole
-    # class is late by weeks, and the run says so in the terminal and summary.html.
-    nbgrader(course, "db", "assignment", "add", ASSIGNMENT, "--duedate=01/03/2026 12:00:00")
+    # 1 March entered day first, 01/03/2026, which nbgrader reads month first (January 3): its command
+    # line refuses it (autograder.due_dates); stored anyway (nbgrader's API, a gradebook of an older
+    # term), the whole class is late by weeks, and the run says so in the terminal and summary.html.
+    refused = subprocess.run([*NBGRADER, "db", "assignment", "add", ASSIGNMENT, "--duedate=01/03/2026 12:00:00"],
+                             cwd=course, capture_output=True, text=True, env={**tool_environment(), "PYTHONPATH": str(ROOT)})
+    assert refused.returncode != 0 and "nbgrader reads 01/03/2026 month first" in refused.stderr
+    assert f"{ASSIGNMENT} (due: 2026-03-01 12:00:00)" in nbgrader(course, "db", "assignment", "list").stdout
+    with gradebook(course) as book:
+        book.update_or_create_assignment(ASSIGNMENT, duedate="01/03/2026 12:00:00")
     result, rows = run_grader(course, ASSIGNMENT)
     assert result.returncode == 0, result.stderr
     warning = ("warning: 01_notation: 4 of 4 submissions are late by 1367 h or more against the due date "

@@ -89,6 +89,9 @@ def course(tmp_path, gradebook_file):
     shutil.copy(REPO / "nbgrader_config.py", root)
     shutil.copy(gradebook_file, root / "gradebook.db")
     (root / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    for assignment in [*CELLS, "03_backprop", "03_written"]:  # the course's notebooks (autograder.term reads their names)
+        (root / "source" / assignment).mkdir(parents=True)
+        (root / "source" / assignment / f"{assignment}.ipynb").write_text("{}")
     return root
 
 
@@ -107,8 +110,10 @@ def nbgrader_export(root, *args, refused=False):
 
 
 def run_export(plugin, root):
-    """Run an export plugin in-process on the course's gradebook; the rows it wrote."""
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    """Run an export plugin in-process on the course's gradebook, from the course root as nbgrader
+    runs it; the rows it wrote."""
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb, pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
         plugin.export(gb)
     with open(plugin.to, newline="", encoding="utf-8") as handle:
         return list(csv.reader(handle))
@@ -146,6 +151,28 @@ def test_scores_are_those_of_nbgraders_own_export(course):
             assert moodle_rows[moodle_students[student]][column] == expected
 
 
+def test_exports_carry_the_terms_assignments_only_and_say_what_they_left_out(course, tmp_path):
+    """An assignment added to the gradebook without a due date or a release (an earlier grading run,
+    a typo) would create or zero a column in the LMS: both exports leave it out and say so."""
+    env = {**tool_environment(), "PYTHONPATH": str(REPO)}
+    for name in ("03_backprop", "01-notation"):
+        subprocess.run([sys.executable, "-m", "nbgrader", "db", "assignment", "add", name], cwd=course, env=env,
+                       check=True, capture_output=True)
+    canvas, log = nbgrader_export(course, "--exporter=autograder.lms.CanvasExport")
+    assert canvas[0] == [*lms.CANVAS_COLUMNS, "01_notation", "02_forward"]
+    assert "01-notation is in the gradebook but has no notebook under source/ (did you mean 01_notation?)" in log
+    assert "Left out, not released and without a due date (their column would create or zero an assignment " \
+           "in the LMS): 01-notation, 03_backprop" in log
+    moodle, log = nbgrader_export(course, "--exporter=autograder.lms.MoodleExport")
+    assert moodle[0] == ["Email address", "01_notation", "02_forward"] and "03_backprop" in log
+
+    # Released in make lab's exchange: 03_backprop is part of the term, and exported.
+    (course / "exchange" / "backprop-course" / "outbound" / "03_backprop").mkdir(parents=True)
+    canvas, log = nbgrader_export(course, "--exporter=autograder.lms.CanvasExport")
+    assert canvas[0][len(lms.CANVAS_COLUMNS):] == ["01_notation", "02_forward", "03_backprop"]
+    assert "Left out" in log and "03_backprop" not in log.split("Left out")[1]
+
+
 def test_canvas_export_selection_section_and_headers(course, tmp_path):
     plugin = lms.CanvasExport(to=str(tmp_path / "reports" / "canvas.csv"), roster=str(tmp_path / "none.csv"),
                               assignment=["02_forward"], student=["bob", "dave"], section="Lecture",
@@ -171,7 +198,7 @@ def test_an_export_refuses_while_written_answers_await_a_grader(course, tmp_path
     """An LMS takes an export's total as the grade: while an answer awaits a grader, the export
     names how many and whose and writes nothing, unless allow_pending, which exports it as 0 and warns."""
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        gb.add_assignment("03_written")
+        gb.add_assignment("03_written", duedate=datetime.datetime(2025, 1, 3))
         gb.add_notebook("03_written", "03_written")
         gb.add_grade_cell("answer_why", "03_written", "03_written", max_score=2.0, cell_type="markdown")
         for student in ("alice", "bob"):
