@@ -16,12 +16,13 @@ _TOOLS = os.path.dirname(sys.executable)
 if _TOOLS not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = os.pathsep.join([_TOOLS, os.environ.get("PATH", "")])
 
-# A due date nbgrader would misread (05/12/2026 is read month first; a zone abbreviation such as BST
-# is dropped, the time read as UTC) stops `nbgrader db assignment add` before anything is stored.
-if any("duedate" in argument for argument in sys.argv):
-    from autograder.due_dates import refuse_unclear_due_date
+# `nbgrader db assignment add` stops before anything is stored when it names no notebook of source/
+# (01-notation for 01_notation) or has a due date nbgrader would misread (05/12/2026 is read month
+# first; a zone abbreviation such as BST is dropped, the time read as UTC): autograder.db_add.
+if "add" in sys.argv and "assignment" in sys.argv:
+    from autograder.db_add import refuse_unclear_assignment
 
-    refuse_unclear_due_date(sys.argv)
+    refuse_unclear_assignment(sys.argv, os.path.join(COURSE_ROOT, "source"))
 
 c.CourseDirectory.course_id = "backprop-course"
 c.CourseDirectory.source_directory = "source"

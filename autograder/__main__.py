@@ -224,9 +224,11 @@ def command_grade(args):
     finally:
         budget.remove(budgets)
     # The report covers the whole term, whichever assignments this run graded: every student of the
-    # gradebook, every assignment released or given a due date.
-    shown = {a: exercises for a, exercises in course_assignments(expected).items() if a in scope.assignments}
-    graded = gradebook.snapshot(shown)
+    # gradebook, every assignment released or given a due date; but not one whose solution failed its
+    # canary and was never graded (its zeros would read as a class that handed nothing in).
+    graded = gradebook.snapshot(scope.assignments)
+    shown = {a: exercises for a, exercises in course_assignments(expected).items() if a in scope.assignments
+             and (a not in stopped or any(a in by_assignment for by_assignment in graded.values()))}
     written = {a: questions for a, questions in written_questions(expected).items() if a in shown}
     due_dates = gradebook.due_dates(shown)
     rows = report.student_rows(graded, results, shown, written, due_dates, extensions)

@@ -5,7 +5,8 @@ What is checked is what the instructor is told: grading, the reports and the exp
 two released assignments and nothing else; nobody fails an assignment not yet due; lateness is in
 the terminal and in summary.html; a written answer waiting for a grader shows as waiting and holds
 the export back; and each bad input (grading before collecting, a typo, an unreleased assignment,
-an ambiguous due date, a miscased extension id) gets its one-line reason and changes nothing.
+an ambiguous due date, a misnamed assignment, a miscased extension id) gets its one-line reason and
+changes nothing.
 """
 
 import csv
@@ -79,6 +80,10 @@ def test_a_term_covers_what_was_released_and_says_what_went_wrong(tmp_path):
     refused = subprocess.run([*NBGRADER, "db", "assignment", "add", "02_forward", "--duedate=05/12/2026 17:00 BST"],
                              cwd=course, capture_output=True, text=True, env={**tool_environment(), "PYTHONPATH": str(ROOT)})
     assert refused.returncode != 0 and "is ambiguous: nbgrader reads 05/12/2026 month first" in refused.stderr
+    refused = subprocess.run([*NBGRADER, "db", "assignment", "add", "01-notation"], cwd=course, capture_output=True,
+                             text=True, env={**tool_environment(), "PYTHONPATH": str(ROOT)})
+    assert refused.returncode != 0 and "'01-notation' has no notebook under source/ (did you mean 01_notation?)" \
+        in refused.stderr
     assert files_of(course) == before
 
     submit(course, "alice", "01_notation", due_01 - datetime.timedelta(hours=3))

@@ -155,9 +155,10 @@ def test_exports_carry_the_terms_assignments_only_and_say_what_they_left_out(cou
     """An assignment added to the gradebook without a due date or a release (an earlier grading run,
     a typo) would create or zero a column in the LMS: both exports leave it out and say so."""
     env = {**tool_environment(), "PYTHONPATH": str(REPO)}
-    for name in ("03_backprop", "01-notation"):
-        subprocess.run([sys.executable, "-m", "nbgrader", "db", "assignment", "add", name], cwd=course, env=env,
-                       check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "nbgrader", "db", "assignment", "add", "03_backprop"], cwd=course, env=env,
+                   check=True, capture_output=True)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:  # nbgrader's command line refuses this name now
+        gb.add_assignment("01-notation")
     canvas, log = nbgrader_export(course, "--exporter=autograder.lms.CanvasExport")
     assert canvas[0] == [*lms.CANVAS_COLUMNS, "01_notation", "02_forward"]
     assert "01-notation is in the gradebook but has no notebook under source/ (did you mean 01_notation?)" in log

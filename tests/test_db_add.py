@@ -1,4 +1,5 @@
-"""autograder.due_dates: a due date nbgrader would misread is refused before it is stored.
+"""autograder.db_add: `nbgrader db assignment add` refuses a name with no notebook and a due date
+nbgrader would misread, before anything is stored.
 
 The accepted forms are checked against nbgrader's own `parse_utc` (what the gradebook stores), and
 the refused ones are shown to be misread by it: the check refuses exactly what would go wrong.
@@ -12,7 +13,7 @@ import sys
 import pytest
 from nbgrader.utils import parse_utc
 
-from autograder.due_dates import due_date_problem, due_date_values
+from autograder.db_add import added_assignment, due_date_problem, due_date_values
 from autograder.worker import tool_environment
 from notebook_support import ROOT
 
@@ -46,18 +47,23 @@ def test_a_date_nbgrader_would_misread_is_named_with_what_goes_wrong(text, meant
         assert parse_utc(text) != meant
 
 
-def test_the_command_line_forms_of_the_flag_are_all_read():
+def test_the_command_line_forms_of_the_flag_and_the_name_are_all_read():
     argv = ["nbgrader", "db", "assignment", "add", "a", "--duedate=x", "--duedate", "y",
             "--DbAssignmentAddApp.duedate=z"]
-    assert due_date_values(argv) == ["x", "y", "z"]
+    assert due_date_values(argv) == ["x", "y", "z"] and added_assignment(argv) == "a"
+    assert added_assignment(["nbgrader", "db", "assignment", "add", "--duedate", "2026-12-05 17:00 UTC", "b"]) == "b"
+    assert added_assignment(["nbgrader", "db", "assignment", "list"]) is None
 
 
-def test_nbgrader_db_assignment_add_refuses_it_and_changes_nothing(tmp_path):
+def test_nbgrader_db_assignment_add_refuses_them_and_changes_nothing(tmp_path):
     shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    for name in ("01_notation", "02_forward"):
+        (tmp_path / "source" / name).mkdir(parents=True)
+        shutil.copy(ROOT / "source" / name / f"{name}.ipynb", tmp_path / "source" / name)
     env = {**tool_environment(), "PYTHONPATH": str(ROOT)}
 
-    def add(duedate):
-        return subprocess.run([sys.executable, "-m", "nbgrader", "db", "assignment", "add", "02_forward",
+    def add(duedate, name="02_forward"):
+        return subprocess.run([sys.executable, "-m", "nbgrader", "db", "assignment", "add", name,
                                f"--duedate={duedate}", "--log-level=WARN"], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=120)
 
@@ -67,6 +73,11 @@ def test_nbgrader_db_assignment_add_refuses_it_and_changes_nothing(tmp_path):
     assert refused.stderr.strip().splitlines()[-1].startswith(
         "error: --duedate '05/12/2026 17:00 BST' is ambiguous: nbgrader reads 05/12/2026 month first")
     assert "Nothing was changed. Write it as \"YYYY-MM-DD HH:MM[:SS] ZONE\"" in refused.stderr
+    misnamed = add("2026-12-05 17:00:00 Europe/London", name="01-notation")
+    assert misnamed.returncode != 0 and misnamed.stderr.strip().splitlines()[-1] == (
+        "error: nbgrader db assignment add: '01-notation' has no notebook under source/ (did you mean 01_notation?): "
+        "nbgrader would add it as an assignment of its own, worth 0 points. Nothing was changed.")
     listed = subprocess.run([sys.executable, "-m", "nbgrader", "db", "assignment", "list"], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=120)
     assert "02_forward (due: 2026-12-05 17:00:00)" in listed.stdout  # the earlier due date, untouched
+    assert "There are 1 assignments" in listed.stdout

@@ -1,16 +1,20 @@
-"""Due dates in the one form nbgrader reads as meant, checked before `nbgrader db assignment add` stores one.
+"""`nbgrader db assignment add`, checked before nbgrader stores anything: the name and the due date.
 
-nbgrader's `parse_utc` reads `05/12/2026` month first (May 12), drops a zone it cannot look up
-(`BST`, read as UTC without a word) and takes `17:00 +0100` as 100 seconds east. A due date it
-misread would set a class's lateness wrongly at the next grading run, so nbgrader_config.py calls
-`refuse_unclear_due_date(sys.argv)`: nbgrader stops with the form to use, and nothing is stored.
-Two forms are accepted, each read by nbgrader exactly as written:
+nbgrader stores whatever it is given. An assignment name with no notebook under source/
+(`01-notation` for `01_notation`) becomes an assignment of its own, 0 points for everyone; and its
+`parse_utc` reads `05/12/2026` month first (May 12), drops a zone it cannot look up (`BST`, read as
+UTC without a word) and takes `17:00 +0100` as 100 seconds east. Either would set a class's
+grades or lateness wrongly at the next grading run, so nbgrader_config.py calls
+`refuse_unclear_assignment(sys.argv, source)`: nbgrader stops with the reason and the form to
+use, and nothing is stored. Two due-date forms are accepted, each read by nbgrader exactly as written:
 
     2026-12-05 17:00:00 Europe/London     date, time, then an IANA zone name (or UTC)
     2026-12-05T17:00:00+01:00             ISO 8601 with the offset right after the time
 """
 
 import datetime
+import difflib
+import pathlib
 import re
 import zoneinfo
 
@@ -62,8 +66,38 @@ def due_date_values(argv):
     return values
 
 
-def refuse_unclear_due_date(argv):
-    """Stop the command (SystemExit, nothing stored) when a due date on its command line would be misread."""
+def added_assignment(argv):
+    """The assignment an `nbgrader db assignment add NAME` command line names, else None."""
+    words = [argument for argument in argv if not argument.startswith("-")]
+    flags_with_values = {"--duedate", "--DbAssignmentAddApp.duedate", "--course-dir", "--db"}
+    for position, argument in enumerate(argv):  # a flag's value given apart is no name
+        if argument in flags_with_values and position + 1 < len(argv) and argv[position + 1] in words:
+            words.remove(argv[position + 1])
+    for position in range(len(words) - 2):
+        if words[position:position + 2] == ["assignment", "add"]:
+            return words[position + 2]
+    return None
+
+
+def name_problem(name, source):
+    """None when `name` has a notebook under `source` (source/NAME/NAME.ipynb), else what is wrong."""
+    source = pathlib.Path(source)
+    known = sorted(d.name for d in source.iterdir() if (d / f"{d.name}.ipynb").is_file()) if source.is_dir() else []
+    if name in known or not known:  # a course without notebooks yet has nothing to check against
+        return None
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"did you mean {close[0]}?" if close else "the assignments are " + ", ".join(known)
+    return (f"{name!r} has no notebook under {source.name}/ ({hint}): nbgrader would add it as an assignment "
+            "of its own, worth 0 points")
+
+
+def refuse_unclear_assignment(argv, source):
+    """Stop the command (SystemExit, nothing stored) when `nbgrader db assignment add` names no notebook of
+    `source`, or a due date on its command line would be misread."""
+    name = added_assignment(argv)
+    problem = name and name_problem(name, source)
+    if problem:
+        raise SystemExit(f"error: nbgrader db assignment add: {problem}. Nothing was changed.")
     for value in due_date_values(argv):
         problem = due_date_problem(value)
         if problem:
