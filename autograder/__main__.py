@@ -35,7 +35,7 @@ from traitlets.config import Config
 
 from . import budget, collect, collect_zip, job, late, late_report, report, sandbox, slot, term, waiting, worker
 from .coordinator import grade_class
-from .gradebook import Gradebook, course_db_url
+from .gradebook import Gradebook, course_db_url, db_url_problem
 
 
 def course_assignments(expected):
@@ -144,6 +144,9 @@ def command_grade(args):
             submissions = collect.collect_directory(source, expected)
     except collect.CollectError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    if problem := db_url_problem(course_db_url(root)):  # a driver not installed: one line, no traceback
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     gradebook = Gradebook(course_db_url(root))
     # The term (autograder.term): what was released, or has a due date; nothing else is graded or reported.

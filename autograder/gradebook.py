@@ -52,6 +52,27 @@ def course_db_url(course_root):
     return url
 
 
+def db_url_problem(url):
+    """One line saying why the gradebook URL's database driver cannot be loaded (its module is not
+    installed, or SQLAlchemy knows no such driver), or None. The password is never shown."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    where, shown = "nbgrader_config.py: c.CourseDirectory.db_url", "(not a database URL)"
+    try:
+        parsed = make_url(url)
+        shown = parsed.render_as_string(hide_password=True)
+        parsed.get_dialect().import_dbapi()
+    except ImportError as error:  # the driver's module: pg8000, MySQLdb, ...
+        fix = (", or write postgresql+psycopg:// (psycopg 3, shipped) or postgresql+psycopg2://"
+               if parsed.get_backend_name() == "postgresql" else "")
+        return (f"{where} {shown} needs the Python driver {error.name or parsed.get_driver_name()}, which is not "
+                f"installed: install it into .venv{fix}")
+    except ArgumentError as error:  # no such driver (NoSuchModuleError), or not a URL at all
+        return f"{where} {shown}: {error}"
+    return None
+
+
 def _read_state(gradebook, assignment, student):
     row = gradebook.db.execute(select(RECORDS.c.state).where(
         RECORDS.c.assignment == assignment, RECORDS.c.student == student)).first()

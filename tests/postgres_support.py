@@ -22,9 +22,10 @@ def postgres_missing():
         return ("PostgreSQL not found under /usr/lib/postgresql: install Debian's postgresql package "
                 "(`make postgres-tools`, or apt-get install postgresql)")
     try:
-        import psycopg2  # noqa: F401
-    except ImportError:
-        return "the psycopg2 driver is not installed (requirements.txt pins psycopg2-binary)"
+        import psycopg  # noqa: F401  (postgresql://)
+        import psycopg2  # noqa: F401  (postgresql+psycopg2://)
+    except ImportError as error:
+        return f"the {error.name} driver is not installed (requirements.txt pins psycopg[binary] and psycopg2-binary)"
     return None
 
 
