@@ -12,12 +12,12 @@ EXCHANGE := exchange
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab lab-settings exchange test setup notebooks release grade hub hub-tools student-bundle bench gpu-check sandbox-tools browser-tools postgres-tools check-python clean help
+.PHONY: lab lab-settings exchange test lint setup notebooks release grade hub hub-tools student-bundle bench gpu-check sandbox-tools browser-tools postgres-tools check-python clean help
 
 help:
 	@echo "make lab    set up .venv and open the course in JupyterLab (nbgrader extension on: formgrader,"
 	@echo "            assignment list; port LAB_PORT=8888, more jupyter options in LAB_ARGS=\"...\")"
-	@echo "make test   set up .venv and run the whole test suite"
+	@echo "make test   set up .venv and run the whole test suite (make lint first: ruff, and no noqa without a reason)"
 	@echo "make hub    JupyterHub for a class on this machine, demo accounts (as root; HUB_PORT=8000)"
 	@echo "make notebooks  rebuild source/*/*.ipynb from their percent-format .py (contributors)"
 	@echo "make exchange   create $(EXCHANGE)/, the course's nbgrader exchange on this machine (make lab does it;"
@@ -63,8 +63,14 @@ $(LAB_OVERRIDES): deploy/jupyterlab/overrides.json $(STAMP)
 exchange:
 	@mkdir -p $(EXCHANGE) && chmod 0777 $(EXCHANGE)
 
-test: $(STAMP) sandbox-tools browser-tools postgres-tools hub-tools
+test: $(STAMP) lint sandbox-tools browser-tools postgres-tools hub-tools
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+# ruff (pinned in requirements.txt; rules in pyproject.toml), and every noqa says why it is there.
+lint: $(STAMP)
+	$(BIN)/ruff check --quiet .
+	@! grep -rnE --include=*.py "# noqa(: *[A-Z0-9, ]+)? *$$" autograder course tests benchmarks deploy nbgrader_config.py \
+	  || { echo "error: a noqa above names no reason: add one after ' - '" >&2; exit 1; }
 
 notebooks: $(STAMP)
 	$(BIN)/python -m autograder.authoring build

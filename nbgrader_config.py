@@ -5,7 +5,7 @@ import sys
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
-# The course's own nbgrader plugins (autograder.late, autograder.lms) import from the course root,
+# The course's own nbgrader plugins (autograder.record.late, autograder.export.lms) import from the course root,
 # whichever folder nbgrader is started from.
 COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
 if COURSE_ROOT not in sys.path:
@@ -18,9 +18,9 @@ if _TOOLS not in os.environ.get("PATH", "").split(os.pathsep):
 
 # `nbgrader db assignment add` stops before anything is stored when it names no notebook of source/
 # (01-notation for 01_notation) or has a due date nbgrader would misread (05/12/2026 is read month
-# first; a zone abbreviation such as BST is dropped, the time read as UTC): autograder.db_add.
+# first; a zone abbreviation such as BST is dropped, the time read as UTC): autograder.record.db_add.
 if "add" in sys.argv and "assignment" in sys.argv:
-    from autograder.db_add import refuse_unclear_assignment
+    from autograder.record.db_add import refuse_unclear_assignment
 
     refuse_unclear_assignment(sys.argv, os.path.join(COURSE_ROOT, "source"))
 
@@ -74,7 +74,7 @@ c.AssignLatePenalties.plugin_class = "autograder.late.PerHourPenalty"
 c.PerHourPenalty.percent_per_hour = 2.0
 c.PerHourPenalty.grace_minutes = 0.0
 # The course's time zone (an IANA name): the grader's terminal summary and reports/summary.html show
-# each due date in UTC and in this zone, beside the late students (autograder.late_report).
+# each due date in UTC and in this zone, beside the late students (autograder.record.late_report).
 c.CourseCalendar.timezone = "UTC"
 
 # The exchange (release, fetch, submit, collect; the Assignment List) for a course run on one machine:

@@ -10,7 +10,7 @@
     python -m autograder receipts 02_forward        # on a hub: the exchange's signed receipts, as CSV
 
 Steps: collect (normalise and validate the input), prepare the gradebook, grade the instructor's
-solution of each assignment as a canary (autograder.canary: one that falls short stops its
+solution of each assignment as a canary (autograder.run.canary: one that falls short stops its
 assignment, and the command ends non-zero), grade each student in parallel, as jobs that share
 nothing (nbgrader autograde with the kernel in a sandbox, then integrity verification; skipped
 when nothing changed since the last grading) on this machine's slots or a Dask cluster's workers,
@@ -33,9 +33,15 @@ import time
 from traitlets import TraitError
 from traitlets.config import Config
 
-from . import budget, collect, collect_zip, job, late, late_report, report, sandbox, slot, term, waiting, worker
-from .coordinator import grade_class
-from .gradebook import Gradebook, course_db_url, db_url_problem
+from autograder import collect
+from autograder.collect import lms_zip, waiting
+from autograder.grading import job, slot
+from autograder.grading.environment import tool_environment
+from autograder.grading.options import PUBLIC_SECRET, Options
+from autograder.isolation import budget, sandbox
+from autograder.record import late, late_report, report, term
+from autograder.record.gradebook import Gradebook, course_db_url, db_url_problem
+from autograder.run.coordinator import grade_class
 
 
 def course_assignments(expected):
@@ -84,9 +90,8 @@ class ClusterUnavailable(RuntimeError):
 
 def cluster_pool(address, options, patience=60):
     """The pool of the Dask cluster at `address`, once at least one worker has joined it."""
-    from .cluster import DaskPool
-
-    from .sandbox import SandboxUnavailable
+    from autograder.isolation.sandbox import SandboxUnavailable
+    from autograder.run.dask_pool import DaskPool
 
     try:
         pool = DaskPool(address, options)
@@ -96,7 +101,7 @@ def cluster_pool(address, options, patience=60):
         raise ClusterUnavailable(f"a worker of {address} cannot isolate student code: {error}") from error
     try:
         pool.client.wait_for_workers(1, timeout=patience)
-    except Exception as error:  # noqa: BLE001 - distributed raises its own TimeoutError
+    except Exception as error:
         pool.close()
         raise ClusterUnavailable(f"the Dask scheduler at {address} has no worker after {patience} s") from error
     return pool
@@ -133,7 +138,7 @@ def command_grade(args):
                     if found else ": `nbgrader collect ASSIGNMENT` (or the formgrader's Collect) puts submissions "
                                   "there, or grade an LMS download with --from FILE.zip"))
         if source.suffix.lower() == ".zip":
-            submissions = merge(collect_zip.collect_zip(source, root, expected),
+            submissions = merge(lms_zip.collect_zip(source, root, expected),
                                 collect.collect_directory(root / "submitted", expected))
         elif not source.is_dir():
             raise collect.CollectError(f"{source}: no such submissions folder or zip file")
@@ -149,7 +154,7 @@ def command_grade(args):
         print(f"error: {problem}", file=sys.stderr)
         return 2
     gradebook = Gradebook(course_db_url(root))
-    # The term (autograder.term): what was released, or has a due date; nothing else is graded or reported.
+    # The term (autograder.record.term): what was released, or has a due date; nothing else is graded or reported.
     in_gradebook = gradebook.assignments()
     handed_in = collections.Counter(s.assignment for s in submissions if s.assignment in expected and not s.failure)
     scope = term.term_scope(config, list(expected), {name: due for name, (due, _) in in_gradebook.items()},
@@ -170,7 +175,7 @@ def command_grade(args):
         return 2
     try:
         extensions = late.load_extensions(root / args.extensions, expected, students=known)
-        from .roster import unlisted  # students the LMS exports cannot match: warned of, still graded
+        from autograder.collect.roster import unlisted  # students the LMS exports cannot match: warned of, still graded
         for warning in unlisted(root, {s.student for s in submissions}, gradebook.students()):
             print(warning, file=sys.stderr)
         penalty = late.penalty_plugin(config)
@@ -198,7 +203,7 @@ def command_grade(args):
     numbers = None
     if args.unsafe:
         budgets = budget.SlotBudgets(description="no sandbox (--unsafe): student code runs without any limit")
-    elif args.cluster:  # each worker makes its own (autograder.cluster)
+    elif args.cluster:  # each worker makes its own (autograder.run.dask_pool)
         budgets = budget.SlotBudgets(description=f"grading on the Dask cluster at {args.cluster}: each worker "
                                                  "bounds its own slots")
     else:  # slot numbers no other grader on this machine holds: each owns a sandbox uid
@@ -208,9 +213,9 @@ def command_grade(args):
     for note in notes:
         print(note, file=sys.stderr)
     scratch = sandbox.scratch_root(memory_charged=bool(budgets.mechanism))
-    options = worker.Options(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
+    options = Options(cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
                              interrupt_grace=args.interrupt_grace, limits=limits, unsafe=args.unsafe,
-                             secret=secret or worker.PUBLIC_SECRET, budgets=budgets, scratch=scratch)
+                             secret=secret or PUBLIC_SECRET, budgets=budgets, scratch=scratch)
     started = time.perf_counter()
     # A terminated run still removes its cgroups and runtime folders (the finally blocks run).
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
@@ -259,7 +264,7 @@ def command_grade(args):
 
 
 def command_bundle(args):
-    from . import bundle
+    from autograder.export import bundle
 
     path = bundle.write_bundle(pathlib.Path(args.course_root).resolve(), pathlib.Path(args.output))
     print(f"wrote {path}")
@@ -267,10 +272,10 @@ def command_bundle(args):
 
 
 def command_receipts(args):
-    """Every receipt the hub's exchange signed for an assignment, as CSV (autograder.receipts)."""
+    """Every receipt the hub's exchange signed for an assignment, as CSV (autograder.export.receipts)."""
     from nbgrader.exchange.abc import ExchangeError
 
-    from . import receipts
+    from autograder.export import receipts
 
     output = args.output or str(pathlib.Path(args.course_root) / "reports" / f"receipts-{args.assignment}.csv")
     try:
@@ -290,7 +295,7 @@ def command_receipts(args):
 
 def command_feedback(args):
     """One zip of an assignment's feedback HTML in the layout of the LMS's bulk feedback upload."""
-    from . import lms
+    from autograder.export import lms
 
     root = pathlib.Path(args.course_root).resolve()
     output = pathlib.Path(args.zip) if args.zip else root / "reports" / f"feedback-{args.assignment}-{args.layout}.zip"
@@ -314,7 +319,7 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     grade = commands.add_parser("grade", help="grade every student's submissions")
     grade.add_argument("assignments", nargs="*", help="assignments to grade (default: the term's, those released or "
-                                                      "given a due date; autograder.term)")
+                                                      "given a due date; autograder.record.term)")
     grade.add_argument("--from", dest="source", help="submitted/ (default) or an LMS zip download")
     grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                        help="submissions graded at once on this machine (default: cores)")
@@ -355,7 +360,7 @@ def main(argv=None):
                           help="canvas layout: the zip of Canvas's 'Download Submissions' for this assignment")
     feedback.set_defaults(run=command_feedback)
     args = parser.parse_args(argv)
-    os.environ["PATH"] = worker.tool_environment()["PATH"]  # nbgrader runs `alembic` from our bin/
+    os.environ["PATH"] = tool_environment()["PATH"]  # nbgrader runs `alembic` from our bin/
     if getattr(args, "jobs", 1) < 1:
         parser.error("--jobs must be at least 1")
     return args.run(args)

@@ -15,7 +15,7 @@ with its points in brackets). nbgrader's release replaces that region with "YOUR
 graders read the model answers and rubrics with `python -m autograder.authoring rubrics`. The
 question itself sits in the locked markdown cell just above.
 
-The grader does not run demo cells (autograder.execute): grading needs the answers and the tests,
+The grader does not run demo cells (autograder.grading.execute): grading needs the answers and the tests,
 not the pictures. `check` proves each one safe to skip: it binds nothing a later cell reads and
 changes nothing it did not create (see `demo_problems`).
 
@@ -37,7 +37,7 @@ import sys
 import jupytext
 import nbformat
 
-from .execute import DEMO_TAG, demo_grade_ids
+from autograder.grading.execute import DEMO_TAG, demo_grade_ids
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "source"

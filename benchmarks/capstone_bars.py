@@ -29,8 +29,8 @@ import time
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
-from autograder import reference as ref  # noqa: E402
-from course import data  # noqa: E402
+from autograder import reference as ref
+from course import data
 
 DESIGNS = {
     "tuned": dict(hidden=(256,), epochs=40, lr=2e-3, schedule="cosine"),

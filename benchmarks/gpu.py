@@ -26,9 +26,9 @@ from threadpoolctl import threadpool_limits
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from autograder import reference as ref  # noqa: E402
-from autograder.reference import inplace  # noqa: E402
-from course import backend  # noqa: E402
+from autograder import reference as ref  # noqa: E402 - the repository joins sys.path above
+from autograder.reference import inplace  # noqa: E402 - the repository joins sys.path above
+from course import backend  # noqa: E402 - the repository joins sys.path above
 
 SIZES = [784, 128, 64, 10]
 LR = 0.05

@@ -32,9 +32,10 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-from autograder.worker import tool_environment  # noqa: E402
-from notebook_support import assignment_names, make_course_root, student_notebook, write_submission  # noqa: E402
-from cluster_support import LocalDaskCluster  # noqa: E402
+from cluster_support import LocalDaskCluster  # noqa: E402 - the repository joins sys.path above
+from notebook_support import assignment_names, make_course_root, student_notebook, write_submission  # noqa: E402 - the repository joins sys.path above
+
+from autograder.grading.environment import tool_environment  # noqa: E402 - the repository joins sys.path above
 
 
 def environment():

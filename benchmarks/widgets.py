@@ -24,7 +24,7 @@ import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from autograder.reference import (  # noqa: E402
+from autograder.reference import (  # noqa: E402 - the repository joins sys.path above
     adam_update,
     dropout_forward,
     init_he,
@@ -35,8 +35,8 @@ from autograder.reference import (  # noqa: E402
     nesterov_update,
     rmsprop_update,
 )
-from course.data import make_moons  # noqa: E402
-from course.widgets import InitializationExplorer, OptimizerExplorer, RegularizationExplorer  # noqa: E402
+from course.data import make_moons  # noqa: E402 - the repository joins sys.path above
+from course.widgets import InitializationExplorer, OptimizerExplorer, RegularizationExplorer  # noqa: E402 - the repository joins sys.path above
 
 
 def percentile(values, q):

@@ -14,8 +14,8 @@ CuPy is optional (requirements-gpu.txt) and is imported lazily, inside functions
 importing this module never touches CUDA.
 """
 
-from collections.abc import Mapping
 import functools
+from collections.abc import Mapping
 
 import numpy
 from array_api_compat import array_namespace, is_cupy_namespace, is_numpy_namespace
@@ -46,7 +46,7 @@ def _device_name(cupy):
         device_id = cupy.cuda.Device().id
         name = cupy.cuda.runtime.getDeviceProperties(device_id)["name"]
         return name.decode() if isinstance(name, bytes) else str(name)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a name is only for display; any failure gives the generic one
         return "CUDA device"
 
 
@@ -60,7 +60,7 @@ def _probe():
             return False, f"No GPU found: CuPy is not installed, {_CPU_TAIL}"
         # CuPy is there but one of its own imports is missing (a broken install).
         return False, f"No GPU found: CuPy is installed but failed to load ({_short(exc)}), {_CPU_TAIL}"
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - CuPy's failures are many; the cell falls back to NumPy
         # CuPy raises ImportError/RuntimeError/OSError when the CUDA libraries are wrong.
         return False, f"No GPU found: CuPy is installed but failed to load ({_short(exc)}), {_CPU_TAIL}"
     try:
@@ -73,7 +73,7 @@ def _probe():
             raise RuntimeError("a test computation on the GPU gave a wrong answer")
         name = _device_name(cupy)
         version = getattr(cupy, "__version__", "unknown version")
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - importing CuPy can fail in many ways; each falls back to NumPy
         return False, (
             f"No GPU found: CuPy is installed but no CUDA device is usable ({_short(exc)}), "
             + _CPU_TAIL

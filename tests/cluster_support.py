@@ -14,7 +14,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def cluster_environment():
-    from autograder.worker import tool_environment
+    from autograder.grading.environment import tool_environment
 
     env = dict(tool_environment(), PYTHONPATH=str(ROOT))
     env.pop("GRADER_SECRET", None)  # a worker never needs the instructor's secret

@@ -12,12 +12,11 @@ import sys
 import time
 
 import requests
-
 from notebook_support import ROOT, skip_or_fail
 
 sys.path.insert(0, str(ROOT / "deploy" / "jupyterhub"))
-import demo  # noqa: E402
-from course_spawner import in_view, role_environment, role_view  # noqa: E402
+import demo
+from course_spawner import in_view, role_environment, role_view
 
 COURSE_ID = "backprop-course"
 

@@ -11,7 +11,7 @@ import sys
 
 import jupytext
 
-from autograder.worker import tool_environment
+from autograder.grading.environment import tool_environment
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NBGRADER = [sys.executable, "-m", "nbgrader"]
@@ -32,7 +32,7 @@ def make_course_root(tmp_path, names):
 
 
 def nbgrader(course, *args, timeout=600):
-    """nbgrader in `course`; the course's plugins (autograder.late, autograder.lms) import from this
+    """nbgrader in `course`; the course's plugins (autograder.record.late, autograder.export.lms) import from this
     repository, as they do from a course root that is the repository itself."""
     env = {**tool_environment(), "PYTHONPATH": str(ROOT)}
     result = subprocess.run([*NBGRADER, *args, "--log-level=WARN"], cwd=course, capture_output=True, text=True,
@@ -134,7 +134,7 @@ def _source_text(cell):
 def own_answer(solution):
     """A correct answer of a student's own, standing in for one: the instructor's solution cell run
     from its base64 encoding. It defines the same functions, yet shares no line with the source
-    notebook, which the grader would flag as a leak (autograder.leaks) if handed in as it is."""
+    notebook, which the grader would flag as a leak (autograder.judging.leaks) if handed in as it is."""
     encoded = base64.b64encode(solution.encode()).decode()
     return f'exec(__import__("base64").b64decode("{encoded}").decode())'
 

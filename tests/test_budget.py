@@ -1,4 +1,4 @@
-"""The per-slot budget (autograder.budget): real cgroups where this machine lets root write them,
+"""The per-slot budget (autograder.isolation.budget): real cgroups where this machine lets root write them,
 and a plain statement of the fallback where it does not."""
 
 import os
@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from autograder import budget, sandbox
+from autograder.isolation import budget, sandbox
 
 LIMITS = sandbox.Limits(memory_bytes=256 * 1024**2, processes=12)
 
@@ -119,13 +119,13 @@ def test_groups_left_by_a_killed_run_are_removed_by_the_next():
 
 def test_graders_on_one_machine_hold_different_slot_numbers(tmp_path):
     """Each slot number is a sandbox uid: two graders (or Dask workers) side by side never share one."""
-    from autograder import job
+    from autograder.grading import job
 
     numbers, locks = job.claim_slot_numbers(2, lock_folder=tmp_path)
-    other = subprocess.run([sys.executable, "-c", "import sys; from autograder import job; "
+    other = subprocess.run([sys.executable, "-c", "import sys; from autograder.grading import job; "
                             f"print(job.claim_slot_numbers(2, lock_folder={str(tmp_path)!r})[0])"],
                            capture_output=True, text=True, check=True,
-                           cwd=pathlib.Path(job.__file__).parent.parent)
+                           cwd=pathlib.Path(job.__file__).parents[2])
     assert numbers == [0, 1] and other.stdout.strip() == "[2, 3]"
     job.release_slot_numbers(locks)
     assert job.claim_slot_numbers(1, lock_folder=tmp_path)[0] == [0], "a released number is free again"

@@ -12,10 +12,10 @@ import zipfile
 import nbformat
 import pytest
 
-import autograder.collect_zip as zip_reader
+import autograder.collect.lms_zip as zip_reader
 from autograder import collect
 from autograder.collect import CollectError, Submission, collect_directory, expected_cells, load_assignments
-from autograder.collect_zip import collect_zip
+from autograder.collect.lms_zip import collect_zip
 
 # Each assignment: (cell_type, grade_id, source, role). "markdown_00" recurs in both, like the
 # auto-generated ids of the real course, so telling assignments apart needs the whole id set.
@@ -221,7 +221,7 @@ def test_oversized_files_are_never_read(course):
 
 
 def test_a_grading_job_leaves_oversized_files_behind(tmp_path):
-    from autograder import job
+    from autograder.grading import job
 
     put(tmp_path, {"02_forward.ipynb": "{}", "notes.txt": "kept"})
     sparse(tmp_path / "data" / "huge.bin", 3 * 2**30)

@@ -5,9 +5,12 @@ import concurrent.futures
 import threading
 import time
 
-from autograder import collect, job, worker
-from autograder.coordinator import grade_class
 from notebook_support import make_course_root, student_notebook, write_submission
+
+from autograder import collect
+from autograder.grading import job
+from autograder.grading.options import Options
+from autograder.run.coordinator import grade_class
 
 ASSIGNMENT = "01_notation"
 STUDENTS = [f"student{i:02d}" for i in range(7)]
@@ -56,7 +59,7 @@ def test_jobs_go_out_a_window_at_a_time_and_read_their_files_when_sent(tmp_path,
 
     monkeypatch.setattr(job, "read_submission", reading)
     pool = WindowedPool(window=2)
-    results = grade_class(course, [ASSIGNMENT], submissions, worker.Options(unsafe=True), jobs=2, pool=pool)
+    results = grade_class(course, [ASSIGNMENT], submissions, Options(unsafe=True), jobs=2, pool=pool)
     assert sorted(results) == STUDENTS
     assert all(r[ASSIGNMENT].reasons[-1] == "not graded here" for r in results.values())
     assert len(pool.sent) == len(STUDENTS) and pool.most_out == 2

@@ -1,4 +1,4 @@
-"""autograder.db_add: `nbgrader db assignment add` refuses a name with no notebook and a due date
+"""autograder.record.db_add: `nbgrader db assignment add` refuses a name with no notebook and a due date
 nbgrader would misread, before anything is stored.
 
 The accepted forms are checked against nbgrader's own `parse_utc` (what the gradebook stores), and
@@ -12,10 +12,10 @@ import sys
 
 import pytest
 from nbgrader.utils import parse_utc
-
-from autograder.db_add import added_assignment, due_date_problem, due_date_values
-from autograder.worker import tool_environment
 from notebook_support import ROOT
+
+from autograder.grading.environment import tool_environment
+from autograder.record.db_add import added_assignment, due_date_problem, due_date_values
 
 
 @pytest.mark.parametrize("text, utc", [

@@ -5,17 +5,16 @@ exchange's collect, which copies no link."""
 import json
 import os
 import shutil
+import sys
 
 import pytest
+from notebook_support import ROOT, nbgrader
 
 from course.exchange import files as plain
 from course.exchange import receipt as receipts
-from notebook_support import ROOT, nbgrader
-
-import sys
 
 sys.path.insert(0, str(ROOT / "deploy" / "jupyterhub"))
-from exchange_store import Quota, Store  # noqa: E402
+from exchange_store import Quota, Store
 
 
 def test_reading_a_folder_takes_plain_files_and_names_everything_else_it_refuses(tmp_path):
@@ -128,7 +127,6 @@ def test_the_one_machine_exchange_collects_no_link(tmp_path):
 
 def test_the_kubernetes_exchange_runs_the_service_with_options_it_declares():
     import yaml
-
     from exchange_service import ExchangeService
 
     manifest = list(yaml.safe_load_all((ROOT / "deploy" / "kubernetes" / "exchange.yaml").read_text()))
@@ -168,9 +166,11 @@ def _inbound(course, student, stamp):
 
 
 def test_grading_before_collecting_says_what_waits_in_the_exchange_and_how_to_collect_it(tmp_path):
-    from autograder import slot, waiting
     from notebook_support import make_course_root, run_grader
     from traitlets.config import Config
+
+    from autograder.collect import waiting
+    from autograder.grading import slot
 
     course = make_course_root(tmp_path, ["01_notation"])
     _inbound(course, "alice", "2026-12-01 10:00:00.000000 UTC")

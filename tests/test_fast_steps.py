@@ -19,9 +19,11 @@ from nbgrader.api import Gradebook as NbgraderGradebook
 from nbgrader.nbgraderformat import SchemaTooOldError, ValidationError
 from nbgrader.preprocessors import CheckCellMetadata
 
-from autograder import gradebook, verify, worker
-from autograder.fast_steps import FastCheckCellMetadata, FeedbackHTMLExporter
-from autograder.pools import LocalPool
+from autograder.grading.fast_steps import FastCheckCellMetadata, FeedbackHTMLExporter
+from autograder.grading.options import Options
+from autograder.judging import verify
+from autograder.record import gradebook
+from autograder.run.local_pool import LocalPool
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "source" / "03_backprop" / "03_backprop.ipynb"
@@ -137,7 +139,7 @@ def test_a_slot_keeps_to_the_assignments_it_learnt(tmp_path):
             time.sleep(0.2)
         return payload.student
 
-    pool = LocalPool(tmp_path, 2, worker.Options(unsafe=True, scratch=str(tmp_path)))
+    pool = LocalPool(tmp_path, 2, Options(unsafe=True, scratch=str(tmp_path)))
     try:
         jobs = [types.SimpleNamespace(assignment=a, student=s, course=types.SimpleNamespace(version="v1"))
                 for s in ("ann", "bob", "cid") for a in ("A", "B")]  # A, B, A, B, A, B: student by student
@@ -165,7 +167,7 @@ def test_local_pool_cancels_what_it_did_not_start(tmp_path):
         release.wait(10)
         return payload.student
 
-    pool = LocalPool(tmp_path, 1, worker.Options(unsafe=True, scratch=str(tmp_path)))
+    pool = LocalPool(tmp_path, 1, Options(unsafe=True, scratch=str(tmp_path)))
     job = types.SimpleNamespace(assignment="A", student="ann", course=types.SimpleNamespace(version="v1"))
     running = pool.submit(wait, job)
     assert started.wait(10)

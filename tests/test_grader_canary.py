@@ -1,4 +1,4 @@
-"""The grader grades the instructor's own solution first (autograder.canary): where it falls short of
+"""The grader grades the instructor's own solution first (autograder.run.canary): where it falls short of
 full marks in the grading sandbox, that assignment is graded for no student, and the instructor is
 told which cell failed and why."""
 

@@ -11,9 +11,15 @@ import sqlite3
 import textwrap
 
 import pytest
-
-from notebook_support import (ROOT, exercises, make_course_root, run_grader, runtime_folders, student_notebook,
-                              write_submission)
+from notebook_support import (
+    ROOT,
+    exercises,
+    make_course_root,
+    run_grader,
+    runtime_folders,
+    student_notebook,
+    write_submission,
+)
 
 ASSIGNMENT = "03_backprop"
 POINTS = dict(exercises(ASSIGNMENT))

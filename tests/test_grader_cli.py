@@ -8,8 +8,10 @@ import sys
 import zipfile
 
 import pytest
-
 from notebook_support import ROOT, exercises, make_course_root, run_grader, student_notebook, write_submission
+
+from autograder.grading.environment import tool_environment
+from autograder.grading.options import Options
 
 ASSIGNMENT = "01_notation"
 TOTAL = sum(points for _, points in exercises(ASSIGNMENT))
@@ -67,7 +69,8 @@ def test_lms_zip_grading_is_idempotent_and_follows_resubmissions(course, tmp_pat
 
 def test_an_error_of_the_grader_fails_that_student_and_the_class_goes_on(tmp_path, monkeypatch):
     from autograder import __main__ as cli
-    from autograder import collect, job, worker
+    from autograder import collect
+    from autograder.grading import job
 
     course = make_course_root(tmp_path, [ASSIGNMENT])
     for student in ("alice", "bob", "carol"):
@@ -80,9 +83,9 @@ def test_an_error_of_the_grader_fails_that_student_and_the_class_goes_on(tmp_pat
         return run_grade(grade_job, slot)
 
     monkeypatch.setattr(job, "run_grade", grade_or_fail)
-    monkeypatch.setenv("PATH", worker.tool_environment()["PATH"])  # nbgrader's gradebook runs `alembic`
+    monkeypatch.setenv("PATH", tool_environment()["PATH"])  # nbgrader's gradebook runs `alembic`
     submissions = collect.collect_directory(course / "submitted", collect.load_assignments(course))
-    results = cli.grade_class(course, [ASSIGNMENT], submissions, worker.Options(unsafe=True), jobs=2)
+    results = cli.grade_class(course, [ASSIGNMENT], submissions, Options(unsafe=True), jobs=2)
     assert {student: outcome[ASSIGNMENT].status for student, outcome in results.items()} == {
         "alice": "graded", "bob": "failed", "carol": "graded"}
     assert results["bob"][ASSIGNMENT].reasons == ["internal error: KeyError: 'a bug of ours, met while grading bob'"]
@@ -129,7 +132,7 @@ def test_student_bundle_installs_and_imports_elsewhere(tmp_path):
 
 
 def test_grading_leaves_out_the_demo_cells_unless_configured_to_run_them(tmp_path):
-    from autograder.execute import demo_grade_ids
+    from autograder.grading.execute import demo_grade_ids
 
     assignment = "02_forward"
     demos = demo_grade_ids(json.loads((ROOT / "source" / assignment / f"{assignment}.ipynb").read_text()))

@@ -8,11 +8,17 @@ import sys
 import time
 
 import pytest
-from nbgrader.api import Gradebook
-
 from cluster_support import LocalDaskCluster
-from notebook_support import (ROOT, exercises, make_course_root, run_grader, student_notebook, tool_environment,
-                              write_submission)
+from nbgrader.api import Gradebook
+from notebook_support import (
+    ROOT,
+    exercises,
+    make_course_root,
+    run_grader,
+    student_notebook,
+    tool_environment,
+    write_submission,
+)
 
 ASSIGNMENT = "02_forward"
 TOTAL = sum(points for _, points in exercises(ASSIGNMENT))

@@ -8,10 +8,17 @@ import os
 import pathlib
 
 import pytest
-
-from notebook_support import (exercises, make_course_root, run_grader, runtime_folders, student_notebook,
-                              write_submission)
+from notebook_support import (
+    exercises,
+    make_course_root,
+    run_grader,
+    runtime_folders,
+    student_notebook,
+    write_submission,
+)
 from test_grader_catalog import LITTER_RUNTIME, code
+
+from autograder.grading.environment import remove_stale_runtime_folders
 
 ASSIGNMENT = "01_notation"  # the fastest notebook to grade
 POINTS = dict(exercises(ASSIGNMENT))
@@ -129,7 +136,7 @@ def test_runtime_folders_of_killed_runs_are_removed_by_the_next(tmp_path):
     import subprocess
     import sys
 
-    from autograder import worker
+
 
     finished = subprocess.Popen([sys.executable, "-c", "pass"])
     finished.wait()
@@ -138,5 +145,5 @@ def test_runtime_folders_of_killed_runs_are_removed_by_the_next(tmp_path):
     (stale / "left").chmod(0o500)
     live = tmp_path / f"backprop-{os.getpid()}-slot1-def"
     live.mkdir()
-    worker.remove_stale_runtime_folders(tmp_path)
+    remove_stale_runtime_folders(tmp_path)
     assert not stale.exists() and live.exists()

@@ -10,14 +10,20 @@ import datetime
 
 import pytest
 from nbgrader.api import Gradebook
-from sqlalchemy import create_engine, inspect
-
-from autograder import gradebook as ours
-from notebook_support import (make_course_root, nbgrader, run_grader, skip_or_fail, student_notebook, tool_environment,
-                              write_submission)
+from notebook_support import (
+    make_course_root,
+    nbgrader,
+    run_grader,
+    skip_or_fail,
+    student_notebook,
+    tool_environment,
+    write_submission,
+)
 from postgres_support import PostgresCluster, postgres_missing
+from sqlalchemy import create_engine, inspect
 from test_grader_catalog import ASSIGNMENT, POINTS, grade_catalog
 
+from autograder.record import gradebook as ours
 
 ON_POSTGRESQL = {"correct", "blank", "mistake_transposed_dW", "mistake_sigmoid_prime", "different_but_correct",
                  "attack_swallow_errors", "attack_monkeypatch_numpy", "attack_deleted_tests", "attack_writes_gradebook",

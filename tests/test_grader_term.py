@@ -15,11 +15,20 @@ import zipfile
 
 import pytest
 from nbgrader.api import Gradebook
+from notebook_support import (
+    NBGRADER,
+    ROOT,
+    exercises,
+    make_course_root,
+    nbgrader,
+    run_grader,
+    student_notebook,
+    write_submission,
+    written_questions,
+)
 
-from autograder.late_report import CourseCalendar, due_date_warnings
-from autograder.worker import tool_environment
-from notebook_support import (NBGRADER, ROOT, exercises, make_course_root, nbgrader, run_grader, student_notebook,
-                              write_submission, written_questions)
+from autograder.grading.environment import tool_environment
+from autograder.record.late_report import CourseCalendar, due_date_warnings
 
 ASSIGNMENT = "01_notation"
 POINTS = dict(exercises(ASSIGNMENT))

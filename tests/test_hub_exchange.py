@@ -12,7 +12,6 @@ import pathlib
 import re
 
 import pytest
-
 from hub_support import COURSE_ID, User, running_hub
 from notebook_support import ROOT, exercises, student_notebook
 

@@ -15,13 +15,21 @@ import hashlib
 import os
 import shutil
 import subprocess
-import sys
 
 from nbgrader.api import Gradebook
+from notebook_support import (
+    NBGRADER,
+    ROOT,
+    exercises,
+    make_course_root,
+    nbgrader,
+    run_grader,
+    student_notebook,
+    write_submission,
+    written_questions,
+)
 
-from autograder.worker import tool_environment
-from notebook_support import (NBGRADER, ROOT, exercises, make_course_root, nbgrader, run_grader, student_notebook,
-                              write_submission, written_questions)
+from autograder.grading.environment import tool_environment
 
 COURSE = sorted(d.name for d in (ROOT / "source").iterdir() if (d / f"{d.name}.py").is_file())
 RELEASED = ["01_notation", "02_forward"]
@@ -44,7 +52,7 @@ def files_of(course):
 
 
 def export(course, exporter, *options):
-    done = subprocess.run([*NBGRADER, "export", f"--exporter=autograder.lms.{exporter}", "--to", "out.csv", *options],
+    done = subprocess.run([*NBGRADER, "export", f"--exporter=autograder.export.lms.{exporter}", "--to", "out.csv", *options],
                           cwd=course, capture_output=True, text=True, timeout=120,
                           env={**tool_environment(), "PYTHONPATH": str(ROOT)})
     if done.returncode:

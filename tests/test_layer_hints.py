@@ -5,11 +5,11 @@ import json
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from notebook_support import ROOT, student_notebook
 
 from autograder import reference as ref
 from autograder.reference.backprop import hidden_delta, output_delta, param_gradients
 from course import layer_hints
-from notebook_support import ROOT, student_notebook
 
 
 def slipped(a_for_dw=0, z_for_delta=0, w_for_delta=0):

@@ -1,4 +1,4 @@
-"""Text of the instructor's source notebook in a submission (autograder.leaks): a student who hands
+"""Text of the instructor's source notebook in a submission (autograder.judging.leaks): a student who hands
 in the source notebook, or pastes its solutions into the release, is flagged and earns nothing for
 the copied exercises, and no feedback page shows a solution or a hidden test; honest answers,
 however close to the instructor's, are left alone."""
@@ -9,10 +9,10 @@ import json
 import re
 
 import pytest
-
-from autograder import leaks
-from autograder import reference as ref
 from notebook_support import ROOT, exercises, make_course_root, run_grader, student_notebook, write_submission
+
+from autograder import reference as ref
+from autograder.judging import leaks
 
 ASSIGNMENT = "01_notation"
 LEAK = "holds text of the instructor's source notebook"

@@ -1,4 +1,4 @@
-"""autograder.lms: grades exported for Canvas and Moodle, and feedback zips their bulk uploads read.
+"""autograder.export.lms: grades exported for Canvas and Moodle, and feedback zips their bulk uploads read.
 
 Fast: the gradebook is built directly with nbgrader's API (no grading run). The scores are checked
 against what `nbgrader export` itself writes for the same gradebook, and the zips' member names
@@ -19,8 +19,8 @@ import zipfile
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder import lms
-from autograder.worker import tool_environment
+from autograder.export import lms
+from autograder.grading.environment import tool_environment
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 # Two assignments of one notebook with two grade cells each: (cell, max score).
@@ -89,7 +89,7 @@ def course(tmp_path, gradebook_file):
     shutil.copy(REPO / "nbgrader_config.py", root)
     shutil.copy(gradebook_file, root / "gradebook.db")
     (root / "roster.csv").write_text(ROSTER, encoding="utf-8")
-    for assignment in [*CELLS, "03_backprop", "03_written"]:  # the course's notebooks (autograder.term reads their names)
+    for assignment in [*CELLS, "03_backprop", "03_written"]:  # the course's notebooks (autograder.record.term reads their names)
         (root / "source" / assignment).mkdir(parents=True)
         (root / "source" / assignment / f"{assignment}.ipynb").write_text("{}")
     return root

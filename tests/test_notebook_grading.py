@@ -5,9 +5,18 @@ import json
 import shutil
 
 import pytest
-
-from notebook_support import (ROOT, assignment_names, callers, exercises, grades, make_course_root, nbgrader, scores,
-                              with_one_wrong_answer, written_questions)
+from notebook_support import (
+    ROOT,
+    assignment_names,
+    callers,
+    exercises,
+    grades,
+    make_course_root,
+    nbgrader,
+    scores,
+    with_one_wrong_answer,
+    written_questions,
+)
 
 NAMES = assignment_names()
 

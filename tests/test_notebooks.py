@@ -9,9 +9,9 @@ import sys
 import time
 
 import pytest
+from notebook_support import ROOT, assignment_names, make_course_root, nbgrader
 
 from autograder import authoring
-from notebook_support import ROOT, assignment_names, make_course_root, nbgrader
 
 NAMES = assignment_names()
 

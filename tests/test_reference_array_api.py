@@ -6,9 +6,9 @@ follows the same standard, so this is the CPU-side proof that the GPU path works
 """
 
 import array_api_strict as xps
-from array_api_strict._array_object import Array as StrictArray
 import numpy as np
 import pytest
+from array_api_strict._array_object import Array as StrictArray
 
 from autograder import reference as ref
 

@@ -4,11 +4,11 @@ the finite differences of test_reference_gradients, written apart from the refer
 
 import numpy as np
 import pytest
-
-from autograder import draw
-from autograder import reference as ref
-from autograder.reference import autodiff
 from test_reference_gradients import finite_difference_grads
+
+from autograder import reference as ref
+from autograder.judging import random_inputs
+from autograder.reference import autodiff
 
 WORKED_TAPE = [("z", "matmul", ("W", "x")), ("a", "add", ("z", "b")), ("h", "tanh", ("a",)), ("s", "sum", ("h",))]
 WORKED_VALUES = {"x": np.array([[1.0], [2.0]]), "W": np.array([[0.5, -1.0], [2.0, 0.25]]),
@@ -64,7 +64,7 @@ def test_reverse_and_forward_mode_agree_with_central_differences(seed):
 def test_the_network_tape_gives_backward_batch(activation, layers):
     rng = np.random.default_rng(layers)
     sizes = [4] + [5] * (layers - 1) + [3]
-    params, X, Y = draw.params(rng, sizes), rng.standard_normal((4, 6)), draw.one_hot(rng, 3, 6)
+    params, X, Y = random_inputs.params(rng, sizes), rng.standard_normal((4, 6)), random_inputs.one_hot(rng, 3, 6)
     AL, cache = ref.forward(X, params, activation, "softmax")
     want = ref.backward_batch(Y, params, cache, activation, "softmax", "cross_entropy")
     tape = ref.network_tape(layers, activation)

@@ -1,16 +1,15 @@
-"""autograder.roster: with a roster.csv, who an LMS zip names is checked before anything is written,
+"""autograder.collect.roster: with a roster.csv, who an LMS zip names is checked before anything is written,
 a Canvas download's user ids find the roster's student ids, and grading warns of students the roster
 lacks (that warning is checked on the grading run of test_grader_term's course)."""
 
 import re
 
 import pytest
-
-from autograder import roster
-from autograder.collect import CollectError, Submission
-from autograder.collect_zip import collect_zip
 from notebook_support import ROOT, make_course_root, run_grader
 from test_collect import course, make_zip, one, put, student_notebook, tree  # noqa: F401 - course is a fixture
+
+from autograder.collect import CollectError, Submission, roster
+from autograder.collect.lms_zip import collect_zip
 
 ROSTER = "student_id,name,canvas_user_id\nalice,Alice Smith,4711\nbob,Bob Jones,4712\n"
 # Canvas's "Download Submissions": lastfirst_[LATE_]<user id>_<submission id>_<file>, "-1" for a resubmission.

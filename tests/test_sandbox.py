@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from autograder import sandbox
+from autograder.isolation import sandbox
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -143,7 +143,7 @@ def test_the_sandbox_binds_the_course_package_its_kernels_import(tmp_path):
                                     env=sandbox.clean_environment(), capture_output=True, text=True, timeout=60)
     assert kernel_imports.returncode == 0, kernel_imports.stderr
     assert not kernel_imports.stdout.startswith(str(checkout)), "the venv must not name the copy"
-    as_a_kernel = ("import subprocess, sys\nfrom autograder import sandbox\n"
+    as_a_kernel = ("import subprocess, sys\nfrom autograder.isolation import sandbox\n"
                    "command = sandbox.sandboxed([sys.executable, '-c', 'import course; print(course.__file__)'], "
                    "workdir='/tmp')\n"
                    "result = subprocess.run(command, capture_output=True, text=True, timeout=60)\n"

@@ -1,12 +1,13 @@
-"""What comes back from student code is read defensively: verification results (autograder.verify)
-and the autograded notebook and files that browsers will show (autograder.sanitize)."""
+"""What comes back from student code is read defensively: verification results (autograder.judging.verify)
+and the autograded notebook and files that browsers will show (autograder.grading.sanitize)."""
 
 import json
 
 import numpy as np
 import pytest
 
-from autograder import sanitize, verify
+from autograder.grading import sanitize
+from autograder.judging import verify
 
 
 def write_results(path, outcomes, **arrays):

@@ -7,14 +7,13 @@ import math
 import pathlib
 import time
 
+import alternatives_going_further as going_further
 import numpy as np
 import pytest
 
 from autograder import reference as ref
-from autograder import verify, verify_runner
-from autograder.verify_specs import SPECS
-
-import alternatives_going_further as going_further
+from autograder.judging import runner, verify
+from autograder.judging.specs import SPECS
 
 ALL = [name for names in ref.EXERCISES.values() for name in names]
 SEEDS = (0, 1, 2)
@@ -26,8 +25,8 @@ BY_PROPERTIES = {"xor_params", "minibatch_indices", "train", "init_normal", "ini
 def roundtrip(value):
     """`value` as the grader receives it from the sandbox (through JSON and .npz)."""
     arrays = {}
-    encoded = verify_runner.encode(value, arrays, "r")
-    return verify_runner.decode(json.loads(json.dumps(encoded)), arrays)
+    encoded = runner.encode(value, arrays, "r")
+    return runner.decode(json.loads(json.dumps(encoded)), arrays)
 
 
 def materialised(args, kwargs):

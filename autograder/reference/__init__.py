@@ -24,8 +24,14 @@ from .backprop import (
     sigmoid_prime,
     tanh_prime,
 )
-from .batchnorm import (batchnorm_backward, batchnorm_forward, batchnorm_inference, layernorm_backward,
-                        layernorm_forward, update_running_stats)
+from .batchnorm import (
+    batchnorm_backward,
+    batchnorm_forward,
+    batchnorm_inference,
+    layernorm_backward,
+    layernorm_forward,
+    update_running_stats,
+)
 from .capstone import accuracy, predict, train_classifier
 from .forward import (
     forward,
@@ -50,8 +56,14 @@ from .optimizers import (
     nesterov_update,
     rmsprop_update,
 )
-from .regularization import (backward_train, dropout_backward, dropout_forward, early_stopping_epoch, l2_cost,
-                             l2_gradients)
+from .regularization import (
+    backward_train,
+    dropout_backward,
+    dropout_forward,
+    early_stopping_epoch,
+    l2_cost,
+    l2_gradients,
+)
 
 # The exercises of each notebook, in the order students meet them (the grader and tests use this).
 EXERCISES = {

@@ -7,8 +7,8 @@ tape's inputs (the names no tuple produces) to arrays, or Python floats for scal
 
 import numpy as np
 
-from .. import draw
-from ..judging import Spec, as_array, describe, match, same_as_reference
+from autograder.judging import Spec, as_array, describe, match, random_inputs, same_as_reference
+
 from ._namespace import namespace_of
 from .backprop import relu_prime
 from .forward import softmax
@@ -161,7 +161,7 @@ def network_tape(num_layers, hidden_activation="relu"):
 
 def _layer_tape(rng):
     """The worked example's shape, generalised: s = sum(tanh(W x + b)), b broadcast over m columns."""
-    n, k, m = draw.integer(rng, 1, 5), draw.integer(rng, 1, 5), draw.integer(rng, 2, 5)
+    n, k, m = random_inputs.integer(rng, 1, 5), random_inputs.integer(rng, 1, 5), random_inputs.integer(rng, 2, 5)
     tape = [("z", "matmul", ("W", "x")), ("a", "add", ("z", "b")), ("h", "tanh", ("a",)), ("s", "sum", ("h",))]
     values = {"W": rng.standard_normal((n, k)), "x": rng.standard_normal((k, m)), "b": rng.standard_normal((n, 1))}
     return tape, values
@@ -169,7 +169,7 @@ def _layer_tape(rng):
 
 def _shared_tape(rng):
     """Values used twice, broadcasting a (1, m) row and a Python float, exp and log of positive values."""
-    n, k, m = draw.integer(rng, 1, 4), draw.integer(rng, 1, 4), draw.integer(rng, 2, 5)
+    n, k, m = random_inputs.integer(rng, 1, 4), random_inputs.integer(rng, 1, 4), random_inputs.integer(rng, 2, 5)
     tape = [("u", "matmul", ("W", "X")), ("v", "mul", ("u", "u")), ("cu", "mul", ("u", "c")),
             ("e", "exp", ("cu",)), ("p", "add", ("v", "e")), ("q", "log", ("p",)), ("r", "mul", ("q", "g")),
             ("t", "relu", ("u",)), ("w", "add", ("r", "t")), ("s", "sum", ("w",))]
@@ -179,12 +179,12 @@ def _shared_tape(rng):
 
 
 def _network_case(rng):
-    L = draw.integer(rng, 1, 3)
-    sizes = draw.layer_sizes(rng, L, L, 2, 5)
-    m = draw.integer(rng, 2, 6)
-    values = {"X": rng.standard_normal((sizes[0], m)), "Y": draw.one_hot(rng, sizes[-1], m),
-              **draw.params(rng, sizes)}
-    return network_tape(L, draw.pick(rng, ["relu", "tanh"])), values
+    L = random_inputs.integer(rng, 1, 3)
+    sizes = random_inputs.layer_sizes(rng, L, L, 2, 5)
+    m = random_inputs.integer(rng, 2, 6)
+    values = {"X": rng.standard_normal((sizes[0], m)), "Y": random_inputs.one_hot(rng, sizes[-1], m),
+              **random_inputs.params(rng, sizes)}
+    return network_tape(L, random_inputs.pick(rng, ["relu", "tanh"])), values
 
 
 def _tapes(rng):
@@ -196,14 +196,14 @@ def _cases_evaluate(rng):
 
 
 def _cases_unbroadcast(rng):
-    n, m = draw.integer(rng, 2, 5), draw.integer(rng, 2, 5)
+    n, m = random_inputs.integer(rng, 2, 5), random_inputs.integer(rng, 2, 5)
     grad = rng.standard_normal((n, m))
     return [([grad, (n, 1)], {}), ([grad, (1, m)], {}), ([grad, ()], {}), ([grad, (m,)], {}),
-            ([grad, (n, m)], {}), ([rng.standard_normal((draw.integer(rng, 2, 4), n, m)), (n, 1)], {})]
+            ([grad, (n, m)], {}), ([rng.standard_normal((random_inputs.integer(rng, 2, 4), n, m)), (n, 1)], {})]
 
 
 def _cases_vjp(rng):
-    n, k, m = draw.integer(rng, 2, 4), draw.integer(rng, 2, 4), draw.integer(rng, 2, 5)
+    n, k, m = random_inputs.integer(rng, 2, 4), random_inputs.integer(rng, 2, 4), random_inputs.integer(rng, 2, 5)
 
     def case(op, inputs):
         out = PRIMITIVES[op](*inputs)
@@ -214,7 +214,7 @@ def _cases_vjp(rng):
            ("mul", [Z, float(rng.uniform(-2, 2))]),
            ("matmul", [rng.standard_normal((n, k)), rng.standard_normal((k, m))]),
            ("tanh", [Z]), ("relu", [Z]), ("exp", [Z]), ("log", [rng.uniform(0.2, 3, (n, m))]), ("sum", [Z]),
-           ("softmax_cross_entropy", [Z, draw.one_hot(rng, n, m)])]
+           ("softmax_cross_entropy", [Z, random_inputs.one_hot(rng, n, m)])]
     chosen = [ops[i] for i in sorted(int(i) for i in rng.choice(len(ops), size=6, replace=False))]
     return [(case(op, inputs), {}) for op, inputs in chosen]
 
@@ -227,7 +227,7 @@ def _cases_forward_mode(rng):
     cases = []
     for tape, values in _tapes(rng):
         names = [name for name in values if name != "Y"]
-        given = draw.pick(rng, names, k=max(1, len(names) - 1))  # one input (and Y) keeps a zero tangent
+        given = random_inputs.pick(rng, names, k=max(1, len(names) - 1))  # one input (and Y) keeps a zero tangent
         tangents = {name: (rng.standard_normal(_shape(values[name])) if _shape(values[name])
                            else float(rng.standard_normal())) for name in given}
         cases.append(([tape, values, tangents], {}))
@@ -271,10 +271,10 @@ def _judge_network_tape(got, args, kwargs):
     if read != want_inputs:
         return f"the tape reads {sorted(read)}, expected {sorted(want_inputs)}"
     rng = np.random.default_rng(9000 + 10 * L + (activation == "tanh"))
-    sizes = [draw.integer(rng, 2, 5) for _ in range(L + 1)]
-    m = draw.integer(rng, 2, 5)
-    values = {"X": rng.standard_normal((sizes[0], m)), "Y": draw.one_hot(rng, sizes[-1], m),
-              **draw.params(rng, sizes)}
+    sizes = [random_inputs.integer(rng, 2, 5) for _ in range(L + 1)]
+    m = random_inputs.integer(rng, 2, 5)
+    values = {"X": rng.standard_normal((sizes[0], m)), "Y": random_inputs.one_hot(rng, sizes[-1], m),
+              **random_inputs.params(rng, sizes)}
     reference = network_tape(L, activation)
     try:
         grads = reverse_mode(tape, values, "C")
@@ -291,7 +291,7 @@ def _judge_network_tape(got, args, kwargs):
 
 
 def _cases_network_tape(rng):
-    layers = draw.pick(rng, [1, 2, 3, 4], k=3)
+    layers = random_inputs.pick(rng, [1, 2, 3, 4], k=3)
     return [([layers[0], "relu"], {}), ([max(2, layers[1]), "tanh"], {}), ([layers[2]], {})]  # tanh: a hidden layer
 
 

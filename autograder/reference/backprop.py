@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 
-from .. import draw
-from ..judging import Spec, as_number, call_reference, describe, same_as_reference
+from autograder.judging import Spec, as_number, call_reference, describe, random_inputs, same_as_reference
+
 from ._namespace import as_float_array, namespace_of, num_layers
 from .forward import forward, sigmoid, softmax
 from .notation import numerical_gradient
@@ -199,48 +199,48 @@ SINGLE_PAIRINGS = (("bce", "sigmoid"), ("cross_entropy", "softmax"), ("mse", "id
 
 
 def _cases_sigmoid_prime(rng):
-    edge = np.concatenate([draw.big_values(rng, (1, 4), 700, 2000), draw.big_values(rng, (1, 4), 30, 60)])
-    return [([4 * rng.standard_normal((draw.integer(rng, 1, 6), 1))], {}),
-            ([4 * rng.standard_normal((draw.integer(rng, 2, 5), draw.integer(rng, 2, 6)))], {}),
-            ([draw.with_exact(rng, edge, [1000.0, -1000.0, 0.0])], {})]
+    edge = np.concatenate([random_inputs.big_values(rng, (1, 4), 700, 2000), random_inputs.big_values(rng, (1, 4), 30, 60)])
+    return [([4 * rng.standard_normal((random_inputs.integer(rng, 1, 6), 1))], {}),
+            ([4 * rng.standard_normal((random_inputs.integer(rng, 2, 5), random_inputs.integer(rng, 2, 6)))], {}),
+            ([random_inputs.with_exact(rng, edge, [1000.0, -1000.0, 0.0])], {})]
 
 
 def _cases_relu_prime(rng):
     # relu'(0) = 0 is part of this exercise's contract, so exact zeros are fair here.
-    return [([draw.with_exact(rng, 3 * rng.standard_normal((draw.integer(rng, 2, 6), 1)), [0.0])], {}),
-            ([draw.with_exact(rng, 3 * rng.standard_normal((draw.integer(rng, 2, 5), draw.integer(rng, 2, 6))),
+    return [([random_inputs.with_exact(rng, 3 * rng.standard_normal((random_inputs.integer(rng, 2, 6), 1)), [0.0])], {}),
+            ([random_inputs.with_exact(rng, 3 * rng.standard_normal((random_inputs.integer(rng, 2, 5), random_inputs.integer(rng, 2, 6))),
                               [0.0, -0.0])], {})]
 
 
 def _cases_leaky_relu_prime(rng):
-    return [([3 * rng.standard_normal((draw.integer(rng, 2, 6), 1))], {}),
-            ([3 * rng.standard_normal((draw.integer(rng, 2, 5), draw.integer(rng, 2, 6)))],
+    return [([3 * rng.standard_normal((random_inputs.integer(rng, 2, 6), 1))], {}),
+            ([3 * rng.standard_normal((random_inputs.integer(rng, 2, 5), random_inputs.integer(rng, 2, 6)))],
              {"alpha": float(rng.uniform(0.05, 0.3))})]
 
 
 def _cases_tanh_prime(rng):
-    return [([2 * rng.standard_normal((draw.integer(rng, 1, 6), 1))], {}),
-            ([draw.with_exact(rng, 2 * rng.standard_normal((draw.integer(rng, 2, 5), draw.integer(rng, 2, 6))),
+    return [([2 * rng.standard_normal((random_inputs.integer(rng, 1, 6), 1))], {}),
+            ([random_inputs.with_exact(rng, 2 * rng.standard_normal((random_inputs.integer(rng, 2, 5), random_inputs.integer(rng, 2, 6))),
                               [25.0, -25.0])], {})]
 
 
 def _cases_mse_loss(rng):
     cases = []
-    for m in (1, draw.integer(rng, 2, 9)):
-        n = draw.integer(rng, 1, 4)
+    for m in (1, random_inputs.integer(rng, 2, 9)):
+        n = random_inputs.integer(rng, 1, 4)
         cases.append(([rng.standard_normal((n, m)), rng.standard_normal((n, m))], {}))
     return cases
 
 
 def _cases_bce_loss(rng):
     cases = []
-    for m in (1, draw.integer(rng, 2, 9)):
-        n = draw.integer(rng, 1, 3)
-        cases.append(([rng.uniform(0.02, 0.98, size=(n, m)), draw.labels01(rng, n, m)], {}))
+    for m in (1, random_inputs.integer(rng, 2, 9)):
+        n = random_inputs.integer(rng, 1, 3)
+        cases.append(([rng.uniform(0.02, 0.98, size=(n, m)), random_inputs.labels01(rng, n, m)], {}))
     # Probabilities of exactly 0 and 1 (finite cost required). Where they contradict the label the
     # value depends on the clipping constant, which is the student's choice, so only agreeing ones.
-    m = draw.integer(rng, 4, 9)
-    Y = draw.labels01(rng, 1, m)
+    m = random_inputs.integer(rng, 4, 9)
+    Y = random_inputs.labels01(rng, 1, m)
     AL = np.where(rng.random((1, m)) < 0.5, Y, rng.uniform(0.05, 0.95, size=(1, m)))
     AL[0, 0], Y[0, 0], AL[0, 1], Y[0, 1] = 0.0, 0.0, 1.0, 1.0
     return cases + [([AL, Y], {})]
@@ -248,13 +248,13 @@ def _cases_bce_loss(rng):
 
 def _cases_cross_entropy_loss(rng):
     cases = []
-    for m in (1, draw.integer(rng, 2, 9)):
-        K = draw.integer(rng, 2, 5)
-        cases.append(([softmax(2 * rng.standard_normal((K, m))), draw.one_hot(rng, K, m)], {}))
+    for m in (1, random_inputs.integer(rng, 2, 9)):
+        K = random_inputs.integer(rng, 2, 5)
+        cases.append(([softmax(2 * rng.standard_normal((K, m))), random_inputs.one_hot(rng, K, m)], {}))
     # Zero probabilities of wrong classes (0 * log 0 must not give NaN); the first column is a sure,
     # right answer. A zero probability of the true class is left out: its cost is the clip's choice.
-    K, m = draw.integer(rng, 3, 5), draw.integer(rng, 3, 7)
-    Y = draw.one_hot(rng, K, m)
+    K, m = random_inputs.integer(rng, 3, 5), random_inputs.integer(rng, 3, 7)
+    Y = random_inputs.one_hot(rng, K, m)
     AL = np.zeros((K, m))
     for j in range(m):
         p = 1.0 if j == 0 else float(rng.uniform(0.3, 0.95))
@@ -266,10 +266,10 @@ def _cases_cross_entropy_loss(rng):
 
 
 def _output_case(rng, loss, output, m):
-    n = 1 if loss == "bce" else draw.integer(rng, 2, 4)
+    n = 1 if loss == "bce" else random_inputs.integer(rng, 2, 4)
     ZL = 2 * rng.standard_normal((n, m))
     AL = {"sigmoid": sigmoid, "softmax": softmax, "identity": lambda z: z.copy()}[output](ZL)
-    Y = rng.uniform(0, 1, size=(n, m)) if (loss, output) == ("mse", "sigmoid") else draw.targets(rng, loss, n, m)
+    Y = rng.uniform(0, 1, size=(n, m)) if (loss, output) == ("mse", "sigmoid") else random_inputs.targets(rng, loss, n, m)
     return [AL, Y, ZL, loss, output]
 
 
@@ -280,28 +280,28 @@ def _cases_output_delta(rng):
 def _cases_hidden_delta(rng):
     cases = []
     for activation in ELEMENTWISE_HIDDEN:
-        n_next, n = draw.integer(rng, 1, 5), draw.integer(rng, 1, 5)
+        n_next, n = random_inputs.integer(rng, 1, 5), random_inputs.integer(rng, 1, 5)
         cases.append(([rng.standard_normal((n_next, 1)), rng.standard_normal((n_next, n)),
                        2 * rng.standard_normal((n, 1)), activation], {}))
     return cases
 
 
 def _cases_param_gradients(rng):
-    return [([rng.standard_normal((draw.integer(rng, 1, 5), 1)), rng.standard_normal((draw.integer(rng, 1, 5), 1))],
+    return [([rng.standard_normal((random_inputs.integer(rng, 1, 5), 1)), rng.standard_normal((random_inputs.integer(rng, 1, 5), 1))],
              {}) for _ in range(2)]
 
 
 def backprop_case(rng, m, hidden, loss, output, depth_high=3):
     """The (Y, params, cache, ...) arguments of `backward` for a random net: also `backward_batch`'s."""
-    sizes = draw.layer_sizes(rng, 1, depth_high, 1, 5)
+    sizes = random_inputs.layer_sizes(rng, 1, depth_high, 1, 5)
     if loss == "bce":
-        sizes[-1] = draw.integer(rng, 1, 2)
+        sizes[-1] = random_inputs.integer(rng, 1, 2)
     elif loss == "cross_entropy":
-        sizes[-1] = draw.integer(rng, 2, 4)
-    params = draw.params(rng, sizes)
+        sizes[-1] = random_inputs.integer(rng, 2, 4)
+    params = random_inputs.params(rng, sizes)
     X = rng.standard_normal((sizes[0], m))
     Y = rng.uniform(0, 1, size=(sizes[-1], m)) if (loss, output) == ("mse", "sigmoid") \
-        else draw.targets(rng, loss, sizes[-1], m)
+        else random_inputs.targets(rng, loss, sizes[-1], m)
     _, cache = forward(X, params, hidden, output)
     return [Y, params, cache, hidden, output, loss]
 
@@ -309,17 +309,17 @@ def backprop_case(rng, m, hidden, loss, output, depth_high=3):
 def _cases_backward(rng):
     # One example (m = 1), as the exercise promises; every pairing, each with another hidden activation.
     return [(backprop_case(rng, 1, hidden, loss, output), {})
-            for hidden, (loss, output) in zip(draw.pick(rng, ELEMENTWISE_HIDDEN, 4), SINGLE_PAIRINGS)]
+            for hidden, (loss, output) in zip(random_inputs.pick(rng, ELEMENTWISE_HIDDEN, 4), SINGLE_PAIRINGS)]
 
 
 def _cases_gradient_check(rng):
-    params = draw.params(rng, draw.layer_sizes(rng, 1, 2, 1, 3))
+    params = random_inputs.params(rng, random_inputs.layer_sizes(rng, 1, 2, 1, 3))
     order = sorted(params)
     exact = {f"d{key}": 2 * (order.index(key) + 1) * value for key, value in params.items()}
     noisy = {key: value + float(rng.uniform(0.05, 0.5)) * rng.standard_normal(value.shape)
              for key, value in exact.items()}
     zeros = {key: np.zeros_like(value) for key, value in params.items()}
-    cost = draw.callable_arg("params_quadratic")
+    cost = random_inputs.callable_arg("params_quadratic")
     return [([cost, params, noisy], {}),
             ([cost, params, exact], {"eps": 1e-5}),
             ([cost, zeros, {f"d{key}": value for key, value in zeros.items()}], {})]  # 0.0 when both are zero

@@ -5,8 +5,8 @@ Z, out, dout: (n, m), n units by m examples; gamma, beta: (n, 1). Caches are dic
 {"Z_hat", "mean", "var", "gamma", "eps"}, with mean and var (n, 1) for batch norm, (1, m) for layer norm.
 """
 
-from .. import draw
-from ..judging import Spec, describe, match, same_as_reference
+from autograder.judging import Spec, describe, match, random_inputs, same_as_reference
+
 from ._namespace import namespace_of
 
 
@@ -73,8 +73,8 @@ CACHE_KEYS = ("Z_hat", "mean", "var", "gamma", "eps")
 
 
 def _inputs(rng, n=None, m=None):
-    n = n or draw.integer(rng, 1, 6)
-    m = m or draw.integer(rng, 2, 8)
+    n = n or random_inputs.integer(rng, 1, 6)
+    m = m or random_inputs.integer(rng, 2, 8)
     Z = rng.standard_normal((n, m)) * rng.uniform(0.5, 20) + rng.uniform(-10, 10)
     return Z, rng.uniform(0.5, 2, (n, 1)), rng.standard_normal((n, 1))
 
@@ -107,7 +107,7 @@ def _cases_backward(forward):
     def cases(rng):
         drawn = []
         for kwargs in ({}, {"eps": 0.1}, {}):
-            Z, gamma, beta = _inputs(rng, m=draw.integer(rng, 2, 6))
+            Z, gamma, beta = _inputs(rng, m=random_inputs.integer(rng, 2, 6))
             _, cache = forward(Z, gamma, beta, **kwargs)
             drawn.append(([rng.standard_normal(Z.shape), cache], {}))
         return drawn
@@ -115,7 +115,7 @@ def _cases_backward(forward):
 
 
 def _cases_update_running_stats(rng):
-    n = draw.integer(rng, 1, 6)
+    n = random_inputs.integer(rng, 1, 6)
     stats = [rng.standard_normal((n, 1)), rng.uniform(0.1, 3, (n, 1)), rng.standard_normal((n, 1)),
              rng.uniform(0.1, 3, (n, 1))]
     return [(stats, {}), (stats, {"momentum": float(rng.uniform(0.5, 0.99))})]
@@ -123,7 +123,7 @@ def _cases_update_running_stats(rng):
 
 def _cases_batchnorm_inference(rng):
     cases = []
-    for m, kwargs in ((draw.integer(rng, 2, 6), {}), (1, {"eps": 1e-3})):
+    for m, kwargs in ((random_inputs.integer(rng, 2, 6), {}), (1, {"eps": 1e-3})):
         Z, gamma, beta = _inputs(rng, m=m)
         n = Z.shape[0]
         cases.append(([Z, gamma, beta, rng.standard_normal((n, 1)), rng.uniform(0.1, 3, (n, 1))], kwargs))

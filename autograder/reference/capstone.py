@@ -5,8 +5,8 @@ import functools
 
 import numpy as np
 
-from .. import draw
-from ..judging import Spec, check_params, describe, same_as_reference
+from autograder.judging import Spec, check_params, describe, random_inputs, same_as_reference
+
 from . import inplace
 from ._namespace import like, namespace_of
 from .forward import forward
@@ -77,7 +77,7 @@ def _digits_split():
 
 def _cases_train_classifier(rng):
     X_train, Y_train, _, _ = _digits_split()
-    return [([X_train.copy(), Y_train.copy(), draw.rng_arg(draw.seed(rng))], {})]
+    return [([X_train.copy(), Y_train.copy(), random_inputs.rng_arg(random_inputs.seed(rng))], {})]
 
 
 def _judge_train_classifier(got, args, kwargs):
@@ -103,13 +103,13 @@ def _judge_train_classifier(got, args, kwargs):
 
 
 def _classifier_problem(rng, m):
-    sizes = [draw.integer(rng, 3, 8), draw.integer(rng, 3, 10), draw.integer(rng, 2, 5)]
-    return rng.standard_normal((sizes[0], m)), draw.params(rng, sizes), sizes[-1]
+    sizes = [random_inputs.integer(rng, 3, 8), random_inputs.integer(rng, 3, 10), random_inputs.integer(rng, 2, 5)]
+    return rng.standard_normal((sizes[0], m)), random_inputs.params(rng, sizes), sizes[-1]
 
 
 def _cases_predict(rng):
     cases = []
-    for m in (1, draw.integer(rng, 5, 30)):
+    for m in (1, random_inputs.integer(rng, 5, 30)):
         X, params, _ = _classifier_problem(rng, m)
         cases.append(([X, params], {}))
     return cases
@@ -117,7 +117,7 @@ def _cases_predict(rng):
 
 def _cases_accuracy(rng):
     cases = []
-    for m in (1, draw.integer(rng, 5, 30)):
+    for m in (1, random_inputs.integer(rng, 5, 30)):
         X, params, K = _classifier_problem(rng, m)
         labels = predict(X, params)
         right = rng.random(m) < 0.6  # mostly right, some wrong: any fraction can come out

@@ -5,8 +5,8 @@ Shapes: X and A[0] are (n[0], m); W[l] is (n[l], n[l-1]); b[l] is (n[l], 1); Z[l
 
 import numpy as np
 
-from .. import draw
-from ..judging import Spec, as_array, describe, same_as_reference
+from autograder.judging import Spec, as_array, describe, random_inputs, same_as_reference
+
 from ._namespace import as_float_array, namespace_of, num_layers
 
 
@@ -132,52 +132,52 @@ ALL_ACTIVATIONS = ("sigmoid", "relu", "leaky_relu", "tanh", "softplus", "swish",
 
 
 def _cases_sigmoid(rng):
-    n, m = draw.integer(rng, 2, 6), draw.integer(rng, 2, 8)
-    edge = np.concatenate([draw.big_values(rng, (2, 4), 700, 5000), draw.big_values(rng, (2, 4), 30, 60)])
+    n, m = random_inputs.integer(rng, 2, 6), random_inputs.integer(rng, 2, 8)
+    edge = np.concatenate([random_inputs.big_values(rng, (2, 4), 700, 5000), random_inputs.big_values(rng, (2, 4), 30, 60)])
     return [([6 * rng.standard_normal((n, m))], {}),
-            ([6 * rng.standard_normal((draw.integer(rng, 1, 6), 1))], {}),
-            ([draw.with_exact(rng, edge, [1000.0, -1000.0, 0.0])], {})]
+            ([6 * rng.standard_normal((random_inputs.integer(rng, 1, 6), 1))], {}),
+            ([random_inputs.with_exact(rng, edge, [1000.0, -1000.0, 0.0])], {})]
 
 
 def _cases_relu(rng):
-    return [([3 * rng.standard_normal((draw.integer(rng, 2, 6), draw.integer(rng, 2, 8)))], {}),
-            ([3 * rng.standard_normal((draw.integer(rng, 1, 6), 1))], {}),
-            ([3 * rng.standard_normal(draw.integer(rng, 3, 9))], {})]
+    return [([3 * rng.standard_normal((random_inputs.integer(rng, 2, 6), random_inputs.integer(rng, 2, 8)))], {}),
+            ([3 * rng.standard_normal((random_inputs.integer(rng, 1, 6), 1))], {}),
+            ([3 * rng.standard_normal(random_inputs.integer(rng, 3, 9))], {})]
 
 
 def _cases_leaky_relu(rng):
-    return [([3 * rng.standard_normal((draw.integer(rng, 2, 6), draw.integer(rng, 2, 8)))], {}),
-            ([3 * rng.standard_normal((draw.integer(rng, 1, 6), 1))], {"alpha": float(rng.uniform(0.05, 0.3))}),
-            ([3 * rng.standard_normal((draw.integer(rng, 2, 5), draw.integer(rng, 2, 5))),
+    return [([3 * rng.standard_normal((random_inputs.integer(rng, 2, 6), random_inputs.integer(rng, 2, 8)))], {}),
+            ([3 * rng.standard_normal((random_inputs.integer(rng, 1, 6), 1))], {"alpha": float(rng.uniform(0.05, 0.3))}),
+            ([3 * rng.standard_normal((random_inputs.integer(rng, 2, 5), random_inputs.integer(rng, 2, 5))),
               float(rng.uniform(0.05, 0.3))], {})]
 
 
 def _cases_softplus(rng):
-    edge = np.concatenate([draw.big_values(rng, (2, 5), 710, 5000), draw.big_values(rng, (2, 5), 30, 60)])
-    return [([8 * rng.standard_normal((draw.integer(rng, 2, 6), draw.integer(rng, 2, 8)))], {}),
-            ([8 * rng.standard_normal((draw.integer(rng, 1, 6), 1))], {}),
-            ([draw.with_exact(rng, edge, [1000.0, -1000.0, 0.0])], {})]
+    edge = np.concatenate([random_inputs.big_values(rng, (2, 5), 710, 5000), random_inputs.big_values(rng, (2, 5), 30, 60)])
+    return [([8 * rng.standard_normal((random_inputs.integer(rng, 2, 6), random_inputs.integer(rng, 2, 8)))], {}),
+            ([8 * rng.standard_normal((random_inputs.integer(rng, 1, 6), 1))], {}),
+            ([random_inputs.with_exact(rng, edge, [1000.0, -1000.0, 0.0])], {})]
 
 
 def _cases_swish(rng):
-    return [([5 * rng.standard_normal((draw.integer(rng, 2, 6), draw.integer(rng, 2, 8)))], {}),
-            ([5 * rng.standard_normal((draw.integer(rng, 1, 6), 1))], {})]
+    return [([5 * rng.standard_normal((random_inputs.integer(rng, 2, 6), random_inputs.integer(rng, 2, 8)))], {}),
+            ([5 * rng.standard_normal((random_inputs.integer(rng, 1, 6), 1))], {})]
 
 
 def _cases_softmax(rng):
-    K, m = draw.integer(rng, 2, 6), draw.integer(rng, 2, 7)
+    K, m = random_inputs.integer(rng, 2, 6), random_inputs.integer(rng, 2, 7)
     logits = 5 * rng.standard_normal((K, m))
     shift = rng.choice([1000.0, -1000.0, 0.0], size=(1, m))
     shift[0, 0], shift[0, -1] = 1000.0, -1000.0  # a column far above and one far below the others
     return [([3 * rng.standard_normal((K, m))], {}),
-            ([3 * rng.standard_normal((draw.integer(rng, 2, 6), 1))], {}),
+            ([3 * rng.standard_normal((random_inputs.integer(rng, 2, 6), 1))], {}),
             ([logits + shift], {})]
 
 
 def _cases_linear_forward(rng):
     cases = []
-    for m in (1, draw.integer(rng, 2, 8)):
-        n_in, n_out = draw.integer(rng, 1, 6), draw.integer(rng, 1, 6)
+    for m in (1, random_inputs.integer(rng, 2, 8)):
+        n_in, n_out = random_inputs.integer(rng, 1, 6), random_inputs.integer(rng, 1, 6)
         cases.append(([rng.standard_normal((n_in, m)), rng.standard_normal((n_out, n_in)),
                        rng.standard_normal((n_out, 1))], {}))
     return cases
@@ -185,9 +185,9 @@ def _cases_linear_forward(rng):
 
 def _cases_layer_forward(rng):
     cases = []
-    activations = draw.pick(rng, ALL_ACTIVATIONS, 4)
-    for activation, m in zip(activations, (1, draw.integer(rng, 2, 8), draw.integer(rng, 2, 8), 1)):
-        n_in, n_out = draw.integer(rng, 1, 6), draw.integer(rng, 2, 6)
+    activations = random_inputs.pick(rng, ALL_ACTIVATIONS, 4)
+    for activation, m in zip(activations, (1, random_inputs.integer(rng, 2, 8), random_inputs.integer(rng, 2, 8), 1)):
+        n_in, n_out = random_inputs.integer(rng, 1, 6), random_inputs.integer(rng, 2, 6)
         cases.append(([rng.standard_normal((n_in, m)), rng.standard_normal((n_out, n_in)),
                        rng.standard_normal((n_out, 1)), activation], {}))
     return cases
@@ -195,15 +195,15 @@ def _cases_layer_forward(rng):
 
 def _cases_forward(rng):
     def problem(m, depth_low=1):
-        sizes = draw.layer_sizes(rng, depth_low, 4, 1, 6)
+        sizes = random_inputs.layer_sizes(rng, depth_low, 4, 1, 6)
         sizes[-1] = max(sizes[-1], 2)
-        return rng.standard_normal((sizes[0], m)), draw.params(rng, sizes)
+        return rng.standard_normal((sizes[0], m)), random_inputs.params(rng, sizes)
 
-    hidden = draw.pick(rng, ("leaky_relu", "softplus", "swish", "sigmoid", "tanh"))
+    hidden = random_inputs.pick(rng, ("leaky_relu", "softplus", "swish", "sigmoid", "tanh"))
     return [
-        (list(problem(draw.integer(rng, 2, 8))), {}),  # the defaults: relu hidden, sigmoid output
+        (list(problem(random_inputs.integer(rng, 2, 8))), {}),  # the defaults: relu hidden, sigmoid output
         (list(problem(1, depth_low=2)), {"hidden_activation": "tanh", "output_activation": "softmax"}),
-        ([*problem(draw.integer(rng, 2, 8), depth_low=2), hidden, "identity"], {}),
+        ([*problem(random_inputs.integer(rng, 2, 8), depth_low=2), hidden, "identity"], {}),
     ]
 
 

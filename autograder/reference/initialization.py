@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 
-from .. import draw
-from ..judging import Spec, call_reference, check_params, check_spread, match, same_as_reference
+from autograder.judging import Spec, call_reference, check_params, check_spread, match, random_inputs, same_as_reference
+
 from ._namespace import namespace_of, num_layers
 from .backprop import activation_prime, hidden_delta, param_gradients
 from .forward import forward
@@ -79,22 +79,22 @@ def gradient_stds(X, params, activation):
 # ---------------------------------------------------------------- the integrity check's specs (autograder.judging)
 
 def _cases_init_zeros(rng):
-    return [([draw.layer_sizes(rng, 1, 4, 1, 8)], {}), ([[draw.integer(rng, 1, 5), 1]], {})]
+    return [([random_inputs.layer_sizes(rng, 1, 4, 1, 8)], {}), ([[random_inputs.integer(rng, 1, 5), 1]], {})]
 
 
 def _big_sizes(rng):
     """Layer sizes whose weight matrices all have >= BIG_LAYER entries, with differing widths."""
-    return [draw.integer(rng, 40, 70), draw.integer(rng, 80, 140), draw.integer(rng, 25, 40)]
+    return [random_inputs.integer(rng, 40, 70), random_inputs.integer(rng, 80, 140), random_inputs.integer(rng, 25, 40)]
 
 
 def _cases_init_normal(rng):
-    return [([_big_sizes(rng), float(rng.choice([0.01, 0.1, 0.5, 1.0])), draw.rng_arg(draw.seed(rng))], {}),
-            ([draw.layer_sizes(rng, 1, 3, 1, 5), float(rng.uniform(0.01, 1.0)), draw.rng_arg(draw.seed(rng))], {})]
+    return [([_big_sizes(rng), float(rng.choice([0.01, 0.1, 0.5, 1.0])), random_inputs.rng_arg(random_inputs.seed(rng))], {}),
+            ([random_inputs.layer_sizes(rng, 1, 3, 1, 5), float(rng.uniform(0.01, 1.0)), random_inputs.rng_arg(random_inputs.seed(rng))], {})]
 
 
 def _cases_init_scaled(rng):
-    return [([_big_sizes(rng), draw.rng_arg(draw.seed(rng))], {}),
-            ([draw.layer_sizes(rng, 1, 3, 1, 5), draw.rng_arg(draw.seed(rng))], {})]
+    return [([_big_sizes(rng), random_inputs.rng_arg(random_inputs.seed(rng))], {}),
+            ([random_inputs.layer_sizes(rng, 1, 3, 1, 5), random_inputs.rng_arg(random_inputs.seed(rng))], {})]
 
 
 def _judge_init(std_of_layer):
@@ -106,14 +106,14 @@ def _judge_init(std_of_layer):
 
 def _cases_activation_stds(rng):
     cases = []
-    for activation in draw.pick(rng, ("tanh", "relu", "sigmoid"), 2):
-        sizes = [draw.integer(rng, 10, 30)] + [draw.integer(rng, 15, 30)] * draw.integer(rng, 2, 5)
+    for activation in random_inputs.pick(rng, ("tanh", "relu", "sigmoid"), 2):
+        sizes = [random_inputs.integer(rng, 10, 30)] + [random_inputs.integer(rng, 15, 30)] * random_inputs.integer(rng, 2, 5)
         params = {}
         for l in range(1, len(sizes)):
             params[f"W{l}"] = rng.standard_normal((sizes[l], sizes[l - 1])) * float(rng.uniform(0.5, 1.5)) \
                 / math.sqrt(sizes[l - 1])
             params[f"b{l}"] = np.zeros((sizes[l], 1))
-        cases.append(([rng.standard_normal((sizes[0], draw.integer(rng, 60, 100))), params, activation], {}))
+        cases.append(([rng.standard_normal((sizes[0], random_inputs.integer(rng, 60, 100))), params, activation], {}))
     return cases
 
 
@@ -134,10 +134,10 @@ def _judge_activation_stds(got, args, kwargs):
 
 def _cases_gradient_stds(rng):
     cases = []
-    for activation in draw.pick(rng, ("tanh", "relu", "sigmoid", "identity"), 2):
-        sizes = draw.layer_sizes(rng, 2, 5, 3, 12)
-        X = rng.standard_normal((sizes[0], draw.integer(rng, 5, 40)))
-        cases.append(([X, draw.params(rng, sizes), activation], {}))
+    for activation in random_inputs.pick(rng, ("tanh", "relu", "sigmoid", "identity"), 2):
+        sizes = random_inputs.layer_sizes(rng, 2, 5, 3, 12)
+        X = rng.standard_normal((sizes[0], random_inputs.integer(rng, 5, 40)))
+        cases.append(([X, random_inputs.params(rng, sizes), activation], {}))
     return cases
 
 

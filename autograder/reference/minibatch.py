@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 
-from .. import draw
-from ..judging import Spec, as_array, check_params, check_spread, describe, same_as_reference
+from autograder.judging import Spec, as_array, check_params, check_spread, describe, random_inputs, same_as_reference
+
 from . import inplace
 from ._namespace import like, namespace_of
 from .backprop import backprop_case, backward_pass, compute_loss
@@ -103,22 +103,22 @@ BATCH_PAIRINGS = (("bce", "sigmoid"), ("cross_entropy", "softmax"), ("mse", "ide
 
 
 def _cases_backward_batch(rng):
-    ms = [1, draw.integer(rng, 2, 12), draw.integer(rng, 2, 12)]
-    hiddens, pairings = draw.pick(rng, BATCH_HIDDEN, 3), draw.pick(rng, BATCH_PAIRINGS, 3)
+    ms = [1, random_inputs.integer(rng, 2, 12), random_inputs.integer(rng, 2, 12)]
+    hiddens, pairings = random_inputs.pick(rng, BATCH_HIDDEN, 3), random_inputs.pick(rng, BATCH_PAIRINGS, 3)
     return [(backprop_case(rng, m, hidden, loss, output, depth_high=4), {})
             for m, hidden, (loss, output) in zip(ms, hiddens, pairings)]
 
 
 def _cases_minibatch_indices(rng):
-    batch_size = draw.integer(rng, 3, 12)
+    batch_size = random_inputs.integer(rng, 3, 12)
     # >= 20, with a partial last batch
-    partial = batch_size * draw.integer(rng, 3, 8) + draw.integer(rng, 1, batch_size - 1)
-    exact = batch_size * draw.integer(rng, 2, 6)
-    return [([partial, batch_size, draw.rng_arg(draw.seed(rng))], {}),
-            ([exact, batch_size, draw.rng_arg(draw.seed(rng))], {}),
-            ([1, draw.integer(rng, 1, 5), draw.rng_arg(draw.seed(rng))], {}),
+    partial = batch_size * random_inputs.integer(rng, 3, 8) + random_inputs.integer(rng, 1, batch_size - 1)
+    exact = batch_size * random_inputs.integer(rng, 2, 6)
+    return [([partial, batch_size, random_inputs.rng_arg(random_inputs.seed(rng))], {}),
+            ([exact, batch_size, random_inputs.rng_arg(random_inputs.seed(rng))], {}),
+            ([1, random_inputs.integer(rng, 1, 5), random_inputs.rng_arg(random_inputs.seed(rng))], {}),
             # m < batch_size: one batch
-            ([draw.integer(rng, 2, 6), draw.integer(rng, 7, 20), draw.rng_arg(draw.seed(rng))], {})]
+            ([random_inputs.integer(rng, 2, 6), random_inputs.integer(rng, 7, 20), random_inputs.rng_arg(random_inputs.seed(rng))], {})]
 
 
 def _judge_minibatch_indices(got, args, kwargs):
@@ -151,8 +151,8 @@ def _judge_minibatch_indices(got, args, kwargs):
 def _cases_sgd_step(rng):
     cases = []
     for lr in (float(rng.uniform(0.01, 1.0)), float(rng.choice([0.0, 3.0]))):
-        params = draw.params(rng, draw.layer_sizes(rng, 1, 3, 1, 5))
-        cases.append(([params, draw.grads_for(rng, params), lr], {}))
+        params = random_inputs.params(rng, random_inputs.layer_sizes(rng, 1, 3, 1, 5))
+        cases.append(([params, random_inputs.grads_for(rng, params), lr], {}))
     return cases
 
 
@@ -170,14 +170,14 @@ def _cases_train(rng):
     X3, Y3 = _blobs(rng, 3, 150)
     X2, Y2 = _blobs(rng, 2, 120)
     X0 = rng.standard_normal((20, 60))
-    Y0 = draw.one_hot(rng, 3, 60)
+    Y0 = random_inputs.one_hot(rng, 3, 60)
     return [
-        ([X3, Y3, [2, 16, 3], 30, 16, 0.1, draw.rng_arg(draw.seed(rng))], {}),
-        ([X2, Y2, [2, 8, 1], 30, 20, 0.3, draw.rng_arg(draw.seed(rng))],
+        ([X3, Y3, [2, 16, 3], 30, 16, 0.1, random_inputs.rng_arg(random_inputs.seed(rng))], {}),
+        ([X2, Y2, [2, 8, 1], 30, 20, 0.3, random_inputs.rng_arg(random_inputs.seed(rng))],
          {"hidden_activation": "tanh", "output_activation": "sigmoid", "loss": "bce"}),
         # lr = 0: the parameters never move, so they show He initialisation and history[0] is the
         # mean cost of the whole training set (60 = 3 * 16 + 12: a partial last batch).
-        ([X0, Y0, [20, 100, 3], 1, 16, 0.0, draw.rng_arg(draw.seed(rng))], {}),
+        ([X0, Y0, [20, 100, 3], 1, 16, 0.0, random_inputs.rng_arg(random_inputs.seed(rng))], {}),
     ]
 
 

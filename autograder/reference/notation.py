@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 
-from .. import draw
-from ..judging import Spec, describe, same_as_reference
+from autograder.judging import Spec, describe, random_inputs, same_as_reference
+
 from ._namespace import as_float_array, namespace_of
 
 
@@ -65,10 +65,10 @@ def numerical_jacobian(F, x, eps=1e-6):
 
 def _cases_layer_shapes(rng):
     return [
-        ([[draw.integer(rng, 1, 300) for _ in range(draw.integer(rng, 2, 7))]], {}),
+        ([[random_inputs.integer(rng, 1, 300) for _ in range(random_inputs.integer(rng, 2, 7))]], {}),
         # equal widths: a transposed W is not visible by shape alone
-        ([[draw.integer(rng, 1, 9)] * draw.integer(rng, 2, 5)], {}),
-        ([[1, draw.integer(rng, 1, 4)]], {}),
+        ([[random_inputs.integer(rng, 1, 9)] * random_inputs.integer(rng, 2, 5)], {}),
+        ([[1, random_inputs.integer(rng, 1, 4)]], {}),
     ]
 
 
@@ -91,7 +91,7 @@ def _judge_layer_shapes(got, args, kwargs):
 
 def _cases_count_parameters(rng):
     cases = _cases_layer_shapes(rng)[:2]
-    huge = [draw.integer(rng, 10_000, 100_000), draw.integer(rng, 1_000, 50_000), draw.integer(rng, 2, 10)]
+    huge = [random_inputs.integer(rng, 10_000, 100_000), random_inputs.integer(rng, 1_000, 50_000), random_inputs.integer(rng, 2, 10)]
     return cases + [([huge], {})]
 
 
@@ -102,21 +102,21 @@ def _cases_jacobian_example(rng):
 
 def _cases_numerical_gradient(rng):
     return [
-        ([draw.callable_arg("sum_of_cubes"), rng.uniform(-2, 2, size=draw.integer(rng, 1, 5))], {}),
-        ([draw.callable_arg("weighted_squares"),
-          rng.standard_normal((draw.integer(rng, 1, 3), draw.integer(rng, 2, 4)))],
+        ([random_inputs.callable_arg("sum_of_cubes"), rng.uniform(-2, 2, size=random_inputs.integer(rng, 1, 5))], {}),
+        ([random_inputs.callable_arg("weighted_squares"),
+          rng.standard_normal((random_inputs.integer(rng, 1, 3), random_inputs.integer(rng, 2, 4)))],
          {"eps": float(rng.choice([1e-4, 1e-5]))}),
         # integer inputs are allowed
-        ([draw.callable_arg("sum_of_cubes"), rng.integers(-3, 4, size=(2, draw.integer(rng, 1, 3)))], {}),
-        ([draw.callable_arg("weighted_squares"), rng.standard_normal((2, 1, draw.integer(rng, 1, 3))), 1e-3], {}),
+        ([random_inputs.callable_arg("sum_of_cubes"), rng.integers(-3, 4, size=(2, random_inputs.integer(rng, 1, 3)))], {}),
+        ([random_inputs.callable_arg("weighted_squares"), rng.standard_normal((2, 1, random_inputs.integer(rng, 1, 3))), 1e-3], {}),
     ]
 
 
 def _cases_numerical_jacobian(rng):
     return [
-        ([draw.callable_arg("sin_cos_map"), rng.uniform(-2, 2, size=draw.integer(rng, 2, 5))], {}),
-        ([draw.callable_arg("sin_cos_map"), rng.uniform(-2, 2, size=1)], {}),
-        ([draw.callable_arg("sin_cos_map"), rng.uniform(-2, 2, size=draw.integer(rng, 2, 4))], {"eps": 1e-5}),
+        ([random_inputs.callable_arg("sin_cos_map"), rng.uniform(-2, 2, size=random_inputs.integer(rng, 2, 5))], {}),
+        ([random_inputs.callable_arg("sin_cos_map"), rng.uniform(-2, 2, size=1)], {}),
+        ([random_inputs.callable_arg("sin_cos_map"), rng.uniform(-2, 2, size=random_inputs.integer(rng, 2, 4))], {"eps": 1e-5}),
     ]
 
 

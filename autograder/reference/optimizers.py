@@ -5,8 +5,7 @@ State dicts are keyed like params ("W1", "b1", ...); gradients are keyed "dW1", 
 
 import math
 
-from .. import draw
-from ..judging import Spec, same_as_reference
+from autograder.judging import Spec, random_inputs, same_as_reference
 
 
 def momentum_update(params, grads, velocity, lr, beta):
@@ -98,47 +97,47 @@ def lr_schedule(kind, lr0, epoch, **kw):
 # ---------------------------------------------------------------- the integrity check's specs (autograder.judging)
 
 def _optimizer_problem(rng):
-    params = draw.params(rng, draw.layer_sizes(rng, 1, 3, 1, 4))
-    return params, draw.grads_for(rng, params)
+    params = random_inputs.params(rng, random_inputs.layer_sizes(rng, 1, 3, 1, 4))
+    return params, random_inputs.grads_for(rng, params)
 
 
 def _cases_velocity_update(rng):
     cases = []
     for zero_state in (True, False):
         params, grads = _optimizer_problem(rng)
-        velocity = draw.like_params(rng, params, 0.0 if zero_state else 1.0)
+        velocity = random_inputs.like_params(rng, params, 0.0 if zero_state else 1.0)
         cases.append(([params, grads, velocity, float(rng.uniform(0.001, 0.5)), float(rng.uniform(0.5, 0.99))], {}))
     return cases
 
 
 def _cases_adagrad_update(rng):
     params, grads = _optimizer_problem(rng)
-    first = ([params, grads, draw.like_params(rng, params, 0.0), float(rng.uniform(0.001, 0.5))], {})
+    first = ([params, grads, random_inputs.like_params(rng, params, 0.0), float(rng.uniform(0.001, 0.5))], {})
     params, grads = _optimizer_problem(rng)
-    second = ([params, grads, draw.like_params(rng, params, 1.0, positive=True), float(rng.uniform(0.001, 0.5))],
+    second = ([params, grads, random_inputs.like_params(rng, params, 1.0, positive=True), float(rng.uniform(0.001, 0.5))],
               {"eps": 1e-6})
     return [first, second]
 
 
 def _cases_rmsprop_update(rng):
     params, grads = _optimizer_problem(rng)
-    first = ([params, grads, draw.like_params(rng, params, 0.0), float(rng.uniform(0.001, 0.5))], {})
+    first = ([params, grads, random_inputs.like_params(rng, params, 0.0), float(rng.uniform(0.001, 0.5))], {})
     params, grads = _optimizer_problem(rng)
-    second = ([params, grads, draw.like_params(rng, params, 1.0, positive=True), float(rng.uniform(0.001, 0.5))],
+    second = ([params, grads, random_inputs.like_params(rng, params, 1.0, positive=True), float(rng.uniform(0.001, 0.5))],
               {"rho": float(rng.uniform(0.5, 0.99)), "eps": 1e-6})
     return [first, second]
 
 
 def _cases_adam_update(rng):
     params, grads = _optimizer_problem(rng)
-    zeros = draw.like_params(rng, params, 0.0)
+    zeros = random_inputs.like_params(rng, params, 0.0)
     first = ([params, grads, zeros, dict(zeros), 1, float(rng.uniform(0.001, 0.1))], {})
     params, grads = _optimizer_problem(rng)
-    second = ([params, grads, draw.like_params(rng, params, 0.3), draw.like_params(rng, params, 0.3, positive=True),
-               draw.integer(rng, 2, 50), float(rng.uniform(0.001, 0.1))], {})
+    second = ([params, grads, random_inputs.like_params(rng, params, 0.3), random_inputs.like_params(rng, params, 0.3, positive=True),
+               random_inputs.integer(rng, 2, 50), float(rng.uniform(0.001, 0.1))], {})
     params, grads = _optimizer_problem(rng)
-    third = ([params, grads, draw.like_params(rng, params, 0.3), draw.like_params(rng, params, 0.3, positive=True),
-              draw.integer(rng, 1, 10), float(rng.uniform(0.001, 0.1))],
+    third = ([params, grads, random_inputs.like_params(rng, params, 0.3), random_inputs.like_params(rng, params, 0.3, positive=True),
+              random_inputs.integer(rng, 1, 10), float(rng.uniform(0.001, 0.1))],
              {"beta1": float(rng.uniform(0.5, 0.95)), "beta2": float(rng.uniform(0.9, 0.999)), "eps": 1e-6})
     return [first, second, third]
 
@@ -147,18 +146,18 @@ def _cases_lr_schedule(rng):
     lr0 = float(rng.uniform(0.01, 1.0))
 
     def epoch():
-        return draw.integer(rng, 0, 60)
+        return random_inputs.integer(rng, 0, 60)
 
     def maybe(kw):
         return kw if rng.random() < 0.5 else {}
 
-    total = draw.integer(rng, 10, 100)
+    total = random_inputs.integer(rng, 10, 100)
     return [
         (["constant", lr0, epoch()], {}),
-        (["step", lr0, epoch()], maybe({"drop": float(rng.uniform(0.1, 0.9)), "every": draw.integer(rng, 2, 15)})),
+        (["step", lr0, epoch()], maybe({"drop": float(rng.uniform(0.1, 0.9)), "every": random_inputs.integer(rng, 2, 15)})),
         (["exponential", lr0, epoch()], maybe({"k": float(rng.uniform(0.01, 0.5))})),
         (["inverse_time", lr0, epoch()], maybe({"decay": float(rng.uniform(0.1, 2.0))})),
-        (["cosine", lr0, draw.integer(rng, 0, total)],
+        (["cosine", lr0, random_inputs.integer(rng, 0, total)],
          {"total_epochs": total, **maybe({"lr_min": float(rng.uniform(0, 0.5 * lr0))})}),
     ]
 

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from .. import draw
-from ..judging import Spec, as_array, describe, match, same_as_reference
+from autograder.judging import Spec, as_array, describe, match, random_inputs, same_as_reference
+
 from ._namespace import like, namespace_of, num_layers
 
 
@@ -92,25 +92,25 @@ RATE_TOLERANCE = 0.05
 
 
 def _cases_l2_cost(rng):
-    return [([float(rng.uniform(0, 3)), draw.params(rng, draw.layer_sizes(rng, 1, 3, 1, 5)),
+    return [([float(rng.uniform(0, 3)), random_inputs.params(rng, random_inputs.layer_sizes(rng, 1, 3, 1, 5)),
               float(rng.uniform(0.01, 1.0))], {}),
-            ([float(rng.uniform(0, 3)), draw.params(rng, draw.layer_sizes(rng, 1, 2, 1, 4)), 0.0], {})]
+            ([float(rng.uniform(0, 3)), random_inputs.params(rng, random_inputs.layer_sizes(rng, 1, 2, 1, 4)), 0.0], {})]
 
 
 def _cases_l2_gradients(rng):
     cases = []
     for lambd in (float(rng.uniform(0.01, 1.0)), float(rng.uniform(1.0, 5.0))):
-        params = draw.params(rng, draw.layer_sizes(rng, 1, 3, 1, 5))
-        cases.append(([draw.grads_for(rng, params), params, lambd], {}))
+        params = random_inputs.params(rng, random_inputs.layer_sizes(rng, 1, 3, 1, 5))
+        cases.append(([random_inputs.grads_for(rng, params), params, lambd], {}))
     return cases
 
 
 def _cases_dropout_forward(rng):
-    return [([rng.standard_normal((draw.integer(rng, 80, 100), draw.integer(rng, 100, 120))),
-              float(rng.uniform(0.6, 0.9)), draw.rng_arg(draw.seed(rng))], {}),
-            ([rng.standard_normal((draw.integer(rng, 1, 5), 1)), 0.5, draw.rng_arg(draw.seed(rng))], {}),
-            ([rng.standard_normal((draw.integer(rng, 2, 6), draw.integer(rng, 2, 6))), 1.0,
-              draw.rng_arg(draw.seed(rng))], {})]
+    return [([rng.standard_normal((random_inputs.integer(rng, 80, 100), random_inputs.integer(rng, 100, 120))),
+              float(rng.uniform(0.6, 0.9)), random_inputs.rng_arg(random_inputs.seed(rng))], {}),
+            ([rng.standard_normal((random_inputs.integer(rng, 1, 5), 1)), 0.5, random_inputs.rng_arg(random_inputs.seed(rng))], {}),
+            ([rng.standard_normal((random_inputs.integer(rng, 2, 6), random_inputs.integer(rng, 2, 6))), 1.0,
+              random_inputs.rng_arg(random_inputs.seed(rng))], {})]
 
 
 def _judge_dropout_forward(got, args, kwargs):
@@ -137,8 +137,8 @@ def _judge_dropout_forward(got, args, kwargs):
 
 def _cases_dropout_backward(rng):
     cases = []
-    for m in (1, draw.integer(rng, 2, 8)):
-        n = draw.integer(rng, 2, 6)
+    for m in (1, random_inputs.integer(rng, 2, 8)):
+        n = random_inputs.integer(rng, 2, 6)
         keep_prob = float(rng.uniform(0.5, 0.95))
         mask = (rng.random((n, m)) < keep_prob).astype(np.float64)
         cases.append(([rng.standard_normal((n, m)), mask, keep_prob], {}))
@@ -151,9 +151,9 @@ def _cases_backward_train(rng):
     cases = []
     for keep_prob, lambd in ((float(rng.uniform(0.3, 0.95)), float(rng.uniform(0.01, 2.0))),
                              (float(rng.uniform(0.3, 0.95)), 0.0), (1.0, float(rng.uniform(0.01, 2.0)))):
-        sizes = draw.layer_sizes(rng, 1, 3, 1, 6) + [1]
-        m = draw.integer(rng, 1, 8)
-        params = draw.params(rng, sizes)
+        sizes = random_inputs.layer_sizes(rng, 1, 3, 1, 6) + [1]
+        m = random_inputs.integer(rng, 1, 8)
+        params = random_inputs.params(rng, sizes)
         A = rng.standard_normal((sizes[0], m))
         cache, masks = {"A0": A}, {}
         for l in range(1, len(sizes)):
@@ -173,14 +173,14 @@ def _cases_backward_train(rng):
 
 def _cases_early_stopping_epoch(rng):
     # Rounded losses: ties are frequent, and the earliest best must win them.
-    rough = np.round(rng.uniform(0, 1, size=draw.integer(rng, 8, 20)), 1).tolist()
-    patience = draw.integer(rng, 2, 4)
-    start = np.sort(rng.uniform(1, 2, size=draw.integer(rng, 1, 4)))[::-1].tolist()
+    rough = np.round(rng.uniform(0, 1, size=random_inputs.integer(rng, 8, 20)), 1).tolist()
+    patience = random_inputs.integer(rng, 2, 4)
+    start = np.sort(rng.uniform(1, 2, size=random_inputs.integer(rng, 1, 4)))[::-1].tolist()
     tie = start + [0.5, 0.5] + rng.uniform(0.6, 0.9, size=patience + 2).tolist()
-    falling = np.sort(rng.uniform(0, 1, size=draw.integer(rng, 3, 8)))[::-1].tolist()
-    return [([rough, draw.integer(rng, 1, 3)], {}),
+    falling = np.sort(rng.uniform(0, 1, size=random_inputs.integer(rng, 3, 8)))[::-1].tolist()
+    return [([rough, random_inputs.integer(rng, 1, 3)], {}),
             ([tie, patience], {}),
-            ([falling, draw.integer(rng, 1, 3)], {}),  # never stops: the best overall, the last epoch
+            ([falling, random_inputs.integer(rng, 1, 3)], {}),  # never stops: the best overall, the last epoch
             ([[float(rng.uniform(0, 1))], 1], {})]
 
 

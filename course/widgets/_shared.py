@@ -12,7 +12,6 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-
 WIDGET_VIEW_MIMETYPE = "application/vnd.jupyter.widget-view+json"
 _NO_WIDGETS = "Interactive controls need JupyterLab with ipywidgets; this is a static picture for"
 
@@ -77,7 +76,7 @@ def _single_threaded_blas():
             from threadpoolctl import ThreadpoolController
 
             _BLAS = ThreadpoolController()
-        except Exception:  # threadpoolctl missing or unable to inspect the libraries
+        except Exception:  # noqa: BLE001 - threadpoolctl missing or unable to inspect the libraries
             _BLAS = False
     return _BLAS.limit(limits=1, user_api="blas") if _BLAS else contextlib.nullcontext()
 

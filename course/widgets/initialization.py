@@ -8,10 +8,19 @@ import numpy as np
 from matplotlib.collections import LineCollection
 
 from ._shared import (
-    _Explorer, _LOG_LADDER, _RANGE_LADDER, _choice, _g, _integer, _log_reach, _new_figure, _real,
-    _short_error, _single_threaded_blas, _sticky_rung,
+    _LOG_LADDER,
+    _RANGE_LADDER,
+    _choice,
+    _Explorer,
+    _g,
+    _integer,
+    _log_reach,
+    _new_figure,
+    _real,
+    _short_error,
+    _single_threaded_blas,
+    _sticky_rung,
 )
-
 
 _ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
 
@@ -114,7 +123,7 @@ class InitializationExplorer(_Explorer):
             self._weights(params, [3, 4, 2], name)
         except NotImplementedError:
             return f"write {getattr(function, '__name__', name)} above to try it"
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the student's function may raise anything: shown, not raised
             return f"{getattr(function, '__name__', name)} fails on layer_sizes [3, 4, 2] ({_short_error(exc)})"
         return None
 
@@ -161,7 +170,7 @@ class InitializationExplorer(_Explorer):
             except NotImplementedError:
                 available, message = False, f"write the {init} initialiser above to try it"
                 self.unavailable[init] = message
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - the student's function may raise anything: shown, not raised
                 available, message = False, f"{init}: {_short_error(exc)}"
         nan = [float("nan")] * depth
         self.state = {"activation_stds": nan, "gradient_stds": list(nan),

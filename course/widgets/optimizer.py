@@ -5,8 +5,7 @@ import math
 
 import numpy as np
 
-from ._shared import _Explorer, _choice, _g, _integer, _new_figure, _real, _short_error
-
+from ._shared import _choice, _Explorer, _g, _integer, _new_figure, _real, _short_error
 
 # name -> (function the student writes, label for people)
 _OPTIMIZERS = {
@@ -183,7 +182,7 @@ class OptimizerExplorer(_Explorer):
                 self._stepper(name, function, lr=0.01, beta=0.9)(params, grads, 1)
         except NotImplementedError:
             return todo
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the student's function may raise anything: shown, not raised
             return f"{function_name} fails on a small example ({_short_error(exc)}): fix it above to try {label}"
         return None
 
@@ -281,7 +280,7 @@ class OptimizerExplorer(_Explorer):
                 except NotImplementedError:
                     available, message = False, f"write {_OPTIMIZERS[name][0]} above to try {_OPTIMIZERS[name][1]}"
                     self.unavailable[name] = message
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 - the student's function may raise anything: shown, not raised
                     available = False
                     message = f"{_OPTIMIZERS[name][0]} failed at step {t}: {_short_error(exc)}"
         if diverged:

@@ -14,7 +14,7 @@ import pwd
 from jupyterhub.spawner import LocalProcessSpawner
 from traitlets import Callable
 
-from autograder import sandbox
+from autograder.isolation import sandbox
 
 
 def role_view(state, role):

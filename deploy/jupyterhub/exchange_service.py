@@ -24,9 +24,9 @@ from traitlets import Integer, List, Unicode
 from traitlets.config import Application
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from exchange_store import NotFound, Quota, Store  # noqa: E402
+from exchange_store import NotFound, Quota, Store
 
-from course.exchange import files as plain  # noqa: E402
+from course.exchange import files as plain
 
 
 def encode(files):

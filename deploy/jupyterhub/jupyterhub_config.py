@@ -91,8 +91,8 @@ c.Spawner.http_timeout = 60
 c.Spawner.start_timeout = 90
 
 sys.path.insert(0, str(HERE))
-import roles  # noqa: E402
-from course_spawner import CourseSpawner, in_view, role_environment, role_view  # noqa: E402
+import roles  # noqa: E402 - this folder joins sys.path above
+from course_spawner import CourseSpawner, in_view, role_environment, role_view  # noqa: E402 - this folder joins sys.path above
 
 
 def role_of(username):
@@ -139,4 +139,4 @@ roles.write(STATE / "jupyter", course_id=COURSE_ID, course_root=COURSE_ROOT,
 
 extra = os.environ.get("BACKPROP_HUB_EXTRA_CONFIG")
 if extra:
-    load_subconfig(extra)  # noqa: F821
+    load_subconfig(extra)  # noqa: F821 - the config loader provides get_config

@@ -176,14 +176,14 @@ class LabServer:
             import psutil
 
             children = psutil.Process(self.process.pid).children(recursive=True)
-        except Exception:  # psutil missing or the process already gone
+        except Exception:  # noqa: BLE001 - psutil missing or the process already gone
             children = []
         if self.process.poll() is None:
             try:  # the graceful way: the server shuts its kernels down, then exits
                 request = urllib.request.Request(self.api_url("api/shutdown"), method="POST")
                 urllib.request.urlopen(request, timeout=10).close()
                 self.process.wait(timeout=15)
-            except Exception:
+            except Exception:  # noqa: BLE001 - stopping: a server that will not wait is killed next
                 pass
         for sig in [signal.SIGTERM, signal.SIGKILL]:
             if not _group_alive(self.process.pid):
@@ -205,7 +205,7 @@ class LabServer:
         for child in children:  # kernels run in sessions of their own, outside the server's group
             try:
                 child.kill()
-            except Exception:
+            except Exception:  # noqa: BLE001 - stopping: a child already gone is fine
                 pass
 
     def log_tail(self, lines=60):

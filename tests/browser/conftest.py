@@ -6,9 +6,8 @@ import re
 import sys
 
 import pytest
-from playwright.sync_api import expect
-
 from browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, LabServer, chromium_missing
+from playwright.sync_api import expect
 
 expect.set_options(timeout=TIMEOUT_MS)  # assertions wait as long as actions do
 
@@ -69,7 +68,7 @@ def pytest_runtest_makereport(item, call):
                     page.screenshot(path=ARTIFACTS / f"{stem}{suffix}.png", full_page=True, timeout=15_000)
                     (ARTIFACTS / f"{stem}{suffix}.html").write_text(page.content())
                     notes.append(f"screenshot: {ARTIFACTS / f'{stem}{suffix}.png'} (page {page.url})")
-                except Exception as error:  # a crashed page: say so, keep the original failure
+                except Exception as error:  # noqa: BLE001 - a crashed page: say so, keep the original failure
                     notes.append(f"no screenshot of {page.url}: {error}")
             if getattr(value, "console_lines", None):
                 notes.append("browser console (last 30 lines):\n" + "\n".join(value.console_lines[-30:]))

@@ -15,11 +15,10 @@ import re
 import sys
 
 import pytest
-from playwright.sync_api import expect
-
 from browser_support import ARTIFACTS, open_menu_item
 from hub_support import COURSE_ID, User, in_instructor_terminal, running_hub
 from notebook_support import exercises, student_notebook
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 

@@ -7,11 +7,16 @@ import re
 import time
 
 import pytest
-from playwright.sync_api import expect
-
 from browser_support import LabServer, open_menu_item, serve_mathjax_from_disk
-from notebook_support import (exercises, make_course_root, run_grader, student_notebook, write_submission,
-                              written_questions)
+from notebook_support import (
+    exercises,
+    make_course_root,
+    run_grader,
+    student_notebook,
+    write_submission,
+    written_questions,
+)
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 

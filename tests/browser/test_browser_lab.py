@@ -12,10 +12,9 @@ import shutil
 import stat
 
 import pytest
-from playwright.sync_api import expect
-
 from browser_support import ROOT, LabServer, open_menu_item
 from notebook_support import make_course_root, nbgrader
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 

@@ -11,10 +11,9 @@ import re
 import shutil
 
 import pytest
-from playwright.sync_api import expect
-
 from browser_support import ROOT, LabServer, changed_pixels, open_menu_item
 from notebook_support import make_course_root, nbgrader, student_notebook
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 

@@ -15,11 +15,10 @@ import re
 import time
 
 import pytest
-from nbgrader.api import Gradebook
-from playwright.sync_api import expect
-
 from browser_support import ROOT, LabServer, open_menu_item, serve_mathjax_from_disk
+from nbgrader.api import Gradebook
 from notebook_support import exercises, make_course_root, nbgrader, run_grader, student_notebook, written_questions
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 

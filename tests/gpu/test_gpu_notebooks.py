@@ -11,7 +11,6 @@ import subprocess
 import sys
 
 import pytest
-
 from gpu_support import requires_gpu
 
 pytestmark = requires_gpu

@@ -7,10 +7,9 @@ from __future__ import annotations
 import json
 import warnings
 from collections import Counter
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import nbformat
-
 
 # nbgrader's ClearHiddenTests defaults: released notebooks lack these regions, so a locked test
 # cell is compared with its source minus them (otherwise every hidden test would look "edited").
@@ -140,7 +139,7 @@ def _as_v4(shown: str, raw: dict) -> tuple[dict | None, str | None]:
     if isinstance(raw.get("worksheets"), list):
         try:
             return nbformat.convert(nbformat.from_dict(raw), 4), None
-        except Exception as error:  # nbformat raises many types for odd input
+        except Exception as error:  # noqa: BLE001 - nbformat raises many types for odd input
             return None, f"{shown} is not a notebook: cannot upgrade it to nbformat 4 ({error})"
     return None, f"{shown} is not a notebook: it has no 'cells' list"
 
@@ -151,7 +150,7 @@ def _schema_note(shown: str, nb: dict) -> str | None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # nbformat warns about e.g. missing cell ids
             nbformat.validate(json.loads(json.dumps(nb)))
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - jsonschema and nbformat raise many types
         message = str(getattr(error, "message", error)).splitlines()[0][:150]
         return f"{shown} does not match the notebook schema ({message}); nbgrader reads it anyway"
     return None

@@ -25,7 +25,7 @@ from jupyter_core.utils import ensure_async, run_sync
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, Unicode
 
-from .verify_runner import LazyPlotting
+from autograder.judging.runner import LazyPlotting
 
 DEMO_TAG = "demo"
 # Run by the warm kernel before the student's code, binding no name of theirs: NumPy and Matplotlib

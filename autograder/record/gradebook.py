@@ -17,12 +17,12 @@ from nbgrader.api import Gradebook as NbgraderGradebook
 from nbgrader.api import MissingEntry
 from sqlalchemy import Column, MetaData, String, Table, Text, delete, insert, select
 
-from . import late
-from .awaiting import awaits_grader
+from autograder.record import late
+from autograder.record.awaiting import awaits_grader
 
 WITHDRAWAL_PREFIX = "verification:"
 CHANGED = "changed since your review: resubmitted after you graded it by hand; your grading is kept"
-# The comment on an answer withdrawn for holding the instructor's solution (autograder.leaks); the
+# The comment on an answer withdrawn for holding the instructor's solution (autograder.judging.leaks); the
 # flag's reason says what was found.
 LEAKED = "this answer holds the instructor's solution text"
 
@@ -41,7 +41,7 @@ def course_db_url(course_root):
     """The gradebook's URL as nbgrader's config gives it (`c.CourseDirectory.db_url`): SQLite's
     `gradebook.db` in the course root by default; a relative SQLite path is taken from the course
     root, as nbgrader takes it (it runs from there)."""
-    from .collect import load_course_config
+    from autograder.collect import load_course_config
 
     root = os.path.abspath(course_root)
     url = load_course_config(root).get("CourseDirectory", {}).get("db_url") or ""
@@ -192,7 +192,7 @@ class Gradebook:
         that no longer hold, leaving every mark of the instructor's as it is.
 
         refuted: {exercise: reason}. leaks: {"reason", "withdrawn": [exercise]} when the submission
-        holds text of the instructor's source notebook (autograder.job.find_leaks): its exercises
+        holds text of the instructor's source notebook (autograder.grading.job.find_leaks): its exercises
         are withdrawn as refuted ones are, and the notebook is flagged for that reason.
         A withdrawal is a manual score of 0 on test_<exercise>, unless
         the instructor already set one, and a comment on the answer cell <exercise>, appended to
@@ -262,7 +262,7 @@ class Gradebook:
         return entry, kept
 
     def merge_autograde(self, assignment, student, result):
-        """Write a grade job's results (autograder.job.JobResult) as nbgrader's autograde writes its own:
+        """Write a grade job's results (autograder.grading.job.JobResult) as nbgrader's autograde writes its own:
         the submission time, auto scores and auto comments. A manual score stays, and marks the cell
         for review, as does a cell without an auto score."""
         import datetime
@@ -288,7 +288,7 @@ class Gradebook:
         """Apply an extension from the instructor's file (None: leave the gradebook's) and recompute
         the late penalty with the course's plugin from the gradebook as it is now.
 
-        Returns what the feedback page shows (scores, comments, penalty; see autograder.job.FeedbackJob),
+        Returns what the feedback page shows (scores, comments, penalty; see autograder.grading.job.FeedbackJob),
         None when there is no submission.
         """
         with self._open() as gradebook:
@@ -323,7 +323,7 @@ class Gradebook:
                                           if awaits_grader(g.auto_score, g.manual_score)),
                         "raw": raw, "penalty": penalty, "score": max(0.0, raw - penalty),
                         "seconds_late": submission.total_seconds_late,
-                        # for the lateness report (autograder.late_report); submitted_at is naive UTC, None when unknown
+                        # for the lateness report (autograder.record.late_report); submitted_at is naive UTC, None when unknown
                         "extension_hours": submission.extension.total_seconds() / 3600 if submission.extension else 0.0,
                         "submitted_at": submission.timestamp,
                         "flagged": any(n.flagged for n in submission.notebooks),

@@ -20,23 +20,29 @@ convention of ``nbgrader zip_collect`` is ``FileNameCollectorPlugin.named_regexp
 ``student_id`` and ``file_id``, and ``timestamp.txt`` in a submission folder is nbgrader's own.
 
 Here: what collecting finds, one assignment folder, an existing ``submitted/`` tree and the
-course's configuration. autograder.collect_notebook reviews one notebook against its assignment;
-autograder.collect_zip reads an LMS zip.
+course's configuration. autograder.collect.notebook reviews one notebook against its assignment;
+autograder.collect.lms_zip reads an LMS zip.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from .collect_notebook import expected_cells, load_assignments  # noqa: F401 - part of this module's interface
-from .collect_notebook import _NOTEBOOK, grade_ids, parse_notebook, review_notebook, similarity
-
+from autograder.collect.notebook import (  # noqa: F401 - part of this module's interface
+    _NOTEBOOK,
+    expected_cells,
+    grade_ids,
+    load_assignments,
+    parse_notebook,
+    review_notebook,
+    similarity,
+)
 
 # nbgrader's zip_collect has no default pattern; this one reads "<student>_<file>" and is the
 # LMS convention this course uses ("alice_02_forward.ipynb"). A course can override it with
@@ -165,7 +171,7 @@ def _guarded(check, *args):
     """
     try:
         return check(*args)
-    except Exception as error:  # deliberate: report and carry on with the other students
+    except Exception as error:  # noqa: BLE001 - deliberate: report and carry on with the other students
         return None, [], _unexpected(error)
 
 
@@ -209,7 +215,7 @@ def _collect_folder(folder: Path, student: str, assignments: dict[str, dict]) ->
         target = folder / f"{assignment}{_NOTEBOOK}"
         if not failure and chosen.path != target:
             chosen.path.replace(target)  # nbgrader only grades <assignment>.ipynb
-    except Exception as error:  # deliberate: one unreadable folder must not stop the class
+    except Exception as error:  # noqa: BLE001 - deliberate: one unreadable folder must not stop the class
         return Submission(student, assignment, failure=_unexpected(error))
     return Submission(student, assignment, None if failure else target, notes, failure)
 

@@ -4,8 +4,8 @@ import csv
 import html
 import pathlib
 
-from .term import NOT_YET_DUE, missing
-from .worker import AssignmentResult
+from autograder.grading.outcome import AssignmentResult
+from autograder.record.term import NOT_YET_DUE, missing
 
 # A student's status is the worst of their assignments'; "not yet due" (nothing handed in, not due) is no failure.
 STATUS_ORDER = {NOT_YET_DUE: -1, "graded": 0, "flagged": 1, "failed": 2}
@@ -173,7 +173,7 @@ def _written_table(rows, written):
 
 def write_summary(rows, assignments, report_dir, notes=(), written=None, lateness=""):
     """summary.html (notes on how the run was made, table, plot, written answers, the `lateness`
-    section (HTML, autograder.late_report), flagged and failed lists) beside grades.csv; returns its path."""
+    section (HTML, autograder.record.late_report), flagged and failed lists) beside grades.csv; returns its path."""
     report_dir = pathlib.Path(report_dir)
     summary = exercise_summary(rows, assignments)
     plot = plot_summary(summary, report_dir / "score_distribution.png") if summary and rows else None

@@ -19,11 +19,11 @@ import threading
 
 import numpy as np
 
-from . import budget, sandbox, verify_runner
-from .judging import Callable, Rng
-from .verify_specs import SPECS
+from autograder.isolation import budget, sandbox
+from autograder.judging import Callable, Rng, runner
+from autograder.judging.specs import SPECS
 
-RUNNER = pathlib.Path(verify_runner.__file__)
+RUNNER = pathlib.Path(runner.__file__)
 
 
 def _without_magics(source):
@@ -114,7 +114,7 @@ def _encode_input(value, arrays, path):
         return {"$rng": value.seed}
     if isinstance(value, Callable):
         return {"$callable": value.name}
-    return verify_runner.encode(value, arrays, path)
+    return runner.encode(value, arrays, path)
 
 
 def materialise(value):
@@ -169,7 +169,7 @@ def read_results(path, count):
             if isinstance(outcome.get("error"), str):
                 decoded.append(("error", outcome["error"][:500]))
                 continue
-            value = verify_runner.decode(outcome["result"], numeric)
+            value = runner.decode(outcome["result"], numeric)
             decoded.append(("result", value))
         except (KeyError, ValueError, TypeError, RecursionError) as error:
             decoded.append(("error", f"unreadable result ({type(error).__name__}: {str(error)[:80]})"))

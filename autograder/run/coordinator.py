@@ -1,7 +1,7 @@
 """The coordinator of a grading run: it decides what to grade, sends jobs to a pool, and writes.
 
-Jobs (autograder.job) are pure and run in a pool: the local slots of this machine
-(autograder.pools.LocalPool) or the workers of a Dask cluster (autograder.cluster.DaskPool). This
+Jobs (autograder.grading.job) are pure and run in a pool: the local slots of this machine
+(autograder.run.local_pool.LocalPool) or the workers of a Dask cluster (autograder.run.dask_pool.DaskPool). This
 process alone writes what a run leaves behind: the gradebook, autograded/ and feedback/. It merges
 each result as it arrives, one at a time, so a job that ran twice (a worker lost mid-job, then
 retried) still counts once.
@@ -16,8 +16,14 @@ import time
 
 from traitlets.config import Config
 
-from . import canary, job, late, sandbox, slot, term, worker
-from .gradebook import Gradebook, course_db_url, shown_digest
+from autograder.grading import job, slot
+from autograder.grading.options import verification_seed
+from autograder.grading.outcome import INTERNAL_ERROR, AssignmentResult, internal_error, timed
+from autograder.grading.versions import course_version, submission_digests
+from autograder.isolation import sandbox
+from autograder.record import late, term
+from autograder.record.gradebook import Gradebook, course_db_url, shown_digest
+from autograder.run import canary
 
 DEFAULT_WINDOW = 64  # jobs out at once in a pool that does not say (see Run.backlog)
 
@@ -61,7 +67,7 @@ class Run:
             root, assignments, by_student, options, pool
         self.force, self.extensions, self.penalty, self.gradebook = force, extensions, penalty, gradebook
         self.due_dates = gradebook.due_dates(assignments)
-        self.versions = {a: worker.course_version(root, a) for a in assignments}
+        self.versions = {a: course_version(root, a) for a in assignments}
         self.course = {a: job.course_files(root, a, self.versions[a]) for a in assignments}
         self.outcomes = {student: {} for student in by_student}
         self.pending = {}  # future -> (finish, student, assignment, context)
@@ -90,14 +96,14 @@ class Run:
                 self.done(student, assignment, term.missing(assignment, self.due_dates.get(assignment),
                                                             self.extensions.get((student, assignment))))
             elif submission.failure:
-                self.done(student, assignment, worker.AssignmentResult(assignment, status="failed",
+                self.done(student, assignment, AssignmentResult(assignment, status="failed",
                                                                        reasons=[submission.failure]))
             else:
                 self.guarded(student, assignment, self.grade, submission)
         for submission in self.by_student[student]:  # e.g. an unknown assignment folder
             if submission.assignment not in self.assignments and submission.failure:
                 name = submission.assignment or "?"
-                self.outcomes[student][name] = worker.AssignmentResult(name, status="failed",
+                self.outcomes[student][name] = AssignmentResult(name, status="failed",
                                                                        reasons=[submission.failure])
         self.finish_student_if_done(student)
 
@@ -106,19 +112,19 @@ class Run:
         try:
             step(student, assignment, *args)
         except Exception as error:  # noqa: BLE001 - e.g. the gradebook refused a write
-            self.done(student, assignment, worker.internal_error(assignment, error))
+            self.done(student, assignment, internal_error(assignment, error))
 
     def grade(self, student, assignment, submission):
         """Send the submission to the pool unless it is unchanged since it was last graded."""
-        notebook_digest, inputs = worker.submission_digests(self.root, student, assignment, self.versions[assignment])
+        notebook_digest, inputs = submission_digests(self.root, student, assignment, self.versions[assignment])
         record = self.gradebook.record(assignment, student)
         autograded = self.root / "autograded" / student / assignment / f"{assignment}.ipynb"
         # A failure the submission caused (a crash, a timeout) would only repeat; one of ours is retried.
-        ours = any(reason.startswith(worker.INTERNAL_ERROR) for reason in record.get("reasons", []))
+        ours = any(reason.startswith(INTERNAL_ERROR) for reason in record.get("reasons", []))
         context = {"inputs": inputs, "notebook": notebook_digest, "record": record, "notes": submission.notes}
         if (not self.force and record.get("inputs") == inputs and not ours
                 and (autograded.is_file() or record.get("status") == "failed")):
-            result = worker.AssignmentResult(assignment, status=record["status"], reasons=list(record["reasons"]),
+            result = AssignmentResult(assignment, status=record["status"], reasons=list(record["reasons"]),
                                              graded_now=False)
             self.unchanged.append((student, assignment, result, context))  # settled once the jobs are out
             return
@@ -126,7 +132,7 @@ class Run:
             files, left_out = job.read_submission(self.root / "submitted" / student / assignment)
             context["notes"] = [*context["notes"], *left_out]
             return job.GradeJob(student, assignment, files, self.course[assignment],
-                                worker.verification_seed(self.options.secret, student, assignment))
+                                verification_seed(self.options.secret, student, assignment))
 
         self.submit(job.run_grade, grade_job, self.merge, student, assignment, context)
 
@@ -145,7 +151,7 @@ class Run:
                 payload = make_payload()
             except Exception as error:  # noqa: BLE001 - e.g. a submission folder that cannot be read
                 self.unfinished[student] -= 1
-                self.done(student, assignment, worker.internal_error(assignment, error))
+                self.done(student, assignment, internal_error(assignment, error))
                 continue
             context["submitted"] = time.perf_counter()
             self.pending[self.pool.submit(function, payload)] = (finish, student, assignment, context)
@@ -163,10 +169,10 @@ class Run:
     def merge(self, student, assignment, outcome, context):
         """The one writer: a grade job's results into autograded/ and the gradebook, then verdicts."""
         self.registered()
-        result = worker.AssignmentResult(assignment, status=outcome.status, reasons=list(outcome.reasons),
+        result = AssignmentResult(assignment, status=outcome.status, reasons=list(outcome.reasons),
                                          stages=dict(outcome.stages))
         if outcome.status != "failed":
-            with worker.timed(result, "gradebook"):
+            with timed(result, "gradebook"):
                 _replace_folder(self.root / "autograded" / student / assignment, outcome.autograded)
                 self.gradebook.merge_autograde(assignment, student, outcome)
                 flag_reasons = self.gradebook.apply_verdicts(assignment, student, outcome.refuted,
@@ -185,7 +191,7 @@ class Run:
         self.registered()
         context["result"] = result
         context["graded"] = {"inputs": context["inputs"], "status": result.status, "reasons": list(result.reasons)}
-        with worker.timed(result, "settle lateness"):
+        with timed(result, "settle lateness"):
             shown = self.gradebook.settle(assignment, student, self.extensions.get((student, assignment)),
                                           self.penalty)
         feedback = self.root / "feedback" / student / assignment / f"{assignment}.html"
@@ -242,7 +248,7 @@ class Run:
                 try:
                     outcome = future.result()
                 except Exception as error:  # noqa: BLE001 - the job hit an error of ours, or its worker was lost
-                    self.done(student, assignment, worker.internal_error(assignment, error))
+                    self.done(student, assignment, internal_error(assignment, error))
                     continue
                 self.registered()  # its failure ends the run, not one student
                 self.guarded(student, assignment, finish, outcome, context)
@@ -271,7 +277,7 @@ def grade_class(root, assignments, submissions, options, jobs, *, students=None,
     """{student: {assignment: AssignmentResult}} for every collected submission, graded in the pool
     (the local slots of this machine, `jobs` of them numbered from `slots`, unless a pool is given).
 
-    stopped: a dict; when given, each assignment's solution is graded first (autograder.canary),
+    stopped: a dict; when given, each assignment's solution is graded first (autograder.run.canary),
     and an assignment whose solution falls short is not graded at all: {assignment: why} goes there.
 
     A submission graded before, whose notebook, submission time and course version are unchanged,
@@ -280,7 +286,7 @@ def grade_class(root, assignments, submissions, options, jobs, *, students=None,
     students who get a row besides those of the gradebook and `submissions` (who handed in only
     assignments outside this run).
     """
-    from .pools import LocalPool
+    from autograder.run.local_pool import LocalPool
 
     root = pathlib.Path(root)
     own_pool = pool is None

@@ -6,7 +6,7 @@
 A job reads nothing of the instructor's course folder and writes nothing another job reads. It
 carries the assignment's source folder and the course's nbgrader_config.py; each slot grades in a
 private course folder of its own, with a private SQLite gradebook from which it removes the student
-before every job. Only the coordinating process (autograder.coordinator) writes the instructor's
+before every job. Only the coordinating process (autograder.run.coordinator) writes the instructor's
 gradebook, autograded/ and feedback/. The seed, not GRADER_SECRET, travels with a job.
 """
 
@@ -18,9 +18,15 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 
-from . import awaiting, gradebook, leaks, sandbox, sanitize, verify, worker
-from .collect import MAX_FILE_BYTES
-from .slot import SlotProcess
+from autograder.collect import MAX_FILE_BYTES
+from autograder.grading import sanitize
+from autograder.grading.environment import slot_environment
+from autograder.grading.outcome import failure_reason, timed
+from autograder.grading.slot import SlotProcess
+from autograder.grading.versions import grader_version
+from autograder.isolation import sandbox
+from autograder.judging import leaks, verify
+from autograder.record import awaiting, gradebook
 
 SKIPPED_PARTS = {"__pycache__", ".ipynb_checkpoints"}
 # What a job carries of a submission folder: a student's 2 GB data file stays where it is.
@@ -31,8 +37,8 @@ MAX_TOTAL_BYTES = 4 * MAX_FILE_BYTES
 class CourseFiles:
     """What grading one assignment needs of the course besides the submission."""
     assignment: str
-    version: str  # worker.course_version: the files below and the grader together
-    grader: str  # worker.grader_version of the coordinator: a worker running other grading code refuses
+    version: str  # course_version: the files below and the grader together
+    grader: str  # grader_version of the coordinator: a worker running other grading code refuses
     files: tuple  # ((path relative to the course root, bytes), ...)
 
 
@@ -44,7 +50,7 @@ def course_files(root, assignment, version):
     for path in sorted(source.rglob("*")):
         if path.is_file() and not SKIPPED_PARTS & set(path.relative_to(source).parts):
             files.append((path.relative_to(root).as_posix(), path.read_bytes()))
-    return CourseFiles(assignment, version, worker.grader_version(), tuple(files))
+    return CourseFiles(assignment, version, grader_version(), tuple(files))
 
 
 @dataclass
@@ -53,7 +59,7 @@ class GradeJob:
     assignment: str
     files: tuple  # ((path relative to the submission folder, bytes), ...): the notebook, timestamp.txt, extras
     course: CourseFiles
-    seed: int  # worker.verification_seed of the instructor's secret
+    seed: int  # verification_seed of the instructor's secret
 
 
 @dataclass
@@ -100,7 +106,7 @@ class Slot:
     def ready_for(self, course):
         """The private course folder holds `course` and the slot's nbgrader runs on its configuration.
         True when nbgrader must (re)learn the assignment's cells from its source folder."""
-        if course.grader != worker.grader_version():
+        if course.grader != grader_version():
             raise GraderMismatch("this worker's grading code differs from the coordinator's: install the same "
                                  "version of the course on every worker")
         files = dict(course.files)
@@ -144,7 +150,7 @@ def open_slot_process(root, folder, number, options):
     # Never under the course: an IPC socket's path must stay within 107 bytes.
     runtime = pathlib.Path(tempfile.mkdtemp(prefix=f"backprop-{os.getpid()}-slot{number}-", dir=options.scratch))
     runtime.chmod(0o1777)  # the sandbox uid creates its IPC sockets here
-    env = worker.slot_environment(folder, number, options, runtime)
+    env = slot_environment(folder, number, options, runtime)
     return SlotProcess(root, number, env, options.cell_timeout, options.unsafe, folder / "slot.log",
                        runtime=runtime, cgroups=options.budgets.of(number), interrupt_grace=options.interrupt_grace)
 
@@ -152,7 +158,7 @@ def open_slot_process(root, folder, number, options):
 def run_grade(job, slot):
     """Autograde `job` in the sandbox, then verify every exercise nbgrader awarded points to."""
     result = JobResult(job.student, job.assignment)
-    with worker.timed(result, "register"):
+    with timed(result, "register"):
         register = slot.ready_for(job.course)
     write_files(slot.fresh_folder("submitted", job.student, job.assignment), job.files)
     success, output = _request(slot, result, "autograde", job, register, timeout=slot.options.notebook_timeout)
@@ -160,23 +166,23 @@ def run_grade(job, slot):
     if success is None:
         return _failed(result, f"grading took longer than {slot.options.notebook_timeout} s")
     if not success or not (autograded / f"{job.assignment}.ipynb").is_file():
-        return _failed(result, worker.failure_reason(output))
-    with worker.timed(result, "sanitize"):
+        return _failed(result, failure_reason(output))
+    with timed(result, "sanitize"):
         removed = sanitize.sanitize_submission(autograded)
     if removed:
         result.reasons.append("not kept in the autograded copy (a browser would run them, or not readable "
                               f"notebooks): {', '.join(removed)}")
-    with worker.timed(result, "gradebook"):
+    with timed(result, "gradebook"):
         _read_private_gradebook(slot.root, job, result)
     awarded = [name[len("test_"):] for name, grade in result.grades.items()
                if name.startswith("test_") and (grade["auto_score"] or 0) > 0]
     notebook = json.loads((autograded / f"{job.assignment}.ipynb").read_text())
     options = slot.options
-    with worker.timed(result, "verify"):
+    with timed(result, "verify"):
         verdicts = verify.verify(notebook, awarded, seed=job.seed, slot=slot.number, limits=options.limits,
                                  unsafe=options.unsafe, cgroups=options.budgets.of(slot.number), scratch=options.scratch)
     result.refuted = {exercise: reason for exercise, reason in verdicts.items() if reason}
-    with worker.timed(result, "leaks"):
+    with timed(result, "leaks"):
         result.leaks = find_leaks(job)
     result.autograded = read_files(autograded)
     if not options.unsafe:  # every process of this student is gone: the next one's kernel may boot
@@ -185,7 +191,7 @@ def run_grade(job, slot):
 
 
 def run_canary(job, slot):
-    """run_grade on the instructor's solution (autograder.canary), which then leaves nothing behind
+    """run_grade on the instructor's solution (autograder.run.canary), which then leaves nothing behind
     in the slot's private course folder or gradebook: its result goes only to the canary's judge."""
     try:
         return run_grade(job, slot)
@@ -212,14 +218,14 @@ def _request(slot, result, op, job, register, **arguments):
     and learning the cells ("register") count apart."""
     if register or slot.process.process is None:
         starts = slot.process.start_seconds
-        with worker.timed(result, "register"):
+        with timed(result, "register"):
             success, output = slot.process.request("register", job.assignment, job.student, timeout=300)
         if slot.process.start_seconds > starts:
             result.stages["slot start"] = slot.process.start_seconds - starts
             result.stages["register"] -= result.stages["slot start"]
         if not success:
             return success, output
-    with worker.timed(result, op):
+    with timed(result, op):
         return slot.process.request(op, job.assignment, job.student, **arguments)
 
 
@@ -296,7 +302,7 @@ def _read_private_gradebook(root, job, result):
 
 
 def source_only(course):
-    """The source-only lines (autograder.leaks) of the assignment whose source folder `course` carries."""
+    """The source-only lines (autograder.judging.leaks) of the assignment whose source folder `course` carries."""
     path = f"source/{course.assignment}/{course.assignment}.ipynb"
     source = dict(course.files).get(path)
     return leaks.source_only(json.loads(source)) if source else leaks.SourceOnly({}, {}, {}, {})
@@ -325,21 +331,21 @@ def redact_feedback(files, course):
 def run_feedback(job, slot):
     """nbgrader's feedback page of an autograded submission, showing exactly `job.shown`."""
     result = JobResult(job.student, job.assignment)
-    with worker.timed(result, "register"):
+    with timed(result, "register"):
         register = slot.ready_for(job.course)
     write_files(slot.fresh_folder("autograded", job.student, job.assignment), job.autograded)
     success, output = _request(slot, result, "feedback", job, register, timeout=300, shown=job.shown)
     folder = slot.root / "feedback" / job.student / job.assignment
     if not success or not (folder / f"{job.assignment}.html").is_file():
-        return _failed(result, f"feedback not generated: {worker.failure_reason(output)}")
-    with worker.timed(result, "redact feedback"):
+        return _failed(result, f"feedback not generated: {failure_reason(output)}")
+    with timed(result, "redact feedback"):
         result.feedback = redact_feedback(mark_awaiting_answers(read_files(folder), job.shown), job.course)
     return result
 
 
 def mark_awaiting_answers(files, shown):
     """A feedback folder's files, its pages showing the answers awaiting a grader as such: nbgrader
-    shows them scored 0, which a student reads as a grade (autograder.awaiting)."""
+    shows them scored 0, which a student reads as a grade (autograder.record.awaiting)."""
     grade_ids = awaiting.awaiting_grade_ids(shown)
     return tuple((name, awaiting.mark_awaiting(data.decode("utf-8", "replace"), grade_ids).encode())
                  if grade_ids and name.endswith(".html") else (name, data) for name, data in files)

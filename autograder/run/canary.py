@@ -1,7 +1,7 @@
 """The canary: before a class is graded, the instructor's own solution is graded first.
 
 The solution notebook (source/<assignment>/<assignment>.ipynb) goes through the pool as a student's
-submission would (autograder.job: the same slots, sandbox, kernels, `course` package, reference and
+submission would (autograder.grading.job: the same slots, sandbox, kernels, `course` package, reference and
 verification), under a student id that collect refuses to any student (a leading dot). It must
 earn every autograded point and pass verification. If it does not, the grading environment or the
 reference is broken and every student would be graded into the void (a kernel that cannot import
@@ -21,7 +21,11 @@ import pathlib
 import sys
 import time
 
-from . import job, sandbox, worker
+from autograder.grading import job
+from autograder.grading.options import verification_seed
+from autograder.grading.outcome import INTERNAL_ERROR
+from autograder.grading.versions import digest_files
+from autograder.isolation import sandbox
 
 SOLUTION_STUDENT = ".solution"  # no student can have it: collect refuses ids starting with a dot
 MARKERS = pathlib.Path(".grading") / "canary"  # relative to the course root
@@ -37,7 +41,7 @@ def solution_job(root, assignment, course, secret):
                                    if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
     files = ((f"{assignment}.ipynb", json.dumps(notebook).encode()),)
     return job.GradeJob(SOLUTION_STUDENT, assignment, files, course,
-                        worker.verification_seed(secret, SOLUTION_STUDENT, assignment))
+                        verification_seed(secret, SOLUTION_STUDENT, assignment))
 
 
 def _first_line(text):
@@ -87,7 +91,7 @@ def environment_key(course, unsafe):
     package = [path for folder in sandbox.kernel_course_package()
                for path in sorted(pathlib.Path(folder).rglob("*.py"))]
     parts = [course.version, sys.executable, f"unsafe={unsafe}", *sandbox.kernel_course_package(),
-             worker._digest(package)]
+             digest_files(package)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
@@ -125,7 +129,7 @@ def check_solutions(root, courses, pool, options, *, force=False, remember=True,
         try:
             why = shortfall(future.result())
         except Exception as error:  # noqa: BLE001 - an error of ours, or a lost worker: nothing is known
-            why = f"could not be graded: {worker.INTERNAL_ERROR}: {type(error).__name__}: {_first_line(error)}"
+            why = f"could not be graded: {INTERNAL_ERROR}: {type(error).__name__}: {_first_line(error)}"
         if why:
             stopped[assignment] = (f"{assignment} not graded: the instructor's solution "
                                    f"(source/{assignment}/{assignment}.ipynb) {why}; no student of {assignment} "

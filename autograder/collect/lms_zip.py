@@ -11,18 +11,26 @@ import shutil
 import stat
 import zipfile
 import zlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from . import roster as roster_check
-from .collect import (
-    CollectError, DEFAULT_NAMED_REGEXP, MAX_FILE_BYTES, Submission,
-    _File, _ZIP, _guarded, _is_notebook, _skipped, load_course_config, review_folder,
+from autograder.collect import (
+    _ZIP,
+    DEFAULT_NAMED_REGEXP,
+    MAX_FILE_BYTES,
+    CollectError,
+    Submission,
+    _File,
+    _guarded,
+    _is_notebook,
+    _skipped,
+    load_course_config,
+    review_folder,
     student_id_problem,
 )
-from .collect_notebook import _NOTEBOOK, best_assignment, grade_ids, parse_notebook
-
+from autograder.collect import roster as roster_check
+from autograder.collect.notebook import _NOTEBOOK, best_assignment, grade_ids, parse_notebook
 
 # Zip-bomb limits. They count bytes actually decompressed, not what the headers claim, because a
 # hostile header can lie. Only notebooks and inner zips are ever decompressed (each at most
@@ -137,7 +145,7 @@ def attribute(parts: list[str], regexp: re.Pattern, assignment_names=(),
     files in folders follow ``<student>/<assignment>/<file>`` or ``<student>/<file>``. A top
     folder named like an assignment is no student: it is the LMS's per-assignment folder, kept
     as a folder below the student (``02_forward/alice_x.ipynb`` is alice's, in 02_forward).
-    ``identify`` (autograder.roster.identifier) names the student of a match instead of its
+    ``identify`` (autograder.collect.roster.identifier) names the student of a match instead of its
     student_id group: the roster's id for its canvas_user_id.
     """
     if len(parts) > 1 and parts[0] in assignment_names:
@@ -356,7 +364,7 @@ def collect_zip(zip_path, course_root, assignments: dict[str, dict],
     to paths built from a validated student id and a known assignment, so a hostile member name
     can never choose where a file lands. Re-running replaces earlier copies: it is idempotent.
 
-    Where the course has a roster (autograder.roster), a named_regexp group named after a roster
+    Where the course has a roster (autograder.collect.roster), a named_regexp group named after a roster
     column (``canvas_user_id``) finds the student's roster id, and a zip naming a student the
     roster does not list is refused (CollectError) before anything is written.
     """

@@ -1,4 +1,4 @@
-"""Who the grader's inputs name, checked against the roster (``roster.csv``, autograder.lms.load_roster).
+"""Who the grader's inputs name, checked against the roster (``roster.csv``, autograder.export.lms.load_roster).
 
 A named_regexp that misreads an LMS's file names makes students of name fragments (``smithalice``
 from Canvas's ``smithalice_4711_99001_02_forward.ipynb``), and a misspelt id is graded, then missed
@@ -12,9 +12,9 @@ import os
 import re
 from pathlib import Path
 
-from .collect import CollectError, load_course_config
-from .late import likely_id
-from .lms import UNIQUE_COLUMNS, load_roster
+from autograder.collect import CollectError, load_course_config
+from autograder.export.lms import UNIQUE_COLUMNS, load_roster
+from autograder.record.late import likely_id
 
 # Canvas's "Download Submissions": lastfirst_[LATE_]<user id>_<submission id>_<file name>.
 CANVAS_NAMED_REGEXP = r"^(?P<student_id>[^_]+?)(?:_LATE)?_(?P<canvas_user_id>\d+)_\d+_(?P<file_id>.+)$"

@@ -7,7 +7,7 @@ Each spec lives beside its reference, in the `SPECS` of its notebook's module (0
 
 import importlib
 
-from . import reference as ref
+from autograder import reference as ref
 
 
 def _notebook_specs(notebook, exercises):

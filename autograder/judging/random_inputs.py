@@ -2,14 +2,14 @@
 
 Only `rng` decides what comes out (a case's inputs must be the same on every run of the same seed),
 and the order of its calls is part of that: change one and every case drawn after it changes too.
-Used as `draw.integer(rng, 1, 5)`, `draw.params(rng, sizes)`.
+Used as `random_inputs.integer(rng, 1, 5)`, `random_inputs.params(rng, sizes)`.
 """
 
 import math
 
 import numpy as np
 
-from .judging import Callable, Rng
+from autograder.judging import Callable, Rng
 
 
 def rng_arg(seed):
@@ -18,7 +18,7 @@ def rng_arg(seed):
 
 
 def callable_arg(name):
-    """A function argument: one of verify_runner.CALLABLES, by name."""
+    """A function argument: one of runner.CALLABLES, by name."""
     return Callable(name)
 
 

@@ -2,11 +2,11 @@
 
 Starting nbgrader costs seconds of imports; a slot pays that once and then grades submission
 after submission through nbgrader's own Python API, with the kernel in the sandbox, in the slot's
-private course folder (autograder.job). The parent
+private course folder (autograder.grading.job). The parent
 (`SlotProcess`) talks to it in JSON lines, and kills and restarts it when a notebook runs past its
 time limit, so a hung kernel costs one submission, never the run.
 
-    python -m autograder.slot --course-root DIR --slot K --cell-timeout S --interrupt-grace G [--unsafe]
+    python -m autograder.grading.slot --course-root DIR --slot K --cell-timeout S --interrupt-grace G [--unsafe]
 """
 
 import argparse
@@ -18,12 +18,12 @@ import subprocess
 import sys
 import time
 
-from . import budget, sandbox
+from autograder.isolation import budget, sandbox
 
 
 def course_config(course_root, overrides):
     """The course's nbgrader_config.py (collect.load_course_config) with `overrides` on top."""
-    from .collect import load_course_config
+    from autograder.collect import load_course_config
 
     config = load_course_config(course_root)
     config.merge(overrides)
@@ -33,12 +33,12 @@ def course_config(course_root, overrides):
 def use_grading_steps(config):
     """The course's `config` with our steps in nbgrader's pipelines where they replace its own (the
     course's lists of steps where it sets them): the guarded Execute, the ordered OverwriteCells, and
-    the faster equivalents of autograder.fast_steps."""
+    the faster equivalents of autograder.grading.fast_steps."""
     from nbgrader.converters import Autograde, GenerateAssignment
 
-    from .execute import GuardedExecute
-    from .fast_steps import FastCheckCellMetadata, FeedbackHTMLExporter
-    from .overwrite import OrderedOverwriteCells
+    from autograder.grading.execute import GuardedExecute
+    from autograder.grading.fast_steps import FastCheckCellMetadata, FeedbackHTMLExporter
+    from autograder.grading.overwrite import OrderedOverwriteCells
 
     ours = {"Execute": GuardedExecute, "OverwriteCells": OrderedOverwriteCells,
             "CheckCellMetadata": FastCheckCellMetadata}
@@ -62,7 +62,7 @@ def serve(args):
     from nbgrader.apps.api import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    from .execute import start_warm_kernel
+    from autograder.grading.execute import start_warm_kernel
 
     overrides = Config()
     overrides.Execute.timeout = args.cell_timeout
@@ -71,7 +71,7 @@ def serve(args):
         overrides.Execute.kernel_name = sandbox.KERNEL_NAME
         overrides.KernelManager.transport = "ipc"
         overrides.KernelManager.ip = os.path.join(os.environ["JUPYTER_RUNTIME_DIR"], "kernel")
-    # The slot's course folder is private (autograder.job): so is its gradebook, whatever the course uses.
+    # The slot's course folder is private (autograder.grading.job): so is its gradebook, whatever the course uses.
     overrides.CourseDirectory.db_url = f"sqlite:///{os.path.join(args.course_root, 'gradebook.db')}"
     config = use_grading_steps(course_config(args.course_root, overrides))
     config.OrderedOverwriteCells.source_root = config.GuardedExecute.source_root = os.path.join(
@@ -129,7 +129,7 @@ class SlotProcess:
 
     def __init__(self, course_root, slot, env, cell_timeout, unsafe, log_path, runtime=None, cgroups=(),
                  interrupt_grace=5):
-        self.command = [sys.executable, "-m", "autograder.slot", "--course-root", str(course_root),
+        self.command = [sys.executable, "-m", "autograder.grading.slot", "--course-root", str(course_root),
                         "--slot", str(slot), "--cell-timeout", str(cell_timeout),
                         "--interrupt-grace", str(interrupt_grace)] + (["--unsafe"] if unsafe else [])
         self.env, self.process, self.log_path = env, None, log_path

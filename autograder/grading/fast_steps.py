@@ -1,5 +1,5 @@
 """Two steps of nbgrader's pipeline that do the same work for less: the grader swaps them in
-(autograder.slot.use_grading_steps) the way it swaps in OverwriteCells (autograder.overwrite).
+(autograder.grading.slot.use_grading_steps) the way it swaps in OverwriteCells (autograder.grading.overwrite).
 
 - CheckCellMetadata validates every cell's nbgrader metadata with `jsonschema.validate`, which
   first checks the *schema* itself against its meta-schema: 90 % of the step's time, about 0.2 s

@@ -2,7 +2,7 @@
 write back only plain arrays. Self-contained (NumPy and the standard library only): the sandbox
 cannot import the rest of `autograder`.
 
-    python verify_runner.py <definitions.json> <cases.json> <inputs.npz> <results.npz>
+    python runner.py <definitions.json> <cases.json> <inputs.npz> <results.npz>
 
 definitions.json is a list of cell sources, run in order like a notebook: a cell that raises is
 reported but does not stop the cells after it.
@@ -100,7 +100,7 @@ class _AnyObject:
 class LazyPlotting(importlib.abc.MetaPathFinder):
     """Loads matplotlib.pyplot (0.3 s of CPU) only when something of it is used. Every notebook
     imports it at the top for its figures, which grading leaves out: exercise functions and graded
-    cells compute, and seldom draw. Also installed in the grader's warm kernels (autograder.execute)."""
+    cells compute, and seldom draw. Also installed in the grader's warm kernels (autograder.grading.execute)."""
 
     LAZY = {"matplotlib.pyplot"}
 
@@ -143,7 +143,7 @@ def main(definitions_path, cases_path, inputs_path, results_path):
             kwargs = {k: decode(v, arrays) for k, v in case["kwargs"].items()}
             result = function(*args, **kwargs)
             outcomes.append({"result": encode(result, out_arrays, f"r{index}")})
-        except BaseException as error:  # noqa: BLE001
+        except BaseException as error:  # noqa: BLE001 - whatever the student raised goes back as their result
             last = traceback.extract_tb(error.__traceback__)[-1:]
             where = f" (line {last[0].lineno})" if last else ""
             outcomes.append({"error": f"{type(error).__name__}: {str(error)[:300]}{where}"})

@@ -9,7 +9,7 @@ time, process count and file size. When the grader runs as root, the code inside
 unprivileged uid of its own (one per worker slot), so that the process limit actually applies, and
 its /tmp is a tmpfs of bounded size. It starts from an empty environment plus an allow-list: no
 secret of the grader's shell (GRADER_SECRET, tokens, cloud credentials) reaches student code.
-A slot's cgroups (autograder.budget), when given, bound the student as a whole.
+A slot's cgroups (autograder.isolation.budget), when given, bound the student as a whole.
 """
 
 import functools
@@ -181,7 +181,7 @@ def sandboxed(command, *, limits=Limits(), slot=0, readable=(), writable=(), wor
 
     It starts with `env -i`, so whoever runs it cannot hand the grader's environment on by mistake.
     """
-    from .budget import join_prefix
+    from autograder.isolation.budget import join_prefix
 
     clean = [f"{name}={value}" for name, value in clean_environment().items()]
     jail = bwrap_argv(command, readable=readable, writable=writable, workdir=workdir,
@@ -251,7 +251,7 @@ def write_kernelspec(jupyter_dir, slot, limits, cgroups=()):
 
     spec_dir = pathlib.Path(jupyter_dir) / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
-    argv = [sys.executable, "-m", "autograder.sandbox", "--slot", str(slot),
+    argv = [sys.executable, "-m", "autograder.isolation.sandbox", "--slot", str(slot),
             "--limits", json.dumps(dataclasses.asdict(limits)), "--cgroups", json.dumps([str(g) for g in cgroups]),
             "{connection_file}"]
     spec = {"argv": argv, "display_name": "Python 3 (sandboxed grading)", "language": "python",

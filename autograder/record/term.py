@@ -20,7 +20,7 @@ import difflib
 import os
 import pathlib
 
-from .worker import AssignmentResult
+from autograder.grading.outcome import AssignmentResult
 
 NOT_YET_DUE = "not yet due"
 DUE_DATE_EXAMPLE = '--duedate="2026-12-05 17:00:00 Europe/London"'

@@ -1,14 +1,15 @@
 """Where grading jobs run by default: the slots of this machine.
 
-A pool takes a job function of autograder.job and its job, and returns a concurrent.futures.Future
-of its result; the coordinator does not know which pool it has (autograder.cluster is the other).
+A pool takes a job function of autograder.grading.job and its job, and returns a concurrent.futures.Future
+of its result; the coordinator does not know which pool it has (autograder.run.dask_pool is the other).
 """
 
 import concurrent.futures
 import pathlib
 import threading
 
-from . import job, worker
+from autograder.grading import job
+from autograder.grading.environment import remove_stale_runtime_folders
 
 
 class LocalPool:
@@ -20,7 +21,7 @@ class LocalPool:
     so each slot keeps to the assignments it has learnt while there are jobs of them."""
 
     def __init__(self, root, jobs, options, numbers=None):
-        worker.remove_stale_runtime_folders(options.scratch)
+        remove_stale_runtime_folders(options.scratch)
         numbers = list(numbers if numbers is not None else range(jobs))[:jobs]
         self.slots = [job.Slot(number, pathlib.Path(root) / ".grading" / f"slot-{number}", options)
                       for number in numbers]

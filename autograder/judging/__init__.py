@@ -5,7 +5,7 @@ Each reference module ends with the specs of its notebook's exercises (`SPECS`, 
 function it is judged against, so that adding an exercise touches one module.
 
 - `cases(rng)` draws fresh inputs from `rng` (and nothing else, see `draw`): a list of `(args, kwargs)`.
-  A function argument is a `Callable` (a name in `verify_runner.CALLABLES`), a generator argument an
+  A function argument is a `Callable` (a name in `runner.CALLABLES`), a generator argument an
   `Rng` (a seed), so that both sides of the sandbox get the same thing.
 - `compare(got, args, kwargs)` judges the student's value `got` for the materialised inputs
   (arrays copied, `Rng` made into a fresh generator, `Callable` into the function): `None` when it
@@ -18,7 +18,7 @@ labels that agree with probabilities of exactly 0 or 1, since the clipping const
 Exercises that draw random numbers (students may draw in another order), or whose answer is not
 unique (`xor_params`), are judged by properties instead.
 
-This module imports neither `autograder.reference` nor `autograder.verify`: both import it.
+This module imports neither `autograder.reference` nor `autograder.judging.verify`: both import it.
 """
 
 import dataclasses
@@ -29,7 +29,7 @@ from typing import Callable as _Function
 
 import numpy as np
 
-from . import verify_runner
+from autograder.judging import runner
 
 RTOL, ATOL = 1e-5, 1e-7
 
@@ -70,13 +70,13 @@ class Rng:
 
 
 class Callable:
-    """One of verify_runner.CALLABLES, by name."""
+    """One of runner.CALLABLES, by name."""
 
     def __init__(self, name):
         self.name = name
 
     def make(self):
-        return verify_runner.CALLABLES[self.name]
+        return runner.CALLABLES[self.name]
 
 
 # ---------------------------------------------------------------- comparing values

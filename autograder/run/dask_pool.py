@@ -2,7 +2,7 @@
 
 A Dask worker needs the course's pinned environment (requirements.txt), this repository on its
 Python path and bubblewrap, as the grading machine does. Nothing else is shared: a job carries what
-it needs (autograder.job). Each worker keeps one long-lived slot per thread (`--nthreads`), as the
+it needs (autograder.grading.job). Each worker keeps one long-lived slot per thread (`--nthreads`), as the
 local pool does, with sandbox uids no other grader on its machine holds. A worker lost mid-job
 loses nothing: the scheduler runs the job again elsewhere (up to
 `distributed.scheduler.allowed-failures` times; then the submission fails with an internal error,
@@ -18,9 +18,10 @@ import uuid
 
 from distributed import Client, WorkerPlugin, get_worker
 
-from . import budget, job, sandbox
-from . import worker as shared
-
+from autograder.grading import job
+from autograder.grading.environment import remove_stale_runtime_folders
+from autograder.grading.options import Options
+from autograder.isolation import budget, sandbox
 
 PLUGIN_NAME = "backprop-slots"
 
@@ -50,8 +51,8 @@ class WorkerSlots(WorkerPlugin):
         self.budgets = (budget.SlotBudgets(description="no sandbox (--unsafe)") if settings["unsafe"]
                         else budget.prepare(count, limits, slots=self.numbers))
         scratch = sandbox.scratch_root(memory_charged=bool(self.budgets.mechanism))
-        options = shared.Options(limits=limits, budgets=self.budgets, scratch=scratch, **settings)
-        shared.remove_stale_runtime_folders(scratch)
+        options = Options(limits=limits, budgets=self.budgets, scratch=scratch, **settings)
+        remove_stale_runtime_folders(scratch)
         base = pathlib.Path(worker.local_directory if worker is not None else tempfile.mkdtemp())
         self.slots = [job.Slot(number, base / "backprop-slots" / f"slot-{number}", options) for number in self.numbers]
         self.free = queue.Queue()

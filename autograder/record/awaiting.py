@@ -4,15 +4,15 @@ An answer awaits a grader when the autograder gave it no score and nobody has sc
 yet (nbgrader's grade has ``auto_score`` and ``manual_score`` both None): a written answer in the
 formgrader's Manual Grading. A written answer left as released is no such answer: nbgrader scores
 it 0 itself. Not ``needs_manual_grade``: the grader also sets it on a cell scored by hand that it
-asks to be reviewed again (autograder.gradebook), and that cell has its score. It is the count
+asks to be reviewed again (autograder.record.gradebook), and that cell has its score. It is the count
 grades.csv gives as ``written_pending``. nbgrader counts an awaiting answer as 0, so its feedback
 page would show "Score: 0.0 / 2.0" and its export a total that looks final.
 
 - :func:`mark_awaiting` rewrites nbgrader's feedback page (its ``feedback`` template) for the grade
   ids awaiting a grader: each shows "awaiting grading (2 points)", and the page's total says how
   many points are still to be graded by hand. The grader applies it to every page it writes
-  (autograder.job.run_feedback); once the answer is scored, the page shows the score.
-- :func:`awaiting_by_student` counts them in the gradebook for autograder.lms's exports, which
+  (autograder.grading.job.run_feedback); once the answer is scored, the page shows the score.
+- :func:`awaiting_by_student` counts them in the gradebook for autograder.export.lms's exports, which
   refuse to export while any wait unless told otherwise.
 """
 
@@ -26,7 +26,7 @@ def awaits_grader(auto_score, manual_score):
 
 
 def awaiting_grade_ids(shown):
-    """The grade ids awaiting a grader in what a feedback page shows (autograder.gradebook's settle)."""
+    """The grade ids awaiting a grader in what a feedback page shows (autograder.record.gradebook's settle)."""
     return sorted(name for name, (auto, manual, _extra) in (shown or {}).get("grades", {}).items()
                   if awaits_grader(auto, manual))
 
