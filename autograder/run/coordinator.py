@@ -9,8 +9,8 @@ retried) still counts once.
 
 import collections
 import concurrent.futures
+import dataclasses
 import pathlib
-import sys
 import tempfile
 import time
 
@@ -24,32 +24,27 @@ from autograder.isolation import sandbox
 from autograder.record import late, term
 from autograder.record.gradebook import Gradebook, course_db_url, shown_digest
 from autograder.run import canary
+from autograder.run.progress import Progress
 
 DEFAULT_WINDOW = 64  # jobs out at once in a pool that does not say (see Run.backlog)
 
 
-class Progress:
-    """One status line: students done, failures, time left (estimated from the mean so far)."""
+@dataclasses.dataclass
+class Grading:
+    """One submission on its way through a run, from Run.grade to Run.record: each state fills in its fields."""
 
-    def __init__(self, total, stream=None):
-        self.total, self.done, self.failed, self.flagged = total, 0, 0, 0
-        self.started, self.stream = time.perf_counter(), stream or sys.stderr
-        self.interactive = self.stream.isatty()
-
-    def update(self, outcomes):
-        self.done += 1
-        self.failed += any(o.status == "failed" for o in outcomes)
-        self.flagged += any(o.status == "flagged" for o in outcomes)
-        elapsed = time.perf_counter() - self.started
-        left = elapsed / self.done * (self.total - self.done)
-        width = 24
-        bar = "#" * round(width * self.done / self.total) + "." * (width - round(width * self.done / self.total))
-        line = (f"[{bar}] {self.done}/{self.total} students, {self.failed} failed, {self.flagged} flagged, "
-                f"~{left:.0f} s left")
-        self.stream.write(("\r" + line) if self.interactive else line + "\n")
-        if self.interactive and self.done == self.total:
-            self.stream.write("\n")
-        self.stream.flush()
+    # Made (Run.grade): what was handed in, what the gradebook last recorded of it, collect's notes.
+    inputs: str  # digest of all its grading depends on (autograder.grading.versions.submission_digests)
+    notebook: str  # digest of the notebook alone: a resubmission of hand-graded work is flagged
+    last_record: dict  # the gradebook's record of its last grading ({} if none)
+    notes: list  # collect's notes, then the files the grade job left out: first among the reasons
+    # Sent (Run.send): its grade job, later perhaps its feedback job.
+    sent_at: float | None = None  # time.perf_counter() when its last job left for the pool
+    # Settled (Run.settle, after Run.merge, or at once when unchanged): then recorded by Run.record.
+    result: AssignmentResult | None = None
+    new_record: dict | None = None  # the fields Run.record writes (Gradebook.update_record)
+    # Sent for feedback (Run.settle, when what the page shows changed): written by Run.write_feedback.
+    feedback_digest: str | None = None  # shown_digest of what the new page shows
 
 
 def _replace_folder(folder, files):
@@ -70,8 +65,8 @@ class Run:
         self.versions = {a: course_version(root, a) for a in assignments}
         self.course = {a: job.course_files(root, a, self.versions[a]) for a in assignments}
         self.outcomes = {student: {} for student in by_student}
-        self.pending = {}  # future -> (finish, student, assignment, context)
-        # Jobs not yet sent: (function, make_payload, finish, student, assignment, context). A job's
+        self.pending = {}  # future -> (finish, student, assignment, Grading)
+        # Jobs not yet sent: (function, make_payload, finish, student, assignment, Grading). A job's
         # files are read only when it is sent, and at most `window` are out at once, so that a
         # class of thousands is never held in memory whole.
         self.backlog = collections.deque()
@@ -80,7 +75,7 @@ class Run:
         self.progress = Progress(len(by_student))
         self.results = {}
         self.registering = None  # a future: prepare_gradebook, running beside the first jobs
-        self.unchanged = []  # (student, assignment, result, context) of submissions not graded again
+        self.unchanged = []  # (student, assignment, result, Grading) of submissions not graded again
 
     def leave_out(self, assignments):
         """Grade none of `assignments` (their solution failed its canary): as if never asked for."""
@@ -96,15 +91,14 @@ class Run:
                 self.done(student, assignment, term.missing(assignment, self.due_dates.get(assignment),
                                                             self.extensions.get((student, assignment))))
             elif submission.failure:
-                self.done(student, assignment, AssignmentResult(assignment, status="failed",
-                                                                       reasons=[submission.failure]))
+                self.done(student, assignment,
+                          AssignmentResult(assignment, status="failed", reasons=[submission.failure]))
             else:
                 self.guarded(student, assignment, self.grade, submission)
         for submission in self.by_student[student]:  # e.g. an unknown assignment folder
             if submission.assignment not in self.assignments and submission.failure:
                 name = submission.assignment or "?"
-                self.outcomes[student][name] = AssignmentResult(name, status="failed",
-                                                                       reasons=[submission.failure])
+                self.outcomes[student][name] = AssignmentResult(name, status="failed", reasons=[submission.failure])
         self.finish_student_if_done(student)
 
     def guarded(self, student, assignment, step, *args):
@@ -121,76 +115,77 @@ class Run:
         autograded = self.root / "autograded" / student / assignment / f"{assignment}.ipynb"
         # A failure the submission caused (a crash, a timeout) would only repeat; one of ours is retried.
         ours = any(reason.startswith(INTERNAL_ERROR) for reason in record.get("reasons", []))
-        context = {"inputs": inputs, "notebook": notebook_digest, "record": record, "notes": submission.notes}
+        grading = Grading(inputs, notebook_digest, record, submission.notes)
         if (not self.force and record.get("inputs") == inputs and not ours
                 and (autograded.is_file() or record.get("status") == "failed")):
             result = AssignmentResult(assignment, status=record["status"], reasons=list(record["reasons"]),
-                                             graded_now=False)
-            self.unchanged.append((student, assignment, result, context))  # settled once the jobs are out
+                                      graded_now=False)
+            self.unchanged.append((student, assignment, result, grading))  # settled once the jobs are out
             return
         def grade_job():
             files, left_out = job.read_submission(self.root / "submitted" / student / assignment)
-            context["notes"] = [*context["notes"], *left_out]
+            grading.notes = [*grading.notes, *left_out]
             return job.GradeJob(student, assignment, files, self.course[assignment],
                                 verification_seed(self.options.secret, student, assignment))
 
-        self.submit(job.run_grade, grade_job, self.merge, student, assignment, context)
+        self.submit(job.run_grade, grade_job, self.merge, student, assignment, grading)
 
-    def submit(self, function, make_payload, finish, student, assignment, context, first=False):
+    def submit(self, function, make_payload, finish, student, assignment, grading, first=False):
         """Send a job when the window has room; `first`: before every job not yet sent (feedback,
         which completes a student, goes before the next students' grading)."""
-        entry = (function, make_payload, finish, student, assignment, context)
+        entry = (function, make_payload, finish, student, assignment, grading)
         self.backlog.appendleft(entry) if first else self.backlog.append(entry)
         self.unfinished[student] += 1
         self.send()
 
     def send(self):
         while self.backlog and len(self.pending) < self.window:
-            function, make_payload, finish, student, assignment, context = self.backlog.popleft()
+            function, make_payload, finish, student, assignment, grading = self.backlog.popleft()
             try:
                 payload = make_payload()
             except Exception as error:  # noqa: BLE001 - e.g. a submission folder that cannot be read
                 self.unfinished[student] -= 1
                 self.done(student, assignment, internal_error(assignment, error))
                 continue
-            context["submitted"] = time.perf_counter()
-            self.pending[self.pool.submit(function, payload)] = (finish, student, assignment, context)
+            grading.sent_at = time.perf_counter()
+            self.pending[self.pool.submit(function, payload)] = (finish, student, assignment, grading)
 
-    def registered(self):
-        """Wait until the gradebook knows the assignments' cells (prepare_gradebook's errors go on up)."""
+    def wait_until_registered(self):
+        """Block until the gradebook knows the assignments' cells; prepare_gradebook's error is raised here."""
         if self.registering is not None:
             registering, self.registering = self.registering, None
             registering.result()  # a SystemExit (nbgrader refused an assignment) ends the run with its reason
 
-    def registered_quietly(self):
+    def wait_until_registered_quietly(self):
+        """Block until prepare_gradebook is over, raising none of its errors (the run is ending)."""
         if self.registering is not None:
             concurrent.futures.wait([self.registering])
 
-    def merge(self, student, assignment, outcome, context):
+    def merge(self, student, assignment, outcome, grading):
         """The one writer: a grade job's results into autograded/ and the gradebook, then verdicts."""
-        self.registered()
+        self.wait_until_registered()
         result = AssignmentResult(assignment, status=outcome.status, reasons=list(outcome.reasons),
-                                         stages=dict(outcome.stages))
+                                  stages=dict(outcome.stages))
         if outcome.status != "failed":
             with timed(result, "gradebook"):
                 _replace_folder(self.root / "autograded" / student / assignment, outcome.autograded)
                 self.gradebook.merge_autograde(assignment, student, outcome)
                 flag_reasons = self.gradebook.apply_verdicts(assignment, student, outcome.refuted,
-                                                             context["notebook"], leaks=outcome.leaks)
+                                                             grading.notebook, leaks=outcome.leaks)
                 grades = self.gradebook.scores(assignment, student)
             if flag_reasons:
                 result.status = "flagged"
                 result.reasons = [*flag_reasons, *result.reasons]
             result.max_scores = {name: g["max_score"] for name, g in grades.items()}
             result.scores = {name: g["score"] for name, g in grades.items()}
-        result.seconds = time.perf_counter() - context["submitted"]
-        self.settle(student, assignment, result, context)
+        result.seconds = time.perf_counter() - grading.sent_at
+        self.settle(student, assignment, result, grading)
 
-    def settle(self, student, assignment, result, context):
+    def settle(self, student, assignment, result, grading):
         """Settle lateness, and send for feedback where what the page shows changed."""
-        self.registered()
-        context["result"] = result
-        context["graded"] = {"inputs": context["inputs"], "status": result.status, "reasons": list(result.reasons)}
+        self.wait_until_registered()
+        grading.result = result
+        grading.new_record = {"inputs": grading.inputs, "status": result.status, "reasons": list(result.reasons)}
         with timed(result, "settle lateness"):
             shown = self.gradebook.settle(assignment, student, self.extensions.get((student, assignment)),
                                           self.penalty)
@@ -198,29 +193,29 @@ class Run:
         autograded = self.root / "autograded" / student / assignment
         digest = shown_digest(shown)
         if result.status != "failed" and shown is not None and (
-                result.graded_now or digest != context["record"].get("feedback") or not feedback.is_file()):
-            context["shown"] = digest
+                result.graded_now or digest != grading.last_record.get("feedback") or not feedback.is_file()):
+            grading.feedback_digest = digest
             self.submit(job.run_feedback, lambda: job.FeedbackJob(student, assignment, self.course[assignment],
                                                                   job.read_files(autograded), shown),
-                        self.write_feedback, student, assignment, context, first=True)
+                        self.write_feedback, student, assignment, grading, first=True)
             return
-        self.record(student, assignment, context)
+        self.record(student, assignment, grading)
 
-    def write_feedback(self, student, assignment, outcome, context):
-        result = context["result"]
+    def write_feedback(self, student, assignment, outcome, grading):
+        result = grading.result
         for stage, seconds in outcome.stages.items():
             result.stages[stage] = result.stages.get(stage, 0.0) + seconds
         if outcome.status == "failed":
             result.reasons.extend(outcome.reasons)
         else:
             _replace_folder(self.root / "feedback" / student / assignment, outcome.feedback)
-            context["graded"]["feedback"] = context["shown"]
-        self.record(student, assignment, context)
+            grading.new_record["feedback"] = grading.feedback_digest
+        self.record(student, assignment, grading)
 
-    def record(self, student, assignment, context):
-        self.gradebook.update_record(assignment, student, **context["graded"])
-        result = context["result"]
-        result.reasons = [*context["notes"], *result.reasons]
+    def record(self, student, assignment, grading):
+        self.gradebook.update_record(assignment, student, **grading.new_record)
+        result = grading.result
+        result.reasons = [*grading.notes, *result.reasons]
         self.done(student, assignment, result)
 
     def done(self, student, assignment, result):
@@ -236,22 +231,22 @@ class Run:
 
     def collect(self):
         """Merge results as jobs finish, until none is pending."""
-        for student, assignment, result, context in self.unchanged:
-            self.registered()
-            self.guarded(student, assignment, self.settle, result, context)
+        for student, assignment, result, grading in self.unchanged:
+            self.wait_until_registered()
+            self.guarded(student, assignment, self.settle, result, grading)
         self.send()
         while self.pending:
             finished, _ = concurrent.futures.wait(list(self.pending), return_when=concurrent.futures.FIRST_COMPLETED)
             for future in finished:
-                finish, student, assignment, context = self.pending.pop(future)
+                finish, student, assignment, grading = self.pending.pop(future)
                 self.unfinished[student] -= 1
                 try:
                     outcome = future.result()
                 except Exception as error:  # noqa: BLE001 - the job hit an error of ours, or its worker was lost
                     self.done(student, assignment, internal_error(assignment, error))
                     continue
-                self.registered()  # its failure ends the run, not one student
-                self.guarded(student, assignment, finish, outcome, context)
+                self.wait_until_registered()  # its failure ends the run, not one student
+                self.guarded(student, assignment, finish, outcome, grading)
             self.send()
 
 
@@ -318,7 +313,7 @@ def grade_class(root, assignments, submissions, options, jobs, *, students=None,
         pool.cancel()
         raise
     finally:
-        run.registered_quietly()
+        run.wait_until_registered_quietly()
         pool.close()
         if own_gradebook:
             gradebook.close()
