@@ -35,7 +35,7 @@ from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
 from autograder.collect.notebook import (  # noqa: F401 - part of this module's interface
-    _NOTEBOOK,
+    NOTEBOOK_SUFFIX,
     expected_cells,
     grade_ids,
     load_assignments,
@@ -59,7 +59,7 @@ NBGRADER_FILES = frozenset({"timestamp.txt", "submission_secret.txt", "receipt.j
 # Student ids become folder names and gradebook keys: ASCII letters, digits and _ . - @ only.
 _SAFE_ID = re.compile(r"[A-Za-z0-9_.@-]+")
 
-_ZIP = ".zip"
+ZIP_SUFFIX = ".zip"
 
 
 class CollectError(ValueError):
@@ -83,7 +83,7 @@ class Submission:
 
 
 @dataclass
-class _File:
+class SubmissionFile:
     """One file of a submission, wherever it came from (a folder on disk or a zip member)."""
 
     name: str  # path relative to the assignment folder, as the student named it
@@ -100,11 +100,11 @@ class _File:
 # ----------------------------------------------------------------------------------------------
 
 
-def _is_notebook(name: str) -> bool:
-    return name.lower().endswith(_NOTEBOOK)
+def is_notebook(name: str) -> bool:
+    return name.lower().endswith(NOTEBOOK_SUFFIX)
 
 
-def _pick(candidates: list[_File], assignment: str, assignments: dict[str, dict]):
+def _pick(candidates: list[SubmissionFile], assignment: str, assignments: dict[str, dict]):
     """Choose among several notebooks: the readable one whose grade_ids match best.
 
     Returns ``(file, notebook, schema_note, failure)``; ties go to the first name in order.
@@ -119,18 +119,18 @@ def _pick(candidates: list[_File], assignment: str, assignments: dict[str, dict]
     return max(readable, key=lambda p: similarity(grade_ids(p[1]), assignments[assignment]))
 
 
-def review_folder(files: list[_File], assignment: str, assignments: dict[str, dict]):
-    """Decide what to grade in one assignment folder: ``(chosen _File | None, notes, failure)``.
+def review_folder(files: list[SubmissionFile], assignment: str, assignments: dict[str, dict]):
+    """Decide what to grade in one assignment folder: ``(chosen SubmissionFile | None, notes, failure)``.
 
     The notebook is ``<assignment>.ipynb``; failing that, the only other notebook (renamed);
     failing that, the notebook whose cells match the assignment best. Everything else is noted
     as ignored, so the instructor sees it without it blocking the grade.
     """
-    target = f"{assignment}{_NOTEBOOK}"
+    target = f"{assignment}{NOTEBOOK_SUFFIX}"
     files = sorted(files, key=lambda f: f.shown)
-    notebooks = [f for f in files if _is_notebook(f.name)]
+    notebooks = [f for f in files if is_notebook(f.name)]
     notes = [f"ignored extra file {f.shown}" + (f", which {f.problem}" if f.problem else "")
-             for f in files if not _is_notebook(f.name)]
+             for f in files if not is_notebook(f.name)]
     if not notebooks:
         found = ", ".join(f.shown for f in files) or "nothing"
         return None, notes, f"no notebook: expected {target} (found: {found})"
@@ -164,7 +164,7 @@ def _unexpected(error: Exception) -> str:
     return f"could not be checked ({type(error).__name__}: {error})"
 
 
-def _guarded(check, *args):
+def guarded_check(check, *args):
     """Run one submission's check; an unexpected error becomes that submission's failure.
 
     A single odd file must not stop a whole class from being collected.
@@ -180,26 +180,26 @@ def _guarded(check, *args):
 # ----------------------------------------------------------------------------------------------
 
 
-def _skipped(name: str) -> bool:
+def is_hidden_or_debris(name: str) -> bool:
     """Hidden files and folders (.ipynb_checkpoints, .DS_Store) and macOS zip debris."""
     return name.startswith(".") or name == "__MACOSX"
 
 
-def _folder_files(folder: Path) -> list[_File]:
+def _folder_files(folder: Path) -> list[SubmissionFile]:
     """The student's files in an assignment folder, notebooks read, symlinks never followed."""
     files = []
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)
-        if any(_skipped(part) for part in rel.parts) or str(rel) in NBGRADER_FILES:
+        if any(is_hidden_or_debris(part) for part in rel.parts) or str(rel) in NBGRADER_FILES:
             continue
         if path.is_symlink():
-            files.append(_File(rel.as_posix(), rel.as_posix(), problem="is a symlink (not followed)"))
+            files.append(SubmissionFile(rel.as_posix(), rel.as_posix(), problem="is a symlink (not followed)"))
         elif path.is_file() and path.stat().st_size > MAX_FILE_BYTES:  # never read into memory
-            files.append(_File(rel.as_posix(), rel.as_posix(), path=path,
+            files.append(SubmissionFile(rel.as_posix(), rel.as_posix(), path=path,
                                problem=f"is larger than {MAX_FILE_BYTES / 2**20:g} MB"))
         elif path.is_file():
-            data = path.read_bytes() if _is_notebook(path.name) else None
-            files.append(_File(rel.as_posix(), rel.as_posix(), data, path=path))
+            data = path.read_bytes() if is_notebook(path.name) else None
+            files.append(SubmissionFile(rel.as_posix(), rel.as_posix(), data, path=path))
     return files
 
 
@@ -212,7 +212,7 @@ def _collect_folder(folder: Path, student: str, assignments: dict[str, dict]) ->
         return Submission(student, assignment, failure=failure)
     try:
         chosen, notes, failure = review_folder(_folder_files(folder), assignment, assignments)
-        target = folder / f"{assignment}{_NOTEBOOK}"
+        target = folder / f"{assignment}{NOTEBOOK_SUFFIX}"
         if not failure and chosen.path != target:
             chosen.path.replace(target)  # nbgrader only grades <assignment>.ipynb
     except Exception as error:  # noqa: BLE001 - deliberate: one unreadable folder must not stop the class
@@ -230,15 +230,15 @@ def collect_directory(submitted_dir, assignments: dict[str, dict]) -> list[Submi
     if not root.is_dir():
         raise CollectError(f"{root} is not a folder of submissions")
     results = []
-    for student_dir in sorted(p for p in root.iterdir() if p.is_dir() and not _skipped(p.name)):
+    for student_dir in sorted(p for p in root.iterdir() if p.is_dir() and not is_hidden_or_debris(p.name)):
         student = student_dir.name
         problem = student_id_problem(student)
         folders = sorted(p for p in student_dir.iterdir()
-                         if p.is_dir() and not p.is_symlink() and not _skipped(p.name))
+                         if p.is_dir() and not p.is_symlink() and not is_hidden_or_debris(p.name))
         if problem:
             results.append(Submission(student, "", failure=problem))
         elif not folders:
-            found = sorted(p.name for p in student_dir.iterdir() if not _skipped(p.name))
+            found = sorted(p.name for p in student_dir.iterdir() if not is_hidden_or_debris(p.name))
             results.append(Submission(student, "", failure="no assignment folders"
                                       + (f" (found: {', '.join(found)})" if found else "")))
         else:

@@ -16,21 +16,21 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from autograder.collect import (
-    _ZIP,
     DEFAULT_NAMED_REGEXP,
     MAX_FILE_BYTES,
+    ZIP_SUFFIX,
     CollectError,
     Submission,
-    _File,
-    _guarded,
-    _is_notebook,
-    _skipped,
+    SubmissionFile,
+    guarded_check,
+    is_hidden_or_debris,
+    is_notebook,
     load_course_config,
     review_folder,
     student_id_problem,
 )
 from autograder.collect import roster as roster_check
-from autograder.collect.notebook import _NOTEBOOK, best_assignment, grade_ids, parse_notebook
+from autograder.collect.notebook import NOTEBOOK_SUFFIX, best_assignment, grade_ids, parse_notebook
 
 # Zip-bomb limits. They count bytes actually decompressed, not what the headers claim, because a
 # hostile header can lie. Only notebooks and inner zips are ever decompressed (each at most
@@ -99,7 +99,7 @@ class _Budget:
 
     def saw(self, name: str) -> None:
         """Count notebooks, usable or not: a zip whose only notebook is rejected still had one."""
-        self.notebooks += _is_notebook(name)
+        self.notebooks += is_notebook(name)
 
     def spend(self, n: int) -> None:
         self.bytes += n
@@ -129,7 +129,7 @@ def _member_parts(name: str) -> list[str]:
 
 def _junk(name: str, parts: list[str]) -> bool:
     """Hidden files and __MACOSX debris, silently skipped (but never an unsafe path: that is reported)."""
-    return not unsafe_member_path(name) and (not parts or any(_skipped(p) for p in parts))
+    return not unsafe_member_path(name) and (not parts or any(is_hidden_or_debris(p) for p in parts))
 
 
 def _file_name(file_id: str, original: str) -> str:
@@ -182,7 +182,7 @@ def _inner_members(student, prefix, shown, data, budget) -> tuple[list[_Member],
             budget.saw(info.filename)
             if unsafe_member_path(info.filename):
                 failures.append(Submission(student, "", failure=f"rejected unsafe path {name!r}"))
-            elif parts[-1].lower().endswith(_ZIP):
+            elif parts[-1].lower().endswith(ZIP_SUFFIX):
                 failures.append(Submission(student, "", failure=(
                     f"{name} is a zip inside a zip inside the download; only one level is extracted")))
             else:
@@ -194,7 +194,7 @@ def _read_into_member(zf, info, student, parts, shown, budget) -> _Member:
     """A member with its contents read if it is a notebook (other files are only named)."""
     if _is_symlink(info):
         return _Member(student, parts, shown, problem="is a symlink (not extracted)")
-    if not _is_notebook(parts[-1]) and not parts[-1].lower().endswith(_ZIP):
+    if not is_notebook(parts[-1]) and not parts[-1].lower().endswith(ZIP_SUFFIX):
         return _Member(student, parts, shown)
     data, problem = _read_member(zf, info, budget)
     return _Member(student, parts, shown, data, problem)
@@ -270,7 +270,7 @@ def _read_outer(zf, info, regexp, assignment_names, budget, identify=None) -> tu
     stamp, unreadable = _name_timestamp(parts, regexp)
     member = replace(_read_into_member(zf, info, student, rel, info.filename, budget), timestamp=stamp,
                      note=unreadable)
-    if not rel[-1].lower().endswith(_ZIP) or member.data is None:
+    if not rel[-1].lower().endswith(ZIP_SUFFIX) or member.data is None:
         return [member], []
     inner, failures = _inner_members(student, rel[:-1] + (PurePosixPath(rel[-1]).stem,), info.filename,
                                      member.data, budget)
@@ -288,10 +288,10 @@ def _assignment_of(member: _Member, assignments: dict[str, dict]) -> tuple[str |
         if folders[i] in assignments:
             return folders[i], "/".join(member.parts[i + 1:])
     base = member.parts[-1]
-    if not _is_notebook(base):
+    if not is_notebook(base):
         return None, base
-    if base[: -len(_NOTEBOOK)] in assignments:
-        return base[: -len(_NOTEBOOK)], base
+    if base[: -len(NOTEBOOK_SUFFIX)] in assignments:
+        return base[: -len(NOTEBOOK_SUFFIX)], base
     nb = parse_notebook(member.shown, member.data)[0] if member.data is not None else None
     return (best_assignment(grade_ids(nb), assignments) if nb else None), base
 
@@ -301,12 +301,12 @@ def _unplaced(member: _Member, assignments: dict[str, dict]) -> str:
     if member.problem:
         return f"{member.shown} {member.problem}"
     failure = parse_notebook(member.shown, member.data)[2]
-    names = ", ".join(sorted(a + _NOTEBOOK for a in assignments))
+    names = ", ".join(sorted(a + NOTEBOOK_SUFFIX for a in assignments))
     return failure or (f"cannot tell which assignment {member.shown} is for: its name is none of {names} "
                        "and its cells match no assignment")
 
 
-def _student_submissions(student, members, assignments) -> list[tuple[Submission, _File | None]]:
+def _student_submissions(student, members, assignments) -> list[tuple[Submission, SubmissionFile | None]]:
     """Group one student's members by assignment and review each group (nothing written yet).
 
     Returns each Submission with the file chosen for it, which the writing step places.
@@ -314,19 +314,19 @@ def _student_submissions(student, members, assignments) -> list[tuple[Submission
     problem = student_id_problem(student)
     if problem:
         return [(Submission(student, "", failure=problem), None)]
-    groups: dict[str, list[_File]] = {}
+    groups: dict[str, list[SubmissionFile]] = {}
     extras, results = [], []
     for member in members:
         assignment, name = _assignment_of(member, assignments)
         if assignment:
-            groups.setdefault(assignment, []).append(_File(name, member.shown, member.data, member.problem,
+            groups.setdefault(assignment, []).append(SubmissionFile(name, member.shown, member.data, member.problem,
                                                            timestamp=member.timestamp, note=member.note))
-        elif _is_notebook(member.parts[-1]):
+        elif is_notebook(member.parts[-1]):
             results.append((Submission(student, "", failure=_unplaced(member, assignments)), None))
         else:
             extras.append(f"ignored extra file {member.shown}")
     for assignment, files in sorted(groups.items()):
-        chosen, notes, failure = _guarded(review_folder, files, assignment, assignments)
+        chosen, notes, failure = guarded_check(review_folder, files, assignment, assignments)
         results.append((Submission(student, assignment, None, notes, failure, chosen and chosen.timestamp), chosen))
     if groups:  # files outside any assignment folder: say so once, on the first assignment
         next(s for s, _ in results if s.assignment).notes.extend(extras)
@@ -335,7 +335,7 @@ def _student_submissions(student, members, assignments) -> list[tuple[Submission
     return results
 
 
-def _write(submission: Submission, chosen: _File | None, submitted: Path) -> None:
+def _write(submission: Submission, chosen: SubmissionFile | None, submitted: Path) -> None:
     """Place the chosen notebook, replacing any earlier copy of this student's assignment."""
     folder = submitted / submission.student / submission.assignment
     if submission.failure or chosen is None:
@@ -347,7 +347,7 @@ def _write(submission: Submission, chosen: _File | None, submitted: Path) -> Non
     elif folder.exists():
         shutil.rmtree(folder)  # like zip_collect's _clear_existing_files: the zip is the truth
     folder.mkdir(parents=True)
-    submission.notebook = folder / f"{submission.assignment}{_NOTEBOOK}"
+    submission.notebook = folder / f"{submission.assignment}{NOTEBOOK_SUFFIX}"
     submission.notebook.write_bytes(chosen.data)  # the student's bytes, unchanged
     if submission.timestamp:  # nbgrader reads the submission time from here, as after `nbgrader collect`
         (folder / "timestamp.txt").write_text(submission.timestamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))

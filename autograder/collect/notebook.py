@@ -16,7 +16,7 @@ import nbformat
 HIDDEN_TESTS_BEGIN = "BEGIN HIDDEN TESTS"
 HIDDEN_TESTS_END = "END HIDDEN TESTS"
 
-_NOTEBOOK = ".ipynb"
+NOTEBOOK_SUFFIX = ".ipynb"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -96,7 +96,7 @@ def load_assignments(course_root, source_directory: str = "source") -> dict[str,
     source = Path(course_root) / source_directory
     found = {}
     for folder in sorted(p for p in source.iterdir() if p.is_dir()) if source.is_dir() else []:
-        notebook = folder / f"{folder.name}{_NOTEBOOK}"
+        notebook = folder / f"{folder.name}{NOTEBOOK_SUFFIX}"
         if notebook.is_file():
             found[folder.name] = expected_cells(notebook)
     return found
