@@ -145,8 +145,8 @@ def limited_argv(command, limits, slot=0, in_cgroup=False):
         uid = FIRST_SANDBOX_UID + slot
         # bwrap itself needs root to bind paths under /root; the uid change happens inside it, and
         # its /tmp is the bounded tmpfs that bounded_tmp_prefix mounts (see sandboxed).
-        return [*prefix, "--", *bounded_tmp_prefix(limits), *command[:-len(_inner(command))], *_drop_to(uid),
-                *_inner(command)]
+        return [*prefix, "--", *bounded_tmp_prefix(limits), *command[:-len(_inner(command))],
+                *unprivileged_prefix(uid, uid), *_inner(command)]
     # Unprivileged: the limit counts every thread of this user (a hub instructor's server and kernels
     # too), so leave room for those running: counting processes alone refused the sandbox's own start.
     running = int(subprocess.run(["ps", "-L", "-U", str(os.getuid()), "-o", "lwp="], capture_output=True, text=True)
@@ -171,9 +171,11 @@ def bounded_tmp_prefix(limits):
             str(limits.tmp_bytes), TMP_MOUNTPOINT]
 
 
-def _drop_to(uid):
-    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
-            "--bounding-set=-all", "--"]
+def unprivileged_prefix(uid, gid, *, account_groups=False):
+    """setpriv, as root: what follows runs as uid:gid with no capabilities (none inheritable, an empty
+    bounding set) and no supplementary groups, or with those of uid's account where `account_groups`."""
+    return ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--init-groups" if account_groups else "--clear-groups",
+            "--inh-caps=-all", "--bounding-set=-all", "--"]
 
 
 def sandboxed(command, *, limits=Limits(), slot=0, readable=(), writable=(), workdir=None, cgroups=()):

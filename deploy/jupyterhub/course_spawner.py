@@ -38,8 +38,7 @@ def in_view(username, command, *, readable=(), writable=(), own_processes=True, 
     their home (or `home`) writable and the working folder, and the folders given."""
     account = pwd.getpwnam(username)
     home = str(home or account.pw_dir)
-    drop = ["setpriv", f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}", "--init-groups",
-            "--inh-caps=-all", "--bounding-set=-all", "--"]
+    drop = sandbox.unprivileged_prefix(account.pw_uid, account.pw_gid, account_groups=True)
     return sandbox.bwrap_argv([*drop, *command], readable=readable, writable=[home, *writable],
                               workdir=home, network=True, own_processes=own_processes)
 
