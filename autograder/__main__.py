@@ -34,7 +34,7 @@ from traitlets import TraitError
 from traitlets.config import Config
 
 from autograder import collect
-from autograder.collect import lms_zip, waiting
+from autograder.collect import lms_zip, roster, waiting
 from autograder.grading import job, slot
 from autograder.grading.environment import tool_environment
 from autograder.grading.options import PUBLIC_SECRET, Options
@@ -168,6 +168,11 @@ def command_grade(args):
     # Who handed anything in belongs to the class, also with nothing graded in this run.
     handed_anything = {s.student for s in submissions if s.student}
     submissions = [s for s in submissions if s.assignment in assignments or s.assignment not in expected]
+    try:
+        roster_notes = roster.add_to_gradebook(root, gradebook, handed_anything, config)
+    except collect.CollectError as error:  # a roster that cannot be used
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     known = handed_anything | set(gradebook.students())
     unknown = sorted(set(args.students or ()) - known)
     if unknown:
@@ -175,8 +180,8 @@ def command_grade(args):
         return 2
     try:
         extensions = late.load_extensions(root / args.extensions, expected, students=known)
-        from autograder.collect.roster import unlisted  # students the LMS exports cannot match: warned of, still graded
-        for warning in unlisted(root, {s.student for s in submissions}, gradebook.students()):
+        # students the LMS exports cannot match: warned of, still graded
+        for warning in roster.unlisted(root, {s.student for s in submissions}, gradebook.students()):
             print(warning, file=sys.stderr)
         penalty = late.penalty_plugin(config)
     except (late.ExtensionsError, collect.CollectError) as error:
@@ -190,7 +195,7 @@ def command_grade(args):
     except TraitError as error:
         print(f"error: nbgrader_config.py: {error}", file=sys.stderr)
         return 2
-    notes = [*scope.notes]
+    notes = [*scope.notes, *roster_notes]
     notes += [f"warning: {len(students)} submissions of {assignment} in the exchange are newer than what "
               f"submitted/ holds ({', '.join(students)}): `{waiting.collect_command(assignment, True)}` collects them"
               for assignment, students in sorted(in_exchange.items()) if assignment in assignments]
@@ -251,9 +256,13 @@ def command_grade(args):
     print(late_report.lateness_text(graded, due_dates, zone))
     for warning in due_warnings:
         print(warning, file=sys.stderr)
-    regraded = sum(r.graded_now and r.status != "failed" for by_a in results.values() for r in by_a.values())
-    unchanged = sum(not r.graded_now for by_a in results.values() for r in by_a.values())
-    print(f"{regraded} submissions graded, {unchanged} unchanged since last graded (--force regrades them)")
+    # Only what was handed in counts: not "no submission", not "not yet due".
+    handed_in = [r for by_a in results.values() for r in by_a.values()
+                 if r.status != term.NOT_YET_DUE and r.reasons != ["no submission"]]
+    regraded = sum(r.graded_now and r.status != "failed" for r in handed_in)
+    unchanged = sum(not r.graded_now for r in handed_in)
+    print(f"{regraded} submission{'s' * (regraded != 1)} graded, {unchanged} unchanged since last graded "
+          "(--force regrades them)")
     if args.profile:
         print(report.profile_text(results))
     print(f"graded in {time.perf_counter() - started:.1f} s with {args.jobs} jobs; "
@@ -309,6 +318,14 @@ def command_feedback(args):
     print(f"wrote {path}: feedback of {len(packed)} students for {args.assignment} ({args.layout} layout)")
     for student, reason in skipped:
         print(f"skipped {student}: {reason}")
+    # Sent now, a page whose written answer awaits a grader says so: the student sees no final score yet.
+    waiting = {student: sum(len(entry["pending"]) for entry in by_assignment.values())
+               for student, by_assignment in Gradebook(course_db_url(root)).snapshot([args.assignment]).items()
+               if student in packed}
+    if any(waiting.values()):
+        print(f"warning: {sum(waiting.values())} written answers of {args.assignment} still await a grader "
+              f"({', '.join(s for s, n in sorted(waiting.items()) if n)}): their pages say 'awaiting grading'; "
+              "grade them (formgrader, Manual Grading), run grade again, then zip the feedback again", file=sys.stderr)
     return 0
 
 

@@ -33,7 +33,8 @@ def test_the_accepted_forms_are_read_by_nbgrader_as_written(text, utc):
 
 
 @pytest.mark.parametrize("text, meant, problem", [
-    ("05/12/2026 17:00 BST", datetime.datetime(2026, 12, 5, 17), "ambiguous: nbgrader reads 05/12/2026 month first"),
+    ("05/12/2026 17:00 BST", datetime.datetime(2026, 12, 5, 17), "ambiguous: nbgrader reads 05/12/2026 month first "
+     "(05/12 is month 5, day 12), and would drop the zone 'BST'"),  # both problems at once
     ("2026-07-05 17:00 BST", datetime.datetime(2026, 7, 5, 16), "the zone 'BST' is unknown"),
     ("2026-12-05 17:00 +0100", datetime.datetime(2026, 12, 5, 16), "offset after a space"),
     ("2026-07-05T17:00 Europe/London", None, "not in a form"),  # nbgrader fails with a traceback

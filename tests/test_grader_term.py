@@ -63,7 +63,7 @@ def cell_heading(page, grade_id):
 
 
 def graded_counts(result):
-    line = next(line for line in result.stdout.splitlines() if "submissions graded" in line)
+    line = next(line for line in result.stdout.splitlines() if " graded, " in line and "unchanged since last graded" in line)
     numbers = [int(word) for word in line.replace(",", " ").split() if word.isdigit()]
     return numbers[0], numbers[1]  # graded now, unchanged
 
@@ -81,13 +81,18 @@ def course(tmp_path_factory):
         "warning: roster.csv does not list bob (submitted; did you mean 'Bob'? ids are case-sensitive), mallory "
         "(submitted): the LMS exports and feedback zips cannot find their LMS ids; add them to the roster or correct "
         "the ids\n") in result.stderr, result.stderr
+    # The roster is the class: Bob, whom it lists and who handed nothing in, joins the gradebook, missing.
+    assert "note: added to the gradebook from roster.csv, with nothing handed in yet: Bob\n" in result.stderr
     assert graded_counts(result) == (3, 0)
     # --profile: where the time went, one row per step, each with its seconds per submission.
     assert "profile of 3 graded submissions" in result.stdout
     steps = {line.split()[0] for line in result.stdout.splitlines() if line.startswith("  ") and "%" in line}
     assert {"autograde", "verify", "feedback", "gradebook", "sanitize"} <= steps, result.stdout
     assert {s: (float(r["total"]), r["status"]) for s, r in rows.items()} == {
-        "alice": (TOTAL, "graded"), "bob": (TOTAL - 1, "graded"), "mallory": (0, "flagged")}
+        "alice": (TOTAL, "graded"), "bob": (TOTAL - 1, "graded"), "mallory": (0, "flagged"), "Bob": (0, "failed")}
+    (course / "roster.csv").unlink()  # the other tests grade alice, bob and mallory
+    with gradebook(course) as book:
+        book.remove_student("Bob")
     return course
 
 

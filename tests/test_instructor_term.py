@@ -13,8 +13,10 @@ import csv
 import datetime
 import hashlib
 import os
+import re
 import shutil
 import subprocess
+import sys
 
 from nbgrader.api import Gradebook
 from notebook_support import (
@@ -102,7 +104,7 @@ def test_a_term_covers_what_was_released_and_says_what_went_wrong(tmp_path):
     assert result.returncode == 2 and result.stderr.strip() == (
         "error: 03_backprop is not released and has no due date, so nobody has it yet: release it (nbgrader "
         "release_assignment 03_backprop) or give it a due date (nbgrader db assignment add 03_backprop "
-        '--duedate="2026-12-05 17:00:00 Europe/London"), then grade it')
+        '--duedate="YYYY-MM-DD 17:00:00 Europe/London"), then grade it')
     (course / "extensions.csv").write_text("student_id,assignment,hours\nBob,01_notation,24\n")
     result, _ = run_grader(course)
     assert result.returncode == 2 and "'Bob'" in result.stderr and "did you mean 'bob'?" in result.stderr
@@ -124,10 +126,15 @@ def test_a_term_covers_what_was_released_and_says_what_went_wrong(tmp_path):
                                        f"{due_02:%Y-%m-%d %H:%M} UTC)")
     assert all("02_forward: no submission" not in r["reason"] for r in rows.values())
     assert "3 students: 2 graded, 0 flagged, 1 failed" in result.stdout
+    assert "2 submissions graded, 0 unchanged" in result.stdout  # not yet due and missing are no submissions
+    # What nobody has handed in yet has no score yet: empty in grades.csv, left out of the exercise statistics.
+    assert {rows[s]["02_forward:score"] for s in rows} == {""} and rows["alice"]["01_notation:score"] != ""
     # Lateness where the instructor looks: bob, 2.5 h after the due date.
     summary = (course / "reports" / "summary.html").read_text()
     assert "bob: 2.50 h late, extension 0 h" in result.stdout and "<td>bob</td><td>2.50</td>" in summary
     assert "01_notation: no submission" in summary and "03_backprop" in summary  # the warning, in the report too
+    statistics = re.findall(r"<tr><td>02_forward</td><td>(?!answer_).*?</tr>", summary)  # the exercise table
+    assert statistics and all(row.endswith("<td>0</td><td>0</td><td>0</td></tr>") for row in statistics)
 
     # Naming one assignment grades only it, and the reports still cover the term.
     again, rows_again = run_grader(course, "01_notation")
@@ -140,6 +147,10 @@ def test_a_term_covers_what_was_released_and_says_what_went_wrong(tmp_path):
     written = sum(1 for _ in written_questions("01_notation"))
     canvas, log = export(course, "CanvasExport")
     assert canvas is None and f"{2 * written} answers of 2 students await a grader" in log
+    zipped = subprocess.run([sys.executable, "-m", "autograder", "--course-root", str(course), "feedback", "01_notation"],
+                            capture_output=True, text=True, env={**tool_environment(), "PYTHONPATH": str(ROOT)})
+    assert zipped.returncode == 0 and (f"warning: {2 * written} written answers of 01_notation still await a grader "
+                                       "(alice, bob): their pages say 'awaiting grading'") in zipped.stderr
     canvas, log = export(course, "CanvasExport", "--CanvasExport.allow_pending=True")
     assert canvas[0][5:] == RELEASED and "Exported as 0" in log
     moodle, log = export(course, "MoodleExport", "--MoodleExport.allow_pending=True", "--MoodleExport.identifier=username")

@@ -109,3 +109,16 @@ def unlisted(course_root, submitted, in_gradebook):
         described.append(f"{student} ({where}; {hint})" if hint else f"{student} ({where})")
     return [f"warning: {shown(path, course_root)} does not list {', '.join(described)}: the LMS exports and feedback "
             "zips cannot find their LMS ids; add them to the roster or correct the ids"]
+
+
+def add_to_gradebook(course_root, gradebook, handed_in=(), config=None):
+    """The roster is the class: its students who handed nothing in (`handed_in`: those who did) and
+    whom the gradebook lacks are added (as nbgrader db student add would), so that work they never
+    handed in counts as missing. The note (0 or 1 line) names them."""
+    path, roster = load(course_root, config)
+    if not roster:
+        return []
+    added = gradebook.add_students({student: (row.get("name", ""), row.get("email", ""))
+                                    for student, row in roster.items() if student not in set(handed_in)})
+    return [f"note: added to the gradebook from {shown(path, course_root)}, with nothing handed in yet: "
+            f"{', '.join(added)}"] if added else []

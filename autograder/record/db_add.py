@@ -18,12 +18,20 @@ import pathlib
 import re
 import zoneinfo
 
-FORM = ('"YYYY-MM-DD HH:MM[:SS] ZONE" with an IANA zone name or UTC (2026-12-05 17:00:00 Europe/London), '
-        'or ISO 8601 with the offset after the time (2026-12-05T17:00:00+01:00)')
+FORM = ('"YYYY-MM-DD HH:MM[:SS] ZONE" with an IANA zone name or UTC (2026-12-05 17:00:00 Europe/Berlin), '
+        'or ISO 8601 with the offset after the time (2026-12-05T17:00:00+01:00, the same time)')
 _TIME = r"(?P<time>\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)"
 _NAMED = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2}) " + _TIME + r" (?P<zone>[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+)*)")
 _OFFSET = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2})[T ]" + _TIME + r"(?P<offset>Z|[+-]\d{2}:\d{2})")
 _DAY_MONTH = re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})\b")
+
+
+def _known_zone(name):
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def due_date_problem(text):
@@ -33,8 +41,11 @@ def due_date_problem(text):
     if match is None:
         order = _DAY_MONTH.search(text)
         if order and int(order[1]) <= 12 and int(order[2]) <= 12:
+            zone = text.split()[-1] if len(text.split()) == 3 else ""
+            dropped = f", and would drop the zone {zone!r} and read the time as UTC" \
+                if zone and zone not in ("UTC", "GMT") and not _known_zone(zone) else ""
             return (f"{text!r} is ambiguous: nbgrader reads {order[0]} month first ({order[1]}/{order[2]} is "
-                    f"month {int(order[1])}, day {int(order[2])})")
+                    f"month {int(order[1])}, day {int(order[2])}){dropped}")
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?", text):
             return f"{text!r} has no time zone: nbgrader would read it as UTC"
         if re.search(r"\d{2}:\d{2}(:\d{2})? [+-]\d", text):
@@ -45,12 +56,9 @@ def due_date_problem(text):
     except ValueError as error:
         return f"{text!r} is no date: {error}"
     zone = match.groupdict().get("zone")
-    if zone and zone not in ("UTC", "GMT"):
-        try:
-            zoneinfo.ZoneInfo(zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            return (f"{text!r}: the zone {zone!r} is unknown, and nbgrader would drop it and read the time as UTC "
-                    "(write an IANA name such as Europe/London, not an abbreviation such as BST)")
+    if zone and zone not in ("UTC", "GMT") and not _known_zone(zone):
+        return (f"{text!r}: the zone {zone!r} is unknown, and nbgrader would drop it and read the time as UTC "
+                "(write an IANA name such as Europe/London, not an abbreviation such as BST)")
     return None
 
 

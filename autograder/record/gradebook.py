@@ -340,6 +340,17 @@ class Gradebook:
         with self._open() as gradebook:
             return {a.name: (a.duedate, len(a.submissions)) for a in gradebook.assignments}
 
+    def add_students(self, students):
+        """Add the students ({id: (name, email)}) the gradebook lacks; the ids added, sorted."""
+        with self._open() as gradebook:
+            added = sorted(set(students) - {student.id for student in gradebook.students})
+            for student in added:
+                name, email = students[student]
+                first, _, last = (name or "").rpartition(" ")
+                gradebook.update_or_create_student(student, first_name=first or None, last_name=last or None,
+                                                   email=email or None)
+            return added
+
     def students(self):
         with self._open() as gradebook:
             return [student.id for student in gradebook.students]

@@ -89,6 +89,9 @@ def student_rows(graded, results, assignments, written=None, due_dates=None, ext
         if any(written.get(a) for a in assignments):
             row["written_pending"] = str(waiting)
         outcomes = _outcomes(student, graded, results, assignments, due_dates or {}, extensions or {}).values()
+        for outcome in outcomes:  # nothing handed in, not yet due: no score yet, as the LMS exports leave it
+            if outcome.status == NOT_YET_DUE:
+                row.update({key: "" for key in row if key.startswith(f"{outcome.assignment}:")})
         row["status"] = max((o.status for o in outcomes), key=STATUS_ORDER.__getitem__, default="failed")
         row["reason"] = "; ".join(f"{o.assignment}: {r}" for o in outcomes for r in o.reasons)
         rows.append(row)
@@ -107,10 +110,11 @@ def write_grades_csv(rows, path):
 
 
 def exercise_summary(rows, assignments):
-    """Per exercise: mean score, and how many students got full, partial and zero marks."""
+    """Per exercise: mean score, and how many students got full, partial and zero marks (of those
+    with a score: an assignment not yet due that a student has not handed in is left out)."""
     summary = []
     for assignment, _, exercise, points in exercise_columns(assignments):
-        scores = [float(row[f"{assignment}:{exercise}"]) for row in rows]
+        scores = [float(row[f"{assignment}:{exercise}"]) for row in rows if row[f"{assignment}:score"] != ""]
         full = sum(s >= points for s in scores)
         zero = sum(s == 0 for s in scores)
         summary.append({"assignment": assignment, "exercise": exercise, "points": points,
@@ -125,7 +129,7 @@ def written_summary(rows, written):
     summary = []
     for assignment, questions in written.items():
         for grade_id, points in questions:
-            values = [row.get(f"{assignment}:{grade_id}") for row in rows]
+            values = [row.get(f"{assignment}:{grade_id}") for row in rows if row.get(f"{assignment}:score") != ""]
             done = [float(v) for v in values if v not in (None, "")]
             summary.append({"assignment": assignment, "question": grade_id, "points": points,
                             "graded": len(done), "pending": sum(v == "" for v in values),

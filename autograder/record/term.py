@@ -23,7 +23,7 @@ import pathlib
 from autograder.grading.outcome import AssignmentResult
 
 NOT_YET_DUE = "not yet due"
-DUE_DATE_EXAMPLE = '--duedate="2026-12-05 17:00:00 Europe/London"'
+DUE_DATE_EXAMPLE = '--duedate="YYYY-MM-DD 17:00:00 Europe/London"'  # a form to fill in, never a date to copy
 
 
 @dataclasses.dataclass

@@ -136,7 +136,7 @@ def test_a_term_from_release_to_lms_export(page, term):
     nbgrader(course, "collect", "--update", ASSIGNMENT)
     result, rows = run_grader(course, ASSIGNMENT, "--jobs", "2")
     assert result.returncode == 0, result.stderr
-    assert "1 submissions graded, 1 unchanged" in result.stdout  # only bob
+    assert "1 submission graded, 1 unchanged" in result.stdout  # only bob
     assert review(course, "alice")[1:] == (True, {})  # the instructor's flag stays
     assert review(course, "bob")[1:] == (True, {"test_count_parameters": 0.5})  # override stays, change flagged
     assert rows["bob"]["status"] == "flagged" and CHANGED in rows["bob"]["reason"]
