@@ -68,9 +68,9 @@ def test_lms_zip_grading_is_idempotent_and_follows_resubmissions(course, tmp_pat
 
 
 def test_an_error_of_the_grader_fails_that_student_and_the_class_goes_on(tmp_path, monkeypatch):
-    from autograder import __main__ as cli
     from autograder import collect
     from autograder.grading import job
+    from autograder.run.coordinator import grade_class
 
     course = make_course_root(tmp_path, [ASSIGNMENT])
     for student in ("alice", "bob", "carol"):
@@ -85,7 +85,7 @@ def test_an_error_of_the_grader_fails_that_student_and_the_class_goes_on(tmp_pat
     monkeypatch.setattr(job, "run_grade", grade_or_fail)
     monkeypatch.setenv("PATH", tool_environment()["PATH"])  # nbgrader's gradebook runs `alembic`
     submissions = collect.collect_directory(course / "submitted", collect.load_assignments(course))
-    results = cli.grade_class(course, [ASSIGNMENT], submissions, Options(unsafe=True), jobs=2)
+    results = grade_class(course, [ASSIGNMENT], submissions, Options(unsafe=True), jobs=2)
     assert {student: outcome[ASSIGNMENT].status for student, outcome in results.items()} == {
         "alice": "graded", "bob": "failed", "carol": "graded"}
     assert results["bob"][ASSIGNMENT].reasons == ["internal error: KeyError: 'a bug of ours, met while grading bob'"]

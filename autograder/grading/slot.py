@@ -6,7 +6,7 @@ private course folder (autograder.grading.job). The parent
 (`SlotProcess`) talks to it in JSON lines, and kills and restarts it when a notebook runs past its
 time limit, so a hung kernel costs one submission, never the run.
 
-    python -m autograder.grading.slot --course-root DIR --slot K --cell-timeout S --interrupt-grace G [--unsafe]
+    python -m autograder.grading.slot --course-root DIR --slot K --interrupt-grace G [--cell-timeout S] [--unsafe]
 """
 
 import argparse
@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 
+from autograder.config import Grader
 from autograder.isolation import budget, sandbox
 
 
@@ -65,7 +66,8 @@ def serve(args):
     from autograder.grading.execute import start_warm_kernel
 
     overrides = Config()
-    overrides.Execute.timeout = args.cell_timeout
+    if args.cell_timeout is not None:  # --cell-timeout for this run; else the course's c.Execute.timeout stands
+        overrides.Execute.timeout = args.cell_timeout
     overrides.GuardedExecute.interrupt_grace = args.interrupt_grace
     if not args.unsafe:
         overrides.Execute.kernel_name = sandbox.KERNEL_NAME
@@ -128,10 +130,11 @@ class SlotProcess:
     """The grader's handle on one slot process; `request` returns (success or None on timeout, log)."""
 
     def __init__(self, course_root, slot, env, cell_timeout, unsafe, log_path, runtime=None, cgroups=(),
-                 interrupt_grace=5):
+                 interrupt_grace=Grader.class_traits()["interrupt_grace"].default_value):
         self.command = [sys.executable, "-m", "autograder.grading.slot", "--course-root", str(course_root),
-                        "--slot", str(slot), "--cell-timeout", str(cell_timeout),
-                        "--interrupt-grace", str(interrupt_grace)] + (["--unsafe"] if unsafe else [])
+                        "--slot", str(slot), "--interrupt-grace", str(interrupt_grace)] + (
+                           ["--cell-timeout", str(cell_timeout)] if cell_timeout is not None else []) + (
+                           ["--unsafe"] if unsafe else [])
         self.env, self.process, self.log_path = env, None, log_path
         self.runtime, self.cgroups = runtime, list(cgroups)
         self.start_seconds = 0.0  # spent starting the slot process (nbgrader's imports), all starts together
@@ -209,8 +212,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--course-root", required=True)
     parser.add_argument("--slot", type=int, required=True)
-    parser.add_argument("--cell-timeout", type=int, default=60)
-    parser.add_argument("--interrupt-grace", type=int, default=5)
+    parser.add_argument("--cell-timeout", type=int, help="overrides the course's c.Execute.timeout")
+    parser.add_argument("--interrupt-grace", type=int, required=True)
     parser.add_argument("--unsafe", action="store_true")
     serve(parser.parse_args(argv))
 

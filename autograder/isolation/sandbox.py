@@ -21,6 +21,8 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
+from autograder.config import SandboxLimits
+
 BWRAP = os.environ.get("BACKPROP_BWRAP", "bwrap")  # which bubblewrap to run (tests point it elsewhere)
 FIRST_SANDBOX_UID = 61000  # uid of worker slot 0 when the grader runs as root; slot k uses +k
 # check_available's probe runs as a uid no grading slot has: RLIMIT_NPROC counts every process of
@@ -30,11 +32,19 @@ PROBE_SLOT = -1
 
 @dataclass(frozen=True)
 class Limits:
-    memory_bytes: int = 3 * 1024**3  # per process (rlimit), and per slot where a cgroup applies
-    cpu_seconds: int = 600
-    processes: int = 64
-    file_bytes: int = 256 * 1024**2  # largest file a student may write
-    tmp_bytes: int = 512 * 1024**2  # the sandbox's /tmp (when the grader runs as root)
+    """What one student's kernel may use: c.SandboxLimits of nbgrader_config.py (autograder.config,
+    where each is declared with its default and help), as `from_config` reads them."""
+
+    memory_bytes: int = SandboxLimits.class_traits()["memory_bytes"].default_value
+    cpu_seconds: int = SandboxLimits.class_traits()["cpu_seconds"].default_value
+    processes: int = SandboxLimits.class_traits()["processes"].default_value
+    file_bytes: int = SandboxLimits.class_traits()["file_bytes"].default_value
+    tmp_bytes: int = SandboxLimits.class_traits()["tmp_bytes"].default_value
+
+    @classmethod
+    def from_config(cls, config):
+        settings = SandboxLimits(config=config)
+        return cls(**{name: getattr(settings, name) for name in SandboxLimits.class_traits(config=True)})
 
 
 # What sandboxed processes may know of the world: nothing of the grader's own environment.

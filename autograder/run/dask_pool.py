@@ -87,7 +87,7 @@ class DaskPool:
             self.client.close()
             raise
         self.futures = []
-        self.window = 256  # jobs the coordinator sends ahead (the scheduler holds their files)
+        self.window = options.cluster_window  # jobs the coordinator sends ahead (c.Grader.cluster_window)
 
     def submit(self, function, payload):
         key = f"{function.__name__}-{payload.student}-{payload.assignment}-{uuid.uuid4().hex[:12]}"

@@ -25,7 +25,7 @@ class LocalPool:
         numbers = list(numbers if numbers is not None else range(jobs))[:jobs]
         self.slots = [job.Slot(number, pathlib.Path(root) / ".grading" / f"slot-{number}", options)
                       for number in numbers]
-        self.window = 16 * len(self.slots)  # jobs the coordinator sends ahead: enough to choose from
+        self.window = options.local_window * len(self.slots)  # jobs the coordinator sends ahead (c.Grader)
         self.queue, self.closing = [], False  # queue: (future, function, payload), oldest first
         self.changed = threading.Condition()
         self.threads = [threading.Thread(target=self._serve, args=(slot,), daemon=True) for slot in self.slots]
