@@ -105,11 +105,19 @@ def get_array_module(prefer_gpu=True):
     return numpy
 
 
-def _leaf_to_numpy(a):
-    # CuPy arrays refuse implicit conversion to NumPy on purpose; .get() is the explicit copy.
+def to_host(a):
+    """``a`` where the CPU holds it: a CuPy array's data copied to a new NumPy array, anything else as
+    it is. CuPy arrays refuse implicit conversion to NumPy on purpose; ``.get()`` is the explicit copy.
+    CuPy is never imported: whatever has a ``get`` and is no NumPy array is taken for a device array.
+    Shared by course.check and the grader's verification runner, which must not import CuPy either."""
     if hasattr(a, "get") and not isinstance(a, numpy.ndarray):
         return a.get()
-    return numpy.array(a, copy=True)
+    return a
+
+
+def _leaf_to_numpy(a):
+    host = to_host(a)
+    return host if host is not a else numpy.array(a, copy=True)  # a device array's .get() is a copy already
 
 
 def to_numpy(x):

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from course.backend import to_host
+
 __all__ = [
     "check_array",
     "check_dict",
@@ -40,10 +42,9 @@ def _host_array(x):
     """Host NumPy array for an array-like (NumPy, CuPy, ...), or None if it cannot be had."""
     if isinstance(x, np.ndarray):
         return x
-    get = getattr(x, "get", None)  # CuPy: device -> host copy; its __array__ refuses.
-    if callable(get):
+    if hasattr(x, "get"):  # CuPy: device -> host copy; its __array__ refuses.
         try:
-            return np.asarray(get())
+            return np.asarray(to_host(x))
         except (TypeError, ValueError):
             pass  # not CuPy after all (a DataFrame's .get needs a key, say)
     try:

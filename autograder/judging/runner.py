@@ -1,6 +1,6 @@
 """Runs inside the sandbox: define a student's functions, call them on the grader's inputs, and
-write back only plain arrays. Self-contained (NumPy and the standard library only): the sandbox
-cannot import the rest of `autograder`.
+write back only plain arrays. Self-contained (NumPy, the standard library and the students' own
+`course.backend`): the sandbox cannot import the rest of `autograder`.
 
     python runner.py <definitions.json> <cases.json> <inputs.npz> <results.npz>
 
@@ -20,6 +20,8 @@ import sys
 import traceback
 
 import numpy as np
+
+from course.backend import to_host
 
 # Functions the grader passes to exercises that take a function (numerical_gradient, gradient_check...).
 # The grader imports this same table, so both sides evaluate exactly the same thing.
@@ -47,8 +49,8 @@ def encode(value, arrays, path):
     if isinstance(value, (list, tuple)):
         kind = "$tuple" if isinstance(value, tuple) else "$list"
         return {kind: [encode(v, arrays, f"{path}.{i}") for i, v in enumerate(value)]}
-    if hasattr(value, "get") and not isinstance(value, np.ndarray) and hasattr(value, "shape"):
-        value = value.get()  # CuPy
+    if hasattr(value, "shape"):  # an array: CuPy's comes to the host (of other objects no `get` is called)
+        value = to_host(value)
     array = np.asarray(value)
     if array.dtype == object:
         raise TypeError(f"cannot return a value of type {type(value).__name__}")
