@@ -1,10 +1,10 @@
 """How the integrity check judges what a student's function returns: the machinery all exercises share.
 
 Each reference module ends with the specs of its notebook's exercises (`SPECS`, gathered by
-`verify_specs`): a `Spec` for every exercise of `autograder.reference.EXERCISES`, beside the reference
+`autograder.judging.specs`): a `Spec` for every exercise of `autograder.reference.EXERCISES`, beside the reference
 function it is judged against, so that adding an exercise touches one module.
 
-- `cases(rng)` draws fresh inputs from `rng` (and nothing else, see `draw`): a list of `(args, kwargs)`.
+- `cases(rng)` draws fresh inputs from `rng` (and nothing else, see `random_inputs`): a list of `(args, kwargs)`.
   A function argument is a `Callable` (a name in `runner.CALLABLES`), a generator argument an
   `Rng` (a seed), so that both sides of the sandbox get the same thing.
 - `compare(got, args, kwargs)` judges the student's value `got` for the materialised inputs

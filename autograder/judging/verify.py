@@ -2,7 +2,7 @@
 
 nbgrader's test cells run inside the student's own kernel, where a submission can monkeypatch
 numpy or builtins and make any assertion pass. Here the grader draws fresh inputs, runs the
-student's definitions in a sandboxed child that returns only raw arrays (`verify_runner`), and
+student's definitions in a sandboxed child that returns only raw arrays (`autograder.judging.runner`), and
 compares them with `autograder.reference` in the grader's own process. A function whose points
 nbgrader awarded but whose outputs disagree with the reference is refuted.
 """

@@ -5,9 +5,10 @@ autogrades a late notebook. Its answer is stored in the gradebook (`late_submiss
 the submitted notebook), and `nbgrader export` reports `score = max(0, raw score - penalty)`.
 
 nbgrader computes the penalty once, from the score at autograde time. The grader changes scores
-after that (verification withdraws points) and extensions change during a term, so
-`reassess` recomputes every penalty of an assignment with the same plugin, from the score, due
-date, extension and submission time in the gradebook now.
+after that (verification withdraws points) and extensions change during a term, so each
+grading run recomputes a submission's penalty with the same plugin (`penalty_for`, called by
+`autograder.record.gradebook.Gradebook.settle`), from the score, due date, extension and
+submission time in the gradebook now.
 """
 
 import math
