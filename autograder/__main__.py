@@ -63,12 +63,13 @@ def command_receipts(args):
 
 def command_feedback(args):
     """One zip of an assignment's feedback HTML in the layout of the LMS's bulk feedback upload."""
+    from autograder.collect.roster import load_roster
     from autograder.export import lms
 
     root = pathlib.Path(args.course_root).resolve()
     output = pathlib.Path(args.zip) if args.zip else root / "reports" / f"feedback-{args.assignment}-{args.layout}.zip"
     try:
-        roster = lms.load_roster(root / args.roster)
+        roster = load_roster(root / args.roster)
         path, packed, skipped = lms.write_feedback_zip(root, output, args.assignment, args.layout, roster,
                                                        canvas_download=args.canvas_download)
     except ValueError as error:  # a bad roster, an unknown assignment, no feedback folder

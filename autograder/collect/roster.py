@@ -1,4 +1,4 @@
-"""Who the grader's inputs name, checked against the roster (``roster.csv``, autograder.export.lms.load_roster).
+"""Who the grader's inputs name, checked against the roster (``roster.csv``, load_roster, here).
 
 A named_regexp that misreads an LMS's file names makes students of name fragments (``smithalice``
 from Canvas's ``smithalice_4711_99001_02_forward.ipynb``), and a misspelt id is graded, then missed
@@ -8,17 +8,74 @@ does not list is refused before anything is written; grading warns of the studen
 Without a roster nothing here applies.
 """
 
+import csv
 import os
 import re
 from pathlib import Path
 
 from autograder.collect import CollectError, load_course_config
-from autograder.export.lms import UNIQUE_COLUMNS, load_roster
 from autograder.record.late import likely_id
 
 # Canvas's "Download Submissions": lastfirst_[LATE_]<user id>_<submission id>_<file name>.
 CANVAS_NAMED_REGEXP = r"^(?P<student_id>[^_]+?)(?:_LATE)?_(?P<canvas_user_id>\d+)_\d+_(?P<file_id>.+)$"
 _CANVAS_NAME = re.compile(r"[^_/]+(?:_LATE)?_\d+_\d+_.+")
+
+ROSTER_COLUMNS = ("student_id", "name", "email", "canvas_user_id", "sis_user_id", "sis_login_id", "section",
+                  "moodle_participant_id", "moodle_idnumber", "moodle_username")
+# Two students sharing one of these would receive each other's grades or feedback.
+UNIQUE_COLUMNS = ("email", "canvas_user_id", "sis_user_id", "sis_login_id", "moodle_participant_id",
+                  "moodle_idnumber", "moodle_username")
+# Canvas and Moodle both read these ids as numbers (Canvas user ids, Moodle participant ids).
+NUMERIC_COLUMNS = ("canvas_user_id", "moodle_participant_id")
+
+
+def load_roster(path):
+    """{student_id: {column: value}} from the roster CSV; {} when the file does not exist.
+
+    A file that cannot be used raises ValueError naming the file, the line and the problem.
+    """
+    path = Path(path)
+    if not path.exists():
+        return {}
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            rows = [(reader.line_num, row) for row in reader]  # line_num counts quoted line breaks too
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise ValueError(f"{path}: cannot be read ({error})") from error
+    header = [cell.strip() for cell in rows[0][1]] if rows else []
+    problem = None
+    if "student_id" not in header:
+        problem = f"the header must name a student_id column (found: {','.join(header) or 'nothing'})"
+    elif unknown := [name for name in header if name not in ROSTER_COLUMNS]:
+        problem = f"unknown column {unknown[0]!r} (known: {', '.join(ROSTER_COLUMNS)})"
+    elif len(set(header)) != len(header):
+        problem = "a column is named twice"
+    if problem:
+        raise ValueError(f"{path}, line 1: {problem}")
+    roster, owners = {}, {}
+    for number, row in rows[1:]:
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(header):
+            raise ValueError(f"{path}, line {number}: {len(row)} values for {len(header)} columns")
+        entry = {name: cell.strip() for name, cell in zip(header, row)}
+        student = entry["student_id"]
+        if not student:
+            raise ValueError(f"{path}, line {number}: no student_id")
+        if student in roster:
+            raise ValueError(f"{path}, line {number}: student {student!r} is listed twice")
+        for name in NUMERIC_COLUMNS:
+            if entry.get(name) and not re.fullmatch(r"[0-9]+", entry[name]):
+                raise ValueError(f"{path}, line {number}: {name} must be a number (found {entry[name]!r})")
+        for name in UNIQUE_COLUMNS:
+            if entry.get(name):
+                other = owners.setdefault((name, entry[name]), student)
+                if other != student:
+                    raise ValueError(f"{path}, line {number}: {name} {entry[name]!r} is also {other!r}'s")
+        roster[student] = entry
+    return roster
+
 
 
 def load(course_root, config=None):

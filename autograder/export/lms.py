@@ -41,70 +41,16 @@ from nbgrader.api import MissingEntry
 from nbgrader.plugins import ExportPlugin
 from traitlets import Bool, Dict, Enum, Unicode
 
+from autograder.collect.roster import load_roster
 from autograder.record.awaiting import awaiting_by_student, describe_awaiting
 from autograder.record.term import gradebook_term
 
-ROSTER_COLUMNS = ("student_id", "name", "email", "canvas_user_id", "sis_user_id", "sis_login_id", "section",
-                  "moodle_participant_id", "moodle_idnumber", "moodle_username")
-# Two students sharing one of these would receive each other's grades or feedback.
-UNIQUE_COLUMNS = ("email", "canvas_user_id", "sis_user_id", "sis_login_id", "moodle_participant_id",
-                  "moodle_idnumber", "moodle_username")
-# Canvas and Moodle both read these ids as numbers (Canvas user ids, Moodle participant ids).
-NUMERIC_COLUMNS = ("canvas_user_id", "moodle_participant_id")
 LAYOUTS = ("moodle", "canvas", "plain")
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")  # then one per assignment
 
 
 class FeedbackError(ValueError):
     """The feedback zip cannot be written at all (unknown assignment, no feedback, bad input)."""
-
-
-def load_roster(path):
-    """{student_id: {column: value}} from the roster CSV; {} when the file does not exist.
-
-    A file that cannot be used raises ValueError naming the file, the line and the problem.
-    """
-    path = Path(path)
-    if not path.exists():
-        return {}
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            rows = [(reader.line_num, row) for row in reader]  # line_num counts quoted line breaks too
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise ValueError(f"{path}: cannot be read ({error})") from error
-    header = [cell.strip() for cell in rows[0][1]] if rows else []
-    problem = None
-    if "student_id" not in header:
-        problem = f"the header must name a student_id column (found: {','.join(header) or 'nothing'})"
-    elif unknown := [name for name in header if name not in ROSTER_COLUMNS]:
-        problem = f"unknown column {unknown[0]!r} (known: {', '.join(ROSTER_COLUMNS)})"
-    elif len(set(header)) != len(header):
-        problem = "a column is named twice"
-    if problem:
-        raise ValueError(f"{path}, line 1: {problem}")
-    roster, owners = {}, {}
-    for number, row in rows[1:]:
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) > len(header):
-            raise ValueError(f"{path}, line {number}: {len(row)} values for {len(header)} columns")
-        entry = {name: cell.strip() for name, cell in zip(header, row)}
-        student = entry["student_id"]
-        if not student:
-            raise ValueError(f"{path}, line {number}: no student_id")
-        if student in roster:
-            raise ValueError(f"{path}, line {number}: student {student!r} is listed twice")
-        for name in NUMERIC_COLUMNS:
-            if entry.get(name) and not re.fullmatch(r"[0-9]+", entry[name]):
-                raise ValueError(f"{path}, line {number}: {name} must be a number (found {entry[name]!r})")
-        for name in UNIQUE_COLUMNS:
-            if entry.get(name):
-                other = owners.setdefault((name, entry[name]), student)
-                if other != student:
-                    raise ValueError(f"{path}, line {number}: {name} {entry[name]!r} is also {other!r}'s")
-        roster[student] = entry
-    return roster
 
 
 def final_scores(gradebook, assignments=(), students=()):
