@@ -31,9 +31,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from traitlets.config import Config
-from traitlets.config.loader import PyFileConfigLoader
-
 from autograder.collect.notebook import (  # noqa: F401 - part of this module's interface
     NOTEBOOK_SUFFIX,
     expected_cells,
@@ -249,14 +246,3 @@ def collect_directory(submitted_dir, assignments: dict[str, dict]) -> list[Submi
 # ----------------------------------------------------------------------------------------------
 # The course's nbgrader configuration
 # ----------------------------------------------------------------------------------------------
-
-
-def load_course_config(course_root) -> Config:
-    """The course's ``nbgrader_config.py`` as a traitlets Config (empty if there is none)."""
-    path = Path(course_root) / "nbgrader_config.py"
-    if not path.is_file():
-        return Config()
-    try:
-        return PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
-    except Exception as error:
-        raise CollectError(f"cannot read {path}: {error}") from error

@@ -25,12 +25,12 @@ from autograder.collect import (
     guarded_check,
     is_hidden_or_debris,
     is_notebook,
-    load_course_config,
     review_folder,
     student_id_problem,
 )
 from autograder.collect import roster as roster_check
 from autograder.collect.notebook import NOTEBOOK_SUFFIX, best_assignment, grade_ids, parse_notebook
+from autograder.config import course_config
 
 # Zip-bomb limits. They count bytes actually decompressed, not what the headers claim, because a
 # hostile header can lie. Only notebooks and inner zips are ever decompressed (each at most
@@ -45,7 +45,7 @@ def _named_regexp(config) -> str:
 
 def load_named_regexp(course_root) -> str:
     """``c.FileNameCollectorPlugin.named_regexp`` from the course config, else the default."""
-    return _named_regexp(load_course_config(course_root))
+    return _named_regexp(course_config(course_root))
 
 
 def compile_named_regexp(pattern: str) -> re.Pattern:
@@ -369,7 +369,7 @@ def collect_zip(zip_path, course_root, assignments: dict[str, dict],
     roster does not list is refused (CollectError) before anything is written.
     """
     zip_path, course_root = Path(zip_path), Path(course_root)
-    config = load_course_config(course_root)
+    config = course_config(course_root)
     regexp = compile_named_regexp(named_regexp or _named_regexp(config))
     submitted = course_root / config.get("CourseDirectory", {}).get("submitted_directory", "submitted")
     roster_path, roster = roster_check.load(course_root, config)

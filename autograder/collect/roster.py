@@ -13,7 +13,8 @@ import os
 import re
 from pathlib import Path
 
-from autograder.collect import CollectError, load_course_config
+from autograder.collect import CollectError
+from autograder.config import course_config
 from autograder.record.late import likely_id
 
 # Canvas's "Download Submissions": lastfirst_[LATE_]<user id>_<submission id>_<file name>.
@@ -83,7 +84,7 @@ def load(course_root, config=None):
 
     The path is ``c.LmsExport.roster`` (or ``CanvasExport``'s, ``MoodleExport``'s), default
     ``roster.csv``, relative to the course root. A roster that cannot be used raises CollectError."""
-    config = load_course_config(course_root) if config is None else config
+    config = course_config(course_root) if config is None else config
     names = [config.get(section, {}).get("roster") for section in ("LmsExport", "CanvasExport", "MoodleExport")]
     path = Path(course_root) / next((name for name in names if name), "roster.csv")
     if not path.exists():

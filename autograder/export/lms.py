@@ -289,11 +289,11 @@ def feedback_folders(root, assignment):
     """{student: feedback/<student>/<assignment>} where that folder exists; FeedbackError when none does."""
     from nbgrader.coursedir import CourseDirectory
 
-    from autograder.collect import load_course_config
+    from autograder.config import course_config
 
     if not assignment or assignment != safe_component(assignment) or assignment.startswith("."):
         raise FeedbackError(f"{assignment!r} is not an assignment name")
-    coursedir = CourseDirectory(config=load_course_config(root), root=str(root))
+    coursedir = CourseDirectory(config=course_config(root), root=str(root))
     feedback = root / coursedir.feedback_directory
     if not feedback.is_dir():
         raise FeedbackError(f"no feedback folder {feedback}: grade the class first (make grade)")

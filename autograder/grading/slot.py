@@ -18,17 +18,8 @@ import subprocess
 import sys
 import time
 
-from autograder.config import Grader
+from autograder.config import Grader, course_config
 from autograder.isolation import budget, sandbox
-
-
-def course_config(course_root, overrides):
-    """The course's nbgrader_config.py (collect.load_course_config) with `overrides` on top."""
-    from autograder.collect import load_course_config
-
-    config = load_course_config(course_root)
-    config.merge(overrides)
-    return config
 
 
 def use_grading_steps(config):

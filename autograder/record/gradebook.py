@@ -41,10 +41,10 @@ def course_db_url(course_root):
     """The gradebook's URL as nbgrader's config gives it (`c.CourseDirectory.db_url`): SQLite's
     `gradebook.db` in the course root by default; a relative SQLite path is taken from the course
     root, as nbgrader takes it (it runs from there)."""
-    from autograder.collect import load_course_config
+    from autograder.config import course_config
 
     root = os.path.abspath(course_root)
-    url = load_course_config(root).get("CourseDirectory", {}).get("db_url") or ""
+    url = course_config(root).get("CourseDirectory", {}).get("db_url") or ""
     if not url:
         return f"sqlite:///{os.path.join(root, 'gradebook.db')}"
     if url.startswith("sqlite:///") and not os.path.isabs(url[len("sqlite:///"):]):

@@ -16,6 +16,7 @@ import time
 
 from traitlets.config import Config
 
+from autograder.config import course_config
 from autograder.grading import job, slot
 from autograder.grading.options import verification_seed
 from autograder.grading.outcome import INTERNAL_ERROR, AssignmentResult, internal_error, timed
@@ -258,7 +259,7 @@ def prepare_gradebook(root, assignments):
     with tempfile.TemporaryDirectory() as scratch:
         overrides = Config()
         overrides.CourseDirectory.release_directory = scratch
-        config = slot.use_grading_steps(slot.course_config(root, overrides))
+        config = slot.use_grading_steps(course_config(root, overrides))
         api = NbGraderAPI(coursedir=CourseDirectory(config=config, root=str(root)), config=config)
         for assignment in assignments:
             result = api.generate_assignment(assignment, force=True, create=True)
@@ -287,7 +288,7 @@ def grade_class(root, assignments, submissions, options, jobs, *, students=None,
     own_pool = pool is None
     own_gradebook = gradebook is None
     gradebook = gradebook or Gradebook(course_db_url(root))
-    penalty = penalty or late.penalty_plugin(slot.course_config(root, Config()))
+    penalty = penalty or late.penalty_plugin(course_config(root))
     by_student = {}
     for submission in submissions:
         by_student.setdefault(submission.student, []).append(submission)

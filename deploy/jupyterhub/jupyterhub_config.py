@@ -53,9 +53,9 @@ COURSE_ROOT = pathlib.Path(os.environ.get("BACKPROP_COURSE_ROOT")
                            or pathlib.Path(pwd.getpwnam(INSTRUCTORS[0]).pw_dir) / "backprop-course")
 
 sys.path.insert(0, str(REPO))
-from autograder.collect import load_course_config  # noqa: E402 (needs the repository on sys.path)
+from autograder.config import course_config  # noqa: E402 - the repository joins sys.path above
 
-COURSE_ID = load_course_config(REPO).CourseDirectory.course_id
+COURSE_ID = course_config(REPO).CourseDirectory.course_id
 
 # ---------------------------------------------------------------- the hub and its proxy
 
