@@ -31,11 +31,10 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-from cluster_support import LocalDaskCluster  # noqa: E402 - the repository joins sys.path above
-from notebook_support import assignment_names, make_course_root, student_notebook, write_submission  # noqa: E402 - the repository joins sys.path above
-
+sys.path.insert(0, str(ROOT))  # autograder, and tests.support for the course roots and the cluster
 from autograder.grading.environment import tool_environment  # noqa: E402 - the repository joins sys.path above
+from tests.support.cluster import LocalDaskCluster  # noqa: E402 - the repository joins sys.path above
+from tests.support.notebook import assignment_names, make_course_root, student_notebook, write_submission  # noqa: E402 - the repository joins sys.path above
 
 
 def environment():

@@ -24,10 +24,9 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-from notebook_support import make_course_root, student_notebook, write_submission  # noqa: E402 - the repository joins sys.path above
-
+sys.path.insert(0, str(ROOT))  # autograder, and tests.support for the course roots
 from autograder.grading.environment import tool_environment  # noqa: E402 - the repository joins sys.path above
+from tests.support.notebook import make_course_root, student_notebook, write_submission  # noqa: E402 - the repository joins sys.path above
 
 ASSIGNMENT = "03_backprop"
 HUNG = ("def mse_loss(AL, Y):\n    import signal\n    signal.signal(signal.SIGINT, signal.SIG_IGN)\n"

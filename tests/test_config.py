@@ -5,10 +5,9 @@ import shutil
 import subprocess
 import sys
 
-from notebook_support import ROOT
-
 from autograder.grading import versions
 from autograder.grading.environment import tool_environment
+from tests.support.notebook import ROOT
 
 
 def settings_of(course, *flags):

@@ -19,7 +19,9 @@ import subprocess
 import sys
 
 from nbgrader.api import Gradebook
-from notebook_support import (
+
+from autograder.grading.environment import tool_environment
+from tests.support.notebook import (
     NBGRADER,
     ROOT,
     exercises,
@@ -30,8 +32,6 @@ from notebook_support import (
     write_submission,
     written_questions,
 )
-
-from autograder.grading.environment import tool_environment
 
 COURSE = sorted(d.name for d in (ROOT / "source").iterdir() if (d / f"{d.name}.py").is_file())
 RELEASED = ["01_notation", "02_forward"]

@@ -1,23 +1,19 @@
 """Fixtures of the browser tests: one headless Debian Chromium per test process, a fresh context and
 page per test, and on failure a screenshot (and the page's HTML) in tests/browser/artifacts/."""
 
-import pathlib
 import re
-import sys
 
 import pytest
-from browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, LabServer, chromium_missing
 from playwright.sync_api import expect
 
-expect.set_options(timeout=TIMEOUT_MS)  # assertions wait as long as actions do
+from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, LabServer, chromium_missing
 
-# notebook_support (the course helpers the other tests use) lives one folder up.
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+expect.set_options(timeout=TIMEOUT_MS)  # assertions wait as long as actions do
 
 
 @pytest.fixture(scope="session")
 def browser():
-    from notebook_support import skip_or_fail
+    from tests.support.notebook import skip_or_fail
 
     reason = chromium_missing()
     if reason:

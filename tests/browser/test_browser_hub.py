@@ -15,10 +15,11 @@ import re
 import sys
 
 import pytest
-from browser_support import ARTIFACTS, open_menu_item
-from hub_support import COURSE_ID, User, in_instructor_terminal, running_hub
-from notebook_support import exercises, student_notebook
 from playwright.sync_api import expect
+
+from tests.support.browser import ARTIFACTS, open_menu_item
+from tests.support.hub import COURSE_ID, User, in_instructor_terminal, running_hub
+from tests.support.notebook import exercises, student_notebook
 
 pytestmark = pytest.mark.browser
 

@@ -7,8 +7,10 @@ import re
 import time
 
 import pytest
-from browser_support import LabServer, open_menu_item, serve_mathjax_from_disk
-from notebook_support import (
+from playwright.sync_api import expect
+
+from tests.support.browser import LabServer, open_menu_item, serve_mathjax_from_disk
+from tests.support.notebook import (
     exercises,
     make_course_root,
     run_grader,
@@ -16,7 +18,6 @@ from notebook_support import (
     write_submission,
     written_questions,
 )
-from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -122,7 +123,7 @@ def test_student_script_stays_inert_in_the_feedback_page(page, lab):
 def test_a_written_answer_is_graded_by_hand_in_the_formgrader(page, lab):
     """mallory answered the written questions (the model answers, here): the formgrader shows her
     answer beside a score field, and the score typed there reaches the gradebook, where the next
-    grading run counts it (tests/test_grader_term.py)."""
+    grading run counts it (tests/record/test_grader_term.py)."""
     from nbgrader.api import Gradebook
 
     question, points = written_questions(ASSIGNMENT)[0]

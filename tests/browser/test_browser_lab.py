@@ -12,9 +12,10 @@ import shutil
 import stat
 
 import pytest
-from browser_support import ROOT, LabServer, open_menu_item
-from notebook_support import make_course_root, nbgrader
 from playwright.sync_api import expect
+
+from tests.support.browser import ROOT, LabServer, open_menu_item
+from tests.support.notebook import make_course_root, nbgrader
 
 pytestmark = pytest.mark.browser
 
@@ -23,9 +24,9 @@ LOADING = "Loading, please wait..."
 
 
 def course_id():
-    from autograder.collect import load_course_config
+    from autograder.config import course_config
 
-    return load_course_config(ROOT).CourseDirectory.course_id
+    return course_config(ROOT).CourseDirectory.course_id
 
 
 def make_lab(port, token):

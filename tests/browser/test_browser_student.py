@@ -11,9 +11,10 @@ import re
 import shutil
 
 import pytest
-from browser_support import ROOT, LabServer, changed_pixels, open_menu_item
-from notebook_support import make_course_root, nbgrader, student_notebook
 from playwright.sync_api import expect
+
+from tests.support.browser import ROOT, LabServer, changed_pixels, open_menu_item
+from tests.support.notebook import make_course_root, nbgrader, student_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -23,9 +24,9 @@ STDERR = '[data-mime-type="application/vnd.jupyter.stderr"]'  # error and stderr
 
 
 def course_id():
-    from autograder.collect import load_course_config
+    from autograder.config import course_config
 
-    return load_course_config(ROOT).CourseDirectory.course_id
+    return course_config(ROOT).CourseDirectory.course_id
 
 
 @pytest.fixture(scope="module")

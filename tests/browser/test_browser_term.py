@@ -15,10 +15,18 @@ import re
 import time
 
 import pytest
-from browser_support import ROOT, LabServer, open_menu_item, serve_mathjax_from_disk
 from nbgrader.api import Gradebook
-from notebook_support import exercises, make_course_root, nbgrader, run_grader, student_notebook, written_questions
 from playwright.sync_api import expect
+
+from tests.support.browser import ROOT, LabServer, open_menu_item, serve_mathjax_from_disk
+from tests.support.notebook import (
+    exercises,
+    make_course_root,
+    nbgrader,
+    run_grader,
+    student_notebook,
+    written_questions,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -31,9 +39,9 @@ CHANGED = "changed since your review"
 
 
 def course_id():
-    from autograder.collect import load_course_config
+    from autograder.config import course_config
 
-    return load_course_config(ROOT).CourseDirectory.course_id
+    return course_config(ROOT).CourseDirectory.course_id
 
 
 def student_home(base, course, student):

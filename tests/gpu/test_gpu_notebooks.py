@@ -11,7 +11,8 @@ import subprocess
 import sys
 
 import pytest
-from gpu_support import requires_gpu
+
+from tests.support.gpu import requires_gpu
 
 pytestmark = requires_gpu
 

@@ -3,10 +3,10 @@ that the trainers and benchmarks/gpu.py run, in float64 (tight) and float32 (loo
 
 import numpy as np
 import pytest
-from gpu_support import assert_same, requires_gpu, to_gpu
 
 from autograder import reference as ref
 from autograder.reference import inplace
+from tests.support.gpu import assert_same, requires_gpu, to_gpu
 
 pytestmark = requires_gpu
 

@@ -1,0 +1,1 @@
+"""The student package, course/: backend, checks, data, widgets and hints."""

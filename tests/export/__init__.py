@@ -1,0 +1,1 @@
+"""autograder.export: grades and feedback for the LMS."""

@@ -1,0 +1,1 @@
+"""autograder.isolation: the sandbox, the per-slot budget and students kept apart."""

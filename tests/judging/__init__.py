@@ -1,0 +1,1 @@
+"""autograder.judging: the integrity check's specs, leaks of the source, untrusted results."""

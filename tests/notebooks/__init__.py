@@ -1,0 +1,1 @@
+"""The course notebooks themselves: they run, and release/ is what nbgrader generates."""

@@ -1,0 +1,1 @@
+"""autograder.reference: the reference implementation against finite differences and the syllabus."""
