@@ -15,8 +15,8 @@ dropped), so that re-indenting, re-spacing or commenting a copy changes nothing.
 - find_leaks: what of the source-only text a submission holds, and which exercises it costs.
   Honest answers share lines with the source: the course fixes every signature and helper, so a
   composition such as `backward` is written alike, and hidden tests compute their expected values
-  as a student would. Hence what counts as a leak (calibrated on tests/support/alternatives*.py and the
-  alternatives of tests/judging/test_verify_specs.py, which share at most 36 % of a notebook's solution
+  as a student would. Hence what counts as a leak (calibrated on the alternative solutions of
+  tests/support/alternatives*.py, which share at most 36 % of a notebook's solution
   lines, 3 lines of one code answer and 13 % of one hidden-test cell): any line of a model answer
   or rubric (prose no one writes alike); most lines of one hidden-test cell; most lines of one long
   code answer; or most solution lines of the notebook. Once a submission leaks, every exercise with
