@@ -92,11 +92,10 @@ def command_feedback(args):
 def command_config(args):
     """Every setting of a grading run: its value and where it came from (autograder.config)."""
     from autograder import config
+    from autograder.run.command import flags_of
 
-    flags = {"Grader.jobs": args.jobs, "Grader.notebook_timeout": args.notebook_timeout,
-             "Grader.interrupt_grace": args.interrupt_grace, "Execute.timeout": args.cell_timeout}
     try:
-        print(config.settings_text(config.settings(pathlib.Path(args.course_root).resolve(), flags)))
+        print(config.settings_text(config.settings(pathlib.Path(args.course_root).resolve(), flags_of(args))))
     except config.ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -68,6 +68,19 @@ def course_config(course_root, overrides=None):
     return config
 
 
+def run_config(course_root, flags=None):
+    """The course's configuration with the settings given on the command line on top, checked:
+    flags {"Grader.jobs": 4}, a value of None meaning the flag was not given."""
+    overrides = Config()
+    for name, value in (flags or {}).items():
+        if value is not None:
+            section, key = name.split(".")
+            overrides[section][key] = value
+    config = course_config(course_root, overrides)
+    check(config)
+    return config
+
+
 def unknown_settings(config):
     """'Grader.jbos' for each name a section of ours is given that it does not have."""
     return [f"{section.__name__}.{name}" for section in SECTIONS
@@ -95,12 +108,7 @@ def settings(course_root, flags=None):
     'nbgrader_config.py' or 'default'. flags: {"Grader.jobs": 4} given on the command line."""
     flags = {name: value for name, value in (flags or {}).items() if value is not None}
     from_file = course_config(course_root)
-    overrides = Config()
-    for name, value in flags.items():
-        section, key = name.split(".")
-        overrides[section][key] = value
-    config = course_config(course_root, overrides)
-    check(config)
+    config = run_config(course_root, flags)
     rows = []
     for section in SECTIONS:
         instance = section(config=config)

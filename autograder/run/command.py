@@ -18,7 +18,7 @@ from traitlets import TraitError
 
 from autograder import collect
 from autograder.collect import lms_zip, roster, waiting
-from autograder.config import ConfigError, Grader, check, course_config
+from autograder.config import ConfigError, Grader, run_config
 from autograder.grading import job
 from autograder.grading.options import PUBLIC_SECRET, Options
 from autograder.isolation import budget, sandbox
@@ -118,21 +118,17 @@ FLAGS = {"jobs": "Grader.jobs", "notebook_timeout": "Grader.notebook_timeout",
          "extensions": "Grader.extensions", "cell_timeout": "Execute.timeout"}
 
 
-def run_config(root, args):
-    """The course's configuration with the flags given on the command line on top (autograder.config)."""
-    from traitlets.config import Config
+def flags_of(args):
+    """{"Grader.jobs": value or None, ...}: the settings the command line gives (autograder.config)."""
+    return {setting: getattr(args, flag, None) for flag, setting in FLAGS.items()}
 
-    overrides = Config()
-    for flag, setting in FLAGS.items():
-        if getattr(args, flag, None) is not None:
-            section, name = setting.split(".")
-            overrides[section][name] = getattr(args, flag)
+
+def configuration(root, args):
+    """The course's configuration with the flags given on the command line on top (autograder.config)."""
     try:
-        config = course_config(root, overrides)
-        check(config)
+        return run_config(root, flags_of(args))
     except ConfigError as error:
         raise RunRefused(str(error)) from error
-    return config
 
 
 def check_request(args, root, expected):
@@ -207,9 +203,8 @@ def plan(args, root, expected, config, submissions, in_exchange, exchange_note):
         raise RunRefused("; ".join(late.unknown_student(name, known) for name in unknown))
     try:
         extensions = late.load_extensions(root / settings.extensions, expected, students=known)
-        # students the LMS exports cannot match: warned of, still graded
-        for warning in roster.unlisted(root, {s.student for s in submissions}, gradebook.students()):
-            print(warning, file=sys.stderr)
+        # students the LMS exports cannot match: warned of (with the run's other notes), still graded
+        roster_notes += roster.unlisted(root, {s.student for s in submissions}, gradebook.students())
         penalty = late.penalty_plugin(config)
     except (late.ExtensionsError, collect.CollectError) as error:
         raise RunRefused(str(error)) from error
@@ -316,7 +311,7 @@ def command_grade(args):
     expected = collect.load_assignments(root)
     try:
         check_request(args, root, expected)
-        config = run_config(root, args)
+        config = configuration(root, args)
         run = plan(args, root, expected, config, *collect_input(args, root, expected, config))
     except RunRefused as error:
         print(f"error: {error}", file=sys.stderr)
