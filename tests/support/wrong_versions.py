@@ -1,0 +1,105 @@
+"""What a student's version of an exercise gets from its visible test, its hidden test and the verification.
+
+`visible_test(name, exercise, source)` builds `source/<name>/<name>.py` as the student's notebook
+would be (hidden tests removed), puts `source` in the exercise's answer cell, runs every graded and
+setup cell in order up to the exercise's test cell (demo cells are skipped, as the grader does) in
+a fresh IPython shell, and returns what the test cell did: passed, or the exception it raised.
+Earlier exercises keep the solutions, so only `exercise` is wrong; `others` replaces more answer
+cells ({exercise: source}) when a test calls two of the student's functions. `hidden_test` runs
+the same cell with its hidden tests, as the grader does. `verification(exercise, source)` gives
+the integrity check's reasons (autograder.judging) on its cases for a few seeds: [] when nothing
+is refuted.
+"""
+
+import contextlib
+import dataclasses
+import io
+import re
+import warnings
+
+import numpy as np
+
+from autograder import authoring
+from autograder.grading.execute import DEMO_TAG
+from autograder.judging import verify
+from autograder.judging.specs import SPECS
+
+HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
+
+
+@dataclasses.dataclass
+class Outcome:
+    passed: bool
+    error: str  # the exception's type name ("" when passed)
+    message: str  # its message ("" when passed)
+    output: str  # what the test cell printed
+    warned: list  # warnings raised while the test cell ran (a student would see them as stderr)
+
+    def __str__(self):
+        return "passed" if self.passed else f"{self.error}: {self.message}"
+
+
+def _cells(name):
+    notebook = authoring.build_notebook(authoring.SOURCE / name / f"{name}.py")
+    return [cell for cell in notebook.cells if cell.cell_type == "code" and DEMO_TAG not in cell.metadata.get("tags", [])]
+
+
+def visible_test(name, exercise, source, others=None):
+    """The Outcome of `exercise`'s visible test cell in notebook `name` with `source` as its answer."""
+    return _test_cell(name, exercise, source, others, hidden=False)
+
+
+def hidden_test(name, exercise, source, others=None):
+    """The Outcome of the whole test cell, hidden tests included, as the grader runs it."""
+    return _test_cell(name, exercise, source, others, hidden=True)
+
+
+def _test_cell(name, exercise, source, others, hidden):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    answers = {exercise: source, **(others or {})}
+    shell = InteractiveShell.instance()
+    shell.reset(new_session=False)
+    shell.run_cell("import matplotlib; matplotlib.use('Agg')", store_history=False)
+    with contextlib.chdir(authoring.SOURCE / name):
+        for cell in _cells(name):
+            grade_id = cell.metadata["nbgrader"]["grade_id"]
+            is_target = grade_id == f"test_{exercise}"
+            text = answers.get(grade_id, cell.source if is_target and hidden else HIDDEN_TESTS.sub("", cell.source))
+            printed = io.StringIO()
+            with warnings.catch_warnings(record=True) as warned, contextlib.redirect_stdout(printed):
+                warnings.simplefilter("always")
+                result = shell.run_cell(text, store_history=False, silent=not is_target)
+            error = result.error_before_exec or result.error_in_exec
+            if is_target:
+                if error is None:
+                    return Outcome(True, "", "", printed.getvalue(), [str(w.message) for w in warned])
+                return Outcome(False, type(error).__name__, str(error), printed.getvalue(),
+                               [str(w.message) for w in warned])
+            if error is not None:
+                raise RuntimeError(f"{name}: cell {grade_id} failed before test_{exercise} ran: "
+                                   f"{type(error).__name__}: {error}")
+    raise KeyError(f"{name} has no test cell test_{exercise}")
+
+
+def verification(exercise, source, seeds=(0, 1, 2)):
+    """The integrity check's reasons for refuting the function `exercise` defined by `source`."""
+    namespace = {}
+    exec(compile(source, f"<{exercise}>", "exec"), namespace)
+    function = namespace[exercise]
+    reasons = []
+    for seed in seeds:
+        for args, kwargs in SPECS[exercise].cases(np.random.default_rng(seed)):
+            materialised = [verify.materialise(a) for a in args], {k: verify.materialise(v) for k, v in kwargs.items()}
+            try:
+                with np.errstate(all="ignore"), warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    got = function(*materialised[0], **materialised[1])
+            except Exception as error:  # noqa: BLE001 - a wrong version may raise anything; that refutes it
+                reasons.append(f"raised {type(error).__name__}: {error}")
+                continue
+            fresh = [verify.materialise(a) for a in args], {k: verify.materialise(v) for k, v in kwargs.items()}
+            reason = SPECS[exercise].compare(got, *fresh)
+            if reason:
+                reasons.append(reason)
+    return reasons
