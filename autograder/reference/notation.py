@@ -81,9 +81,14 @@ def _judge_layer_shapes(got, args, kwargs):
     for l, (entry, expected) in enumerate(zip(got, want), start=1):
         try:
             w_shape, b_shape = entry
-            pair = (tuple(int(v) for v in w_shape), tuple(int(v) for v in b_shape))
+            sizes = tuple(w_shape) + tuple(b_shape)
         except (TypeError, ValueError):
             return f"the entry of layer {l} is not a pair of shapes"
+        # tuples or lists, ints or NumPy ints (the exercise accepts both); a float is not a size
+        not_ints = [v for v in sizes if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer))]
+        if not_ints:
+            return f"layer {l}: a shape holds {describe(not_ints[0])}, not ints"
+        pair = (tuple(int(v) for v in w_shape), tuple(int(v) for v in b_shape))
         if pair != expected:
             return f"layer {l}: returned {pair}, expected {expected}"
     return None
@@ -93,6 +98,13 @@ def _cases_count_parameters(rng):
     cases = _cases_layer_shapes(rng)[:2]
     huge = [random_inputs.integer(rng, 10_000, 100_000), random_inputs.integer(rng, 1_000, 50_000), random_inputs.integer(rng, 2, 10)]
     return cases + [([huge], {})]
+
+
+def _judge_count_parameters(got, args, kwargs):
+    """An int (a float count, even a whole one, is refused: the exercise asks for an int)."""
+    if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer)):
+        return f"returned {describe(got)}, expected an int"
+    return same_as_reference(count_parameters)(got, args, kwargs)
 
 
 def _cases_jacobian_example(rng):
@@ -109,6 +121,9 @@ def _cases_numerical_gradient(rng):
         # integer inputs are allowed
         ([random_inputs.callable_arg("sum_of_cubes"), rng.integers(-3, 4, size=(2, random_inputs.integer(rng, 1, 3)))], {}),
         ([random_inputs.callable_arg("weighted_squares"), rng.standard_normal((2, 1, random_inputs.integer(rng, 1, 3))), 1e-3], {}),
+        # a large step: central differences of a cubic are off by exactly eps^2, so a hard-coded eps shows
+        ([random_inputs.callable_arg("sum_of_cubes"), rng.uniform(-2, 2, size=random_inputs.integer(rng, 2, 4))],
+         {"eps": float(rng.choice([0.05, 0.1]))}),
     ]
 
 
@@ -117,12 +132,16 @@ def _cases_numerical_jacobian(rng):
         ([random_inputs.callable_arg("sin_cos_map"), rng.uniform(-2, 2, size=random_inputs.integer(rng, 2, 5))], {}),
         ([random_inputs.callable_arg("sin_cos_map"), rng.uniform(-2, 2, size=1)], {}),
         ([random_inputs.callable_arg("sin_cos_map"), rng.uniform(-2, 2, size=random_inputs.integer(rng, 2, 4))], {"eps": 1e-5}),
+        # integer inputs are allowed (x + eps must not be truncated); a large step shows a hard-coded eps
+        ([random_inputs.callable_arg("sin_cos_map"), rng.integers(-2, 3, size=random_inputs.integer(rng, 2, 4))], {}),
+        ([random_inputs.callable_arg("sin_cos_map"), rng.uniform(-2, 2, size=random_inputs.integer(rng, 2, 4))],
+         {"eps": float(rng.choice([0.05, 0.1]))}),
     ]
 
 
 SPECS = {
     "layer_shapes": Spec(_cases_layer_shapes, _judge_layer_shapes),
-    "count_parameters": Spec(_cases_count_parameters, same_as_reference(count_parameters)),
+    "count_parameters": Spec(_cases_count_parameters, _judge_count_parameters),
     "jacobian_example": Spec(_cases_jacobian_example, same_as_reference(jacobian_example)),
     "numerical_gradient": Spec(_cases_numerical_gradient, same_as_reference(numerical_gradient)),
     "numerical_jacobian": Spec(_cases_numerical_jacobian, same_as_reference(numerical_jacobian)),

@@ -71,10 +71,14 @@ np.set_printoptions(precision=4, suppress=True)
 # neuron's parameters: the numbers that training will adjust. $z$ is the **pre-activation**
 # (some books call it the net value) and $a$ the **activation**. For now take $g$ to be the
 # sigmoid $\sigma(z) = 1 / (1 + e^{-z})$, which squashes any real number into $(0, 1)$.
+#
+# The cell writes the formula exactly as printed. That is fine for the small $z$ of this
+# notebook, but not in general: for $z$ below about $-709$, $e^{-z}$ overflows. Notebook 02
+# shows what goes wrong and has you write a form that never overflows.
 
 # %%
 def sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
+    return 1.0 / (1.0 + np.exp(-z))  # the textbook formula: only for moderate z (see notebook 02)
 
 
 w = np.array([0.5, -1.0, 2.0])  # one weight per input
@@ -269,6 +273,9 @@ print("column 2 equals the single-example formula:", np.allclose(Z1[:, [2]], W1 
 # Given `layer_sizes = [n0, n1, ..., nL]`, return a list with one entry per layer that has
 # parameters, $l = 1, \dots, L$. Entry $l$ is the pair `(shape of W[l], shape of b[l])`, each
 # shape a tuple of two ints. For example `[3, 4, 2]` gives `[((4, 3), (4, 1)), ((2, 4), (2, 1))]`.
+# Write tuples, as NumPy does for `.shape`; the tests also accept lists in their place (and NumPy
+# integers for the ints), since either can be passed to `np.zeros`. A float such as `4.0` is not
+# a size, and is refused.
 
 # %% solution="layer_shapes"
 def layer_shapes(layer_sizes):
@@ -276,6 +283,7 @@ def layer_shapes(layer_sizes):
 
     Input:  layer_sizes, a list [n0, n1, ..., nL] of L + 1 positive ints (n0 = number of inputs).
     Output: a list of L pairs; entry l - 1 is ((n[l], n[l-1]), (n[l], 1)), the shapes of W[l] and b[l].
+            Tuples of ints; lists instead of tuples, and NumPy integers instead of ints, are accepted.
     """
     ### BEGIN SOLUTION
     shapes = []
@@ -295,7 +303,10 @@ from course import check
 
 
 def _normalise_shapes(result):
-    """The answer as a list of ((int, int), (int, int)); an AssertionError saying why it is not."""
+    """The answer as a list of ((int, int), (int, int)); an AssertionError saying why it is not.
+
+    Lists in place of tuples and NumPy integers in place of ints are accepted (the exercise says so).
+    """
     if result is None:
         raise AssertionError("layer_shapes: got None: did you forget to `return` the list?")
     if not isinstance(result, (list, tuple)):
@@ -304,10 +315,15 @@ def _normalise_shapes(result):
     for l, entry in enumerate(result, start=1):
         try:
             w_shape, b_shape = entry
-            pairs.append((tuple(int(v) for v in w_shape), tuple(int(v) for v in b_shape)))
+            pair = (tuple(w_shape), tuple(b_shape))
         except (TypeError, ValueError):
             raise AssertionError(f"layer_shapes: entry for layer {l} is {entry!r}; each entry should be "
                                  "a pair (shape of W[l], shape of b[l]), e.g. ((4, 3), (4, 1))") from None
+        for size in pair[0] + pair[1]:
+            if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+                raise AssertionError(f"layer_shapes: entry for layer {l} is {entry!r}: a shape holds ints, "
+                                     f"and {size!r} is a {type(size).__name__}")
+        pairs.append(tuple(tuple(int(v) for v in shape) for shape in pair))
     return pairs
 
 
@@ -345,26 +361,32 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
 check.passed("layer_shapes: all checks passed.")
 
 # %% [markdown]
-# ### Written question 1: why $W^{[l]}$ is $(n^{[l]}, n^{[l-1]})$ [2 points, graded by hand]
+# ### Written question 1: the shapes of a network you have not seen [2 points, graded by hand]
 #
-# In our layout $Z^{[l]} = W^{[l]} A^{[l-1]} + b^{[l]}$ with one example per column. Explain why this
-# forces $W^{[l]}$ to have shape $(n^{[l]}, n^{[l-1]})$, and what row $j$ of $W^{[l]}$ means for unit $j$.
-# Then say how the equation and the shape of the weights change when examples are **rows**, as in
-# PyTorch's `nn.Linear` (section 8's table shows that layout). Three or four sentences.
+# A network classifies $32 \times 32$ colour images, each flattened to $3 \cdot 32 \cdot 32 = 3072$
+# numbers, into 10 classes: `layer_sizes = [3072, 256, 64, 10]`, and it reads batches of $m = 128$.
+#
+# 1. In our layout, give the shapes of $W^{[2]}$, $b^{[2]}$, $A^{[1]}$ and $Z^{[3]}$, and say which
+#    two units the entry $W^{[2]}_{5,17}$ connects.
+# 2. A colleague keeps the same batch one example per **row**, so their $A^{[1]}$ is
+#    `A1_rows = A1.T`, and computes layer 2 as `Z2_rows = A1_rows @ W2 + b2` with our `W2` and
+#    `b2`. Predict what NumPy does with this line, naming the shapes that meet. Then write a line
+#    that works and returns our $Z^{[2]}$ transposed, and give the shape its bias must have.
 
 # %% [markdown] answer="weight_matrix_shape" points=2
 # ### BEGIN SOLUTION
-# **Model answer.** $A^{[l-1]}$ is $(n^{[l-1]}, m)$ and $Z^{[l]}$ must be $(n^{[l]}, m)$, one row per
-# unit of layer $l$; a matrix product $(p, q)(q, m)$ gives $(p, m)$, so $W^{[l]}$ must be
-# $(n^{[l]}, n^{[l-1]})$. Row $j$ of $W^{[l]}$ is the weight vector $w_j$ of unit $j$: entry $(j, k)$
-# connects input unit $k$ to unit $j$, and row $j$ of $Z^{[l]}$ holds $w_j \cdot a + b_j$ for every
-# example. With examples as rows, $X$ is $(m, n^{[l-1]})$ and the layer computes $Z = X W^T + b$ (or
-# $X W$ with $W$ stored as $(n^{[l-1]}, n^{[l]})$), the bias a row $(1, n^{[l]})$ broadcast down the
-# examples; it is the same arithmetic transposed.
+# **Model answer.** (1) $W^{[2]}$ is $(n^{[2]}, n^{[1]}) = (64, 256)$, $b^{[2]}$ is $(64, 1)$,
+# $A^{[1]}$ is $(n^{[1]}, m) = (256, 128)$ and $Z^{[3]}$ is $(10, 128)$. $W^{[2]}_{5,17}$ is the weight
+# *to* unit 5 of layer 2 *from* unit 17 of layer 1 (row = receiving unit, column = sending unit).
+# (2) `A1_rows` is $(128, 256)$ and `W2` is $(64, 256)$: the inner sizes 256 and 64 do not meet, so
+# `@` raises a `ValueError` (a shape mismatch in matmul) before the bias is even added. A working
+# line is `Z2_rows = A1_rows @ W2.T + b2.T`, shape $(128, 64)$, which is $(Z^{[2]})^\top$; the bias
+# must be a row $(1, 64)$ broadcast down the 128 examples. Our column `b2` of shape $(64, 1)$ would
+# not broadcast against $(128, 64)$ (128 against 64 on the first axis): a second error.
 #
 # **Rubric.**
-# - [1 point] the shape argument from $(n^{[l]}, n^{[l-1]})(n^{[l-1]}, m) = (n^{[l]}, m)$, and row $j$ = the weights into unit $j$ (entry $(j, k)$ from input $k$)
-# - [1 point] the row layout: $Z = X W^T + b$ (or an equivalent with $W$ stored transposed), bias as a row broadcast over the examples
+# - [1 point] part 1: the four shapes (64, 256), (64, 1), (256, 128), (10, 128) and $W^{[2]}_{5,17}$ read as "to unit 5 of layer 2, from unit 17 of layer 1"
+# - [1 point] part 2: the mismatch predicted with its shapes ((128, 256) @ (64, 256), 256 against 64: an error), a working line with `W2.T` (or an equivalent), and the bias as a row (1, 64)
 # ### END SOLUTION
 
 # %% [markdown]
@@ -425,6 +447,8 @@ def _check_count(layer_sizes):
     if got == sum(n_in * (n_out + 1) for n_in, n_out in pairs):
         raise AssertionError(f"{where}: got {got}: the biases belong to the receiving layer l, "
                              "n[l] of them, not to layer l-1")
+    if got == sum(n_out * n_in + 1 for n_in, n_out in pairs):
+        raise AssertionError(f"{where}: got {got}, one bias per layer: every unit of layer l has its own bias")
     if got == expected + layer_sizes[0]:
         raise AssertionError(f"{where}: got {got}: the input layer 0 has no biases")
     raise AssertionError(f"{where}: got {got}; each layer l contributes n[l] * n[l-1] weights "
@@ -512,21 +536,91 @@ import numpy as np
 
 from course import check
 
+_OUTPUT_NAMES = ("F1 = 2x + y^3", "F2 = e^y - 13x")
+_INPUT_NAMES = ("x", "y")
+
+
+def _jacobian_by_hand(x, y):
+    return np.array([[2.0, 3.0 * y**2], [-13.0, math.exp(y)]])
+
+
+def _close(a, b):
+    return bool(np.allclose(a, b, rtol=1e-9, atol=1e-12))
+
+
+def _known_slips(x, y):
+    """For each entry (row, column), values a common slip gives there, with what the slip is."""
+    return {
+        (0, 0): [(2.0 * x, "that is the term 2x itself, not its derivative")],
+        (0, 1): [(y**2, "the power rule's factor is missing: d/dy y^n = n y^(n-1)"),
+                 (3.0 * y, "the power rule lowers the exponent by one, not by two"),
+                 (y**3, "that is the term y^3 itself, not its derivative"),
+                 (3.0 * x**2, "a derivative with respect to y of a term in y depends on y, not on x"),
+                 (0.0, "F1 does depend on y")],
+        (1, 0): [(13.0, "the sign: F2 subtracts 13x"),
+                 (-13.0 * x, "that is the term -13x itself, not its derivative")],
+        (1, 1): [(y * math.exp(y - 1), "the power rule does not apply to e^y: there y is the exponent"),
+                 (math.exp(y) - 13.0 * x, "that is F2 itself; the partial derivative drops the term without y"),
+                 (math.exp(x), "a derivative with respect to y of a term in y depends on y, not on x"),
+                 (0.0, "F2 does depend on y")],
+    }
+
+
+def _check_jacobian_at(x, y):
+    """jacobian_example(x, y) against the hand-derived Jacobian; a failure names the wrong entry."""
+    where = f"jacobian_example({x:g}, {y:g})"
+    got = jacobian_example(x, y)
+    if got is None:
+        raise AssertionError(f"{where}: got None: did you forget to `return` the array?")
+    if not isinstance(got, np.ndarray):
+        raise AssertionError(f"{where}: got a {type(got).__name__}, expected a NumPy array of shape (2, 2): "
+                             "wrap the nested list in np.array(...)")
+    if got.dtype.kind not in "biuf":
+        raise AssertionError(f"{where}: dtype {got.dtype}, expected real numbers")
+    if got.shape != (2, 2):
+        raise AssertionError(f"{where}: shape {got.shape}, expected (2, 2): one row per output (F1, F2), "
+                             "one column per input (x, y)")
+    got = got.astype(float)
+    want = _jacobian_by_hand(x, y)
+    if _close(got, want):
+        return
+    if _close(got, want.T):
+        raise AssertionError(f"{where}: rows and columns are swapped: row i holds the partial derivatives of "
+                             "output F_i, column j those with respect to input j (x, then y); you put the "
+                             "outputs in the columns")
+    if _close(got, want[::-1]):
+        raise AssertionError(f"{where}: the rows are in the wrong order: row 1 is the output F1 = 2x + y^3")
+    if _close(got, want[:, ::-1]):
+        raise AssertionError(f"{where}: the columns are in the wrong order: column 1 is the derivative "
+                             "with respect to x, column 2 with respect to y")
+    if _close(got, _jacobian_by_hand(y, x)):
+        raise AssertionError(f"{where}: this is the Jacobian at the point ({y:g}, {x:g}): the function is "
+                             "called as jacobian_example(x, y), x first")
+    wrong = [(i, j) for i in range(2) for j in range(2) if not _close(got[i, j], want[i, j])]
+    i, j = wrong[0]
+    message = (f"{where}: entry [{i}, {j}], dF{i + 1}/d{_INPUT_NAMES[j]}, is wrong (got {got[i, j]:.6g}, "
+               f"expected {want[i, j]:.6g}): it is the derivative of {_OUTPUT_NAMES[i]} with respect to "
+               f"{_INPUT_NAMES[j]}, the other input held fixed")
+    for value, slip in _known_slips(x, y)[i, j]:
+        if _close(got[i, j], value):
+            message += f"; {slip}"
+            break
+    if len(wrong) > 1:
+        others = ", ".join(f"[{a}, {b}]" for a, b in wrong[1:])
+        message += f" (also wrong: entry {others})" if len(wrong) == 2 else f" (also wrong: entries {others})"
+    raise AssertionError(message)
+
+
 with warnings.catch_warnings(), np.errstate(all="ignore"):
     warnings.simplefilter("ignore")
-    check.check_array(jacobian_example(1.0, 0.0), np.array([[2.0, 0.0], [-13.0, 1.0]]),
-                      name="jacobian_example(1.0, 0.0)")
-    check.check_array(jacobian_example(0.5, 2.0), np.array([[2.0, 12.0], [-13.0, math.exp(2.0)]]),
-                      name="jacobian_example(0.5, 2.0)")
+    # Points where every partial derivative shows: y is neither 0 nor 1, x is not 1, x != y.
+    _check_jacobian_at(0.5, 2.0)  # [[2, 12], [-13, e^2]]
+    _check_jacobian_at(1.5, -0.5)
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(303)
     points = [(float(px), float(py)) for px, py in rng.uniform(-4, 4, size=(10, 2))]
-    for px, py in points + [(0.0, 0.0), (-2.0, -1.5), (3.0, 6.0)]:
-        got = np.asarray(jacobian_example(px, py), dtype=float)
-        expected = np.array([[2.0, 3.0 * py**2], [-13.0, math.exp(py)]])
-        assert got.shape == (2, 2), f"jacobian_example({px:.3g}, {py:.3g}): expected shape (2, 2), got {got.shape}"
-        assert np.allclose(got, expected, rtol=1e-9, atol=1e-12), \
-            f"jacobian_example({px:.3g}, {py:.3g}): wrong value; rows are outputs, columns are (x, y)"
+    for px, py in points + [(0.0, 0.0), (-2.0, -1.5), (3.0, 6.0), (1.0, 0.0)]:
+        _check_jacobian_at(px, py)
     ### END HIDDEN TESTS
 check.passed("jacobian_example: all checks passed.")
 
@@ -647,6 +741,21 @@ def _check_eps_cubic(x, eps):
     raise AssertionError(f"{where}: wrong values (central differences of sum(x**3) give 3 x**2 + eps**2)")
 
 
+def _check_each_nudge_from_x(x, eps=0.1):
+    """f(v) = (sum v)^2 couples the entries and central differences of a quadratic are exact, so
+    every entry of the gradient is 2 sum(x): an entry nudged and not put back shows in the later ones."""
+    got = np.asarray(numerical_gradient(lambda v: float(np.sum(v)) ** 2, x.copy(), eps=eps), dtype=float)
+    where = f"numerical_gradient((sum x)**2, x of shape {x.shape}, eps={eps})"
+    assert got.shape == x.shape, f"{where}: expected shape {x.shape}, got {got.shape}"
+    expected = np.full(x.shape, 2 * np.sum(x))
+    off = ~np.isclose(got, expected, rtol=1e-9, atol=1e-9)
+    if off.any() and not off.flat[0]:
+        raise AssertionError(f"{where}: the first entry is right but {int(off.sum())} later ones are not: every "
+                             "nudge must start from x itself; put each entry back to its original value "
+                             "before nudging the next")
+    check.check_array(got, expected, name=where, rtol=1e-9, atol=1e-9)
+
+
 def _check_reads_x(x):
     """f closes over the caller's x: an in-place nudge changes what f sees and doubles the answer."""
     x_seen_by_f = x  # the very same array object
@@ -677,9 +786,17 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     X = rng.normal(size=(3, 5))
     g = lambda V: np.sum(C * V**2) + np.sum(np.sin(V))
     got = _not_mutated(numerical_gradient, g, X)
-    check.check_array(got, 2 * C * X + np.cos(X), name="numerical_gradient (x shape (3, 5))", rtol=1e-5, atol=1e-6)
+    expected = 2 * C * X + np.cos(X)
+    row_sums = np.broadcast_to(expected.sum(axis=1, keepdims=True), expected.shape)
+    if np.shape(got) == X.shape and np.allclose(got, row_sums, rtol=1e-5, atol=1e-6):
+        raise AssertionError("numerical_gradient (x shape (3, 5)): each entry holds the sum over its row: x[i] with "
+                             "one index is a whole row of a 2-D x, so you nudged 5 entries at once; nudge one "
+                             "entry at a time (np.ndindex(x.shape) gives every index)")
+    check.check_array(got, expected, name="numerical_gradient (x shape (3, 5))", rtol=1e-5, atol=1e-6)
     # f reads x too: x must not change, not even for a moment.
     _check_reads_x(rng.normal(size=(2, 3)))
+    # Entries coupled in f: each nudge must start from x itself.
+    _check_each_nudge_from_x(rng.normal(size=(2, 3)))
     # Integer input: work in floats.
     x_int = np.array([1, 2, -3])
     got = np.asarray(_not_mutated(numerical_gradient, lambda v: float(np.sum(v**2)), x_int))
@@ -707,6 +824,7 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         _check_eps_cubic(rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1, 1], size=shape), eps=eps)
     for shape in [(5,), (3, 4), (2, 2, 3)]:
         _check_reads_x(rng.normal(size=shape))
+        _check_each_nudge_from_x(rng.normal(size=shape), eps=float(rng.choice([0.05, 0.2])))
     # A transposed (non-contiguous) view, an f returning a 0-d array, and large entries.
     base = rng.normal(size=(3, 4))
     x = base.T
@@ -822,6 +940,36 @@ def _check_jacobian_eps_cubic(x, eps):
     raise AssertionError(f"{where}: wrong values (central differences of x**3 give diag(3 x**2 + eps**2))")
 
 
+def _check_layout(got, k, n, where):
+    """A (k, n) Jacobian: one row per output, one column per input; name the swap if it is (n, k)."""
+    shape = np.shape(got)
+    if k != n and shape == (n, k):
+        raise AssertionError(f"{where}: shape {shape} has one row per input; the Jacobian of F: R^{n} -> R^{k} "
+                             f"has one row per output F_i and one column per input x_j, shape (k, n) = ({k}, {n})")
+    return got
+
+
+def _check_each_nudge_from_x(x, eps=0.1):
+    """F(v) = [v0 v_last, (sum v)^2] couples the entries and is quadratic, so central differences are
+    exact at any eps: an entry nudged and not put back shows in the later columns."""
+    got = np.asarray(numerical_jacobian(lambda v: np.array([v[0] * v[-1], np.sum(v) ** 2]), x.copy(), eps=eps),
+                     dtype=float)
+    n = x.size
+    where = f"numerical_jacobian([x0 * x_last, (sum x)**2], x of length {n}, eps={eps})"
+    expected = np.zeros((2, n))
+    expected[0, 0] += x[-1]
+    expected[0, -1] += x[0]
+    expected[1] = 2 * np.sum(x)
+    _check_layout(got, 2, n, where)
+    assert got.shape == (2, n), f"{where}: expected shape (2, {n}), got {got.shape}"
+    off = ~np.isclose(got, expected, rtol=1e-9, atol=1e-9)
+    if off.any() and not off[:, 0].any():
+        raise AssertionError(f"{where}: the first column is right but later ones are not: every nudge must "
+                             "start from x itself; put each entry back to its original value before "
+                             "nudging the next")
+    check.check_array(got, expected, name=where, rtol=1e-9, atol=1e-9)
+
+
 def _check_jacobian_reads_x(x):
     """F closes over the caller's x: an in-place nudge changes what F sees."""
     x_seen_by_F = x
@@ -842,23 +990,28 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     M = rng.normal(size=(3, 4))
     d = rng.normal(size=3)
     x = rng.normal(size=4)
-    got = _not_mutated(numerical_jacobian, lambda v: M @ v + d, x)
+    got = _check_layout(_not_mutated(numerical_jacobian, lambda v: M @ v + d, x), 3, 4,
+                        "numerical_jacobian of M x + d (M is (3, 4))")
     check.check_array(got, M, name="numerical_jacobian of M x + d (M is (3, 4))", rtol=1e-5, atol=1e-6)
     # A nonlinear map R^3 -> R^2.
     F = lambda v: np.array([v[0] * v[1] + np.sin(v[2]), np.exp(v[0]) - v[2] ** 2])
     x = np.array([0.3, -1.2, 0.8])
     expected = np.array([[x[1], x[0], np.cos(x[2])], [np.exp(x[0]), 0.0, -2 * x[2]]])
-    got = _not_mutated(numerical_jacobian, F, x)
+    got = _check_layout(_not_mutated(numerical_jacobian, F, x), 2, 3, "numerical_jacobian (R^3 -> R^2)")
     check.check_array(got, expected, name="numerical_jacobian (R^3 -> R^2)", rtol=1e-5, atol=1e-6)
     # One output (a single row) and one input (a single column).
     x = rng.normal(size=5)
-    check.check_array(numerical_jacobian(lambda v: np.array([np.sum(v**2)]), x), 2 * x[None, :],
-                      name="numerical_jacobian with k = 1 output", rtol=1e-5, atol=1e-6)
-    check.check_array(numerical_jacobian(lambda v: np.array([v[0], 3 * v[0], v[0] ** 2]), np.array([2.0])),
-                      np.array([[1.0], [3.0], [4.0]]), name="numerical_jacobian with n = 1 input",
+    got = _check_layout(numerical_jacobian(lambda v: np.array([np.sum(v**2)]), x), 1, 5,
+                        "numerical_jacobian with k = 1 output")
+    check.check_array(got, 2 * x[None, :], name="numerical_jacobian with k = 1 output", rtol=1e-5, atol=1e-6)
+    got = _check_layout(numerical_jacobian(lambda v: np.array([v[0], 3 * v[0], v[0] ** 2]), np.array([2.0])), 3, 1,
+                        "numerical_jacobian with n = 1 input")
+    check.check_array(got, np.array([[1.0], [3.0], [4.0]]), name="numerical_jacobian with n = 1 input",
                       rtol=1e-5, atol=1e-6)
     # x untouched, even for a moment, when F reads it too.
     _check_jacobian_reads_x(rng.normal(size=4))
+    # Entries coupled in F: each nudge must start from x itself.
+    _check_each_nudge_from_x(rng.normal(size=4))
     # Integer input: work in floats.
     x_int = np.array([1, -2, 3])
     got = np.asarray(_not_mutated(numerical_jacobian, lambda v: np.array([v[0] * v[1], v[2] ** 2]), x_int))
@@ -885,6 +1038,7 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         _check_jacobian_eps_cubic(rng.uniform(0.5, 2.0, size=n) * rng.choice([-1, 1], size=n), eps=eps)
     for n in (1, 3, 6):
         _check_jacobian_reads_x(rng.normal(size=n))
+        _check_each_nudge_from_x(rng.normal(size=n), eps=float(rng.choice([0.05, 0.2])))
     x = rng.integers(-4, 5, size=4)
     x_before = x.copy()
     got = np.asarray(numerical_jacobian(lambda v: np.array([v[0] * v[3], v[1] ** 3, np.sum(v)]), x), dtype=float)
@@ -897,27 +1051,38 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
 check.passed("numerical_jacobian: all checks passed.")
 
 # %% [markdown]
-# ### Written question 2: choosing $\varepsilon$ [2 points, graded by hand]
+# ### Written question 2: predict the error, then measure it [2 points, graded by hand]
 #
-# Why is the central difference $\big(f(x + \varepsilon) - f(x - \varepsilon)\big) / 2\varepsilon$ more
-# accurate than the forward difference $\big(f(x + \varepsilon) - f(x)\big) / \varepsilon$, and why does
-# a very small step such as $\varepsilon = 10^{-12}$ make the estimate worse rather than better? Three or
-# four sentences.
+# Take $f(x) = e^{x}$ at $x = 2$, where $f'(2) = f''(2) = f^{\prime\prime\prime}(2) = e^{2} \approx 7.39$.
+#
+# 1. With section 5's two error estimates (a calculator is enough), predict the error of the
+#    **central** difference quotient at $\varepsilon = 10^{-3}$ and at $\varepsilon = 10^{-10}$.
+#    Which of the two steps gives the better estimate of $f'(2)$?
+# 2. Add the two estimates into one total error and find the $\varepsilon$ that minimises it. About
+#    how large is the error there?
+# 3. Measure the three errors (at $10^{-3}$, at $10^{-10}$ and at your best $\varepsilon$) with a few
+#    lines of NumPy in a cell you add below this one, and say how close your predictions came.
 
 # %% [markdown] answer="finite_difference_step" points=2
 # ### BEGIN SOLUTION
-# **Model answer.** By Taylor's formula the forward difference equals $f'(x) + \frac{\varepsilon}{2} f''(x)
-# + \dots$, an error proportional to $\varepsilon$, while in the central difference the $f''$ terms of
-# both sides cancel and the error is proportional to $\varepsilon^2$ (about $10^{-12}$ at
-# $\varepsilon = 10^{-6}$ instead of $10^{-6}$). The other source of error is rounding: $f$ is computed
-# with a relative error of about $10^{-16}$, and dividing the difference of two nearly equal numbers by
-# a tiny $\varepsilon$ magnifies it to about $10^{-16}/\varepsilon$. At $\varepsilon = 10^{-12}$ that is
-# $10^{-4}$, far worse than the truncation error it saved; $\varepsilon$ around $10^{-6}$ to $10^{-5}$
-# balances the two.
+# **Model answer.** (1) At $\varepsilon = 10^{-3}$ the truncation error dominates:
+# $\tfrac16 f^{\prime\prime\prime}(2)\,\varepsilon^2 = 7.39 \cdot 10^{-6} / 6 \approx 1.2 \times 10^{-6}$;
+# rounding adds only about $10^{-16} \cdot 7.39 / 10^{-3} \approx 7 \times 10^{-13}$. At
+# $\varepsilon = 10^{-10}$ truncation is negligible (about $10^{-20}$) but rounding is about
+# $10^{-16} \cdot 7.39 / 10^{-10} \approx 7 \times 10^{-6}$. So the larger step, $10^{-3}$, gives the
+# better estimate, about six times more accurate.
+# (2) The total $E(\varepsilon) = \tfrac{e^2}{6} \varepsilon^2 + 10^{-16} e^2 / \varepsilon$ is smallest
+# where $E'(\varepsilon) = 0$: $\tfrac{e^2}{3} \varepsilon = 10^{-16} e^2 / \varepsilon^2$, so
+# $\varepsilon^3 = 3 \times 10^{-16}$ and $\varepsilon \approx 7 \times 10^{-6}$, where
+# $E \approx 5 \times 10^{-11} + 1.1 \times 10^{-10} \approx 1.7 \times 10^{-10}$.
+# (3) Measured: $1.23 \times 10^{-6}$ at $10^{-3}$ (the prediction to three digits);
+# $2.2 \times 10^{-6}$ at $10^{-10}$ (the right size: rounding errors are partly luck, so only their
+# order of magnitude can be predicted); about $6 \times 10^{-11}$ at $\varepsilon = 6.7 \times 10^{-6}$,
+# below the estimate, which adds up worst cases.
 #
 # **Rubric.**
-# - [1 point] truncation error: $O(\varepsilon)$ for the forward difference, $O(\varepsilon^2)$ for the central one because the second-order terms cancel
-# - [1 point] rounding error grows like machine precision divided by $\varepsilon$ (cancellation of nearly equal values), so a tiny $\varepsilon$ is worse; a middle value balances both
+# - [1 point] part 1: about $1.2 \times 10^{-6}$ (truncation) at $10^{-3}$ and $10^{-6}$ to $10^{-5}$ (rounding) at $10^{-10}$, each from its estimate, and $10^{-3}$ judged the better step
+# - [1 point] parts 2 and 3: a best step of order $10^{-5}$ (anything from $3 \times 10^{-6}$ to $2 \times 10^{-5}$, found by balancing the two terms) with an error of order $10^{-10}$ there; measured values reported and compared with the predictions
 # ### END SOLUTION
 
 # %% [markdown]
