@@ -319,31 +319,31 @@ _COPY_HINT = "work on a copy, e.g. W = W - lr * dW, not W -= lr * dW"
 _NEW_HINT = "build and return a new dict/list instead, e.g. new = {}; new['W1'] = ..."
 
 
-def _changed(snap, label):
-    """Describe the first in-place change since ``snap`` was taken, or None."""
+def _changed(snap, label, hint=None):
+    """Describe the first in-place change since ``snap`` was taken, or None (``hint``: what to do instead)."""
     obj, saved = snap
     if isinstance(saved, np.ndarray):
         now = _host_array(obj)
         same = (now is not None and now.shape == saved.shape
                 and np.array_equal(now, saved, equal_nan=saved.dtype.kind in "fc"))  # NaN == NaN here
-        return None if same else f"modified its input {label} in place: {_COPY_HINT}"
+        return None if same else f"modified its input {label} in place: {hint or _COPY_HINT}"
     if isinstance(saved, dict):
         added = [k for k in obj if k not in saved]
         removed = [k for k in saved if k not in obj]
         if added or removed:
             what = f"added key {added[0]!r}" if added else f"removed key {removed[0]!r}"
-            return f"modified its input {label} in place ({what}): {_NEW_HINT}"
+            return f"modified its input {label} in place ({what}): {hint or _NEW_HINT}"
         children = [(f"{label}[{k!r}]", obj[k], saved[k]) for k in saved]
     elif isinstance(saved, list):
         if len(obj) != len(saved):
-            return f"modified its input {label} in place (its length changed): {_NEW_HINT}"
+            return f"modified its input {label} in place (its length changed): {hint or _NEW_HINT}"
         children = [(f"{label}[{i}]", obj[i], saved[i]) for i in range(len(saved))]
     else:
         return None  # not something we compare
     for child_label, current, child in children:
         if current is not child[0]:  # the entry was swapped for another object
-            return f"modified its input {label} in place ({child_label} was reassigned): {_NEW_HINT}"
-        problem = _changed(child, child_label)
+            return f"modified its input {label} in place ({child_label} was reassigned): {hint or _NEW_HINT}"
+        problem = _changed(child, child_label, hint)
         if problem:
             return problem
     return None
@@ -368,14 +368,18 @@ def _labelled_arguments(func, args, kwargs):
     return labelled
 
 
-def check_not_mutated(func, *args, **kwargs):
-    """Call ``func(*args, **kwargs)``, assert it changed none of its inputs, return its result."""
+def check_not_mutated(func, *args, hint=None, **kwargs):
+    """Call ``func(*args, **kwargs)``, assert it changed none of its inputs, return its result.
+
+    ``hint`` replaces the generic advice after "modified its input ... in place:" with one that
+    speaks of the exercise at hand (the default keeps the generic one).
+    """
     labelled = _labelled_arguments(func, args, kwargs)
     snaps = [(label, _snapshot(value)) for label, value in labelled]
     result = func(*args, **kwargs)
     fname = getattr(func, "__name__", "the function")
     for label, snap in snaps:
-        problem = _changed(snap, label)
+        problem = _changed(snap, label, hint)
         if problem:
             _fail(fname, problem)
     return result

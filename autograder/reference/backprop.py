@@ -213,8 +213,10 @@ def _cases_relu_prime(rng):
 
 
 def _cases_leaky_relu_prime(rng):
-    return [([3 * rng.standard_normal((random_inputs.integer(rng, 2, 6), 1))], {}),
-            ([3 * rng.standard_normal((random_inputs.integer(rng, 2, 5), random_inputs.integer(rng, 2, 6)))],
+    # alpha at exactly 0 (the side of relu'(0) = 0) is this exercise's contract too, so exact zeros are fair.
+    return [([random_inputs.with_exact(rng, 3 * rng.standard_normal((random_inputs.integer(rng, 2, 6), 1)), [0.0])], {}),
+            ([random_inputs.with_exact(rng, 3 * rng.standard_normal((random_inputs.integer(rng, 2, 5), random_inputs.integer(rng, 2, 6))),
+                                       [0.0, -0.0])],
              {"alpha": float(rng.uniform(0.05, 0.3))})]
 
 

@@ -152,13 +152,17 @@ def _cases_lr_schedule(rng):
         return kw if rng.random() < 0.5 else {}
 
     total = random_inputs.integer(rng, 10, 100)
+    every = random_inputs.integer(rng, 3, 15)
     return [
         (["constant", lr0, epoch()], {}),
-        (["step", lr0, epoch()], maybe({"drop": float(rng.uniform(0.1, 0.9)), "every": random_inputs.integer(rng, 2, 15)})),
+        # The step schedule at the edges of its blocks: the last epoch of the first block tells floor from
+        # ceil, round and epoch + 1; the first epoch of the third (with the defaults) from epoch - 1.
+        (["step", lr0, every - 1], {"drop": float(rng.uniform(0.1, 0.9)), "every": every}),
+        (["step", lr0, 20], {}),
         (["exponential", lr0, epoch()], maybe({"k": float(rng.uniform(0.01, 0.5))})),
         (["inverse_time", lr0, epoch()], maybe({"decay": float(rng.uniform(0.1, 2.0))})),
         (["cosine", lr0, random_inputs.integer(rng, 0, total)],
-         {"total_epochs": total, **maybe({"lr_min": float(rng.uniform(0, 0.5 * lr0))})}),
+         {"total_epochs": total, "lr_min": float(rng.uniform(0.1 * lr0, 0.5 * lr0))}),  # lr_min always: the formula's slips
     ]
 
 

@@ -297,7 +297,10 @@ from course import check
 with warnings.catch_warnings(), np.errstate(all="ignore"):
     warnings.simplefilter("ignore")
     for _z in (np.array([[-2.0], [0.0], [0.5], [3.0]]), np.array([[-1.0, 0.25, 2.0], [4.0, -0.5, 1.5]])):
-        _got = check.check_not_mutated(sigmoid_prime, _z)
+        _got = check.check_not_mutated(
+            sigmoid_prime, _z,
+            hint="z is Z[l] of the caller's cache, which backprop still needs: compute s = sigmoid(z) "
+                 "and return a new array, never write into z (z[...] = ..., z *= ..., out=z)")
         check.check_shape(_got, _z.shape, f"sigmoid_prime of a {_z.shape} array")
         _s = 1 / (1 + np.exp(-_z))
         if np.allclose(_got, _z * (1 - _z)):
@@ -355,10 +358,15 @@ from course import check
 with warnings.catch_warnings(), np.errstate(all="ignore"):
     warnings.simplefilter("ignore")
     _z = np.array([[-2.0], [0.5], [3.0], [-0.1]])
-    _got = check.check_not_mutated(relu_prime, _z)
+    _got = check.check_not_mutated(
+        relu_prime, _z,
+        hint="z is Z[l] of the caller's cache, which backprop still needs: build the result as a new "
+             "array from the comparison z > 0 instead of assigning into z (z[z > 0] = 1)")
     check.check_shape(_got, _z.shape, "relu_prime of a (4, 1) column")
     if np.allclose(_got, np.maximum(_z, 0)):
         raise AssertionError("relu_prime: you returned relu(z) itself; the derivative is 1 where z > 0, else 0")
+    if np.allclose(_got, np.sign(_z)):
+        raise AssertionError("relu_prime: -1 for z < 0 (np.sign?): relu is flat there, so its slope is 0")
     check.check_array(_got, np.array([[0.0], [1.0], [1.0], [0.0]]), name="relu_prime of a (4, 1) column")
     _z = np.array([[-1.5, 2.0, 0.3], [4.0, -0.2, -3.0]])
     check.check_array(relu_prime(_z), (_z > 0) * 1.0, name="relu_prime of a (2, 3) array")
@@ -410,8 +418,13 @@ from course import check
 with warnings.catch_warnings(), np.errstate(all="ignore"):
     warnings.simplefilter("ignore")
     _z = np.array([[-2.0], [0.5], [3.0], [-0.1]])
-    _got = check.check_not_mutated(leaky_relu_prime, _z)
+    _got = check.check_not_mutated(
+        leaky_relu_prime, _z,
+        hint="z is Z[l] of the caller's cache, which backprop still needs: build the result as a new "
+             "array (np.where makes one) instead of assigning into z")
     check.check_shape(_got, _z.shape, "leaky_relu_prime of a (4, 1) column")
+    if np.allclose(_got, np.where(_z > 0, 1.0, -0.01)):
+        raise AssertionError("leaky_relu_prime: -alpha for z < 0: the slope of alpha * z is +alpha")
     if np.allclose(_got, (_z > 0) * 1.0):
         raise AssertionError("leaky_relu_prime: for z < 0 the slope is alpha, not 0")
     if np.allclose(_got, np.where(_z > 0, 1.0, 0.01 * _z)):
@@ -419,8 +432,19 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     check.check_array(_got, np.array([[0.01], [1.0], [1.0], [0.01]]), name="leaky_relu_prime of a (4, 1) column")
     _z = np.array([[-1.5, 2.0, 0.3], [4.0, -0.2, -3.0]])
     check.check_array(leaky_relu_prime(_z), np.where(_z > 0, 1.0, 0.01), name="leaky_relu_prime of a (2, 3) array")
-    check.check_array(leaky_relu_prime(_z, alpha=0.2), np.where(_z > 0, 1.0, 0.2),
-                      name="leaky_relu_prime(z, alpha=0.2)")
+    _got = leaky_relu_prime(_z, alpha=0.2)
+    if np.allclose(np.asarray(_got, dtype=float), np.where(_z > 0, 1.0, 0.01)):
+        raise AssertionError("leaky_relu_prime(z, alpha=0.2): the alpha argument was ignored (0.01 used)")
+    check.check_array(_got, np.where(_z > 0, 1.0, 0.2), name="leaky_relu_prime(z, alpha=0.2)")
+    # At the kink: alpha, on the same side as relu'(0) = 0.
+    _at0 = np.asarray(leaky_relu_prime(np.array([[0.0], [-0.0]]), alpha=0.2), dtype=float)
+    if _at0.shape == (2, 1) and np.allclose(_at0, 1.0):
+        raise AssertionError("leaky_relu_prime(0) should be alpha, as relu'(0) = 0 in this course: "
+                             "use z > 0, not z >= 0")
+    if _at0.shape == (2, 1) and np.allclose(_at0, 0.0):
+        raise AssertionError("leaky_relu_prime(0) should be alpha, not 0: the derivative is 1 where z > 0 and "
+                             "alpha everywhere else, z = 0 included")
+    check.check_array(_at0, np.array([[0.2], [0.2]]), name="leaky_relu_prime at z = 0 and -0 with alpha = 0.2")
     ### BEGIN HIDDEN TESTS
     _rng = np.random.default_rng(303)
     for _ in range(5):
@@ -433,6 +457,8 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
             f"leaky_relu_prime: wrong values for a {_shape} input with alpha = {_alpha:.3f}")
     _got = np.asarray(leaky_relu_prime(np.array([[-1e300], [1e300]])), dtype=float)
     assert np.allclose(_got, np.array([[0.01], [1.0]])), "leaky_relu_prime: wrong for extreme values"
+    _got = np.asarray(leaky_relu_prime(np.array([[0.0, -0.0], [1e-300, -1e-300]]), 0.3), dtype=float)
+    assert np.array_equal(_got, np.array([[0.3, 0.3], [1.0, 0.3]])), "leaky_relu_prime: wrong at z = 0 or next to it"
     _z = np.array([[0.7], [-0.3]])
     _keep = _z.copy()
     leaky_relu_prime(_z)
@@ -467,7 +493,10 @@ from course import check
 with warnings.catch_warnings(), np.errstate(all="ignore"):
     warnings.simplefilter("ignore")
     for _z in (np.array([[-2.0], [0.0], [0.5], [3.0]]), np.array([[-1.0, 0.25, 2.0], [4.0, -0.5, 1.5]])):
-        _got = check.check_not_mutated(tanh_prime, _z)
+        _got = check.check_not_mutated(
+            tanh_prime, _z,
+            hint="z is Z[l] of the caller's cache, which backprop still needs: compute t = np.tanh(z) "
+                 "as a new array, not np.tanh(z, out=z) or z[...] = ...")
         check.check_shape(_got, _z.shape, f"tanh_prime of a {_z.shape} array")
         if np.allclose(_got, 1 - _z**2):
             raise AssertionError("tanh_prime: you computed 1 - z**2; the formula is 1 - tanh(z)**2")
@@ -495,9 +524,13 @@ check.passed("tanh_prime: all checks passed.")
 # %% [markdown]
 # A picture to check yourself: each of your derivatives (solid) against the slope of the given
 # activation measured by central differences (dots). Note the sigmoid's slope never exceeds $0.25$:
-# every sigmoid layer that BP2 passes through shrinks the error by at least a factor 4, one reason deep
-# sigmoid networks learn slowly. At the ReLU kink the central difference reads $0.5$, the average of the two
-# one-sided slopes: a reminder that there is no true derivative there, only our convention.
+# in BP2 the factor $g'(Z^{[l]})$ of a sigmoid layer scales every component of the error by at most
+# $\tfrac14$. Whether the error as a whole shrinks also depends on the other factor, $W^{[l+1]T}$: large
+# weights can make up for it. In the worked example (section 9 computes both) $|\delta^{[2]}| = 0.139$ and
+# $\lVert\delta^{[1]}\rVert = 0.101$, only $1.37$ times smaller, because $|w^{[2]}_{12}| = 3$. With small
+# weights, though, a deep stack of sigmoid layers multiplies many factors of at most $\tfrac14$, one reason
+# deep sigmoid networks learn slowly. At the ReLU kink the central difference reads $0.5$, the average of
+# the two one-sided slopes: a reminder that there is no true derivative there, only our convention.
 
 # %% tags=["demo"]
 _zs = np.linspace(-5, 5, 401)
@@ -592,8 +625,14 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     if np.isclose(_got, _want / 2):
         raise AssertionError("mse_loss: half the expected value: you divided by n[L] * m (np.mean over everything); "
                              "sum over the output units and divide by m only")
+    if np.isclose(_got, _want * 3 / 2):
+        raise AssertionError("mse_loss on a (2, 3) batch: you divided by AL.shape[0] = n[L] = 2, the number of output "
+                             "units; m is the number of examples, the columns: AL.shape[1] = 3")
     check.check_scalar(_got, _want, "mse_loss on a (2, 3) batch", m=3)
-    check.check_not_mutated(mse_loss, _AL, _Y)
+    check.check_not_mutated(
+        mse_loss, _AL, _Y,
+        hint="AL and Y are the caller's arrays: AL - Y already makes a new array to square; AL -= Y or "
+             "AL **= 2 overwrite the predictions")
     ### BEGIN HIDDEN TESTS
     _rng = np.random.default_rng(305)
     for _ in range(5):
@@ -652,15 +691,22 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     if np.isclose(_got, _want / 3):
         raise AssertionError("bce_loss: you divided by n[L] * m (np.mean over everything); "
                              "sum over the output units and divide by m only")
+    if np.isclose(_got, _want * 2 / 3):
+        raise AssertionError("bce_loss on a (3, 2) batch: you divided by AL.shape[0] = n[L] = 3, the number of output "
+                             "units; m is the number of examples, the columns: AL.shape[1] = 2")
     check.check_scalar(_got, _want, "bce_loss on a (3, 2) batch", rtol=1e-6, m=2)
     # Probabilities of exactly 0 and 1.
     _got = bce_loss(np.array([[0.0, 1.0, 1.0, 0.0]]), np.array([[0.0, 1.0, 1.0, 0.0]]))
     assert np.isfinite(_got), ("bce_loss is not finite when AL is exactly 0 or 1 (0 * log 0 gives nan): "
                                "clip AL into [eps, 1 - eps] before the logs")
-    assert abs(_got) < 1e-4, "bce_loss: a perfect prediction (AL == Y, both 0 or 1) should cost about 0"
+    assert abs(_got) < 1e-4, ("bce_loss: a perfect prediction (AL == Y, both 0 or 1) should cost about 0: is your "
+                              "clipping eps too large? a tiny one such as 1e-12 changes only exact 0s and 1s")
     _got = bce_loss(np.array([[0.0, 1.0]]), np.array([[1.0, 0.0]]))
     assert np.isfinite(_got) and _got > 5, "bce_loss: a confident wrong answer should cost a large but finite amount"
-    check.check_not_mutated(bce_loss, np.array([[0.0, 0.5, 1.0]]), np.array([[1.0, 0.0, 1.0]]))
+    check.check_not_mutated(
+        bce_loss, np.array([[0.0, 0.5, 1.0]]), np.array([[1.0, 0.0, 1.0]]),
+        hint="AL and Y are the caller's arrays: compute with new ones, e.g. A = np.clip(AL, eps, 1 - eps) or "
+             "AL - Y, not np.clip(..., out=AL), AL -= Y or AL[AL == 0] = eps")
     ### BEGIN HIDDEN TESTS
     _rng = np.random.default_rng(306)
     for _ in range(5):
@@ -723,10 +769,23 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     _got = cross_entropy_loss(_AL, _Y)
     assert np.isfinite(_got), ("cross_entropy_loss is not finite when some AL entry is exactly 0 "
                                "(0 * log 0 gives nan): clip AL before the log")
+    if np.isclose(_got, np.log(2.0) / 4):
+        raise AssertionError("cross_entropy_loss for K = 4, m = 1: you divided by AL.shape[0] = K = 4, the number of "
+                             "classes; m is the number of examples, the columns: AL.shape[1] = 1")
     check.check_scalar(_got, np.log(2.0), "cross_entropy_loss for K = 4, m = 1", rtol=1e-6)
+    # A small but honest probability of the true class must not be clipped.
+    _got = cross_entropy_loss(np.array([[0.004], [0.996]]), np.array([[1.0], [0.0]]))
+    if np.isfinite(_got) and _got < -np.log(0.004) - 1e-3:
+        raise AssertionError(f"cross_entropy_loss gave {_got:.4f} for a true-class probability of 0.004, expected "
+                             f"-log(0.004) = {-np.log(0.004):.4f}: your clipping eps is too large; a tiny one such as "
+                             "1e-12 changes only exact zeros")
+    check.check_scalar(_got, -np.log(0.004), "cross_entropy_loss for a true-class probability of 0.004", rtol=1e-6)
     _got = cross_entropy_loss(np.eye(3), np.eye(3))
     assert np.isfinite(_got) and abs(_got) < 1e-6, "cross_entropy_loss: a perfect one-hot prediction should cost 0"
-    check.check_not_mutated(cross_entropy_loss, np.array([[0.0], [1.0]]), np.array([[0.0], [1.0]]))
+    check.check_not_mutated(
+        cross_entropy_loss, np.array([[0.0], [1.0]]), np.array([[0.0], [1.0]]),
+        hint="AL and Y are the caller's arrays: compute with new ones, e.g. A = np.clip(AL, eps, 1 - eps) or "
+             "AL - Y, not np.clip(..., out=AL), AL -= Y or AL[AL == 0] = eps")
     ### BEGIN HIDDEN TESTS
     _rng = np.random.default_rng(307)
     for _ in range(5):
@@ -843,37 +902,59 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     def _t_sig(z):
         return 1 / (1 + np.exp(-z))
 
+    def _t_delta(AL, Y, ZL, loss, act):
+        """output_delta on copies of the arrays, failing with a hint if it changed any of them in place."""
+        return check.check_not_mutated(output_delta, AL.copy(), Y.copy(), ZL.copy(), loss, act,
+                                       hint="AL and ZL come from the caller's cache, which the rest of backprop "
+                                            "still reads; AL - Y already makes a new array, AL -= Y overwrites A[L]")
+
+    def _t_name_slip(got, right, slips, name):
+        """Raise the hint of the first wrong candidate `got` matches (and the right answer does not)."""
+        for wrong, hint in slips:
+            if np.shape(got) == np.shape(wrong) and np.allclose(got, wrong) and not np.allclose(wrong, right):
+                raise AssertionError(f"{name}: {hint}")
+
+    def _t_mse_sigmoid_slips(AL, Y, ZL):
+        return [(AL - Y, "you returned AL - Y; for squared error the factor g'(Z[L]) = AL (1 - AL) does not cancel"),
+                ((AL - Y) * ZL * (1 - ZL), "you multiplied by Z (1 - Z); sigmoid'(Z) is AL (1 - AL), "
+                                           "with AL = sigmoid(Z)"),
+                ((AL - Y) * _t_sig(AL) * (1 - _t_sig(AL)), "you took sigmoid' at AL; BP1 evaluates g' at the "
+                                                           "pre-activation Z[L]: sigmoid'(ZL) = AL (1 - AL)")]
+
     # ("mse", "sigmoid") on the worked example: delta2 = -0.139176.
     _ZL = np.array([[-1.13828126]])
-    _got = output_delta(_t_sig(_ZL), np.array([[1.0]]), _ZL, "mse", "sigmoid")
-    check.check_shape(_got, (1, 1), 'output_delta(..., "mse", "sigmoid") on the worked example')
-    if np.allclose(_got, _t_sig(_ZL) - 1.0):
-        raise AssertionError('output_delta(..., "mse", "sigmoid"): you returned AL - Y; for squared error '
-                             "the factor g'(Z[L]) = AL (1 - AL) does not cancel")
-    check.check_array(_got, np.array([[-0.139176]]), 'output_delta(..., "mse", "sigmoid") on the worked example',
-                      rtol=0, atol=1e-6)
+    _AL, _Y = _t_sig(_ZL), np.array([[1.0]])
+    _name = 'output_delta(..., "mse", "sigmoid") on the worked example'
+    _got = _t_delta(_AL, _Y, _ZL, "mse", "sigmoid")
+    check.check_shape(_got, (1, 1), _name)
+    _t_name_slip(_got, (_AL - _Y) * _AL * (1 - _AL), _t_mse_sigmoid_slips(_AL, _Y, _ZL), _name)
+    check.check_array(_got, np.array([[-0.139176]]), _name, rtol=0, atol=1e-6)
     for _n in (1, 3):
         _ZL = _rng.normal(size=(_n, 1))
         _AL = _t_sig(_ZL)
         _Y = np.array([[1.0], [0.0], [1.0]])[:_n]
         _name = f'output_delta(..., "mse", "sigmoid") for n[L] = {_n}'
-        _got = output_delta(_AL, _Y, _ZL, "mse", "sigmoid")
+        _got = _t_delta(_AL, _Y, _ZL, "mse", "sigmoid")
         check.check_shape(_got, (_n, 1), _name)
-        if np.allclose(_got, (_AL - _Y) * _ZL * (1 - _ZL)):
-            raise AssertionError(f"{_name}: you multiplied by Z (1 - Z); sigmoid'(Z) is AL (1 - AL)")
+        _t_name_slip(_got, (_AL - _Y) * _AL * (1 - _AL), _t_mse_sigmoid_slips(_AL, _Y, _ZL), _name)
         check.check_array(_got, (_AL - _Y) * _AL * (1 - _AL), _name)
         # ("bce", "sigmoid")
         _name = f'output_delta(..., "bce", "sigmoid") for n[L] = {_n}'
-        _got = output_delta(_AL, _Y, _ZL, "bce", "sigmoid")
+        _got = _t_delta(_AL, _Y, _ZL, "bce", "sigmoid")
         check.check_shape(_got, (_n, 1), _name)
-        if np.allclose(_got, (_AL - _Y) * _AL * (1 - _AL)):
-            raise AssertionError(f"{_name}: for BCE + sigmoid the factor sigmoid'(Z) cancels: delta = AL - Y")
+        _t_name_slip(_got, _AL - _Y, [((_AL - _Y) * _AL * (1 - _AL), "for BCE + sigmoid the factor sigmoid'(Z) "
+                                                                    "cancels: delta = AL - Y")], _name)
         check.check_array(_got, _AL - _Y, _name)
     # A saturated sigmoid output (AL rounds to exactly 1.0): the simplified form stays finite.
     _ZL = np.array([[40.0], [-40.0]])
-    _got = output_delta(_t_sig(_ZL), np.array([[0.0], [1.0]]), _ZL, "bce", "sigmoid")
-    check.check_array(_got, np.array([[1.0], [-1.0]]), 'output_delta(..., "bce", "sigmoid") for saturated outputs '
-                      "(z = 40, -40; use the simplified AL - Y)", atol=1e-12)
+    _name = 'output_delta(..., "bce", "sigmoid") for saturated outputs (z = 40, -40)'
+    _got = _t_delta(_t_sig(_ZL), np.array([[0.0], [1.0]]), _ZL, "bce", "sigmoid")
+    check.check_shape(_got, (2, 1), _name)
+    if not np.all(np.isfinite(np.asarray(_got, dtype=float))):
+        raise AssertionError(f"{_name}: NaN/inf. AL = sigmoid(40) rounds to exactly 1, so dC/dA = (AL - Y) / "
+                             "(AL (1 - AL)) divides by 0 before the factor AL (1 - AL) can cancel it: "
+                             "return the simplified AL - Y")
+    check.check_array(_got, np.array([[1.0], [-1.0]]), _name, atol=1e-12)
     # ("cross_entropy", "softmax"), K = 4 and K = 2
     for _K in (4, 2):
         _ZL = _rng.normal(size=(_K, 1))
@@ -881,13 +962,23 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         _Y = np.zeros((_K, 1))
         _Y[1] = 1.0
         _name = f'output_delta(..., "cross_entropy", "softmax") for K = {_K}'
-        check.check_array(output_delta(_AL, _Y, _ZL, "cross_entropy", "softmax"), _AL - _Y, _name)
+        _got = _t_delta(_AL, _Y, _ZL, "cross_entropy", "softmax")
+        check.check_shape(_got, (_K, 1), _name)
+        _t_name_slip(_got, _AL - _Y, [((_AL - _Y) * _AL * (1 - _AL),
+                                       "softmax is not element-wise: AL (1 - AL) is only the diagonal of its "
+                                       "Jacobian. With cross-entropy the whole Jacobian collapses to delta = AL - Y "
+                                       "(section 6)")], _name)
+        check.check_array(_got, _AL - _Y, _name)
     # ("mse", "identity"): AL = ZL
     _ZL = _rng.normal(size=(2, 1))
     _Y = _rng.normal(size=(2, 1))
-    check.check_array(output_delta(_ZL.copy(), _Y, _ZL, "mse", "identity"), _ZL - _Y,
-                      'output_delta(..., "mse", "identity") for n[L] = 2')
-    check.check_not_mutated(output_delta, _t_sig(_ZL), _Y, _ZL, "mse", "sigmoid")
+    _name = 'output_delta(..., "mse", "identity") for n[L] = 2'
+    _got = _t_delta(_ZL.copy(), _Y, _ZL, "mse", "identity")
+    check.check_shape(_got, (2, 1), _name)
+    _t_name_slip(_got, _ZL - _Y, [((_ZL - _Y) * _t_sig(_ZL) * (1 - _t_sig(_ZL)),
+                                   "you multiplied by sigmoid'(Z), but this output is the identity, whose "
+                                   "derivative is 1: delta = AL - Y")], _name)
+    check.check_array(_got, _ZL - _Y, _name)
     ### BEGIN HIDDEN TESTS
     _rng = np.random.default_rng(308)
     for _ in range(4):
@@ -1006,18 +1097,36 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         return np.allclose(got, wrong) and not np.allclose(wrong, right)
 
     def _t_check(d, W, Z, act, name):
-        """Call hidden_delta, then name the likely mistake before comparing values."""
+        """Call hidden_delta on copies, then name the likely mistake before comparing values."""
+        elementwise = ("W_next^T delta_next is a matrix product (@): entry j sums w[i, j] delta[i] over the "
+                       "n[l+1] units i of the next layer; the element-wise W_next.T * delta_next does not")
         try:
-            got = hidden_delta(d, W, Z, act)
+            got = check.check_not_mutated(hidden_delta, d.copy(), W.copy(), Z.copy(), act,
+                                          hint="Z and delta_next belong to the caller (Z is Z[l] of the cache); "
+                                               "g'(Z) and W_next.T @ delta_next are new arrays already, so there is "
+                                               "no need to write into them")
         except ValueError as error:
+            if "broadcast" in str(error):
+                raise AssertionError(f"{name}: raised ValueError ({error}): an element-wise product of "
+                                     f"incompatible shapes. {elementwise}") from None
             raise AssertionError(f"{name}: raised ValueError ({error}). W_next is (n[l+1], n[l]) and "
                                  "delta_next is (n[l+1], 1): which of them needs a transpose?") from None
+        if np.shape(got) == W.T.shape and W.shape[0] > 1:
+            raise AssertionError(f"{name}: got shape {W.T.shape}, the shape of W_next.T, expected {Z.shape}. "
+                                 f"{elementwise}")
         check.check_shape(got, (Z.shape[0], 1), name)
         right = (W.T @ d) * _GP[act](Z)
         if _t_is(got, W.T @ d, right):
             raise AssertionError(f"{name}: missing the factor g'(Z) of this layer")
         if _t_is(got, (W.T @ d) * _G[act](Z), right):
             raise AssertionError(f"{name}: you multiplied by g(Z); BP2 needs the derivative g'(Z)")
+        if _t_is(got, (W.T @ d) * _GP[act](_G[act](Z)), right):
+            raise AssertionError(f"{name}: you took g' at g(Z) = A[l]; BP2 evaluates g' at the pre-activation Z[l]")
+        in_terms_of_a = {"sigmoid": Z * (1 - Z), "tanh": 1 - Z**2}.get(act)
+        if in_terms_of_a is not None and _t_is(got, (W.T @ d) * in_terms_of_a, right):
+            raise AssertionError(f"{name}: you used the {act} derivative written for the activation a "
+                                 "(a (1 - a) or 1 - a**2) but fed it Z: compute g'(Z) from Z, e.g. with your "
+                                 f"{act}_prime")
         check.check_array(got, right, name)
         return got
 
@@ -1033,7 +1142,6 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         _d = _rng.normal(size=(_n_next, 1))
         for _act in ("sigmoid", "relu", "leaky_relu", "tanh"):
             _t_check(_d, _W, _Z, _act, f'hidden_delta(..., "{_act}") with W_next of shape {_W.shape}')
-    check.check_not_mutated(hidden_delta, _d, _W, _Z, "relu")
     ### BEGIN HIDDEN TESTS
     _rng = np.random.default_rng(309)
     for _ in range(6):
@@ -1097,7 +1205,14 @@ from course import check
 with warnings.catch_warnings(), np.errstate(all="ignore"):
     warnings.simplefilter("ignore")
 
-    def _t_unpack(result, what):
+    def _t_unpack(delta, A_prev, what):
+        """param_gradients(delta, A_prev) as (dW, db), turning a shape error into a hint."""
+        try:
+            result = param_gradients(delta, A_prev)
+        except ValueError as error:
+            raise AssertionError(
+                f"param_gradients for {what} raised ValueError ({error}): delta is (n[l], 1) and A_prev is "
+                "(n[l-1], 1); BP4's delta A_prev^T is an outer product, (n[l], 1) times (1, n[l-1])") from None
         assert isinstance(result, tuple) and len(result) == 2, (
             f"param_gradients for {what}: return a tuple (dW, db), got {type(result).__name__}")
         return result
@@ -1105,16 +1220,18 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     # Worked example, output layer: delta2 = -0.139176, A1 = [0.598688, 0.645656].
     _delta = np.array([[-0.13917608]])
     _A_prev = np.array([[0.59868766], [0.64565631]])
-    _dW, _db = _t_unpack(param_gradients(_delta, _A_prev), "the worked example")
+    _dW, _db = _t_unpack(_delta, _A_prev, "the worked example")
     check.check_array(_dW, np.array([[-0.083323, -0.089860]]), "dW2 of the worked example", rtol=0, atol=1e-6)
     check.check_array(_db, np.array([[-0.139176]]), "db2 of the worked example", rtol=0, atol=1e-6)
     # A (3, 1) error and a (2, 1) input: dW is (3, 2).
     _delta = np.array([[0.5], [-1.0], [2.0]])
     _A_prev = np.array([[3.0], [-0.25]])
-    _dW, _db = _t_unpack(param_gradients(_delta, _A_prev), "n[l] = 3, n[l-1] = 2")
+    _dW, _db = _t_unpack(_delta, _A_prev, "n[l] = 3, n[l-1] = 2")
     check.check_array(_dW, np.array([[1.5, -0.125], [-3.0, 0.25], [6.0, -0.5]]), "dW for n[l] = 3, n[l-1] = 2")
     check.check_array(_db, _delta, "db for n[l] = 3")
-    check.check_not_mutated(param_gradients, _delta, _A_prev)
+    check.check_not_mutated(param_gradients, _delta, _A_prev,
+                            hint="delta and A_prev belong to the caller (delta is needed again for BP2): build dW "
+                                 "and db as new arrays instead of writing into them")
     ### BEGIN HIDDEN TESTS
     _rng = np.random.default_rng(310)
     for _ in range(6):
@@ -1330,23 +1447,61 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
 
     def _t_backward(what, *args):
         """Call backward through check_not_mutated, turning crashes into hints."""
+        hidden = args[3]
         try:
-            return check.check_not_mutated(backward, *args)
+            return check.check_not_mutated(backward, *args,
+                                           hint="params and cache belong to the caller, who reads them again "
+                                                "(gradient_check, the next training step); build each delta as a new "
+                                                "array, e.g. AL - Y rather than AL -= Y")
         except KeyError as error:
+            key = error.args[0] if error.args else None
+            if key == hidden:
+                raise AssertionError(f"backward ({what}) found no derivative for the hidden activation {key!r}: "
+                                     "hidden_delta must handle sigmoid, relu, leaky_relu and tanh") from None
+            if key in {"sigmoid", "relu", "leaky_relu", "tanh", "identity", "softmax"}:
+                raise AssertionError(f"backward ({what}) looked up the derivative of {key!r} for a hidden layer, "
+                                     f"but the hidden layers here use {hidden!r}: pass hidden_activation to "
+                                     "hidden_delta; output_activation enters only BP1, through output_delta") from None
             raise AssertionError(f"backward ({what}) looked up a missing key {error}: cache keys are 'A0', 'Z1', "
                                  "'A1', ... with L written as a number ('A2', not 'AL'); params keys are "
-                                 "'W1', 'b1', ...") from None
+                                 "'W1', 'b1', ...; and L = len(params) // 2 (a W and a b per layer)") from None
         except ValueError as error:
             raise layer_hints.with_index_hint(AssertionError(
                 f"backward ({what}) raised ValueError ({error}): a shape mismatch usually means a wrong layer "
                 "index: delta[l-1] needs W[l] and Z[l-1], dW[l] needs A[l-1]; and L = len(params) // 2, not a "
                 "fixed number"), backward) from None
 
+    def _t_ignores_hidden_activation():
+        """True when dW1 stays the same whatever hidden_activation says (with the cache held fixed)."""
+        rng = np.random.default_rng(5)
+        params = _t_net([2, 3, 3, 1], rng)
+        cache = _t_forward(rng.normal(size=(2, 1)), params, "tanh", "sigmoid")[1]
+        try:
+            dW1 = [np.asarray(backward(np.array([[1.0]]), params, cache, hidden, "sigmoid", "bce")["dW1"], dtype=float)
+                   for hidden in ("tanh", "sigmoid")]
+            return dW1[0].shape == dW1[1].shape and np.allclose(dW1[0], dW1[1])
+        except Exception:  # a backward that fails here fails the checks below with its own message
+            return False
+
     def _t_compare(grads, expected, what, **tolerances):
-        """check.check_dict, naming a mixed-up layer index first when that is what went wrong."""
+        """check.check_dict, naming the order of the steps or a mixed-up layer index first when that went wrong."""
+        L = len(expected) // 2
+        for l in range(2, L + 1):
+            got, below = grads.get(f"db{l}") if isinstance(grads, dict) else None, expected[f"db{l - 1}"]
+            if (got is not None and np.shape(got) == below.shape and np.allclose(got, below, rtol=1e-4, atol=1e-7)
+                    and not (below.shape == expected[f"db{l}"].shape and np.allclose(below, expected[f"db{l}"]))):
+                raise AssertionError(
+                    f"{what}: db{l} equals the error of layer {l - 1}: you stepped down with BP2 before reading off "
+                    f"layer {l}'s gradients. In each pass of the loop use delta[l] for dW[l] and db[l] first "
+                    "(BP3, BP4), then compute delta[l-1] (BP2)")
         try:
             check.check_dict(grads, expected, what, **tolerances)
         except AssertionError as error:
+            if _t_ignores_hidden_activation():
+                raise AssertionError(f"{what}: dW1 does not change when hidden_activation changes (with the cache "
+                                     "held fixed), but BP2 multiplies by g'(Z[l]) of the hidden layers' activation: "
+                                     "did you leave g' out, or pass output_activation to hidden_delta? "
+                                     f"(output_activation enters only BP1.) The test said: {error}") from None
             raise layer_hints.with_index_hint(error, backward) from None
 
     def _t_net(sizes, rng):
@@ -1433,26 +1588,36 @@ except NotImplementedError:
     print("Write backward (and the functions it uses) above to see this comparison.")
 
 # %% [markdown]
-# ### Written question 2: what backprop saves [2 points, graded by hand]
+# ### Written question 2: what backprop saves, in numbers [2 points, graded by hand]
 #
-# A network has $P = 10^5$ parameters. Estimating its gradient with central differences needs how many
-# evaluations of the cost? Backpropagation gets the exact gradient for about the cost of two or three
-# forward passes. Explain where that saving comes from, using $\delta^{[l]}$. Three or four sentences.
+# Take a network with $L = 4$ layers, every layer of width 1000 ($n^{[0]} = n^{[1]} = \dots = n^{[4]} = 1000$),
+# and one example. Count multiplications only (ignore biases, activations and additions).
+#
+# 1. How many multiplications does one forward pass take, and how many parameters $P$ does the network have?
+# 2. Estimating the gradient with central differences nudges one parameter at a time and evaluates the
+#    cost twice for each. How many multiplications is that?
+# 3. How many does backpropagation take: BP2 and BP4 for every layer where they apply, plus the forward
+#    pass that fills the cache?
+# 4. At $10^{10}$ multiplications per second, how long does each method take for one gradient?
+#
+# Show the counts, and say in one sentence where the difference comes from.
 
 # %% [markdown] answer="backprop_saving" points=2
 # ### BEGIN SOLUTION
-# **Model answer.** Central differences perturb one parameter at a time and evaluate the cost twice for
-# each, so $2P = 2 \cdot 10^5$ forward passes. Backprop instead computes $\delta^{[l]} = \partial C /
-# \partial Z^{[l]}$ once per layer, from the layer above (BP2), and every parameter's gradient follows
-# from it with one product (BP3, BP4): all the partial derivatives of a layer share the same
-# $\delta^{[l]}$, so the chain rule's common factors are computed once and reused rather than
-# recomputed for each parameter. The backward pass does about the same matrix products as the forward
-# pass (two per layer instead of one), so the whole gradient costs a small constant number of forward
-# passes, independent of $P$.
+# **Model answer.** (1) Each layer is a $(1000 \times 1000)$ matrix times a column, $10^6$
+# multiplications, so a forward pass takes $4 \cdot 10^6$; $P = 4\,(10^6 + 10^3) \approx 4 \cdot 10^6$.
+# (2) Central differences need $2P \approx 8 \cdot 10^6$ forward passes, about
+# $8 \cdot 10^6 \times 4 \cdot 10^6 = 3.2 \cdot 10^{13}$ multiplications. (3) Backprop: BP2 for layers
+# 3, 2, 1 is one $W^T\delta$ product each ($3 \cdot 10^6$, plus $3 \cdot 10^3$ for the $\odot g'$), BP4 is one
+# outer product per layer ($4 \cdot 10^6$), and the forward pass adds $4 \cdot 10^6$: about
+# $1.1 \cdot 10^7$ in all, less than three forward passes. (4) About $3200$ s (close to an hour) against
+# about $1$ ms, a ratio near $3 \cdot 10^6$, which grows like $P$. The difference: central differences
+# redo the whole chain rule for every parameter, while backprop computes each $\delta^{[l]}$ once, from
+# $\delta^{[l+1]}$, and all of layer $l$'s parameters share it.
 #
 # **Rubric.**
-# - [1 point] the count: about $2P = 2\cdot 10^5$ cost evaluations (one pair per parameter)
-# - [1 point] the saving: $\delta^{[l]}$ is computed once per layer from the layer above and shared by all of that layer's parameters (reuse of the chain rule's common factors), so the cost does not grow with $P$
+# - [1 point] forward pass $4 \cdot 10^6$, $P \approx 4 \cdot 10^6$, central differences $2P$ forward passes $\approx 3 \cdot 10^{13}$ multiplications (about an hour at $10^{10}$/s)
+# - [1 point] backprop about $10^7$ (BP2 $3 \cdot 10^6$, BP4 $4 \cdot 10^6$, forward $4 \cdot 10^6$; about a millisecond), with the reason: each $\delta^{[l]}$ is computed once and shared by all of its layer's parameters
 # ### END SOLUTION
 
 # %% [markdown]
@@ -1538,7 +1703,13 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
 
     _params = {"W1": _rng.normal(size=(3, 2)), "b1": _rng.normal(size=(3, 1)), "W2": _rng.normal(size=(1, 3))}
     _right = {"dW1": _params["W1"] - _T, "db1": _c.copy(), "dW2": np.cos(_params["W2"])}
-    _got = check.check_not_mutated(gradient_check, _t_cost, _params, _right)
+    try:
+        _got = check.check_not_mutated(gradient_check, _t_cost, _params, _right,
+                                       hint="perturb a copy, e.g. cost_fn({**params, key: perturbed_copy}), and "
+                                            "never write into the caller's params or grads")
+    except KeyError as _error:
+        raise AssertionError(f"gradient_check looked up the missing key {_error}: the gradients are keyed 'd' + the "
+                             "parameter's name, grads['dW1'] for params['W1']") from None
     assert isinstance(_got, float), f"gradient_check should return a Python float, got {type(_got).__name__}"
     assert np.isfinite(_got) and 0 <= _got < 1e-7, (
         f"gradient_check gave {_got:.3g} for correct gradients (expected < 1e-7): check the central "
@@ -1562,6 +1733,9 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     if np.isclose(_got, 0.5, atol=1e-4):
         raise AssertionError("gradient_check gave 0.5 for gradients twice too large: the denominator is "
                              "||a|| + ||n||, not max(||a||, ||n||)")
+    if np.isclose(_got, 0.2, atol=1e-4):
+        raise AssertionError("gradient_check gave 0.2 for gradients twice too large, expected 1/3: you used squared "
+                             "norms; ||x|| is the square root of the sum of squares (np.linalg.norm)")
     check.check_scalar(_got, 1 / 3, "gradient_check for analytic gradients twice the true ones", rtol=1e-5)
     # Flipped sign: relative error 1.
     _got = gradient_check(_t_cost, _params, {k: -v for k, v in _right.items()})
@@ -1580,6 +1754,13 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     # A constant cost with zero gradients: 0.0, not nan.
     _got = gradient_check(lambda p: 3.0, _params, {k: np.zeros_like(v) for k, v in _right.items()})
     assert _got == 0.0, f"gradient_check should return 0.0 when both gradients are zero (got {_got!r})"
+    # eps is the step: for C = w**3 at w = 1 and eps = 0.5 the central difference is 3.25, not the exact 3.
+    _got = gradient_check(lambda p: float(np.sum(p["W1"] ** 3)), {"W1": np.array([[1.0]])}, {"dW1": np.array([[3.0]])},
+                          eps=0.5)
+    if np.isclose(_got, 0.0, atol=1e-6):
+        raise AssertionError("gradient_check(..., eps=0.5) ignored its eps argument: with a step of 0.5 the central "
+                             "difference of w**3 at w = 1 is 3.25, so the relative error is 0.25 / 6.25 = 0.04")
+    check.check_scalar(_got, 0.04, "gradient_check(..., eps=0.5) for C = w**3 at w = 1 (use eps as the step)")
     ### BEGIN HIDDEN TESTS
     _rng = np.random.default_rng(312)
     for _ in range(3):

@@ -226,28 +226,37 @@ plt.show()
 # this dilemma.
 
 # %% [markdown]
-# ### Written question 1: why too large a step diverges [2 points, graded by hand]
+# ### Written question 1: a divergence that waits [2 points, graded by hand]
 #
-# Every step of gradient descent points downhill, yet on the valley above a learning rate just
-# above $2/L = 0.2$ makes the cost explode, even though $0.205$ would be a cautious step for the flat
-# direction. Explain why, using the factor $1 - \eta h_i$ of each direction. Three or four sentences.
+# Take three directions with curvatures $h = (1, 4, 50)$, start at $\theta_0 = (1,\ 1,\ 0.001)$ and run
+# gradient descent with $\eta = 0.041$. Work with the factor $1 - \eta h_i$ of each direction (a calculator
+# is enough; no code).
+#
+# 1. Predict what the cost does: does it fall at first? Does it converge? If it turns around, at roughly
+#    which step, and why there?
+# 2. Now the third coordinate starts at $10^{-12}$ instead, about the size of a rounding error. What
+#    changes, and what does not? Give the new turning step roughly.
+#
+# Three to five sentences, with your numbers.
 
 # %% [markdown] answer="step_size_divergence" points=2
 # ### BEGIN SOLUTION
-# **Model answer.** On a quadratic each eigen-direction evolves on its own: one step multiplies its
-# coordinate by $1 - \eta h_i$. When $\eta > 2/h_i$ this factor is below $-1$: the step does go
-# downhill at first, but it overshoots the minimum and lands farther away on the other side, where
-# the gradient is larger still, so every hop is longer than the last and the coordinate grows
-# geometrically, like $|1 - \eta h_i|^k$. One learning rate serves all directions, so the steepest
-# one, $h = L$, sets the limit $\eta < 2/L$: with $\eta = 0.205$ the flat direction shrinks nicely
-# ($0.795$ a step) but the steep one is multiplied by $1 - 2.05 = -1.05$, and its growth soon
-# dominates the cost.
+# **Model answer.** The factors are $1 - 0.041 h_i = 0.959,\ 0.836,\ -1.05$. The cost is
+# $\sum_i \frac12 h_i \theta_{0,i}^2 (1 - \eta h_i)^{2k}$: its first two terms ($0.5$ and $2$) shrink,
+# while the steep one starts tiny ($\frac12 \cdot 50 \cdot 10^{-6} = 2.5\cdot 10^{-5}$) and grows by
+# $1.05^2 = 1.1025$ a step. So the cost falls for a long time (from $2.5$ to about $0.01$), then turns
+# around where the growing term overtakes the slowest shrinking one,
+# $2.5\cdot10^{-5}\cdot 1.1025^k \approx 0.5 \cdot 0.959^{2k}$, i.e. $k \approx 55$ (the simulation's minimum is
+# at step 54), and it explodes after that: it does not converge, because $\eta > 2/L = 0.04$. Starting
+# the steep coordinate at $10^{-12}$ only delays the turn, to $k \approx \ln(0.5 / 2.5\cdot10^{-23}) /
+# \ln(1.1025 / 0.959^2) \approx 283$; any non-zero component, rounding noise included, grows
+# geometrically, so stability is set by $\eta < 2/L$, never by a lucky start.
 #
 # **Rubric.**
-# - [1 point] The per-step factor $1 - \eta h$ has modulus above 1 when $\eta > 2/h$: the step
-#   overshoots the minimum by more than the current distance, so the error grows geometrically.
-# - [1 point] The largest curvature $L$ decides: a single steep direction diverges while the flat
-#   ones converge, so stability needs $\eta < 2/L$ (here $1 - 0.205 \cdot 10 = -1.05$).
+# - [1 point] The factors, with $|1 - 50\eta| = 1.05 > 1$: the cost falls first (the flat terms dominate) and
+#   turns around near step 50 to 60, found by comparing the growing and the shrinking terms; no convergence.
+# - [1 point] A start of $10^{-12}$ still diverges, only later (a few hundred steps, about 280): what decides
+#   is $\eta < 2/L$, not the size of the steep component.
 # ### END SOLUTION
 
 # %% [markdown]
@@ -334,28 +343,35 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                     raise AssertionError(f"{name}: {hint}")
         check.check_dict(got, want, name=name)
 
-    # 1. By hand, with one number per parameter: theta = 1, lr = 0.1, beta = 0.9, gradients 2 then 1.
-    #    Step 1: v = 0.9 * 0 + 2 = 2,   theta = 1 - 0.1 * 2 = 0.8
-    #    Step 2: v = 0.9 * 2 + 1 = 2.8, theta = 0.8 - 0.1 * 2.8 = 0.52
+    # 1. By hand, with one number per parameter: theta = 1, lr = 0.05, beta = 0.9, gradients 2 then 1.
+    #    Step 1: v = 0.9 * 0 + 2 = 2,   theta = 1 - 0.05 * 2 = 0.9
+    #    Step 2: v = 0.9 * 2 + 1 = 2.8, theta = 0.9 - 0.05 * 2.8 = 0.76
     one = lambda x: {"W1": np.array([[x]])}
-    p1, v1 = momentum_update(one(1.0), {"dW1": np.array([[2.0]])}, one(0.0), 0.1, 0.9)
+    p1, v1 = momentum_update(one(1.0), {"dW1": np.array([[2.0]])}, one(0.0), 0.05, 0.9)
     verify(v1, one(2.0), "velocity after step 1", [
         (one(0.2), "0.2 instead of 2: that is the averaged form v = beta v + (1 - beta) g; "
                    "this exercise uses the sum v = beta v + g"),
+        (one(0.1), "0.1 instead of 2: your velocity is v = beta v + lr g, with the step theta - v. That is "
+                   "neither form of section 2: it keeps lr inside the velocity, so a step mixes every past "
+                   "learning rate (it takes other steps as soon as a schedule changes lr). Here the velocity is "
+                   "v = beta * velocity + g, and lr enters only the step theta - lr * v"),
         (one(-2.0), "sign flipped: v accumulates +g, the step subtracts lr * v"),
-        (one(-0.2), "velocity = -lr * g: that is another convention; here v = beta v + g and theta -= lr v"),
+        (one(-0.1), "velocity = -lr * g: that is another convention; here v = beta v + g and theta -= lr v"),
         (one(1.8), "beta multiplies the old velocity, not the gradient: v = beta * velocity + g")])
-    verify(p1, one(0.8), "params after step 1", [
+    verify(p1, one(0.9), "params after step 1", [
         (one(1.0), "the parameter did not move: step with the NEW velocity (update v first)"),
-        (one(1.2), "moved uphill: theta = theta - lr * v"),
-        (one(0.98), "the step is 10x too small: did you use the averaged form (1 - beta) g?")])
-    p2, v2 = momentum_update(p1, {"dW1": np.array([[1.0]])}, v1, 0.1, 0.9)
+        (one(1.1), "moved uphill: theta = theta - lr * v"),
+        (one(0.99), "the step is 10x too small: did you use the averaged form (1 - beta) g?"),
+        (one(0.8), "the step is lr * (g + v): adding the gradient once more is Nesterov's step (the next "
+                   "exercise); heavy ball steps by lr * v alone")])
+    p2, v2 = momentum_update(p1, {"dW1": np.array([[1.0]])}, v1, 0.05, 0.9)
     verify(v2, one(2.8), "velocity after step 2", [
         (one(1.0), "the old velocity was ignored: v = beta * velocity + g"),
-        (one(2.9), "beta multiplies the old velocity, not the gradient (v = beta v + g)")])
-    verify(p2, one(0.52), "params after step 2", [
-        (one(0.7), "the step used only the gradient: step with the new velocity, theta - lr * v"),
-        (one(0.6), "the step used the OLD velocity: update v first, then theta - lr * v")])
+        (one(2.9), "beta multiplies the old velocity, not the gradient (v = beta v + g)"),
+        (one(1.2), "(1 - beta) multiplies the old velocity: it should be beta, v = beta * velocity + g")])
+    verify(p2, one(0.76), "params after step 2", [
+        (one(0.85), "the step used only the gradient: step with the new velocity, theta - lr * v"),
+        (one(0.8), "the step used the OLD velocity: update v first, then theta - lr * v")])
 
     # 2. Two layers of random shapes, two steps in a row, inputs never modified.
     for seed, (sizes, lr, beta) in enumerate([([3, 4, 2], 0.1, 0.9), ([2, 5, 3, 1], 0.03, 0.5)]):
@@ -370,7 +386,11 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
             grads = {"d" + k: rng.standard_normal(p.shape) for k, p in params.items()}
             want_v = {k: beta * want_v[k] + grads["d" + k] for k in params}
             want_p = {k: want_p[k] - lr * want_v[k] for k in params}
-            params, velocity = check.check_not_mutated(momentum_update, params, grads, velocity, lr, beta)
+            params, velocity = check.check_not_mutated(
+                momentum_update, params, grads, velocity, lr, beta,
+                hint="the caller keeps its params and velocity (to compare, or to retry a step): "
+                     "build new arrays, v = beta * velocity[k] + g and params[k] - lr * v, "
+                     "instead of velocity[k] *= beta or params[k] -= lr * v")
             check.check_dict(velocity, want_v, name=f"velocity after step {step} (sizes {sizes})")
             check.check_dict(params, want_p, name=f"params after step {step} (sizes {sizes})")
 
@@ -530,26 +550,31 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                     raise AssertionError(f"{name}: {hint}")
         check.check_dict(got, want, name=name)
 
-    # 1. By hand: theta = 1, lr = 0.1, beta = 0.9, gradients 2 then 1.
-    #    Step 1: v = 0.9 * 0 + 2 = 2,   theta = 1 - 0.1 * (2 + 0.9 * 2) = 0.62
-    #    Step 2: v = 0.9 * 2 + 1 = 2.8, theta = 0.62 - 0.1 * (1 + 0.9 * 2.8) = 0.268
+    # 1. By hand: theta = 1, lr = 0.05, beta = 0.9, gradients 2 then 1.
+    #    Step 1: v = 0.9 * 0 + 2 = 2,   theta = 1 - 0.05 * (2 + 0.9 * 2) = 0.81
+    #    Step 2: v = 0.9 * 2 + 1 = 2.8, theta = 0.81 - 0.05 * (1 + 0.9 * 2.8) = 0.634
     one = lambda x: {"W1": np.array([[x]])}
-    p1, v1 = nesterov_update(one(1.0), {"dW1": np.array([[2.0]])}, one(0.0), 0.1, 0.9)
+    p1, v1 = nesterov_update(one(1.0), {"dW1": np.array([[2.0]])}, one(0.0), 0.05, 0.9)
     verify(v1, one(2.0), "velocity after step 1", [
-        (one(0.2), "0.2 instead of 2: the velocity is the sum v = beta v + g, not an average")])
-    verify(p1, one(0.62), "params after step 1", [
-        (one(0.8), "this is the heavy-ball step theta - lr * v (or the look-ahead used the OLD velocity): "
+        (one(0.2), "0.2 instead of 2: the velocity is the sum v = beta v + g, not an average"),
+        (one(0.1), "0.1 instead of 2: lr belongs in the step, not in the velocity: v = beta * velocity + g"),
+        (one(-0.1), "v = beta v - lr g is the velocity of another convention (whose step adds v); here "
+                    "v = beta * velocity + g and the step subtracts lr * (g + beta * v)")])
+    verify(p1, one(0.81), "params after step 1", [
+        (one(0.9), "this is the heavy-ball step theta - lr * v (the same as a look-ahead with the OLD velocity): "
                    "compute v = beta * v + g first, then theta - lr * (g + beta * v)"),
         (one(1.0), "the parameter did not move: step with the new velocity, theta - lr * (g + beta * v)"),
-        (one(1.38), "moved uphill: theta = theta - lr * (g + beta * v)"),
-        (one(0.82), "the gradient term is missing: the step is lr * (g + beta * v)")])
-    p2, v2 = nesterov_update(p1, {"dW1": np.array([[1.0]])}, v1, 0.1, 0.9)
+        (one(1.19), "moved uphill: theta = theta - lr * (g + beta * v)"),
+        (one(0.91), "the gradient term is missing: the step is lr * (g + beta * v)")])
+    p2, v2 = nesterov_update(p1, {"dW1": np.array([[1.0]])}, v1, 0.05, 0.9)
     verify(v2, one(2.8), "velocity after step 2", [
         (one(1.0), "the old velocity was ignored: v = beta * velocity + g")])
-    verify(p2, one(0.268), "params after step 2", [
-        (one(0.34), "the look-ahead used the OLD velocity (that is the heavy-ball step): compute "
-                    "v = beta * v + g first, then theta - lr * (g + beta * v)"),
-        (one(0.62 - 0.1 * 2.8), "the step used only the velocity: Nesterov steps by lr * (g + beta * v)")])
+    verify(p2, one(0.634), "params after step 2", [
+        (one(0.67), "the step is the heavy-ball one, theta - lr * v_new = theta - lr * (g + beta * v_old): the "
+                    "look-ahead adds beta * v once more with the NEW velocity, theta - lr * (g + beta * v)"),
+        (one(0.81 - 0.05 * (0.9 * 2.0 + 1.9 * 1.0)),
+         "the momentum part of the step used the OLD velocity, beta * v_old + (1 + beta) * g: with the NEW one "
+         "it is g + beta * v_new = (1 + beta) * g + beta**2 * v_old")])
 
     # 2. Two layers of random shapes, two steps in a row, inputs never modified.
     for seed, (sizes, lr, beta) in enumerate([([3, 4, 2], 0.1, 0.9), ([2, 5, 3, 1], 0.03, 0.5)]):
@@ -564,7 +589,11 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
             grads = {"d" + k: rng.standard_normal(p.shape) for k, p in params.items()}
             want_v = {k: beta * want_v[k] + grads["d" + k] for k in params}
             want_p = {k: want_p[k] - lr * (grads["d" + k] + beta * want_v[k]) for k in params}
-            params, velocity = check.check_not_mutated(nesterov_update, params, grads, velocity, lr, beta)
+            params, velocity = check.check_not_mutated(
+                nesterov_update, params, grads, velocity, lr, beta,
+                hint="the caller keeps its params and velocity (to compare, or to retry a step): "
+                     "build new arrays, v = beta * velocity[k] + g and a new params[k], "
+                     "instead of velocity[k] *= beta or params[k] -= ...")
             check.check_dict(velocity, want_v, name=f"velocity after step {step} (sizes {sizes})")
             check.check_dict(params, want_p, name=f"params after step {step} (sizes {sizes})")
 
@@ -722,7 +751,9 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     p, c = adagrad_update(one(1.0), {"dW1": np.array([[1e-8]])}, one(0.0), 1.0)
     verify(p, one(0.5), "params with g = 1e-8 and the default eps = 1e-8", [
         (one(0.0), "the default eps = 1e-8 is missing (with g = 1e-8 it halves the step)"),
-        (one(1 - 1e-8 / math.sqrt(1e-16 + 1e-8)), "eps must be added OUTSIDE the square root: sqrt(cache) + eps")])
+        (one(1 - 1e-8 / math.sqrt(1e-16 + 1e-8)), "eps must be added OUTSIDE the square root: sqrt(cache) + eps")]
+        + [(one(1 - 1e-8 / (1e-8 + other)), f"your default eps looks like {other:g}: the signature says eps=1e-8")
+           for other in (1e-7, 1e-6, 1e-10, 1e-12)])
 
     # 3. Two layers of random shapes, two steps in a row, inputs never modified, default eps.
     for seed, (sizes, lr) in enumerate([([3, 4, 2], 0.1), ([2, 5, 3, 1], 0.7)]):
@@ -737,7 +768,11 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
             grads = {"d" + k: rng.standard_normal(p.shape) for k, p in params.items()}
             want_c = {k: want_c[k] + grads["d" + k] ** 2 for k in params}
             want_p = {k: want_p[k] - lr * grads["d" + k] / (np.sqrt(want_c[k]) + 1e-8) for k in params}
-            params, cache = check.check_not_mutated(adagrad_update, params, grads, cache, lr)
+            params, cache = check.check_not_mutated(
+                adagrad_update, params, grads, cache, lr,
+                hint="the caller keeps its params and cache (to compare, or to retry a step): "
+                     "build new arrays, s = ... and params[k] - lr * g / (np.sqrt(s) + eps), "
+                     "instead of cache[k] += ... or params[k] -= ...")
             check.check_dict(cache, want_c, name=f"cache after step {step} (sizes {sizes})")
             check.check_dict(params, want_p, name=f"params after step {step} (sizes {sizes})")
 
@@ -851,6 +886,7 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         (one(3.7), "rho and 1 - rho are swapped: rho multiplies the OLD cache"),
         (one(5.0), "that is AdaGrad's sum: RMSProp averages, rho * cache + (1 - rho) * g**2"),
         (one(1.1), "the cache averages SQUARED gradients: (1 - rho) * g**2"),
+        (one(1.4), "rho multiplies the old cache too: rho * cache + (1 - rho) * g**2"),
         (one(1.03), "check the default: rho = 0.9")])
     theta1 = 1 - 0.1 * 2 / (math.sqrt(1.3) + 1e-8)
     verify(p1, one(theta1), "params after step 1", [
@@ -874,7 +910,9 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     p, c = rmsprop_update(one(1.0), {"dW1": np.array([[1e-8]])}, one(0.0), 1.0)
     verify(p, one(1 - 1e-8 / (math.sqrt(1e-17) + 1e-8)), "params with g = 1e-8 and the default eps = 1e-8", [
         (one(1 - 1e-8 / math.sqrt(1e-17)), "the default eps = 1e-8 is missing"),
-        (one(1 - 1e-8 / math.sqrt(1e-17 + 1e-8)), "eps must be added OUTSIDE the square root: sqrt(cache) + eps")])
+        (one(1 - 1e-8 / math.sqrt(1e-17 + 1e-8)), "eps must be added OUTSIDE the square root: sqrt(cache) + eps")]
+        + [(one(1 - 1e-8 / (math.sqrt(1e-17) + other)), f"your default eps looks like {other:g}: the signature says "
+            "eps=1e-8") for other in (1e-7, 1e-6, 1e-10, 1e-12)])
 
     # 3. Two layers of random shapes, two steps in a row, inputs never modified, non-zero start.
     for seed, (sizes, lr, rho) in enumerate([([3, 4, 2], 0.01, 0.9), ([2, 5, 3, 1], 0.1, 0.99)]):
@@ -889,7 +927,11 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
             grads = {"d" + k: rng.standard_normal(p.shape) for k, p in params.items()}
             want_c = {k: rho * want_c[k] + (1 - rho) * grads["d" + k] ** 2 for k in params}
             want_p = {k: want_p[k] - lr * grads["d" + k] / (np.sqrt(want_c[k]) + 1e-8) for k in params}
-            params, cache = check.check_not_mutated(rmsprop_update, params, grads, cache, lr, rho=rho)
+            params, cache = check.check_not_mutated(
+                rmsprop_update, params, grads, cache, lr, rho=rho,
+                hint="the caller keeps its params and cache (to compare, or to retry a step): "
+                     "build new arrays, s = ... and params[k] - lr * g / (np.sqrt(s) + eps), "
+                     "instead of cache[k] += ... or params[k] -= ...")
             check.check_dict(cache, want_c, name=f"cache after step {step} (rho {rho}, sizes {sizes})")
             check.check_dict(params, want_p, name=f"params after step {step} (rho {rho}, sizes {sizes})")
 
@@ -1093,6 +1135,9 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                     raise AssertionError(f"{name}: {hint}")
         check.check_dict(got, want, name=name)
 
+    ADAM_HINT = ("the caller keeps its params, m and v (to compare, or to retry a step): build new arrays, "
+                 "beta1 * m[k] + (1 - beta1) * g and so on, instead of m[k] *= beta1 or params[k] -= ...")
+
     def adam_by_hand(theta, g, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8, correct=True, shift=0):
         """One Adam step on plain numbers; correct=False or shift=1 give the usual mistakes."""
         m = beta1 * m + (1 - beta1) * g
@@ -1136,7 +1181,18 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         (one(-0.1), "the old m was ignored: m = beta1 * m + (1 - beta1) * g")])
     verify(v2, one(want2[2]), "v after step 2", [
         (one(0.001), "the old v was ignored: v = beta2 * v + (1 - beta2) * g**2")])
+    if not np.all(np.isfinite(np.asarray(p2["W1"], dtype=float))):
+        raise AssertionError("params after step 2 (t = 2): NaN, although m and v are right (and v > 0). A square "
+                             "root of a negative number? v_hat = v / (1 - beta2**t) is positive only with the power "
+                             "beta2**t, which stays between 0 and 1; 1 - beta2 * t is -0.998 at t = 2")
+    v_hat2 = want2[2] / (1 - 0.999**2)
     verify(p2, one(want2[0]), "params after step 2 (t = 2)", [
+        (one(theta1 - 0.01 * (want2[1] / (1 - 0.9 * 2)) / (math.sqrt(v_hat2) + 1e-8)),
+         "m_hat came out with the wrong sign: the correction divides by 1 - beta1**t, a power; "
+         "1 - beta1 * t is -0.8 at t = 2"),
+        (one(theta1 - 0.01 * -1.0 / (math.sqrt(v_hat2) + 1e-8)),
+         "the step used the raw gradient g: Adam steps with m_hat, the bias-corrected average of the gradients "
+         "(at t = 1 the two agree, which is why step 1 passed)"),
         (one(adam_by_hand(theta1, -1.0, 0.05, 0.00025, 1, 0.01)[0]),
          "the step ignored t: use 1 - beta1**t and 1 - beta2**t with the t you are given"),
         (one(adam_by_hand(theta1, -1.0, 0.05, 0.00025, 2, 0.01, shift=1)[0]),
@@ -1158,7 +1214,9 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     scales = {"W1": 10.0 ** rng.uniform(-3, 3, size=(3, 4)), "b1": 10.0 ** rng.uniform(-3, 3, size=(3, 1))}
     grads = {"d" + k: scales[k] * rng.choice([-1.0, 1.0], size=p.shape) for k, p in params.items()}
     zeros = {k: np.zeros_like(p) for k, p in params.items()}
-    new_params, _, _ = check.check_not_mutated(adam_update, params, grads, zeros, zeros, 1, 0.05)
+    new_params, _, _ = check.check_not_mutated(
+        adam_update, params, grads, zeros, zeros, 1, 0.05,
+        hint=ADAM_HINT)
     check.check_dict(new_params, {k: p - 0.05 * np.sign(grads["d" + k]) for k, p in params.items()},
                      name="params after the first step (should be params - lr * sign(g))", rtol=1e-4, atol=1e-6)
 
@@ -1179,7 +1237,8 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
             want_p = {k: want_p[k] - lr * (want_m[k] / (1 - beta1**step))
                       / (np.sqrt(want_v[k] / (1 - beta2**step)) + 1e-8) for k in params}
             params, m_state, v_state = check.check_not_mutated(
-                adam_update, params, grads, m_state, v_state, step, lr, beta1=beta1, beta2=beta2)
+                adam_update, params, grads, m_state, v_state, step, lr, beta1=beta1, beta2=beta2,
+                hint=ADAM_HINT)
             label = f"after step t = {step} (beta1 {beta1}, beta2 {beta2}, sizes {sizes})"
             check.check_dict(m_state, want_m, name=f"m {label}")
             check.check_dict(v_state, want_v, name=f"v {label}")
@@ -1236,32 +1295,37 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
 check.passed("adam_update: steps by hand, bias correction from t = 1, random shapes, inputs untouched.")
 
 # %% [markdown]
-# ### Written question 2: Adam without its bias correction [2 points, graded by hand]
+# ### Written question 2: can the decays stand in for the bias correction? [2 points, graded by hand]
 #
-# A colleague drops the bias correction from Adam ("it only matters for a few steps"). With
-# $\beta_1 = 0.9$, how long is her very first step, in units of $\eta$, when $\beta_2 = 0.999$, and
-# when $\beta_2 = 0.9999$? Why do these first steps matter, and what does the correction
-# guarantee instead? Three to five sentences, with the two numbers.
+# A colleague drops Adam's bias correction. Under a constant gradient $g$, her step at update $t$ is
+# $\eta\, m_t / \sqrt{v_t}$ (with $\epsilon$ negligible).
+#
+# 1. With $\beta_1 = 0.99$ and $\beta_2 = 0.999$, how long is her first step, in units of $\eta$? Longer or
+#    shorter than $\eta$, and which average is the more biased one here?
+# 2. She argues: "then pick $\beta_1$ so that the first step is exactly $\eta$." For $\beta_2 = 0.999$, which
+#    $\beta_1$ does that? With it, how long is her step at $t = 10$?
+# 3. What does the correction guarantee that no choice of decays does?
+#
+# Three to five sentences, with your numbers.
 
 # %% [markdown] answer="adam_bias_correction" points=2
 # ### BEGIN SOLUTION
-# **Model answer.** After one step $m_1 = (1-\beta_1)\,g$ and $v_1 = (1-\beta_2)\,g^2$, so the
-# uncorrected step is $\eta\,(1-\beta_1)/\sqrt{1-\beta_2}$ against the sign of $g$: about $3.2\,\eta$
-# for $\beta_2 = 0.999$ and $10\,\eta$ for $\beta_2 = 0.9999$, and it keeps growing for a dozen steps
-# or so before it settles. Because $v$ forgets more slowly than $m$, it is the more biased of the
-# two, and the early steps come out too **large**, by a factor set by the decays rather than by the
-# problem. They happen while the parameters sit at their random start, where a few steps several
-# times larger than intended can throw them into a bad region or make training diverge; a learning
-# rate tuned for the later steps is then wrong for the first ones. With the correction the first
-# step is exactly $\eta$ per coordinate ($\hat m_1/\sqrt{\hat v_1} = g/|g|$), whatever $\beta_1$ and
-# $\beta_2$ are, so $\eta$ means the same thing from step 1 on.
+# **Model answer.** Under a constant gradient $m_t = (1-\beta_1^t)\,g$ and $v_t = (1-\beta_2^t)\,g^2$, so the
+# uncorrected step is $\eta\,(1-\beta_1^t)/\sqrt{1-\beta_2^t}$. (1) At $t = 1$ with $\beta_1 = 0.99$:
+# $0.01/\sqrt{0.001} \approx 0.32\,\eta$, about three times too **short**: with so slow a momentum, $m$
+# is now more biased than $\sqrt v$ (with the default $\beta_1 = 0.9$ it was the other way round). (2) The
+# first step is $\eta$ when $1 - \beta_1 = \sqrt{1-\beta_2}$, i.e. $\beta_1 = 1 - \sqrt{0.001} \approx 0.968$;
+# but at $t = 10$ the step is $(1 - 0.968^{10})/\sqrt{1 - 0.999^{10}} \approx 0.278/0.0998 \approx 2.8\,\eta$
+# (it peaks near $3.6\,\eta$ around $t = 50$), because the two biases fade at different speeds. (3) The
+# correction divides each average by its own $1-\beta^t$, so the step is exactly $\eta$ per coordinate
+# under a constant gradient at **every** $t$, whatever $\beta_1$ and $\beta_2$ are; matching the decays can
+# fix one step, not the whole early phase.
 #
 # **Rubric.**
-# - [1 point] The numbers: uncorrected first step $\eta(1-\beta_1)/\sqrt{1-\beta_2}$, about $3.2\eta$
-#   and $10\eta$ (too large, since $v$ is more biased than $m$).
-# - [1 point] Why it matters and what the correction gives: oversized early steps from the random
-#   start can destabilise or diverge, and their size depends on the decays; with the correction the
-#   first step is $\eta$ per coordinate whatever the $\beta$s.
+# - [1 point] $\approx 0.32\,\eta$ (shorter than $\eta$, $m$ the more biased) and $\beta_1 = 1 - \sqrt{1-\beta_2}
+#   \approx 0.968$.
+# - [1 point] About $2.8\,\eta$ at $t = 10$ (biases fading at different rates), and the guarantee: with the
+#   correction the step is $\eta$ at every $t$ for any decays.
 # ### END SOLUTION
 
 # %% [markdown]
@@ -1348,31 +1412,51 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     verify("constant", 0.1, 37, 0.1)
     # step: halve every 10 epochs by default; epochs 0-9 keep lr0.
     verify("step", 0.1, 0, 0.1)
-    verify("step", 0.1, 9, 0.1, [(0.05, "epoch 9 is still in the first block of every = 10 epochs (the default): "
-                                        "floor(9 / 10) = 0; use math.floor, not round"),
+    verify("step", 0.1, 3, 0.1, [(0.05, "the rate dropped already at epoch 3: ceil(3 / 10) = 1. The exponent is "
+                                        "floor(epoch / every), so the rate drops only once a whole block of "
+                                        "every = 10 epochs has passed"),
+                                  (0.1 * 0.5**0.3, "the exponent must be a whole number: floor(epoch / every)")])
+    verify("step", 0.1, 5, 0.1, [(0.05, "epoch 5 is still in the first block of every = 10 epochs, floor(5 / 10) = 0: "
+                                        "check that every defaults to 10, and use math.floor, not rounding")])
+    verify("step", 0.1, 6, 0.1, [(0.05, "epoch 6 is still in the first block of every = 10 epochs: round(6 / 10) = 1 "
+                                        "but floor(6 / 10) = 0; use math.floor, not round")])
+    verify("step", 0.1, 9, 0.1, [(0.05, "the first drop came one epoch early, at epoch 9: epochs count from 0, so "
+                                        "epochs 0 to 9 are the first block of every = 10; the exponent is "
+                                        "floor(epoch / every), not floor((epoch + 1) / every)"),
                                   (0.1 * 0.5**0.9, "the exponent must be a whole number: floor(epoch / every)")])
     verify("step", 0.1, 10, 0.05, [(0.1, "the first drop happens AT epoch 10 (floor(10 / 10) = 1)")])
     verify("step", 0.1, 25, 0.025, [(0.1 * 0.5**2.5, "the exponent must be a whole number: floor(epoch / every)")])
     verify("step", 0.2, 7, 0.2 * 0.1**2, [(0.2 * 0.5**2, "the drop argument was ignored"),
                                             (0.2 * 0.1**0, "the every argument was ignored")], drop=0.1, every=3)
     # exponential: lr0 * exp(-k epoch), k = 0.1 by default.
-    verify("exponential", 0.1, 0, 0.1)
-    verify("exponential", 0.1, 10, 0.1 * math.exp(-1.0), [(0.1 * math.exp(1.0), "the exponent must be negative")])
+    verify("exponential", 0.1, 0, 0.1, [(0.1 * math.exp(-0.1), "the rate at epoch 0 must be lr0: epochs count from 0, "
+                                                              "the exponent is -k * epoch, not -k * (epoch + 1)")])
+    verify("exponential", 0.1, 10, 0.1 * math.exp(-1.0), [(0.1 * math.exp(1.0), "the exponent must be negative"),
+                                                          (0.1 * 0.1**10, "lr0 * exp(-k * epoch), not lr0 * k**epoch")])
     verify("exponential", 0.5, 4, 0.5 * math.exp(-2.0), [(0.5 * math.exp(-0.4), "the k argument was ignored")], k=0.5)
     # inverse_time: lr0 / (1 + decay epoch), decay = 1 by default.
-    verify("inverse_time", 0.1, 0, 0.1)
-    verify("inverse_time", 0.1, 9, 0.01, [(0.1 / 9, "lr0 / (1 + decay * epoch): the 1 + is missing")])
+    verify("inverse_time", 0.1, 0, 0.1, [(0.05, "the rate at epoch 0 must be lr0: epochs count from 0, "
+                                              "lr0 / (1 + decay * epoch), not (epoch + 1)")])
+    verify("inverse_time", 0.1, 9, 0.01, [(0.1 / 9, "lr0 / (1 + decay * epoch): the 1 + is missing"),
+                                          (0.1 / math.sqrt(10), "no square root: lr0 / (1 + decay * epoch)")])
     verify("inverse_time", 0.3, 4, 0.3 / 3.0, [(0.3 / 5, "the decay argument was ignored")], decay=0.5)
     # cosine: from lr0 at epoch 0 down to lr_min at epoch total_epochs.
-    verify("cosine", 0.1, 0, 0.1, [(0.2, "divide (1 + cos(...)) by 2")], total_epochs=100)
-    verify("cosine", 0.1, 50, 0.05, total_epochs=100)
+    verify("cosine", 0.1, 0, 0.1, [(0.2, "divide (1 + cos(...)) by 2"),
+                                   (0.05 * (1 + math.cos(math.pi / 100)), "the rate at epoch 0 must be lr0: epochs "
+                                    "count from 0, the angle is pi * epoch / total_epochs")], total_epochs=100)
+    verify("cosine", 0.1, 50, 0.05, [(0.0, "the angle is pi * epoch / total_epochs (half a period over the run, "
+                                           "from lr0 down to lr_min), not 2 pi * epoch / total_epochs"),
+                                     (0.05 * (1 + math.cos(math.pi * 50 / 99)), "divide by total_epochs, "
+                                      "not total_epochs - 1: the rate reaches lr_min at epoch total_epochs")],
+           total_epochs=100)
     verify("cosine", 0.1, 100, 0.0, [(0.05 * (1 + math.cos(1.0)), "the angle is pi * epoch / total_epochs")],
            total_epochs=100)
     verify("cosine", 0.1, 25, 0.05 * (1 + math.cos(math.pi / 4)),
            [(0.05 * (1 + math.cos(25 / 100)), "the angle is pi * epoch / total_epochs")], total_epochs=100)
     verify("cosine", 0.1, 20, 0.01 + 0.09 * (1 + math.cos(math.pi / 2)) / 2,
            [(0.05, "the lr_min argument was ignored"), (0.01 + 0.05, "interpolate between lr_min and lr0: "
-                                                          "lr_min + (lr0 - lr_min) * (1 + cos) / 2")],
+                                                          "lr_min + (lr0 - lr_min) * (1 + cos) / 2"),
+            (0.09 / 2, "add lr_min: the rate runs from lr0 down to lr_min, lr_min + (lr0 - lr_min) * (1 + cos) / 2")],
            total_epochs=40, lr_min=0.01)
 
 ### BEGIN HIDDEN TESTS
@@ -1572,31 +1656,34 @@ except NotImplementedError:
 # is why $\beta = 0.9$ or so is the default almost everywhere.
 
 # %% [markdown]
-# ### Written question 3: what momentum buys in a narrow valley [2 points, graded by hand]
+# ### Written question 3: too much momentum [2 points, graded by hand]
 #
-# On a long, narrow valley with $\kappa = 100$, explain why heavy-ball momentum reaches the minimum
-# in far fewer steps than gradient descent: first in words (what happens to the gradients across
-# the valley and along it), then with the rates of this section (how many steps per factor of 10
-# for each). Four to six sentences.
+# A colleague has read that momentum helps in narrow valleys, so on the valley of this section with
+# $\kappa = 100$ ($\mu = 1$, $L = 100$) she runs heavy ball with $\beta = 0.99$ and $\eta = 0.01$.
+# Using this section's analysis, predict:
+#
+# 1. whether the roots $z$ of both coordinates are complex, and the rate per step that follows;
+# 2. how many steps she needs per factor of 10, against the best gradient descent and the best heavy ball;
+# 3. what her path looks like near the minimum.
+#
+# Four to six sentences, with your numbers. (You may check a prediction with your `momentum_update`.)
 
 # %% [markdown] answer="momentum_narrow_valley" points=2
 # ### BEGIN SOLUTION
-# **Model answer.** Across the valley the gradient changes sign from one step to the next, so in
-# the velocity $v = g_k + \beta g_{k-1} + \beta^2 g_{k-2} + \dots$ those components largely cancel and
-# the zig-zag is damped; along the floor the gradient keeps pointing the same way, so its
-# components add up and the effective step grows towards $\eta/(1-\beta)$. Gradient descent cannot do
-# this: the steep walls cap its learning rate at $2/L$, and with that rate the flat direction
-# crawls. In numbers, the best gradient descent converges at $(\kappa-1)/(\kappa+1) \approx 0.980$ per
-# step, about 115 steps per factor of 10, while the best heavy ball converges at
-# $(\sqrt\kappa-1)/(\sqrt\kappa+1) \approx 0.818$, about 12 steps per factor of 10: the dependence on
-# $\kappa$ becomes a dependence on $\sqrt\kappa$.
+# **Model answer.** The roots are complex when $(1-\sqrt\beta)^2 \le \eta h \le (1+\sqrt\beta)^2$, here
+# $2.5\cdot10^{-5} \le \eta h \le 3.98$; both $\eta\mu = 0.01$ and $\eta L = 1$ lie inside, so both coordinates
+# shrink by $|z| = \sqrt{0.99} \approx 0.995$ per step. That is $\ln 10 / (-\ln 0.995) \approx 460$ steps per
+# factor of 10: four times **slower** than the best plain gradient descent (about 115) and nearly forty
+# times slower than the tuned heavy ball (about 12, with $\beta \approx 0.67$). Too much momentum remembers
+# old gradients for too long. The path spirals: complex roots mean oscillation, each coordinate overshoots
+# the minimum again and again (the steep one with a period of about 6 steps, the flat one of about 60),
+# every swing only half a percent smaller than the last.
 #
 # **Rubric.**
-# - [1 point] Mechanism: gradients that alternate across the valley cancel in the velocity while
-#   those along the floor accumulate, so momentum moves fast along the valley without oscillating
-#   more across it (gradient descent's rate is capped by the steep direction).
-# - [1 point] The rates: about $0.98$ against $0.82$ per step (roughly 115 against 12 steps per
-#   factor of 10), i.e. $\kappa$ replaced by $\sqrt\kappa$.
+# - [1 point] Both curvatures inside the complex window, so the rate is $\sqrt\beta \approx 0.995$ whatever
+#   $\eta$, about 460 steps per factor of 10.
+# - [1 point] The comparison (slower than gradient descent's ~115 and far slower than the best heavy ball's
+#   ~12) and the picture: a slowly damped spiral or oscillation around the minimum.
 # ### END SOLUTION
 
 # %% [markdown]

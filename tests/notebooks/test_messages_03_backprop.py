@@ -1,0 +1,186 @@
+"""03_backprop: wrong versions get a message that names the slip, and never full marks.
+
+Each wrong version is fed to its exercise's visible test (the message must name what is wrong),
+to the whole test cell with its hidden tests (it must fail), and to the verification (it must be
+refuted). Correct versions written differently must pass the whole cell and the verification
+(the hidden part of a cell runs after its visible part, so a passing cell passed both).
+"""
+
+import pytest
+
+from tests.support.wrong_versions import hidden_test, verification, visible_test
+
+NOTEBOOK = "03_backprop"
+
+PRIMES = '''import numpy as np
+
+def sigmoid(z):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+def sigmoid_prime(z):
+    s = sigmoid(z)
+    return s * (1 - s)
+
+def relu_prime(z):
+    return (np.asarray(z) > 0).astype(float)
+
+def leaky_relu_prime(z, alpha=0.01):
+    return np.where(np.asarray(z) > 0, 1.0, alpha)
+
+def tanh_prime(z):
+    return 1 - np.tanh(z) ** 2
+
+PRIME = {"sigmoid": sigmoid_prime, "relu": relu_prime, "leaky_relu": leaky_relu_prime, "tanh": tanh_prime}
+'''
+
+PIECES = PRIMES + '''
+def output_delta(AL, Y, ZL, loss, output_activation):
+    if (loss, output_activation) == ("mse", "sigmoid"):
+        return (AL - Y) * sigmoid_prime(ZL)
+    return AL - Y
+
+def hidden_delta(delta_next, W_next, Z, activation):
+    return (W_next.T @ delta_next) * PRIME[activation](Z)
+
+def param_gradients(delta, A_prev):
+    return delta @ A_prev.T, delta.copy()
+'''
+
+
+def _output_delta(mse_sigmoid, other="AL - Y", softmax="AL - Y", prelude=""):
+    return PRIMES + f'''
+def output_delta(AL, Y, ZL, loss, output_activation):
+{prelude}    if (loss, output_activation) == ("mse", "sigmoid"):
+        return {mse_sigmoid}
+    if output_activation == "softmax":
+        return {softmax}
+    return {other}
+'''
+
+
+def _hidden_delta(body):
+    return PRIMES + f"\ndef hidden_delta(delta_next, W_next, Z, activation):\n    return {body}\n"
+
+
+def _backward(loop, hidden="hidden_activation"):
+    return PIECES + f'''
+def backward(Y, params, cache, hidden_activation, output_activation, loss):
+    L = len(params) // 2
+    grads = {{}}
+    delta = output_delta(cache[f"A{{L}}"], Y, cache[f"Z{{L}}"], loss, output_activation)
+    for l in range(L, 0, -1):
+{loop.replace("HIDDEN", hidden)}
+    return grads
+'''
+
+
+READ_THEN_STEP = '''        grads[f"dW{l}"], grads[f"db{l}"] = param_gradients(delta, cache[f"A{l - 1}"])
+        if l > 1:
+            delta = hidden_delta(delta, params[f"W{l}"], cache[f"Z{l - 1}"], HIDDEN)'''
+STEP_THEN_READ = '''        if l > 1:
+            delta_below = hidden_delta(delta, params[f"W{l}"], cache[f"Z{l - 1}"], HIDDEN)
+        else:
+            delta_below = delta
+        grads[f"dW{l}"], grads[f"db{l}"] = param_gradients(delta_below, cache[f"A{l - 1}"])
+        delta = delta_below'''
+
+WRONG = {
+    # The slips the issue lists, each with the message it now gets.
+    "Z (1 - Z) for sigmoid'": ("output_delta", _output_delta("(AL - Y) * ZL * (1 - ZL)"),
+                               "you multiplied by Z (1 - Z)"),
+    "AL -= Y in every branch": ("output_delta",
+                                _output_delta("AL * sigmoid_prime(ZL)", other="AL", softmax="AL",
+                                              prelude="    AL -= Y\n"),
+                                "AL -= Y overwrites A[L]"),
+    "W_next.T * delta_next": ("hidden_delta", _hidden_delta("(W_next.T * delta_next) * PRIME[activation](Z)"),
+                              "W_next^T delta_next is a matrix product"),
+    "BP2 before BP3/BP4": ("backward", _backward(STEP_THEN_READ), "you stepped down with BP2 before reading off"),
+    "output_activation into hidden_delta": ("backward", _backward(READ_THEN_STEP, hidden="output_activation"),
+                                            "output_activation enters only BP1"),
+    # Silent passes found in this notebook, now caught.
+    "leaky relu' = 1 at 0": ("leaky_relu_prime",
+                             "import numpy as np\ndef leaky_relu_prime(z, alpha=0.01):\n"
+                             "    return np.where(np.asarray(z) >= 0, 1.0, alpha)\n",
+                             "use z > 0, not z >= 0"),
+    "leaky relu' = 0 at 0": ("leaky_relu_prime",
+                             "import numpy as np\ndef leaky_relu_prime(z, alpha=0.01):\n    z = np.asarray(z)\n"
+                             "    return np.where(z > 0, 1.0, np.where(z < 0, alpha, 0.0))\n",
+                             "should be alpha, not 0"),
+    "cross-entropy clipped at 0.01": ("cross_entropy_loss",
+                                      "import numpy as np\ndef cross_entropy_loss(AL, Y):\n"
+                                      "    return float(-np.sum(Y * np.log(np.clip(AL, 0.01, 1))) / AL.shape[1])\n",
+                                      "clipping eps is too large"),
+    # Messages that were generic or off the point.
+    "sigmoid' at AL": ("output_delta", _output_delta("(AL - Y) * sigmoid_prime(AL)"),
+                       "BP1 evaluates g' at the pre-activation Z[L]"),
+    "softmax Jacobian's diagonal only": ("output_delta", _output_delta("(AL - Y) * sigmoid_prime(ZL)",
+                                                                       softmax="(AL - Y) * AL * (1 - AL)"),
+                                         "softmax is not element-wise"),
+    "mse divided by n[L]": ("mse_loss", "import numpy as np\ndef mse_loss(AL, Y):\n"
+                                        "    return float(0.5 * np.sum((AL - Y) ** 2) / AL.shape[0])\n",
+                            "you divided by AL.shape[0] = n[L]"),
+    "BP4 without the transpose": ("param_gradients", "import numpy as np\ndef param_gradients(delta, A_prev):\n"
+                                                     "    return delta @ A_prev, delta.copy()\n",
+                                  "is an outer product"),
+}
+
+CORRECT = {
+    "leaky_relu_prime": "import numpy as np\ndef leaky_relu_prime(z, alpha=0.01):\n"
+                        "    return alpha + (1 - alpha) * (np.asarray(z) > 0)\n",
+    "output_delta": _output_delta("(AL - Y) * (AL - AL**2)", softmax="np.subtract(AL, Y)"),
+    "backward": PIECES + '''
+def backward(Y, params, cache, hidden_activation, output_activation, loss):
+    L = len(params) // 2
+    delta = output_delta(cache[f"A{L}"], Y, cache[f"Z{L}"], loss, output_activation)
+    grads = {}
+    for l in range(L, 0, -1):
+        if l < L:  # step down first, from the layer above, then read off this layer
+            delta = np.einsum("ji,jk->ik", params[f"W{l + 1}"], delta) * PRIME[hidden_activation](cache[f"Z{l}"])
+        grads[f"dW{l}"], grads[f"db{l}"] = param_gradients(delta, cache[f"A{l - 1}"])
+    return grads
+''',
+}
+
+
+@pytest.mark.parametrize("label", WRONG)
+def test_wrong_version_is_named_and_refuted(label):
+    exercise, source, fragment = WRONG[label]
+    outcome = visible_test(NOTEBOOK, exercise, source)
+    assert not outcome.passed, f"{label}: the visible test passed"
+    assert fragment in outcome.message, f"{label}: {outcome}"
+    assert not hidden_test(NOTEBOOK, exercise, source).passed, f"{label}: the hidden test passed"
+    assert verification(exercise, source), f"{label}: the verification did not refute it"
+
+
+def test_ignoring_eps_in_gradient_check_is_named_and_fails_the_hidden_test():
+    # The verification's cost is a quadratic, whose central difference is exact for any eps, so only
+    # the tests can see this slip.
+    source = '''import numpy as np
+def gradient_check(cost_fn, params, grads, eps=1e-6):
+    step = 1e-6
+    a, n = [], []
+    for key, value in params.items():
+        num = np.zeros_like(value)
+        for i in np.ndindex(value.shape):
+            up, down = value.copy(), value.copy()
+            up[i] += step
+            down[i] -= step
+            num[i] = (cost_fn({**params, key: up}) - cost_fn({**params, key: down})) / (2 * step)
+        a.append(np.ravel(grads["d" + key]))
+        n.append(num.ravel())
+    a, n = np.concatenate(a), np.concatenate(n)
+    total = np.linalg.norm(a) + np.linalg.norm(n)
+    return 0.0 if total == 0 else float(np.linalg.norm(a - n) / total)
+'''
+    outcome = visible_test(NOTEBOOK, "gradient_check", source)
+    assert not outcome.passed and "ignored its eps argument" in outcome.message, str(outcome)
+    assert not hidden_test(NOTEBOOK, "gradient_check", source).passed
+
+
+@pytest.mark.parametrize("exercise", CORRECT)
+def test_correct_version_written_differently_passes(exercise):
+    outcome = hidden_test(NOTEBOOK, exercise, CORRECT[exercise])
+    assert outcome.passed and not outcome.warned, str(outcome)
+    assert verification(exercise, CORRECT[exercise]) == []

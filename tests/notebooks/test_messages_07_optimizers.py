@@ -1,0 +1,126 @@
+"""07_optimizers: wrong versions get a message that names the slip, and never full marks.
+
+Each wrong version is fed to its exercise's visible test (the message must name what is wrong),
+to the whole test cell with its hidden tests (it must fail), and to the verification (it must be
+refuted). Correct versions written differently must pass the whole cell and the verification
+(the hidden part of a cell runs after its visible part, so a passing cell passed both).
+"""
+
+import pytest
+
+from tests.support.wrong_versions import hidden_test, verification, visible_test
+
+NOTEBOOK = "07_optimizers"
+
+
+def _momentum(velocity, step):
+    return f'''import numpy as np
+def momentum_update(params, grads, velocity, lr, beta):
+    new_params, new_velocity = {{}}, {{}}
+    for k in params:
+        g = grads["d" + k]
+        v = {velocity}
+        new_velocity[k] = v
+        new_params[k] = {step}
+    return new_params, new_velocity
+'''
+
+
+def _adam(m_hat, v_hat, step="params[k] - lr * m_hat / (np.sqrt(v_hat) + eps)"):
+    return f'''import numpy as np
+def adam_update(params, grads, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    new_params, new_m, new_v = {{}}, {{}}, {{}}
+    for k in params:
+        g = grads["d" + k]
+        new_m[k] = beta1 * m[k] + (1 - beta1) * g
+        new_v[k] = beta2 * v[k] + (1 - beta2) * g**2
+        m_hat = {m_hat}
+        v_hat = {v_hat}
+        new_params[k] = {step}
+    return new_params, new_m, new_v
+'''
+
+
+def _step_schedule(exponent):
+    return f'''import math
+def lr_schedule(kind, lr0, epoch, **kw):
+    if kind == "constant":
+        return float(lr0)
+    if kind == "step":
+        return float(lr0 * kw.get("drop", 0.5) ** {exponent})
+    if kind == "exponential":
+        return float(lr0 * math.exp(-kw.get("k", 0.1) * epoch))
+    if kind == "inverse_time":
+        return float(lr0 / (1 + kw.get("decay", 1.0) * epoch))
+    lr_min = kw.get("lr_min", 0.0)
+    return float(lr_min + (lr0 - lr_min) * (1 + math.cos(math.pi * epoch / kw["total_epochs"])) / 2)
+'''
+
+
+CORRECTED = ("new_m[k] / (1 - beta1**t)", "new_v[k] / (1 - beta2**t)")
+
+WRONG = {
+    # The slips the issue lists, each with the message it now gets.
+    "momentum with lr * g in the velocity": ("momentum_update",
+                                             _momentum("beta * velocity[k] + lr * g", "params[k] - v"),
+                                             "neither form of section 2"),
+    "Adam corrected by 1 - beta * t": ("adam_update", _adam("new_m[k] / (1 - beta1 * t)", "new_v[k] / (1 - beta2 * t)"),
+                                       "A square root of a negative number?"),
+    "step schedule one epoch early": ("lr_schedule", _step_schedule("math.floor((epoch + 1) / kw.get('every', 10))"),
+                                      "the first drop came one epoch early"),
+    # Other slips whose messages were generic or wrong, and the block edges the verification missed.
+    "momentum's (1 - beta) on the old velocity": ("momentum_update",
+                                                  _momentum("(1 - beta) * velocity[k] + g", "params[k] - lr * v"),
+                                                  "(1 - beta) multiplies the old velocity"),
+    "Nesterov's momentum term with the old velocity": (
+        "nesterov_update",
+        _momentum("beta * velocity[k] + g",
+                  "params[k] - lr * beta * velocity[k] - lr * (1 + beta) * g").replace("momentum_update",
+                                                                                        "nesterov_update"),
+        "the momentum part of the step used the OLD velocity"),
+    "Adam m_hat by 1 - beta1 * t": ("adam_update", _adam("new_m[k] / (1 - beta1 * t)", CORRECTED[1]),
+                                    "m_hat came out with the wrong sign"),
+    "Adam steps with the raw gradient": ("adam_update", _adam(*CORRECTED, step="params[k] - lr * g / (np.sqrt(v_hat) + eps)"),
+                                         "the step used the raw gradient g"),
+    "step schedule with round": ("lr_schedule", _step_schedule("round(epoch / kw.get('every', 10))"),
+                                 "use math.floor, not round"),
+    "step schedule with ceil": ("lr_schedule", _step_schedule("math.ceil(epoch / kw.get('every', 10))"),
+                                "the rate dropped already at epoch 3"),
+    "step schedule one epoch late": ("lr_schedule",
+                                     _step_schedule("max(0, math.floor((epoch - 1) / kw.get('every', 10)))"),
+                                     "the first drop happens AT epoch 10"),
+    "velocity updated in place": ("momentum_update",
+                                  _momentum("velocity[k]", "params[k] - lr * v").replace(
+                                      "        v = velocity[k]\n",
+                                      "        velocity[k] *= beta\n        velocity[k] += g\n        v = velocity[k]\n"),
+                                  "instead of velocity[k] *= beta"),
+}
+
+CORRECT = {
+    "momentum_update": '''import numpy as np
+def momentum_update(params, grads, velocity, lr, beta):
+    # the averaged form u = (1 - beta) v, converted back: the same velocity and the same step
+    u = {k: beta * (1 - beta) * velocity[k] + (1 - beta) * grads["d" + k] for k in params}
+    new_velocity = {k: u[k] / (1 - beta) for k in params}
+    return {k: params[k] - lr / (1 - beta) * u[k] for k in params}, new_velocity
+''',
+    "adam_update": _adam("new_m[k] / -np.expm1(t * np.log(beta1))", "new_v[k] / -np.expm1(t * np.log(beta2))"),
+    "lr_schedule": _step_schedule("(epoch // kw.get('every', 10))"),
+}
+
+
+@pytest.mark.parametrize("label", WRONG)
+def test_wrong_version_is_named_and_refuted(label):
+    exercise, source, fragment = WRONG[label]
+    outcome = visible_test(NOTEBOOK, exercise, source)
+    assert not outcome.passed, f"{label}: the visible test passed"
+    assert fragment in outcome.message, f"{label}: {outcome}"
+    assert not hidden_test(NOTEBOOK, exercise, source).passed, f"{label}: the hidden test passed"
+    assert verification(exercise, source), f"{label}: the verification did not refute it"
+
+
+@pytest.mark.parametrize("exercise", CORRECT)
+def test_correct_version_written_differently_passes(exercise):
+    outcome = hidden_test(NOTEBOOK, exercise, CORRECT[exercise])
+    assert outcome.passed and not outcome.warned, str(outcome)
+    assert verification(exercise, CORRECT[exercise]) == []
