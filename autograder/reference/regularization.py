@@ -177,11 +177,18 @@ def _cases_early_stopping_epoch(rng):
     patience = random_inputs.integer(rng, 2, 4)
     start = np.sort(rng.uniform(1, 2, size=random_inputs.integer(rng, 1, 4)))[::-1].tolist()
     tie = start + [0.5, 0.5] + rng.uniform(0.6, 0.9, size=patience + 2).tolist()
-    falling = np.sort(rng.uniform(0, 1, size=random_inputs.integer(rng, 3, 8)))[::-1].tolist()
+    low, high = sorted(rng.uniform(0.2, 0.8, size=2).tolist())
+    # A new best comes after a bad epoch: the wait restarts at every new best (a count of bad epochs
+    # that is never reset stops too early).
+    restart = [high + 0.5, high + 0.7, high] + [high + 0.1] * (patience - 1) + [low] + [low + 0.1] * (patience + 1)
+    # A new best one epoch after the stop is due: training must already have stopped (> versus >=).
+    boundary = [low] + [high] * patience + [low - 0.1] + [high] * (patience + 1)
+    # Never stops, the best in the middle: the best overall, not the last epoch.
+    middle = [high + 0.3, low, high, high + 0.1]
     return [([rough, random_inputs.integer(rng, 1, 3)], {}),
             ([tie, patience], {}),
-            ([falling, random_inputs.integer(rng, 1, 3)], {}),  # never stops: the best overall, the last epoch
-            ([[float(rng.uniform(0, 1))], 1], {})]
+            ([[float(rng.uniform(0, 1))], 1], {}),
+            ([restart, patience], {}), ([boundary, patience], {}), ([middle, len(middle) + 1], {})]
 
 
 SPECS = {

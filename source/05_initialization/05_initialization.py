@@ -257,7 +257,8 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         for l in range(1, len(sizes)):
             expected[f"W{l}"] = np.zeros((sizes[l], sizes[l - 1]))
             expected[f"b{l}"] = np.zeros((sizes[l], 1))
-        params = check.check_not_mutated(init_zeros, sizes)
+        params = check.check_not_mutated(init_zeros, sizes, hint="read layer_sizes, never change it (no .pop(), no "
+                                                                "assignments): the caller still needs the list")
         check.check_dict(params, expected, name=f"init_zeros({sizes})")
         for key, value in params.items():
             assert isinstance(value, np.ndarray), \
@@ -303,7 +304,7 @@ check.passed("init_zeros: every weight and bias zero, with the right shapes.")
 # bias) after 5 steps and, beside them, after 1,500 steps. The hidden units do learn from the
 # symmetric starts, but they learn in lockstep.
 
-# %%
+# %% tags=["demo"]
 X_moons, Y_moons = data.make_moons(300, 0.1, np.random.default_rng(0))
 keep = (Y_moons[0] == 0) | (np.cumsum(Y_moons[0]) <= 50)   # all of class 0, the first 50 of class 1
 X_moons, Y_moons = X_moons[:, keep], Y_moons[:, keep]
@@ -354,11 +355,12 @@ for name, params in starts.items():
 # feeding a sigmoid output can only draw a straight line through the plane, and that is all the
 # symmetric networks learn. The random start gives six different units and a curved boundary:
 
-# %%
+# %% tags=["demo"]
 grid_x1, grid_x2 = np.meshgrid(np.linspace(-1.5, 2.5, 200), np.linspace(-1.2, 1.7, 150))
 grid = np.vstack([grid_x1.ravel(), grid_x2.ravel()])
 fig, axes = plt.subplots(1, len(trained), figsize=(4.2 * len(trained), 3.6), squeeze=False)
-for ax, (name, params) in zip(axes[0], trained.items()):
+for ax, name in zip(axes[0], trained):
+    params = trained[name]
     probability = forward(grid, params, "sigmoid", "sigmoid")[0].reshape(grid_x1.shape)
     accuracy = np.mean((forward(X_moons, params, "sigmoid", "sigmoid")[0] >= 0.5) == (Y_moons >= 0.5))
     ax.contourf(grid_x1, grid_x2, probability, levels=[0, 0.5, 1], colors=["#cfe0f3", "#f6d5c4"])
@@ -377,28 +379,38 @@ plt.show()
 # fine, and usual, once the weights are random: the weights already make the units differ.)
 
 # %% [markdown]
-# ### Written question 1: why a shared constant fails [2 points, graded by hand]
+# ### Written question 1: half a symmetric start [2 points, graded by hand]
 #
-# A classmate argues: "All-zero weights fail only because $\mathrm{relu}(0) = 0$ and $\tanh(0) = 0$ kill
-# the signal. With sigmoid hidden units, or with every weight set to $0.5$ instead of 0, the
-# network can use all of its hidden units." Explain in three or four sentences why this is wrong,
-# and what the starting weights need instead.
+# Take the `[2, 6, 1]` sigmoid network of the cell above, zero biases, and two new starts:
+#
+# - **(a)** every entry of $W^{[1]}$ equal to $0.5$, but $W^{[2]}$ drawn at random;
+# - **(b)** $W^{[1]}$ drawn at random, but $W^{[2]} = 0$.
+#
+# For each start, predict: which of $W^{[1]}$ and $W^{[2]}$ change in the **first** gradient step,
+# and do the six hidden units end up different from one another, or twins for ever? Justify each
+# prediction with (BP2) and (BP4) in two or three sentences. (You may check your predictions by
+# editing a copy of the cell above, but the reasoning is what earns the points.)
 
-# %% [markdown] answer="constant_init_symmetry" points=2
+# %% [markdown] answer="half_symmetric_start" points=2
 # ### BEGIN SOLUTION
-# **Model answer.** The problem is symmetry, not the value 0. If every weight of a layer starts at
-# the same constant, all of its hidden units compute the same $Z^{[l]}_j$ and $A^{[l]}_j$ for every
-# example; by (BP2) they receive the same $\delta^{[l]}_j$, so by (BP4) their rows of $dW^{[l]}$ and
-# their biases' gradients are equal too, and a gradient step keeps them equal. This holds for any
-# activation, sigmoid included, and at every later step, so the layer behaves like a single unit
-# copied $n^{[l]}$ times (the sigmoid and $0.5$ runs above show exactly this). The start must break
-# the symmetry: draw the weights independently at random (the biases may then start at zero).
+# **Model answer.** (a) All six units get the same $Z^{[1]}_j$ and $A^{[1]}_j$, but twins also need
+# equal columns of $W^{[2]}$, and these are random. By (BP2) $\delta^{[1]}_j = W^{[2]}_{1j}\,\delta^{[2]}\,
+# \sigma'(Z^{[1]}_j)$ differs from unit to unit (same $\sigma'$, different $W^{[2]}_{1j}$), so by (BP4) the
+# rows of $dW^{[1]}$ already differ in the first step: both layers change, and the units separate at
+# once (the random outgoing weights break the symmetry; the network learns the curved boundary).
+# (b) $W^{[2]} = 0$ makes $\delta^{[1]} = 0$ in the first step, so only $W^{[2]}$ (and the biases of the
+# output) changes; its entries $dW^{[2]} = \frac1m\delta^{[2]}A^{[1]T}$ differ, since the random rows of
+# $W^{[1]}$ make the units compute different $A^{[1]}_j$. From the second step on $\delta^{[1]} \ne 0$ and
+# $W^{[1]}$ moves too. The units were never twins (different incoming weights) and stay different: a
+# one-step delay, not a symmetry. A layer's units are stuck together only when both their incoming
+# and their outgoing weights start equal.
 #
 # **Rubric.**
-# - [1 point] Equal units get equal gradients (same forward values, same $\delta$, same update), so
-#   they stay identical at every step, whatever the activation or the constant.
-# - [1 point] Consequence and remedy: the layer acts as one unit, and random (independently drawn,
-#   different) initial weights are needed to break the symmetry.
+# - [1 point] (a): the units start with equal activations, but the different outgoing weights give
+#   them different $\delta^{[1]}_j$ (BP2), hence different rows of $dW^{[1]}$: both layers change in step
+#   one and the symmetry breaks.
+# - [1 point] (b): $\delta^{[1]} = 0$ in step one, so only $W^{[2]}$ changes (with different entries,
+#   because the $A^{[1]}_j$ differ); afterwards $W^{[1]}$ learns too, and the units stay different.
 # ### END SOLUTION
 
 # %% [markdown]
@@ -1013,7 +1025,11 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         X = rng.standard_normal((sizes[0], m))
         L = len(sizes) - 1
         where = f"activation_stds for layer sizes {sizes}, m = {m}, {activation!r}"
-        got = check.check_not_mutated(activation_stds, X, params, activation)
+        try:
+            got = check.check_not_mutated(activation_stds, X, params, activation)
+        except KeyError as err:
+            raise AssertionError(f"{where}: looked up {err}, which does not exist: the cache holds A0 (= X) to A{L}, "
+                                 "and L = len(params) // 2 (params holds one W and one b per layer)") from None
 
         assert isinstance(got, (list, tuple, np.ndarray)), \
             f"{where}: returned {type(got).__name__}, expected a list of {L} floats"
@@ -1174,25 +1190,27 @@ else:
 # To see what the layers do to the gradient, and not what a loss does, take the simplest cost that
 # depends on every output: each example's loss is the sum of its outputs,
 #
-# $$C = \frac1m \sum_{i=1}^{m} \sum_{j=1}^{n^{[L]}} A^{[L]}_{ji}, \qquad\text{so}\qquad
-# \frac{\partial\,\mathrm{loss}}{\partial A^{[L]}} = 1 \text{ for every entry.}$$
+# $$C = \frac1m \sum_{i=1}^{m} \ell_i, \qquad \ell_i = \sum_{j=1}^{n^{[L]}} A^{[L]}_{ji},$$
 #
-# With `activation` $g$ in **every** layer (as in `activation_stds`), the backward pass is
+# with `activation` $g$ in **every** layer, the last included (as in `activation_stds`).
 #
-# - (BP1) $\delta^{[L]} = 1 \odot g'(Z^{[L]}) = g'(Z^{[L]})$,
-# - (BP2) $\delta^{[l]} = \big(W^{[l+1]T}\delta^{[l+1]}\big) \odot g'(Z^{[l]})$ for $l = L-1, \dots, 1$,
-# - (BP4) $dW^{[l]} = \frac1m\, \delta^{[l]} A^{[l-1]T}$.
+# This cost is none of the three losses of notebook 03, and no output activation cancels against it,
+# so nobody hands you $\delta^{[L]}$ this time. **Derive it first**, on paper: differentiate
+# $\ell_i$ with respect to one entry $A^{[L]}_{ji}$, then follow the chain rule one step further,
+# through $A^{[L]} = g(Z^{[L]})$, to $\delta^{[L]} = \partial \ell / \partial Z^{[L]}$ (per example, as
+# always: the $1/m$ of $C$ belongs to $dW$). Below the top layer nothing is new: (BP2) and (BP4) of
+# section 5 carry the error down and turn it into every $dW^{[l]}$.
 #
 # Return `[std(dW[1]), ..., std(dW[L])]`, layer 1 first: $L$ Python floats, each `np.std` over all
 # the entries of one $dW^{[l]}$. Use the given `forward(X, params, activation, activation)` for the
 # cache and `DERIVATIVES[activation]` for $g'$; write the loop down the layers yourself (the given
-# `backward_batch` starts from a loss, not from this cost).
+# `backward_batch` starts from $A^{[L]} - Y$, which is not this cost's $\delta^{[L]}$).
 
 # %% solution="gradient_stds"
 def gradient_stds(X, params, activation):
     """Standard deviation of every layer's weight gradient, with `activation` in every layer.
 
-    The cost is C = (1/m) * (sum of all the entries of A[L]), so dloss/dA[L] = 1 for every entry.
+    The cost is C = (1/m) * (sum of all the entries of A[L]); delta[L] for it is yours to derive.
 
     Inputs:
         X:          (n[0], m) inputs, one example per column
@@ -1207,7 +1225,7 @@ def gradient_stds(X, params, activation):
     m = X.shape[1]
     _, cache = forward(X, params, activation, activation)
     g_prime = DERIVATIVES[activation]
-    delta = g_prime(cache[f"Z{L}"])                                  # (BP1): (n[L], m)
+    delta = g_prime(cache[f"Z{L}"])               # dloss/dA[L] is all ones, times g'(Z[L]): (n[L], m)
     stds = [0.0] * L
     for l in range(L, 0, -1):
         dW = delta @ cache[f"A{l - 1}"].T / m                        # (BP4): (n[l], n[l-1])
@@ -1219,8 +1237,10 @@ def gradient_stds(X, params, activation):
 
 
 # %% test="gradient_stds" points=2
-# The expected values are central differences of C, so this cell never shows the backward pass;
-# where a wrong answer goes wrong (the top layer already, or only below it) names the likely slip.
+# The expected values are central differences of C, so this cell never shows the backward pass. When
+# an answer is off, the cell runs it once more on a small network whose layers all have the same
+# width (so that a wrong index gives numbers, not a shape error) and watches what it reads: which
+# Z[l], A[l] and W[l], and where it evaluates DERIVATIVES[activation]. That names the slip.
 import numbers
 import warnings
 
@@ -1244,8 +1264,110 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
             dWs.append(dW)
         return dWs
 
-    def close(got, dWs):  # the population std, or the sample std (ddof=1), of every layer
-        return any(np.allclose(got, [np.std(dW, ddof=ddof) for dW in dWs], rtol=1e-5, atol=1e-10) for ddof in (0, 1))
+    def numeric_deltas(X, params, activation, eps=1e-6):
+        """Every delta[l] = m dC/dZ[l] (the per-example error) by central differences, entry by entry."""
+        g, L = functions[activation][0], len(params) // 2
+        _, cache = forward(X, params, activation, activation)
+
+        def cost_from(l, Z):
+            A = g(Z)
+            for k in range(l + 1, L + 1):
+                A = g(params[f"W{k}"] @ A + params[f"b{k}"])
+            return float(np.sum(A))
+
+        deltas = []
+        for l in range(1, L + 1):
+            Z, delta = cache[f"Z{l}"], np.zeros(cache[f"Z{l}"].shape)
+            for index in np.ndindex(Z.shape):
+                plus, minus = Z.copy(), Z.copy()
+                plus[index] += eps
+                minus[index] -= eps
+                delta[index] = (cost_from(l, plus) - cost_from(l, minus)) / (2 * eps)
+            deltas.append(delta)
+        return deltas
+
+    def close(got, arrays, stat=np.std):  # the population std, or the sample std (ddof=1), of every layer
+        return len(got) == len(arrays) and any(
+            np.allclose(got, [stat(a, ddof=ddof) for a in arrays], rtol=1e-5, atol=1e-10) for ddof in (0, 1))
+
+    class Reads(dict):
+        """A dict that notes every key looked up with [] (cache and params, to see what a function reads)."""
+        def __init__(self, entries, log):
+            super().__init__(entries)
+            self.log = log
+
+        def __getitem__(self, key):
+            self.log.append(key)
+            return super().__getitem__(key)
+
+    def probe(function, activation="tanh", sizes=(3, 3, 3, 3), m=4):
+        """Run `function` once on an equal-width network, with the given forward and g' replaced by
+        recording copies. Returns what it read and where it evaluated g', and whether it was right."""
+        global forward
+        rng = np.random.default_rng(2024)
+        params = {}
+        for l in range(1, len(sizes)):
+            params[f"W{l}"] = rng.standard_normal((sizes[l], sizes[l - 1])) * 1.2 / np.sqrt(sizes[l - 1])
+            params[f"b{l}"] = 0.5 * rng.standard_normal((sizes[l], 1))
+        X = rng.standard_normal((sizes[0], m))
+        seen = {"reads": [], "g_at": [], "cache": {}, "error": None, "right": False}
+        given_forward, given_prime = forward, DERIVATIVES[activation]
+
+        def recording_forward(*args, **kwargs):
+            AL, cache = given_forward(*args, **kwargs)
+            seen["cache"] = dict(cache)
+            seen["reads"].clear()  # only what the backward pass reads counts
+            return AL, Reads(cache, seen["reads"])
+
+        def recording_prime(Z):
+            named = [k for k, v in seen["cache"].items() if np.shape(v) == np.shape(Z) and np.array_equal(v, Z)]
+            seen["g_at"].append(named[0] if named else "something else")
+            return given_prime(Z)
+
+        forward, DERIVATIVES[activation] = recording_forward, recording_prime
+        try:
+            got = function(X, Reads(params, seen["reads"]), activation)
+        except Exception as error:  # noqa: BLE001 - whatever it raised is evidence too
+            seen["error"] = error
+        finally:
+            forward, DERIVATIVES[activation] = given_forward, given_prime
+        if seen["error"] is None:
+            try:
+                seen["right"] = close([float(s) for s in got], numeric_dWs(X, params, activation))
+            except (TypeError, ValueError):
+                pass
+        return seen
+
+    def slip_named(function, L_real):
+        """The slip the probe shows, in one sentence, or None."""
+        seen = probe(function)
+        if seen["right"] or not seen["cache"] or seen["error"] is not None:
+            return None  # right on the probe, or no evidence (the given forward unused, or it failed there too)
+        L = 3
+        g_at = seen["g_at"] or [k for k in seen["reads"] if k.startswith("Z")]  # own g' reads Z itself
+        read = set(seen["reads"])
+        at_A = sorted({k for k in seen["g_at"] if k.startswith("A")})
+        if at_A:
+            return (f"g' was evaluated at {', '.join(at_A)}, an activation: DERIVATIVES[activation] takes the "
+                    "pre-activation Z[l] (for tanh it computes 1 - tanh(Z)**2; fed A it gives another number)")
+        if seen["g_at"] and "A0" not in read and f"A{L}" in read:
+            return ("dW[l] was built from A[l], the layer's own output: by (BP4) dW[l] = (1/m) delta[l] @ A[l-1].T, "
+                    "from A[l-1], the activation coming INTO layer l (A0 = X for layer 1)")
+        if f"Z{L}" not in g_at:
+            return ("delta[L] never goes through g'(Z[L]): the last layer has the activation too, A[L] = g(Z[L]), "
+                    "so the chain rule from dloss/dA[L] to delta[L] = dloss/dZ[L] passes through g' at Z[L]")
+        if L_real > 1 and "Z1" not in g_at and g_at.count(f"Z{L}") > 1:
+            return ("g' is evaluated at the wrong layer in (BP2): carrying delta[l] down to layer l-1 multiplies by "
+                    "g'(Z[l-1]), the layer the error arrives at; yours uses g'(Z[l]) (on a 3-layer net it reads "
+                    f"Z3 {g_at.count('Z3')} times and never Z1)")
+        if g_at == [f"Z{L}"]:
+            return ("below the top layer delta is never multiplied by g': (BP2) carries delta[l] down to layer l-1 "
+                    "with W[l].T @ delta[l], then * g'(Z[l-1]), since A[l-1] = g(Z[l-1]) stands in between")
+        weights = [k for k in seen["reads"] if k.startswith("W")]
+        if weights and f"W{L}" not in weights and "W1" in weights:
+            return ("delta went down through the wrong weights: (BP2) carries delta[l] to layer l-1 with W[l], "
+                    "the weights between the two layers (W[L] for the top layer's error), not W[l-1]")
+        return None
 
     for seed, (sizes, m, activation) in enumerate([([5, 4, 3, 2], 6, "sigmoid"), ([4, 4, 4, 4], 5, "tanh"),
                                                    ([3, 6, 6, 2], 7, "relu"), ([4, 5, 3], 3, "identity")]):
@@ -1258,10 +1380,29 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         L = len(sizes) - 1
         where = f"gradient_stds for layer sizes {sizes}, m = {m}, {activation!r}"
         try:
-            got = check.check_not_mutated(gradient_stds, X, params, activation)
+            got = check.check_not_mutated(
+                gradient_stds, X, params, activation,
+                hint="compute new arrays (A / m, not A /= m): cache['A0'] from the given forward is X itself, and "
+                     "params are the caller's; an in-place operation on them changes the caller's network")
+        except KeyError as err:
+            key = str(err.args[0]) if err.args else "?"
+            known = "A0, Z1, A1, ..., ZL, AL" if key[:1] in "AZ" else "W1, b1, ..., WL, bL"
+            why = {"W": f"there are only W1 to W{L}: carrying delta[l] down to layer l-1 takes W[l], so the top "
+                        f"layer's error goes down through W{L}",
+                   "Z": f"g' is needed at Z1 to Z{L} only: A0 = X is the input, it has no Z0, and nothing "
+                        f"lies above Z{L}",
+                   "A": f"the cache holds A0 (= X) to A{L}: dW[l] is built from A[l-1]"}.get(key[:1], "")
+            raise AssertionError(f"{where}: looked up {key!r}, which does not exist (keys: {known}; L = {L}): "
+                                 f"{why}") from None
         except ValueError as err:   # a product of arrays whose shapes do not fit
-            raise AssertionError(f"{where}: {err}. Check each transpose: delta[l-1] = W[l].T @ delta[l] is "
-                                 "(n[l-1], m) and dW[l] = delta[l] @ A[l-1].T / m is (n[l], n[l-1])") from None
+            named = slip_named(gradient_stds, L)
+            if named:
+                raise AssertionError(f"{where}: {named}") from None
+            kind = ("an element-wise product (*) of arrays of different shapes: W[l].T @ delta[l] is a matrix "
+                    "product, only the factor g'(Z[l-1]) is element-wise" if "broadcast" in str(err) else
+                    "a matrix product whose shapes do not fit: check each transpose")
+            raise AssertionError(f"{where}: {err}. That is {kind}: delta[l-1] is (n[l-1], m) and "
+                                 "dW[l] = delta[l] @ A[l-1].T / m is (n[l], n[l-1])") from None
         assert isinstance(got, (list, tuple, np.ndarray)), \
             f"{where}: returned {type(got).__name__}, expected a list of {L} floats"
         got = list(got)
@@ -1274,13 +1415,27 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
             continue
         if close(got[::-1], dWs):
             raise AssertionError(f"{where}: right values, wrong order: return layer 1 first, [std(dW[1]), ..., std(dW[L])]")
-        if not close(got[-1:], dWs[-1:]):
-            hint = ("the top layer is already off: delta[L] = g'(Z[L]) (the activation is in the last layer too, "
-                    "and g' takes Z[L], not A[L]), and dW[L] = (1/m) delta[L] @ A[L-1].T, from the layer's input "
-                    "A[L-1]; the std is of dW, not of delta")
+        if close(got, dWs, np.var):
+            raise AssertionError(f"{where}: these are the variances of dW[l]; take the standard deviation, np.std")
+        if close(got, [params[f"W{l}"] for l in range(1, L + 1)]):
+            raise AssertionError(f"{where}: these are the std of the weights W[l], not of their gradients dW[l]")
+        if close(got, [dW * m for dW in dWs]):
+            raise AssertionError(f"{where}: every value is m = {m} times too large: C is a mean over the m examples, "
+                                 "so each dW[l] carries the 1/m (BP4)")
+        if close(got, [dW / m for dW in dWs]):
+            raise AssertionError(f"{where}: every value is m = {m} times too small: the 1/m is in there twice; delta "
+                                 "is per example (no 1/m), only dW[l] carries it")
+        deltas = numeric_deltas(X, params, activation)
+        if close(got, deltas) or close(got, [d / m for d in deltas]):
+            raise AssertionError(f"{where}: these are the std of the errors delta[l] (n[l], m); take the std of "
+                                 "dW[l] = (1/m) delta[l] @ A[l-1].T (n[l], n[l-1])")
+        named = slip_named(gradient_stds, L)
+        if named:
+            raise AssertionError(f"{where}: {named}")
+        if close(got[-1:], dWs[-1:]):
+            hint = "dW[L] is right but a layer below is not: look at how (BP2) carries delta down"
         else:
-            hint = ("dW[L] is right but a layer below is not: check (BP2), delta[l] = (W[l+1].T @ delta[l+1]) * "
-                    "g'(Z[l]), with the transpose and with g' at Z[l], not A[l]")
+            hint = "dW[L] is already off: check your delta[L] for this cost (derive dloss/dA[L] entry by entry)"
         check.check_array(np.array(got, dtype=float), np.array([np.std(dW) for dW in dWs]), name=f"{where}: {hint}",
                           m=m)
 
@@ -1432,32 +1587,35 @@ else:
 # cross-entropy (notebook 03).
 
 # %% [markdown]
-# ### Written question 3: what the sigmoid line means for training [2 points, graded by hand]
+# ### Written question 3: twice as deep [2 points, graded by hand]
 #
-# In the plot above, the first layer of the sigmoid network with Xavier weights gets a gradient
-# about $10^5$ times smaller than its last layers. What does that mean for training this network
-# with gradient descent and one learning rate? And why can you not repair it just by drawing larger
-# weights? Answer in three to five sentences.
+# Double the depth of the sigmoid network of the plot: twenty layers of 256 units, Xavier weights,
+# the same inputs and cost.
+#
+# - **(a)** Predict, to within a factor of ten, how many times smaller the standard deviation of
+#   $dW^{[1]}$ is than that of $dW^{[19]}$. Say which per-layer factor you used and where it comes from.
+# - **(b)** With Xavier and equal widths every layer's weights start about the same size. Suppose the
+#   learning rate is set so that one step moves the weights of layer 19 by about 1 % of their size.
+#   About how many steps does layer 1 need to move by 1 % of its size, and what does that mean for
+#   what the first layers learn?
 
-# %% [markdown] answer="deep_sigmoid_gradients" points=2
+# %% [markdown] answer="twenty_sigmoid_layers" points=2
 # ### BEGIN SOLUTION
-# **Model answer.** Gradient descent moves every weight by $\eta$ times its gradient, so with one
-# learning rate the layers learn at very different speeds: an $\eta$ that suits the last layers
-# leaves the first layers almost where they started (they stay close to their random features), and
-# an $\eta$ large enough to move the first layers makes the steps of the last layers far too large,
-# so training diverges. Larger weights do not cure this: each layer multiplies the gradient's
-# variance by about $n\sigma^2\,\mathbb{E}[\mathrm{sigmoid}'(Z)^2]$, and while a larger $\sigma$ raises
-# $n\sigma^2$, it also spreads $Z$ into sigmoid's flat tails, where $\mathrm{sigmoid}'(Z) \approx 0$.
-# The units saturate, so the gradient still shrinks (or behaves erratically) and the activations
-# carry little information. The usual remedies change the network instead: ReLU-like or tanh hidden
-# units with a matching initialisation, or normalisation layers and per-parameter step sizes.
+# **Model answer.** (a) Below the last layer each sigmoid layer divides the gradient's standard
+# deviation by about 4 (the bound $\mathrm{sigmoid}' \le \frac14$ with Xavier's $n\sigma^2 \approx 1$; the plot
+# above prints a typical ratio near 0.23). From layer 19 down to layer 1 there are 18 such layers, so
+# the ratio is about $4^{18} \approx 7 \cdot 10^{10}$; measured with `gradient_stds` it is about
+# $1.6 \cdot 10^{11}$ (a factor of about 4.2 per layer). (b) A step moves each weight by $\eta$ times its
+# gradient, so layer 1 moves some $10^{11}$ times less than layer 19: about $10^{11}$ steps for 1 %, far
+# beyond any training run (at 10,000 steps a second, several months). The first layers keep their
+# random initial weights: they act as a fixed random feature map, and only the top layers learn.
+# Raising $\eta$ enough to move them would make the steps of the top layers $10^{11}$ times too large.
 #
 # **Rubric.**
-# - [1 point] The learning-rate dilemma: with one step size the first layers barely learn (or, if
-#   it is raised for them, the last layers' steps are too large / training diverges).
-# - [1 point] Larger weights push $Z$ into the flat tails of the sigmoid where $\mathrm{sigmoid}' \approx 0$
-#   (saturation), which cancels the gain from a larger $n\sigma^2$ (a statement that $\mathrm{sigmoid}' \le \frac14$
-#   caps the factor, or equivalent reasoning, also earns it).
+# - [1 point] (a) a factor of about 4 per layer (from $\mathrm{sigmoid}' \le \frac14$ or from the plot) over
+#   18 layers: roughly $10^{10}$ to $10^{11}$ ($4^{18} \approx 7 \cdot 10^{10}$).
+# - [1 point] (b) the same number, about $10^{10}$ to $10^{11}$ steps, with the consequence: the first
+#   layers stay at their random start (only the top layers learn), and no single learning rate fixes it.
 # ### END SOLUTION
 
 # %% [markdown]

@@ -243,11 +243,12 @@ def plot_boundary(ax, params, X, Y, title, X_new=None, Y_new=None):
 # *validation* points (used in section 4 to decide when to stop) and 500 *test* points that play
 # the part of "new data" and are never used for any decision.
 #
-# The network `[2, 64, 64, 1]` has $2\cdot 64 + 64 + 64\cdot 64 + 64 + 64 + 1 = 4{,}353$ parameters,
-# more than seventy per training point. Nothing stops it from bending its decision boundary until
-# every training point is on its own side, and with enough epochs that is what gradient descent does.
-# The first cell below makes the three sets; the second trains the network for 3,000 epochs and
-# records the loss and accuracy on all three sets after every epoch (about two seconds).
+# The network `[2, 64, 64, 1]` has $2\cdot 64 + 64 + 64\cdot 64 + 64 + 64 + 1 = 4{,}417$ parameters
+# (the first cell below counts them), more than seventy per training point. Nothing stops it from
+# bending its decision boundary until every training point is on its own side, and with enough
+# epochs that is what gradient descent does. The first cell below makes the three sets; the second
+# trains the network for 3,000 epochs and records the loss and accuracy on all three sets after
+# every epoch (about two seconds).
 
 # %%
 X_train, Y_train = data.make_moons(60, 0.25, np.random.default_rng(1))      # (2, 60), (1, 60)
@@ -255,6 +256,8 @@ X_val, Y_val = data.make_moons(200, 0.25, np.random.default_rng(1001))      # (2
 X_test, Y_test = data.make_moons(500, 0.25, np.random.default_rng(2001))    # (2, 500), (1, 500)
 SIZES = [2, 64, 64, 1]     # wide for 60 points
 EPOCHS, LR = 3000, 0.1     # full batch: one epoch is one gradient step
+n_parameters = sum(n_out * n_in + n_out for n_in, n_out in zip(SIZES[:-1], SIZES[1:]))
+print(f"{n_parameters:,} parameters, {n_parameters / X_train.shape[1]:.1f} per training point")
 
 # %% tags=["demo"]
 plain_params, plain_history = train_net(
@@ -373,6 +376,10 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
             (cost + lambd / 2 * float(np.sum(weights[0] * weights[0])),
              "only W1 was penalised: sum over every layer's W"),
             (cost, "the penalty is missing (lambd > 0 here)"),
+            (cost + lambd / 2 * sum(float(np.sum(np.abs(W))) for W in weights),
+             "that is a sum of absolute values (an L1 penalty): L2 sums the SQUARES, np.sum(W * W)"),
+            (cost + lambd / 2 * sum(float(np.sum(W)) ** 2 for W in weights),
+             "that squares the sum of the entries: ||W||_F^2 sums the squares of the entries, np.sum(W * W)"),
         ]
         want = cost + lambd / 2 * sq_w
         for value, hint in hints:
@@ -382,7 +389,8 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     # 1. One layer, small numbers: ||W1||_F^2 = 1 + 4 + 9 + 16 = 30, so 0.5 + (0.1 / 2) * 30 = 2.0.
     #    The bias is large on purpose: it must not count.
     _params = {"W1": np.array([[1.0, 2.0], [3.0, 4.0]]), "b1": np.array([[10.0], [-20.0]])}
-    _got = check.check_not_mutated(l2_cost, 0.5, _params, 0.1)
+    _got = check.check_not_mutated(l2_cost, 0.5, _params, 0.1,
+                                   hint="read params, never write into it: the penalty needs only sums of squares")
     assert isinstance(_got, float), f"l2_cost should return a Python float, got {type(_got).__name__}: use float(...)"
     _l2_cost_hint(_got, 0.5, _params, 0.1, "one layer")
     check.check_scalar(_got, 2.0, "l2_cost on W1 = [[1, 2], [3, 4]], cost 0.5, lambd 0.1")
@@ -395,7 +403,8 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         _params[f"W{_l}"] = _rng.standard_normal((_sizes[_l], _sizes[_l - 1]))
         _params[f"b{_l}"] = _rng.standard_normal((_sizes[_l], 1))
     _want = 1.25 + 0.7 / 2 * sum(np.sum(_params[f"W{_l}"] ** 2) for _l in (1, 2, 3))
-    _got = check.check_not_mutated(l2_cost, 1.25, _params, 0.7)
+    _got = check.check_not_mutated(l2_cost, 1.25, _params, 0.7,
+                                   hint="read params, never write into it: the penalty needs only sums of squares")
     assert isinstance(_got, float), f"l2_cost should return a Python float, got {type(_got).__name__}: use float(...)"
     _l2_cost_hint(_got, 1.25, _params, 0.7, "layer sizes [3, 4, 2, 1]")
     check.check_scalar(_got, _want, "l2_cost for layer sizes [3, 4, 2, 1], cost 1.25, lambd 0.7")
@@ -445,6 +454,16 @@ check.passed("l2_cost: the penalty covers every W, is squared and halved, and le
 # (The $\frac12$ in the penalty is there only to cancel this 2.) Backpropagation itself does not
 # change: compute `grads` for $C$ as before, then add $\lambda W^{[l]}$ to each `dW`, a matrix of the
 # same shape $(n^{[l]}, n^{[l-1]})$.
+#
+# **Another convention you will meet.** Many courses and papers write the penalty as
+# $\frac{\lambda}{2m}\sum_l \lVert W^{[l]}\rVert_F^2$, with the $m$ of the training set, as if the penalty were
+# one more term of the *sum* over the examples before dividing by $m$. Its gradient is then
+# $\frac{\lambda}{m} W^{[l]}$ and its decay factor $1 - \eta\lambda/m$. Nothing else differs, but $\lambda$ means
+# something else: their $\lambda$ is $m$ times ours for the same network ($\lambda_{\text{theirs}} = m\,
+# \lambda_{\text{ours}}$; our $0.01$ on 60 points is their $0.6$), and with their $\lambda$ held fixed the
+# penalty weakens as the training set grows. This course's penalty has **no** $1/m$: it is a price
+# on the weights, independent of how many examples the mean cost $C$ averages over. A $\lambda$
+# copied from elsewhere has to be converted first.
 
 # %% [markdown]
 # ### Exercise 2: `l2_gradients` [1.5 points]
@@ -486,7 +505,10 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     warnings.simplefilter("ignore")
 
     def _l2_gradients_case(grads, params, lambd, label):
-        got = check.check_not_mutated(l2_gradients, grads, params, lambd)
+        got = check.check_not_mutated(
+            l2_gradients, grads, params, lambd,
+            hint="build each new entry as grads[key] + lambd * W (a new array); grads[key] += ... writes into the "
+                 "caller's array, even in a copy made with dict(grads), which shares the arrays")
         assert isinstance(got, dict), f"l2_gradients ({label}): return a dict, got {type(got).__name__}"
         assert got is not grads, f"l2_gradients ({label}): return a NEW dict, not the grads you were given"
         expected = {k: (g + lambd * params[k[1:]] if k.startswith("dW") else g) for k, g in grads.items()}
@@ -506,6 +528,7 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                         (lambd * param, "you replaced dW by lambd * W: ADD lambd * W to the existing dW"),
                         (grad + 2 * lambd * param, "twice too much: the 1/2 in the penalty cancels the 2 of W**2"),
                         (grad, "dW did not change: add lambd * W to it"),
+                        (grad + lambd * param ** 2, "the derivative of (lambd / 2) * W**2 is lambd * W, not lambd * W**2"),
                     ]:
                         if np.allclose(value, wrong):
                             raise AssertionError(f"l2_gradients ({label}): {key}: {hint}")
@@ -645,27 +668,35 @@ except NotImplementedError:
 # training set in exchange for behaviour on new data, and $\lambda$ sets the exchange rate.
 
 # %% [markdown]
-# ### Written question 1: why do small weights make a smooth boundary? [2 points, graded by hand]
+# ### Written question 1: what the decay does to one weight [2 points, graded by hand]
 #
-# With $\lambda = 0.01$ the boundary became a few straight pieces instead of a curve that hugs single
-# points. Explain why a network with smaller weights draws a smoother boundary (think of how much
-# $A^{[L]}$ can change when one input moves a little), and why a too large $\lambda$ under-fits.
-# Three or four sentences.
+# The runs above took 3,000 full-batch steps with $\eta = 0.1$. Use the weight-decay form of the step.
+#
+# - **(a)** A weight that the data never pull on ($\partial C/\partial W = 0$ at every step) starts at
+#   $0.5$. What is it after the 3,000 steps with $\lambda = 0.01$, and with $\lambda = 0.1$?
+# - **(b)** A weight that the data do pull on stops moving where its step is zero. If the data's
+#   pull there is $\partial C/\partial W = -0.02$, where does it settle with $\lambda = 0.01$, and where
+#   with $\lambda = 0.1$ if the pull stayed the same?
+#
+# Then say in one or two sentences what (a) and (b) predict for the boundary at $\lambda = 0.1$.
 
-# %% [markdown] answer="small_weights_smooth_boundary" points=2
+# %% [markdown] answer="decay_of_one_weight" points=2
 # ### BEGIN SOLUTION
-# **Model answer.** How fast the output can change with the input is bounded by the product of the
-# layers' weight sizes: each layer multiplies a small change of its input by at most $\lVert W^{[l]}\rVert$
-# (ReLU and the sigmoid never amplify it). Small weights therefore make the network's function vary
-# slowly, so it cannot bend sharply around a single training point, and a ReLU network with small
-# weights has few and gentle kinks near the data. The penalty lets a weight grow only when it lowers
-# the data loss by more than $\lambda W$ costs, so only directions supported by many points survive.
-# When $\lambda$ is too large, even those directions cost more than they earn: the weights stay near
-# zero, the function is almost linear (or flat), and training and test accuracy fall together.
+# **Model answer.** (a) Each step multiplies the weight by $1 - \eta\lambda$: after 3,000 steps
+# $0.5 \cdot 0.999^{3000} \approx 0.5\, e^{-3} \approx 0.025$ for $\lambda = 0.01$, and
+# $0.5 \cdot 0.99^{3000} \approx 0.5\, e^{-30} \approx 4 \cdot 10^{-14}$ for $\lambda = 0.1$: gone. (b) The step
+# $-\eta(\partial C/\partial W + \lambda W)$ is zero at $W = -\frac{1}{\lambda}\,\partial C/\partial W$, that is
+# $0.02 / 0.01 = 2$ with $\lambda = 0.01$ and $0.02 / 0.1 = 0.2$ with $\lambda = 0.1$: ten times smaller.
+# So at $\lambda = 0.1$ every weight the data do not need vanishes, and even the useful ones are about
+# ten times smaller. With small weights every unit stays in a narrow, nearly linear range and the
+# output changes only slowly with the input, so the network draws an almost straight boundary and
+# under-fits, as in the right-hand plot.
 #
 # **Rubric.**
-# - [1 point] links small weights to a slowly varying output (the size of a change in $A^{[L]}$ is bounded by products of weight sizes, or an equivalent argument), hence no sharp bends around single points
-# - [1 point] explains under-fitting: a large $\lambda$ keeps even useful weights small, the model becomes too simple (near linear), and training accuracy drops too
+# - [1 point] (a) the factor $(1 - \eta\lambda)^{3000}$: about $0.025$ for $\lambda = 0.01$ and about
+#   $4 \cdot 10^{-14}$ (essentially zero) for $\lambda = 0.1$.
+# - [1 point] (b) $W = -\frac1\lambda\,\partial C/\partial W$: $2$ and $0.2$, with the prediction: small weights
+#   give a slowly varying, nearly linear function, so an almost straight boundary (under-fitting).
 # ### END SOLUTION
 
 # %% [markdown]
@@ -739,7 +770,9 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     warnings.simplefilter("ignore")
 
     def _dropout_call(A, keep_prob, rng, label):
-        out = check.check_not_mutated(dropout_forward, A, keep_prob, rng)
+        out = check.check_not_mutated(
+            dropout_forward, A, keep_prob, rng,
+            hint="A * mask / keep_prob is a new array; A *= ... writes into the caller's activation")
         assert isinstance(out, (tuple, list)) and len(out) == 2, (
             f"dropout_forward ({label}): return a tuple (A_out, mask), got {type(out).__name__}")
         A_out, mask = out
@@ -894,7 +927,9 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     warnings.simplefilter("ignore")
 
     def _dropout_backward_case(dA, mask, keep_prob, label):
-        got = check.check_not_mutated(dropout_backward, dA, mask, keep_prob)
+        got = check.check_not_mutated(
+            dropout_backward, dA, mask, keep_prob,
+            hint="dA * mask / keep_prob is a new array; dA *= ... writes into the gradient you were given")
         M = np.asarray(mask).astype(float)
         want = dA * M / keep_prob
         check.check_shape(got, dA.shape, f"dropout_backward ({label})")
@@ -1048,29 +1083,94 @@ def _regularised_cost(params, X, Y, masks, keep_prob, lambd):
     return bce_loss(AL, Y) + lambd / 2 * sum(float(np.sum(params[k] ** 2)) for k in params if k[0] == "W")
 
 
-def _backward_train_hint(got, want, params, cache, Y, keep_prob, lambd):
+def _close_grads(a, b):
+    try:
+        return all(np.shape(a[k]) == np.shape(b[k]) and np.allclose(a[k], b[k], rtol=1e-5, atol=1e-7) for k in b)
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+def _relabelled(entries, prefix, by):
+    """entries with every key prefix+str(l) renamed prefix+str(l + by) (the others kept)."""
+    return {(f"{prefix}{int(k[1:]) + by}" if k[0] == prefix else k): v for k, v in entries.items()}
+
+
+def _wrong_layer(Y, params, cache, masks, keep_prob, lambd, want):
+    """If the answer is right once masks (or Z[l]) are relabelled one layer up or down, say which."""
+    L = len(params) // 2
+    if masks:
+        for by, where in ((1, "the mask of the layer above, D[l+1]"), (-1, "the mask of the layer below, D[l-1]")):
+            try:
+                if _close_grads(backward_train(Y, params, cache, _relabelled(masks, "D", by), keep_prob, lambd), want):
+                    return (f"the mask of the wrong layer: on the way down to layer l the gradient "
+                            f"dJ/dA[l] = W[l+1]^T delta[l+1] met {where}, not D[l] = masks[f'D{{l}}'] (the mask of "
+                            f"layer l itself, shaped like A[l]: coming down to layer {L - 1} it meets masks['D{L - 1}'], "
+                            f"and layer {L}, the output, has no mask)")
+            except Exception:  # noqa: BLE001 - relabelled masks may make a wrong version fail in any way
+                pass
+    shifted = {**{k: v for k, v in cache.items() if k[0] != "Z"}, **_relabelled(
+        {k: v for k, v in cache.items() if k[0] == "Z"}, "Z", 1)}
+    try:
+        if _close_grads(backward_train(Y, params, shifted, masks, keep_prob, lambd), want):
+            return ("relu' is evaluated at the wrong layer: the gradient arriving at layer l is scaled by "
+                    "relu'(Z[l]), the layer it arrives at, not relu'(Z[l+1])")
+    except Exception:  # noqa: BLE001
+        pass
+    return None
+
+
+def _backward_train_hint(got, want, params, cache, masks, Y, keep_prob, lambd):
     """The likely slip when got differs from want (None when nothing fits)."""
     L = len(params) // 2
-    close = lambda a, b: all(np.allclose(a[k], b[k], rtol=1e-5, atol=1e-7) for k in b)
     weights = {"dW" + k[1:]: params[k] for k in params if k[0] == "W"}
-    no_penalty = {k: want[k] - lambd * weights[k] if k in weights else want[k] for k in want}
-    if close(got, no_penalty):
+    data_part = {k: want[k] - lambd * weights[k] if k in weights else want[k] for k in want}
+
+    def with_penalty(factor_of_layer, data=data_part):
+        return {k: data[k] + factor_of_layer(int(k[2:])) * lambd * weights[k] if k in weights else data[k]
+                for k in data}
+
+    if _close_grads(got, data_part):
         return "the L2 term is missing: every dW[l] gains lambd * W[l]"
-    if close(got, {k: v + lambd * params[k[1:]] if k[:2] == "db" else v for k, v in want.items()}):
+    if _close_grads(got, {k: v + lambd * params[k[1:]] if k[:2] == "db" else v for k, v in want.items()}):
         return "the biases are penalised too: only the weights W[l] are, db[l] stays (1/m) delta[l] summed"
-    for factor, slip in [(2, "2 * lambd"), (0.5, "lambd / 2"), (1 / Y.shape[1], "lambd / m")]:
-        if close(got, {k: v + factor * lambd * weights[k] if k in weights else v for k, v in no_penalty.items()}):
-            return f"the penalty's gradient uses {slip}: the 2 of the square cancels the 1/2 of lambd/2, so it is lambd * W[l]"
+    if _close_grads(got, with_penalty(lambda l: 1.0 if l == L else 0.0)):
+        return f"only dW{L} has the penalty's term: every layer's dW[l] gains lambd * W[l]"
+    m = Y.shape[1]
+    for factor, slip in [(1 / m, "lambd / m"), (1 / (2 * m), "lambd / (2 m)")]:
+        if _close_grads(got, with_penalty(lambda l: factor)):
+            return (f"the penalty's gradient uses {slip}: this course's penalty (lambd / 2) sum ||W[l]||^2 has no 1/m "
+                    "at all (it is not averaged over the examples; the lambda / (2m) of other courses is another "
+                    "convention, with another lambda), so its gradient is lambd * W[l]")
+    for factor, slip in [(2, "2 * lambd"), (0.5, "lambd / 2")]:
+        if _close_grads(got, with_penalty(lambda l: factor)):
+            return (f"the penalty's gradient uses {slip}: the 2 of the square cancels the 1/2 of lambd/2, "
+                    "so it is lambd * W[l]")
     plain = backward_plain(Y, params, cache)
-    if close(got, {k: plain[k] + lambd * weights[k] if k in weights else plain[k] for k in plain}):
+    if masks and _close_grads(got, {k: plain[k] + lambd * weights[k] if k in weights else plain[k] for k in plain}):
         return ("the gradient skips the dropout masks: at each hidden layer l, pass W[l+1]^T delta[l+1] through "
                 "dropout_backward with masks[f'D{l}'] before multiplying by relu'(Z[l]) (the keys are 'D1', 'D2', ...)")
-    below = f"dW{L - 1}"
-    if np.allclose(got[below] - lambd * params[f"W{L - 1}"], keep_prob * no_penalty[below], rtol=1e-5, atol=1e-7):
-        return "the division by keep_prob is missing: the backward pass scales by 1/keep_prob like the forward pass"
-    if close({k: got[k] for k in (f"dW{L}", f"db{L}")}, {k: want[k] for k in (f"dW{L}", f"db{L}")}):
+    if masks:
+        # dW[l] with the mask of layer l-1 applied again to the cached A[l-1], already dropped: (A D / p) D / p = A / p
+        if _close_grads(got, {k: data_part[k] / keep_prob + lambd * weights[k] if k in weights and k != "dW1"
+                              else want[k] for k in want}):
+            return ("dW[l] applies the mask of layer l-1 to cache[f'A{l-1}'] a second time: forward_train stored that "
+                    "activation after dropout (already masked and divided by keep_prob), so use it as it is")
+        # Each hidden layer passed on the way down multiplies delta by a wrong factor: the scaling compounds.
+        for power, slip in [(-1, "each hidden layer's mask and 1/keep_prob are applied twice on the way down "
+                                 "(dropout_backward already multiplies by the mask and divides by keep_prob)"),
+                            (1, "the division by keep_prob is missing: the backward pass scales by 1/keep_prob "
+                                "like the forward pass"),
+                            (2, "the gradient is multiplied by keep_prob: inverted dropout DIVIDES by keep_prob, "
+                                "forward and backward")]:
+            scaled = {k: data_part[k] * keep_prob ** (power * (L - int(k[2:]))) for k in data_part}
+            if _close_grads(got, with_penalty(lambda l: 1.0, scaled)):
+                return slip
+    wrong_layer = _wrong_layer(Y, params, cache, masks, keep_prob, lambd, want)
+    if wrong_layer:
+        return wrong_layer
+    if _close_grads({k: got[k] for k in (f"dW{L}", f"db{L}")}, {k: want[k] for k in (f"dW{L}", f"db{L}")}):
         return (f"dW{L} and db{L} are right but the layers below are not: check how the gradient passes down "
-                "(W[l+1]^T delta[l+1], then the mask of layer l, then relu'(Z[l]), in that order)")
+                "(W[l+1]^T delta[l+1], then the mask of layer l, then relu'(Z[l]))")
     return None
 
 
@@ -1085,22 +1185,35 @@ def _backward_train_case(sizes, m, keep_prob, lambd, seed, label):
     masks = {f"D{l}": (rng.random((sizes[l], m)) < keep_prob).astype(float)
              for l in range(1, len(sizes) - 1)} if keep_prob < 1 else {}
     cache = forward_train(X, params, keep_prob, masks=masks)[1]
-    try:
-        got = check.check_not_mutated(backward_train, Y, params, cache, masks, keep_prob, lambd)
-    except KeyError as error:
-        raise AssertionError(f"backward_train ({label}): KeyError {error}. masks is keyed 'D1', 'D2', ... "
-                             "(masks[f'D{l}'] for hidden layer l) and is empty without dropout") from None
-    except ValueError as error:
-        raise AssertionError(f"backward_train ({label}): {error}. Each mask masks[f'D{{l}}'] is shaped like A[l], "
-                             "so it belongs to the gradient of layer l's output, dC/dA[l]") from None
+    L = len(sizes) - 1
     want = numerical_grads(lambda p: _regularised_cost(p, X, Y, masks, keep_prob, lambd), params)
+    try:
+        got = check.check_not_mutated(
+            backward_train, Y, params, cache, masks, keep_prob, lambd,
+            hint="build new arrays (delta = cache[f'A{L}'] - Y, not delta -= Y on the cached array; dA * mask, not "
+                 "an in-place *=): the cache, the masks and params belong to the caller, who reuses them")
+    except KeyError as error:
+        key = str(error.args[0]) if error.args else ""
+        if key[:1] != "D":
+            why = f"the cache holds A0 to A{L} and Z1 to Z{L}, params W1, b1 to W{L}, b{L}"
+        elif not masks:
+            why = "masks is empty when there is no dropout (keep_prob = 1): apply a mask only if its key is in masks"
+        else:
+            why = (_wrong_layer(Y, params, cache, masks, keep_prob, lambd, want)
+                   or f"masks holds one mask per hidden layer, 'D1' to 'D{L - 1}'")
+        raise AssertionError(f"backward_train ({label}): looked up {key!r}, which does not exist: {why}") from None
+    except ValueError as error:
+        why = (_wrong_layer(Y, params, cache, masks, keep_prob, lambd, want)
+               or "each mask masks[f'D{l}'] is shaped like A[l], so it belongs to the gradient of layer l's output, "
+                  "dJ/dA[l]")
+        raise AssertionError(f"backward_train ({label}): {why} (NumPy said: {error})") from None
     if not isinstance(got, dict) or set(got) != set(want):
         raise AssertionError(f"backward_train ({label}): returned {sorted(got) if isinstance(got, dict) else got!r}, "
                              f"expected a dict with keys {sorted(want)}")
     for key in want:
         check.check_shape(got[key], want[key].shape, f"backward_train ({label})[{key!r}]")
-    hint = None if all(np.allclose(got[k], want[k], rtol=1e-5, atol=1e-7) for k in want) else \
-        _backward_train_hint(got, want, params, cache, Y, keep_prob, lambd)
+    hint = None if _close_grads(got, want) else \
+        _backward_train_hint(got, want, params, cache, masks, Y, keep_prob, lambd)
     if hint:
         raise AssertionError(f"backward_train ({label}): {hint}")
     check.check_dict(got, want, f"backward_train ({label}) against central differences", rtol=1e-5, atol=1e-7)
@@ -1161,26 +1274,34 @@ except NotImplementedError:
 # $\lambda$.
 
 # %% [markdown]
-# ### Written question 2: forgetting the $1/p$ [2 points, graded by hand]
+# ### Written question 2: forgetting the $1/p$, in numbers [2 points, graded by hand]
 #
-# A classmate's dropout multiplies by the mask but never divides by `keep_prob` $= p$, and uses the
-# full network unchanged at test time. What goes wrong at test time, and what are two ways to fix it?
-# Three or four sentences.
+# A classmate trains the `[2, 64, 64, 1]` network with dropout on both hidden layers,
+# `keep_prob` $= p = 0.5$, but multiplies by the mask without dividing by $p$; at test time the full
+# network is used as it is, as usual.
+#
+# - **(a)** Leaving the biases aside, by about what factor is the input $Z^{[2]}$ of the second hidden
+#   layer larger at test time than on average during training? And the output's $Z^{[3]}$?
+# - **(b)** A test point that the network, on average over the masks, gave the probability $0.7$ of
+#   class 1 during training: about what probability does it get at test time? Does its predicted
+#   class change? So which suffers, the test accuracy or the test loss?
 
 # %% [markdown] answer="dropout_missing_scale" points=2
 # ### BEGIN SOLUTION
-# **Model answer.** During training each hidden unit is present only a fraction $p$ of the time, so
-# the next layer learns weights for inputs whose expected size is $p$ times the full activation. At
-# test time all units are on, so every layer receives inputs about $1/p$ times larger than it was
-# trained on; the shift compounds through the layers and the outputs are too large and
-# over-confident (the learned boundary is not the one used). Fix 1, inverted dropout: divide the kept
-# activations by $p$ during training, so that $E[A_{\text{out}}] = A$ and nothing changes at test time.
-# Fix 2, the original recipe: leave training as it is and multiply the activations (or the outgoing
-# weights) by $p$ at test time.
+# **Model answer.** (a) In training $Z^{[2]} = W^{[2]}(A^{[1]} \odot D^{[1]})$ receives on average $p\,A^{[1]}$;
+# at test time it receives all of $A^{[1]}$, so $Z^{[2]}$ is $1/p = 2$ times larger. ReLU passes that
+# factor on ($\mathrm{relu}(2z) = 2\,\mathrm{relu}(z)$), and the second mask, missing at test time too,
+# doubles it again: $Z^{[3]}$ is about $1/p^2 = 4$ times larger (a simulation gives about 4.2). (b) The
+# output's $Z^{[3]}$ is the log-odds: $\ln(0.7/0.3) \approx 0.85$ becomes about $3.4$, a probability of
+# about $\sigma(3.4) \approx 0.97$. The sign of $Z^{[3]}$ does not change, so (biases aside) the predicted
+# class stays the same and the accuracy hardly moves; but every prediction becomes over-confident,
+# and the misclassified points are now punished with a large cross-entropy: the test loss suffers.
 #
 # **Rubric.**
-# - [1 point] the mismatch: training saw activations scaled by $p$ on average, test time sees the full ones (about $1/p$ times larger inputs to the next layer), so the outputs are off / too confident
-# - [1 point] both fixes: divide by $p$ in training (inverted dropout), or scale by $p$ at test time (0.5 points each)
+# - [1 point] (a) $Z^{[2]}$ about 2 times ($1/p$) larger, $Z^{[3]}$ about 4 times ($1/p^2$: the factor
+#   compounds over the two dropped layers).
+# - [1 point] (b) about $0.97$ (log-odds times 4), same class, so accuracy roughly unchanged while the
+#   loss (over-confidence) gets worse.
 # ### END SOLUTION
 
 # %% [markdown]
@@ -1254,7 +1375,9 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     warnings.simplefilter("ignore")
 
     def _stop_case(losses, patience, want, hints, label):
-        got = check.check_not_mutated(early_stopping_epoch, list(losses), patience)
+        got = check.check_not_mutated(early_stopping_epoch, list(losses), patience,
+                                      hint="read val_losses without changing it (sorted(...) or min(...) make "
+                                           "new values; .sort(), .pop() or assignments change the caller's list)")
         assert isinstance(got, (int, np.integer)) and not isinstance(got, bool), (
             f"early_stopping_epoch should return an int (an epoch index), got {type(got).__name__}")
         if got != want:
@@ -1288,6 +1411,11 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                {6: "compare each loss with the BEST so far, not with the previous epoch: 2.4, 2.3 and 2.2 are "
                    "all worse than the 2 of epoch 1, so training stops at epoch 4 = 1 + patience"},
                "slow decline after the best")
+    # The wait restarts at every new best: count the epochs since the best, not all the bad epochs so far.
+    _stop_case([5, 4, 4.5, 3, 3.5, 3.6, 1.0], 3, 6,
+               {3: "the wait restarts at every new best: after the new best at epoch 3, epochs 4 and 5 are only "
+                   "1 and 2 epochs after it, so training goes on to epoch 6 (count epochs since the BEST epoch, "
+                   "not every bad epoch so far)"}, "a bad epoch before a new best")
     # One epoch only.
     _stop_case([0.7], 1, 0, {}, "a single epoch")
 
