@@ -12,7 +12,9 @@ is refuted.
 """
 
 import contextlib
+import copy
 import dataclasses
+import functools
 import io
 import re
 import warnings
@@ -21,7 +23,7 @@ import numpy as np
 
 from autograder import authoring
 from autograder.grading.execute import DEMO_TAG
-from autograder.judging import verify
+from autograder.judging import runner, verify
 from autograder.judging.specs import SPECS
 
 HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
@@ -39,9 +41,10 @@ class Outcome:
         return "passed" if self.passed else f"{self.error}: {self.message}"
 
 
+@functools.cache  # one build per notebook and test process: the sources do not change while tests run
 def _cells(name):
     notebook = authoring.build_notebook(authoring.SOURCE / name / f"{name}.py")
-    return [cell for cell in notebook.cells if cell.cell_type == "code" and DEMO_TAG not in cell.metadata.get("tags", [])]
+    return tuple(cell for cell in notebook.cells if cell.cell_type == "code" and DEMO_TAG not in cell.metadata.get("tags", []))
 
 
 def visible_test(name, exercise, source, others=None):
@@ -54,32 +57,72 @@ def hidden_test(name, exercise, source, others=None):
     return _test_cell(name, exercise, source, others, hidden=True)
 
 
+def _run(shell, name, exercise, cell, text):
+    """Run one cell; (result's error or None, what it printed, the warnings it raised)."""
+    printed = io.StringIO()
+    with warnings.catch_warnings(record=True) as warned, contextlib.redirect_stdout(printed):
+        warnings.simplefilter("always")
+        result = shell.run_cell(text, store_history=False, silent=cell.metadata["nbgrader"]["grade_id"] != f"test_{exercise}")
+    return result.error_before_exec or result.error_in_exec, printed.getvalue(), [str(w.message) for w in warned]
+
+
+def _fresh_copy(value):
+    try:
+        return copy.deepcopy(value)
+    except Exception:  # noqa: BLE001 - modules, open files ... are shared, not copied (nothing here changes them)
+        return value
+
+
+# The shell's state after the cells before an exercise's answer cell, per (notebook, first replaced cell): those
+# cells hold no answer of the student's, so they run once; each call restores a deep copy of what
+# they bound (in the same namespace dict, which the functions they defined read as their globals).
+_PREFIX = {}
+
+
+def _restore_prefix(shell, name, exercise, cells, start):
+    key = (name, start)
+    if key not in _PREFIX:
+        shell.reset(new_session=False)
+        shell.run_cell("import matplotlib; matplotlib.use('Agg')", store_history=False)
+        for cell in cells[:start]:
+            error, _, _ = _run(shell, name, exercise, cell, HIDDEN_TESTS.sub("", cell.source))
+            if error is not None:
+                raise RuntimeError(f"{name}: cell {cell.metadata['nbgrader']['grade_id']} failed before "
+                                   f"test_{exercise} ran: {type(error).__name__}: {error}")
+        hidden = set(shell.user_ns_hidden)
+        _PREFIX[key] = ({k: _fresh_copy(v) for k, v in shell.user_ns.items() if k not in hidden},
+                        np.random.get_state())
+    bound, random_state = _PREFIX[key]
+    shell.reset(new_session=False)
+    shell.user_ns.update({k: _fresh_copy(v) for k, v in bound.items()})
+    np.random.set_state(random_state)
+
+
 def _test_cell(name, exercise, source, others, hidden):
     from IPython.core.interactiveshell import InteractiveShell
 
     answers = {exercise: source, **(others or {})}
+    cells = _cells(name)
+    ids = [cell.metadata["nbgrader"]["grade_id"] for cell in cells]
+    if f"test_{exercise}" not in ids:
+        raise KeyError(f"{name} has no test cell test_{exercise}")
     shell = InteractiveShell.instance()
-    shell.reset(new_session=False)
-    shell.run_cell("import matplotlib; matplotlib.use('Agg')", store_history=False)
+    # Cells before the first answer cell replaced run once and are restored; the rest run every time.
+    start = min(ids.index(grade_id) for grade_id in answers if grade_id in ids) if any(g in ids for g in answers) else 0
     with contextlib.chdir(authoring.SOURCE / name):
-        for cell in _cells(name):
-            grade_id = cell.metadata["nbgrader"]["grade_id"]
+        _restore_prefix(shell, name, exercise, cells, start)
+        for cell, grade_id in zip(cells[start:], ids[start:]):
             is_target = grade_id == f"test_{exercise}"
             text = answers.get(grade_id, cell.source if is_target and hidden else HIDDEN_TESTS.sub("", cell.source))
-            printed = io.StringIO()
-            with warnings.catch_warnings(record=True) as warned, contextlib.redirect_stdout(printed):
-                warnings.simplefilter("always")
-                result = shell.run_cell(text, store_history=False, silent=not is_target)
-            error = result.error_before_exec or result.error_in_exec
+            error, printed, warned = _run(shell, name, exercise, cell, text)
             if is_target:
                 if error is None:
-                    return Outcome(True, "", "", printed.getvalue(), [str(w.message) for w in warned])
-                return Outcome(False, type(error).__name__, str(error), printed.getvalue(),
-                               [str(w.message) for w in warned])
+                    return Outcome(True, "", "", printed, warned)
+                return Outcome(False, type(error).__name__, str(error), printed, warned)
             if error is not None:
                 raise RuntimeError(f"{name}: cell {grade_id} failed before test_{exercise} ran: "
                                    f"{type(error).__name__}: {error}")
-    raise KeyError(f"{name} has no test cell test_{exercise}")
+    raise AssertionError("unreachable: the test cell is among the cells")
 
 
 def verification(exercise, source, seeds=(0, 1, 2)):
@@ -94,12 +137,12 @@ def verification(exercise, source, seeds=(0, 1, 2)):
             try:
                 with np.errstate(all="ignore"), warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    got = function(*materialised[0], **materialised[1])
+                    got, refuted = runner.call_watching_inputs(function, *materialised)
             except Exception as error:  # noqa: BLE001 - a wrong version may raise anything; that refutes it
                 reasons.append(f"raised {type(error).__name__}: {error}")
                 continue
             fresh = [verify.materialise(a) for a in args], {k: verify.materialise(v) for k, v in kwargs.items()}
-            reason = SPECS[exercise].compare(got, *fresh)
+            reason = refuted or SPECS[exercise].compare(got, *fresh)
             if reason:
                 reasons.append(reason)
     return reasons
