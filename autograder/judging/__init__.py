@@ -7,6 +7,9 @@ function it is judged against, so that adding an exercise touches one module.
 - `cases(rng)` draws fresh inputs from `rng` (and nothing else, see `random_inputs`): a list of `(args, kwargs)`.
   A function argument is a `Callable` (a name in `runner.CALLABLES`), a generator argument an
   `Rng` (a seed), so that both sides of the sandbox get the same thing.
+- Whatever a case returns, the call itself is watched (`runner.call_watching_inputs`): a function that
+  changes one of its inputs in place, or draws nothing from an `Rng(seed, must_draw=True)`, is refuted
+  with that reason ("changed its input `params['W1']` in place (...)").
 - `compare(got, args, kwargs)` judges the student's value `got` for the materialised inputs
   (arrays copied, `Rng` made into a fresh generator, `Callable` into the function): `None` when it
   is right, else a short reason ("dW1 differs from the reference (max error 0.31)").
@@ -60,13 +63,15 @@ class Spec:
 # ---------------------------------------------------------------- arguments that cross the sandbox
 
 class Rng:
-    """A fresh numpy Generator seeded with `seed` on each side."""
+    """A fresh numpy Generator seeded with `seed` on each side. `must_draw`: a call that draws no random
+    number from it is refuted (`runner.WatchedGenerator`), e.g. a shuffle with a fixed seed of its own."""
 
-    def __init__(self, seed):
+    def __init__(self, seed, must_draw=False):
         self.seed = seed
+        self.must_draw = must_draw
 
     def make(self):
-        return np.random.default_rng(self.seed)
+        return runner.WatchedGenerator(self.seed) if self.must_draw else np.random.default_rng(self.seed)
 
 
 class Callable:

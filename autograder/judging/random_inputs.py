@@ -12,9 +12,10 @@ import numpy as np
 from autograder.judging import Callable, Rng
 
 
-def rng_arg(seed):
-    """A generator argument: each side of the sandbox makes its own from `seed`."""
-    return Rng(int(seed))
+def rng_arg(seed, must_draw=False):
+    """A generator argument: each side of the sandbox makes its own from `seed`. `must_draw`: a call
+    that draws nothing from it is refuted."""
+    return Rng(int(seed), must_draw)
 
 
 def callable_arg(name):

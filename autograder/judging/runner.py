@@ -9,11 +9,15 @@ reported but does not stop the cells after it.
 
 Values crossing the boundary are encoded as JSON with arrays stored in .npz files (never pickle):
 {"$array": key}, {"$dict": {...}}, {"$list": [...]}, {"$tuple": [...]}, {"$rng": seed},
-{"$callable": name}, {"$float": x}, or a plain JSON number, string, bool or null.
+{"$watched_rng": seed}, {"$callable": name}, {"$float": x}, or a plain JSON number, string, bool or null.
+A call that refutes itself (it changed one of its inputs in place, or drew nothing from a watched
+generator: `call_watching_inputs`) comes back as {"refuted": "changed its input `params['W1']` in place
+(...)"} instead of its result.
 """
 
 import importlib.abc
 import importlib.util
+import inspect
 import json
 import math
 import sys
@@ -58,6 +62,117 @@ def encode(value, arrays, path):
     return {"$array": path}
 
 
+# ---------------------------------------------------------------- watching the call itself
+# The course's contract: functions return new arrays and leave their inputs as they were. A slip such
+# as `running_mean *= momentum` may still return the right value, so the call is watched: the array
+# data, keys and lengths inside each argument before it, compared exactly with what is there after.
+# Generators and functions are not compared (drawing from a generator changes it, as it should), except
+# that a `WatchedGenerator` must be drawn from: a shuffle that ignores the generator it is given (a fixed
+# seed of its own) returns a valid order that no single result can tell apart from a right one.
+
+INPUTS_KEPT = "it must return new arrays and leave its inputs as they were"
+
+
+class WatchedGenerator(np.random.Generator):
+    """np.random.default_rng(seed), for an argument the function must draw from."""
+
+    def __init__(self, seed):
+        super().__init__(np.random.PCG64(seed))
+
+
+def snapshot(value):
+    """A private copy of what `value` holds that a call could change in place: arrays, dicts and lists
+    (tuples are looked into), and the state of a WatchedGenerator; None for anything else."""
+    if isinstance(value, WatchedGenerator):
+        return ("generator", value.bit_generator.state, value)
+    if isinstance(value, dict):
+        return ("dict", {key: snapshot(item) for key, item in value.items()}, value)
+    if isinstance(value, list):
+        return ("list", [snapshot(item) for item in value], value)
+    if isinstance(value, tuple):
+        return ("tuple", [snapshot(item) for item in value], value)
+    if isinstance(value, np.ndarray):
+        return ("array", value.copy(), value)
+    return None
+
+
+CONTAINERS = {"dict": dict, "list": list, "tuple": tuple}
+
+
+def _same_array(now, saved):
+    return (isinstance(now, np.ndarray) and now.shape == saved.shape and now.dtype == saved.dtype
+            and np.array_equal(now, saved, equal_nan=saved.dtype.kind in "fc"))
+
+
+def first_change(value, saved, label, container=None):
+    """How `value` differs from its `snapshot` (a phrase naming `label`), or None. `container` labels the
+    input that holds `value` as an entry, if any."""
+    if saved is None:
+        return None
+    kind, held, original = saved
+    if kind == "generator":
+        if value.bit_generator.state == held:
+            return f"drew no random numbers from its generator `{label}` (it must draw every random number from it)"
+        return None
+    if kind == "array":
+        changed = not _same_array(value, held)
+    else:
+        changed = not isinstance(value, CONTAINERS[kind])
+    if changed:
+        if container is not None and value is not original:
+            return f"replaced the entry `{label}` of its input `{container}` ({INPUTS_KEPT})"
+        return f"changed its input `{label}` in place ({INPUTS_KEPT})"
+    if kind == "array":
+        return None
+    if kind == "dict":
+        added = [key for key in value if key not in held]
+        removed = [key for key in held if key not in value]
+        if added:
+            return f"added the key {added[0]!r} to its input `{label}` ({INPUTS_KEPT})"
+        if removed:
+            return f"removed the key {removed[0]!r} from its input `{label}` ({INPUTS_KEPT})"
+        children = [(f"{label}[{key!r}]", value[key], held[key]) for key in held]
+    else:
+        if len(value) != len(held):
+            return f"changed the length of its input `{label}`, a {kind} of {len(held)} ({INPUTS_KEPT})"
+        children = [(f"{label}[{i}]", item, held_item) for i, (item, held_item) in enumerate(zip(value, held))]
+    for child_label, item, held_item in children:
+        change = first_change(item, held_item, child_label, container or label)
+        if change:
+            return change
+    return None
+
+
+def labelled_arguments(function, args, kwargs):
+    """[(the name the function gives an argument (`params`, `grads`), its value)], in the order of the call."""
+    try:
+        bound = inspect.signature(function).bind(*args, **kwargs)
+    except (TypeError, ValueError):  # no signature, or a call that will fail anyway
+        return [(f"argument {i + 1}", value) for i, value in enumerate(args)] + list(kwargs.items())
+    labelled = []
+    for name, value in bound.arguments.items():
+        kind = bound.signature.parameters[name].kind
+        if kind is inspect.Parameter.VAR_POSITIONAL:
+            labelled += [(f"{name}[{i}]", item) for i, item in enumerate(value)]
+        elif kind is inspect.Parameter.VAR_KEYWORD:
+            labelled += list(value.items())
+        else:
+            labelled.append((name, value))
+    return labelled
+
+
+def call_watching_inputs(function, args, kwargs):
+    """(function(*args, **kwargs), why the call itself refutes it, or None): it changed one of its inputs
+    in place, or drew nothing from a WatchedGenerator it was given."""
+    watched = [(label, value, snapshot(value)) for label, value in labelled_arguments(function, args, kwargs)]
+    result = function(*args, **kwargs)
+    for label, value, saved in watched:
+        change = first_change(value, saved, label)
+        if change:
+            return result, change
+    return result, None
+
+
 MAX_DEPTH = 32  # nesting of dicts, lists and tuples in one value
 PLAIN = (int, float, str, bool, type(None))
 
@@ -82,6 +197,8 @@ def decode(value, arrays, depth=0):
         return items if kind == "$list" else tuple(items)
     if kind == "$rng" and (inner is None or (isinstance(inner, int) and not isinstance(inner, bool))):
         return np.random.default_rng(inner)
+    if kind == "$watched_rng" and isinstance(inner, int) and not isinstance(inner, bool):
+        return WatchedGenerator(inner)
     if kind == "$callable" and isinstance(inner, str) and inner in CALLABLES:
         return CALLABLES[inner]
     if kind == "$float" and isinstance(inner, (int, float)) and not isinstance(inner, bool):
@@ -143,7 +260,10 @@ def main(definitions_path, cases_path, inputs_path, results_path):
         try:
             args = [decode(a, arrays) for a in case["args"]]
             kwargs = {k: decode(v, arrays) for k, v in case["kwargs"].items()}
-            result = function(*args, **kwargs)
+            result, refuted = call_watching_inputs(function, args, kwargs)
+            if refuted:  # whatever it returned: the verdict says what the call did
+                outcomes.append({"refuted": refuted})
+                continue
             outcomes.append({"result": encode(result, out_arrays, f"r{index}")})
         except BaseException as error:  # noqa: BLE001 - whatever the student raised goes back as their result
             last = traceback.extract_tb(error.__traceback__)[-1:]

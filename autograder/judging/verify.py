@@ -4,7 +4,8 @@ nbgrader's test cells run inside the student's own kernel, where a submission ca
 numpy or builtins and make any assertion pass. Here the grader draws fresh inputs, runs the
 student's definitions in a sandboxed child that returns only raw arrays (`autograder.judging.runner`), and
 compares them with `autograder.reference` in the grader's own process. A function whose points
-nbgrader awarded but whose outputs disagree with the reference is refuted.
+nbgrader awarded but whose outputs disagree with the reference is refuted, and so is one that changed
+one of its inputs in place, whatever it returned (the child reports which, `runner.call_watching_inputs`).
 """
 
 import ast
@@ -111,7 +112,7 @@ def _encode_cases(cases):
 
 def _encode_input(value, arrays, path):
     if isinstance(value, Rng):
-        return {"$rng": value.seed}
+        return {"$watched_rng" if value.must_draw else "$rng": value.seed}
     if isinstance(value, Callable):
         return {"$callable": value.name}
     return runner.encode(value, arrays, path)
@@ -123,6 +124,8 @@ def materialise(value):
         return value.make()
     if isinstance(value, dict):
         return {k: materialise(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):  # fresh containers too: a call may change the ones it is given
+        return type(value)(materialise(v) for v in value)
     if isinstance(value, np.ndarray):
         return value.copy()
     return value
@@ -133,7 +136,9 @@ NUMERIC_KINDS = "biufc"  # bool, integers, floats, complex: the only arrays a re
 
 
 def read_results(path, count):
-    """[("result", value) | ("error", reason)] for `count` cases from the runner's results file.
+    """[("result", value) | ("error", reason) | ("refuted", reason)] for `count` cases from the runner's
+    results file ("refuted": what the call itself did refutes it, e.g. it changed one of its inputs in
+    place; see `runner.call_watching_inputs`).
 
     The file was written by a process that ran student code, so it may be anything: too large, a
     zip bomb, arrays of odd dtypes, JSON that is not what the runner writes. Every such file or
@@ -169,6 +174,9 @@ def read_results(path, count):
             if isinstance(outcome.get("error"), str):
                 decoded.append(("error", outcome["error"][:500]))
                 continue
+            if isinstance(outcome.get("refuted"), str):
+                decoded.append(("refuted", outcome["refuted"][:300]))
+                continue
             value = runner.decode(outcome["result"], numeric)
             decoded.append(("result", value))
         except (KeyError, ValueError, TypeError, RecursionError) as error:
@@ -178,7 +186,7 @@ def read_results(path, count):
 
 def run_student(notebook, cases, *, slot=0, limits=sandbox.Limits(), timeout=120, unsafe=False, cgroups=(),
                 scratch=None):
-    """[("result", value) | ("error", message)] for each (function, args, kwargs) case.
+    """[("result", value) | ("error", message) | ("refuted", reason)] for each (function, args, kwargs) case.
 
     scratch: where the exchange folder is made (a fresh one per call, removed whatever is left in it).
     """
@@ -230,7 +238,7 @@ def verify(notebook, exercises, *, seed, slot=0, limits=sandbox.Limits(), unsafe
     for (exercise, args, kwargs), (kind, value) in zip(cases, outcomes):
         if verdicts[exercise] is not None:
             continue
-        if kind == "error":
+        if kind in ("error", "refuted"):
             verdicts[exercise] = value
             continue
         expected_args = [materialise(a) for a in args]

@@ -911,8 +911,16 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     X_tr, Y_tr = X_all[:, :400], Y_all[:, :400]
 
     # 1. Shapes, keys, history, inputs untouched.
-    params, history = check.check_not_mutated(train, X_tr, Y_tr, [64, 32, 10], 12, 20, 0.1,
-                                              np.random.default_rng(1))
+    try:
+        params, history = check.check_not_mutated(train, X_tr, Y_tr, [64, 32, 10], 12, 20, 0.1,
+                                                  np.random.default_rng(1))
+    except AssertionError as error:
+        if "in place" not in str(error):
+            raise
+        what = str(error).split(" in place")[0]  # "train: modified its input X"
+        raise AssertionError(f"{what} in place: shuffle the column indices, not the data; X[:, batch] "
+                             "is a new array, so nothing needs to be shuffled or written into X or Y "
+                             "themselves") from None
     assert isinstance(params, dict), f"train must return (params, history); params is a {type(params).__name__}"
     check.check_dict({k: np.zeros_like(v) for k, v in params.items()},
                      {"W1": np.zeros((32, 64)), "b1": np.zeros((32, 1)), "W2": np.zeros((10, 32)),
@@ -949,11 +957,32 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
             (f"{key} has mean {np.mean(params0[key]):.3f} and std {std:.4f}; He initialisation draws "
              f"N(0, 2/n[l-1]), std sqrt(2/{n_in}) = {want:.4f}")
     assert all(np.all(params0[k] == 0) for k in ("b1", "b2")), "biases must start at zero"
-    # 400 = 8 * 48 + 16: a partial last batch. history[0] must be the mean over all 400 examples.
+    # 400 = 8 * 50: equal batches first, then 400 = 8 * 48 + 16, a partial last batch. Either way
+    # history[0] must be the mean over all 400 examples.
+    params_even, history_even = train(X_tr, Y_tr, [64, 400, 10], 1, 50, 0.0, np.random.default_rng(7))
+    cost_even = cross_entropy_loss(forward(X_tr, params_even, "relu", "softmax")[0], Y_tr)
+    assert np.isclose(history_even[0], cost_even, rtol=1e-6), \
+        (f"with lr = 0 and 8 equal batches, history[0] should be the mean cost over the epoch's 400 "
+         f"examples, {cost_even:.6f}, got {history_even[0]:.6f}: is it the cost of one batch only (the "
+         "last, say)? Add up every batch's cost over the epoch")
     cost0 = cross_entropy_loss(forward(X_tr, params0, "relu", "softmax")[0], Y_tr)
     assert np.isclose(history0[0], cost0, rtol=1e-6), \
         (f"with lr = 0 the epoch's mean cost should be {cost0:.6f}, got {history0[0]:.6f}: weight each "
          "batch's cost by its size (the last batch is smaller), then divide by m")
+
+    # 5. A new shuffle every epoch. On a linear least-squares problem (no hidden layer), SGD that
+    #    takes the same batches in the same order every epoch settles into a cycle that repeats
+    #    exactly, epoch after epoch; fresh batches keep the epoch costs moving.
+    rng_lin = np.random.default_rng(21)
+    X_lin = rng_lin.standard_normal((3, 40))
+    Y_lin = X_lin[:1] - 0.5 * X_lin[2:] + 0.5 * rng_lin.standard_normal((1, 40))
+    _, history_lin = train(X_lin, Y_lin, [3, 1], 80, 8, 0.3, np.random.default_rng(22),
+                           output_activation="identity", loss="mse")
+    last = np.asarray(history_lin[-5:], dtype=float)
+    assert np.ptp(last) > 1e-9 * np.mean(np.abs(last)), \
+        (f"the last 5 epochs of a linear regression all cost {last[-1]:.10f}: the same batches in the "
+         "same order every epoch make SGD repeat one cycle exactly. Are the batches reshuffled at the "
+         "start of every epoch (a new minibatch_indices(m, batch_size, rng) per epoch)?")
 
 ### BEGIN HIDDEN TESTS
 with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -1022,6 +1051,14 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     A = _h_predict(Xd, p0, "relu", "softmax")
     full_cost = -np.sum(Yd * np.log(np.clip(A, 1e-15, 1.0))) / 250
     assert np.isclose(h0[0], full_cost, rtol=1e-6), "the epoch cost is not the mean over the m examples"
+
+    # A new shuffle every epoch: on linear least squares, the same batches every epoch repeat one
+    # SGD cycle exactly (the epoch costs stop moving); fresh batches keep them moving.
+    rng = np.random.default_rng(23)
+    Xl = rng.standard_normal((4, 36))
+    Yl = Xl[1:2] + 0.3 * Xl[3:] + 0.4 * rng.standard_normal((1, 36))
+    p, h = train(Xl, Yl, [4, 1], 80, 6, 0.2, np.random.default_rng(24), "relu", "identity", "mse")
+    assert np.ptp(np.asarray(h[-5:], dtype=float)) > 1e-9 * abs(float(h[-1])), "the batches are not reshuffled every epoch"
 
     # Same seed, same run (deeper net); another seed, another run.
     a = train(Xd, Yd, [64, 12, 12, 10], 2, 25, 0.1, np.random.default_rng(20))

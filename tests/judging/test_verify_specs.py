@@ -45,12 +45,21 @@ def judge(name, value, args, kwargs):
     return SPECS[name].compare(value, a, k)
 
 
+def verdict(name, function, args, kwargs):
+    """What the grader says of `function` on one case: the call is watched, as in the sandbox, for inputs
+    changed in place, then its value is judged."""
+    a, k = materialised(args, kwargs)
+    with np.errstate(all="ignore"):
+        value, refuted = runner.call_watching_inputs(function, a, k)
+    return refuted or judge(name, roundtrip(value), args, kwargs)
+
+
 def verdicts(name, function, seeds=SEEDS):
     """[(seed, case index, reason or None)] for `function` on the spec's cases."""
     out = []
     for seed in seeds:
         for index, (args, kwargs) in enumerate(SPECS[name].cases(np.random.default_rng(seed))):
-            out.append((seed, index, judge(name, output_of(function, args, kwargs), args, kwargs)))
+            out.append((seed, index, verdict(name, function, args, kwargs)))
     return out
 
 
@@ -168,6 +177,27 @@ def _minibatch_with_replacement(m, batch_size, rng):
     return [order[s:s + batch_size] for s in range(0, m, batch_size)]
 
 
+def _minibatch_own_seed(m, batch_size, rng):  # the same order on every call, whatever rng
+    order = np.random.default_rng(0).permutation(m)
+    return [order[s:s + batch_size] for s in range(0, m, batch_size)]
+
+
+def _train_shuffles_once(X, Y, layer_sizes, epochs, batch_size, lr, rng,
+                         hidden_activation="relu", output_activation="softmax", loss="cross_entropy"):
+    params = ref.init_he(layer_sizes, rng)
+    batches = ref.minibatch_indices(X.shape[1], batch_size, rng)  # once, before the epochs: wrong
+    history = []
+    for _ in range(epochs):
+        total = 0.0
+        for batch in batches:
+            AL, cache = ref.forward(X[:, batch], params, hidden_activation, output_activation)
+            total += ref.backprop.compute_loss(AL, Y[:, batch], loss) * batch.size
+            grads = ref.backward_batch(Y[:, batch], params, cache, hidden_activation, output_activation, loss)
+            params = ref.sgd_step(params, grads, lr)
+        history.append(total / X.shape[1])
+    return params, history
+
+
 def _minibatch_floats(m, batch_size, rng):
     return [b.astype(float) for b in ref.minibatch_indices(m, batch_size, rng)]
 
@@ -248,7 +278,8 @@ def _xor_transposed_w2():
 
 
 WRONG = {
-    "minibatch_indices": [_minibatch_drops_partial, _minibatch_sorted, _minibatch_with_replacement, _minibatch_floats],
+    "minibatch_indices": [_minibatch_drops_partial, _minibatch_sorted, _minibatch_with_replacement, _minibatch_floats,
+                          _minibatch_own_seed],
     "dropout_forward": [_dropout_unscaled, _dropout_keeps_the_wrong_share, _dropout_scaled_mask],
     "init_normal": [lambda sizes, std, rng: _init(sizes, rng, lambda n_in, n_out: 2 * std),
                     lambda sizes, std, rng: _init(sizes, rng, lambda n_in, n_out: std * math.sqrt(2 / n_in)),
@@ -259,7 +290,8 @@ WRONG = {
     "init_he": [lambda sizes, rng: _init(sizes, rng, lambda n_in, n_out: math.sqrt(1 / n_in)),
                 lambda sizes, rng: _init(sizes, rng, lambda n_in, n_out: math.sqrt(2 / n_out)),
                 lambda sizes, rng: _init(sizes, rng, lambda n_in, n_out: math.sqrt(2 / n_in), bias=0.1)],
-    "train": [_train_without_updates, _train_history_per_batch, _train_unit_normal_init, _train_unweighted_history],
+    "train": [_train_without_updates, _train_history_per_batch, _train_unit_normal_init, _train_unweighted_history,
+              _train_shuffles_once],
     "train_classifier": [_classifier_untrained, _classifier_bad_keys],
     "xor_params": [_xor_as_or, _xor_transposed_w2],
     **going_further.WRONG,

@@ -44,6 +44,11 @@ def _alt_sigmoid(z):
     return 0.5 * (1 + np.tanh(np.asarray(z) / 2))
 
 
+def _alt_stable_sigmoid(z):
+    # 02's sigmoid keeps tiny values (about e^z far left), where the tanh form above returns 0.
+    return np.exp(-np.logaddexp(0.0, -np.asarray(z, dtype=float)))
+
+
 def _alt_relu(z):
     return z * (z > 0)
 
@@ -387,7 +392,7 @@ ALTERNATIVES = {
     "layer_shapes": _alt_layer_shapes, "count_parameters": _alt_count_parameters,
     "jacobian_example": _alt_jacobian_example, "numerical_gradient": _alt_numerical_gradient,
     "numerical_jacobian": _alt_numerical_jacobian,
-    "sigmoid": _alt_sigmoid, "relu": _alt_relu, "leaky_relu": _alt_leaky_relu, "softplus": _alt_softplus,
+    "sigmoid": _alt_stable_sigmoid, "relu": _alt_relu, "leaky_relu": _alt_leaky_relu, "softplus": _alt_softplus,
     "swish": _alt_swish, "softmax": _alt_softmax, "linear_forward": _alt_linear_forward,
     "layer_forward": _alt_layer_forward, "forward": _alt_forward, "xor_params": _alt_xor_params,
     "sigmoid_prime": _alt_sigmoid_prime, "relu_prime": _alt_relu_prime, "leaky_relu_prime": _alt_leaky_relu_prime,
