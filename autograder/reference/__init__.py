@@ -26,6 +26,7 @@ from .backprop import (
 )
 from .batchnorm import (
     batchnorm_backward,
+    batchnorm_backward_staged,
     batchnorm_forward,
     batchnorm_inference,
     layernorm_backward,
@@ -81,8 +82,8 @@ EXERCISES = {
                       "lr_schedule"],
     "08_capstone": ["predict", "accuracy", "train_classifier"],
     "09_autodiff": ["evaluate", "unbroadcast", "vjp", "reverse_mode", "forward_mode", "network_tape"],
-    "10_batchnorm": ["batchnorm_forward", "batchnorm_backward", "update_running_stats", "batchnorm_inference",
-                     "layernorm_forward", "layernorm_backward"],
+    "10_batchnorm": ["batchnorm_forward", "batchnorm_backward_staged", "batchnorm_backward", "update_running_stats",
+                     "batchnorm_inference", "layernorm_forward", "layernorm_backward"],
 }
 
 __all__ = sorted({name for names in EXERCISES.values() for name in names})

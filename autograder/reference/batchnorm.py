@@ -5,7 +5,7 @@ Z, out, dout: (n, m), n units by m examples; gamma, beta: (n, 1). Caches are dic
 {"Z_hat", "mean", "var", "gamma", "eps"}, with mean and var (n, 1) for batch norm, (1, m) for layer norm.
 """
 
-from autograder.judging import Spec, describe, match, random_inputs, same_as_reference
+from autograder.judging import Spec, call_reference, describe, match, random_inputs, same_as_reference
 
 from ._namespace import namespace_of
 
@@ -37,8 +37,43 @@ def batchnorm_forward(Z, gamma, beta, eps=1e-5):
     return _normalise(Z, gamma, beta, eps, axis=1)
 
 
+# The nodes of batch norm's graph, in the order the forward pass computes them, and their shapes:
+# mu = mean_j Z (n, 1), D = Z - mu, Q = D * D, var = mean_j Q (n, 1), s = (var + eps)^(-1/2) (n, 1),
+# Z_hat = D * s, P = gamma * Z_hat, out = P + beta (the others (n, m)).
+STAGED_NODES = ("P", "Z_hat", "s", "var", "Q", "D", "mu")
+
+
+def batchnorm_backward_staged(dout, cache, return_nodes=False):
+    """Batch norm's backward pass node by node, against the forward graph.
+
+    dout (n, m) and batchnorm_forward's cache -> (dZ (n, m), dgamma (n, 1), dbeta (n, 1)), the contract of
+    batchnorm_backward; with return_nodes=True, (dZ, dgamma, dbeta, node_grads), node_grads =
+    {node: dC/dnode} for the nodes of STAGED_NODES, each shaped like its node (so they can be checked).
+    """
+    xp = namespace_of(dout)
+    Z_hat, gamma, var, eps = cache["Z_hat"], cache["gamma"], cache["var"], cache["eps"]
+    m = Z_hat.shape[1]
+    s = (var + eps) ** -0.5
+    D = Z_hat / s                                                 # not stored: Z_hat and s give it back
+    dP = dout                                                     # out = P + beta
+    dbeta = xp.sum(dout, axis=1, keepdims=True)                   # beta broadcast over the examples
+    dZ_hat = dP * gamma                                           # P = gamma * Z_hat
+    dgamma = xp.sum(dP * Z_hat, axis=1, keepdims=True)
+    dD = dZ_hat * s                                               # Z_hat = D * s: first use of D
+    ds = xp.sum(dZ_hat * D, axis=1, keepdims=True)
+    dvar = -0.5 * ds * s ** 3                                     # s = (var + eps)^(-1/2)
+    dQ = xp.ones_like(D) * (dvar / m)                             # var = mean_j Q
+    dD = dD + 2 * D * dQ                                          # Q = D * D: second use of D, added
+    dmu = -xp.sum(dD, axis=1, keepdims=True)                      # D = Z - mu, mu broadcast
+    dZ = dD + xp.ones_like(D) * (dmu / m)                         # mu = mean_j Z: second use of Z, added
+    if not return_nodes:
+        return dZ, dgamma, dbeta
+    nodes = {"P": dP, "Z_hat": dZ_hat, "s": ds, "var": dvar, "Q": dQ, "D": dD, "mu": dmu}
+    return dZ, dgamma, dbeta, nodes
+
+
 def batchnorm_backward(dout, cache):
-    """dout (n, m) and batchnorm_forward's cache -> (dZ (n, m), dgamma (n, 1), dbeta (n, 1))."""
+    """dout (n, m) and batchnorm_forward's cache -> (dZ (n, m), dgamma (n, 1), dbeta (n, 1)), one expression."""
     return _normalise_backward(dout, cache, axis=1)
 
 
@@ -130,8 +165,42 @@ def _cases_batchnorm_inference(rng):
     return cases
 
 
+def _cases_staged(rng):
+    """batchnorm_backward's three cases, called as the contract says (a 3-tuple back), then two more with
+    return_nodes=True, whose node_grads are judged node by node."""
+    called_plainly = _cases_backward(batchnorm_forward)(rng)
+    with_nodes = [(args, {"return_nodes": True}) for args, _ in _cases_backward(batchnorm_forward)(rng)[:2]]
+    return called_plainly + with_nodes
+
+
+def _judge_staged(got, args, kwargs):
+    """The default call: (dZ, dgamma, dbeta) as batchnorm_backward's judge. With return_nodes=True, those and
+    then the gradient of every node of STAGED_NODES (a node_grads dict with more entries, "out" or "Z" say,
+    is not refuted for them)."""
+    same_as_backward = same_as_reference(batchnorm_backward, names=("dZ", "dgamma", "dbeta"))
+    if not kwargs.get("return_nodes"):
+        if isinstance(got, (tuple, list)) and len(got) == 4:
+            return ("returned 4 values when called without return_nodes: the contract is (dZ, dgamma, dbeta), "
+                    "like batchnorm_backward; node_grads comes back only with return_nodes=True")
+        return same_as_backward(got, args, {})
+    if not isinstance(got, (tuple, list)) or len(got) != 4:
+        return (f"returned {describe(got)}{f' of {len(got)}' if isinstance(got, (tuple, list)) else ''} with "
+                "return_nodes=True, expected a tuple (dZ, dgamma, dbeta, node_grads)")
+    reason = same_as_backward(got[:3], args, {})
+    if reason:
+        return reason
+    want = call_reference(batchnorm_backward_staged, args, kwargs)[3]
+    if not isinstance(got[3], dict):
+        return f"node_grads is {describe(got[3])}, expected a dict"
+    missing = [node for node in STAGED_NODES if node not in got[3]]
+    if missing:
+        return f"node_grads lacks {missing} (it holds {sorted(got[3])})"
+    return match({node: got[3][node] for node in STAGED_NODES}, want, "node_grads")
+
+
 SPECS = {
     "batchnorm_forward": Spec(_cases_forward, _judge_forward(batchnorm_forward)),
+    "batchnorm_backward_staged": Spec(_cases_staged, _judge_staged),
     "batchnorm_backward": Spec(_cases_backward(batchnorm_forward), same_as_reference(
         batchnorm_backward, names=("dZ", "dgamma", "dbeta"))),
     "update_running_stats": Spec(_cases_update_running_stats, same_as_reference(

@@ -25,21 +25,22 @@
 # **What you will learn**
 # - what batch normalisation computes: each unit standardised over the batch (`axis=1` in our
 #   layout), then scaled by a learned $\gamma$ and shifted by a learned $\beta$;
-# - its backward pass, derived node by node on a graph of small steps, with the sums that
-#   broadcasting brings and the accumulation where a value is used twice, then simplified to one
-#   line;
+# - its backward pass, written by you node by node on a graph of small steps, with the sums that
+#   broadcasting brings and the accumulation where a value is used twice, then simplified by you to
+#   one expression;
 # - why training and inference differ, and how running averages make a prediction depend on its
 #   own example only;
 # - what batch normalisation does for a deep network at a large learning rate;
 # - layer normalisation: each example standardised over its units (`axis=0`), the same in
 #   training and inference.
 #
-# **What you will write** (10 points, and three written answers graded by hand, 6 points)
+# **What you will write** (11 points, and three written answers graded by hand, 6 points)
 #
 # | function | points |
 # |---|---|
 # | `batchnorm_forward(Z, gamma, beta, eps=1e-5)` | 2 |
-# | `batchnorm_backward(dout, cache)` | 3 |
+# | `batchnorm_backward_staged(dout, cache, return_nodes=False)`: node by node, on the graph | 2 |
+# | `batchnorm_backward(dout, cache)`: the one expression you derive from it | 2 |
 # | `update_running_stats(running_mean, running_var, batch_mean, batch_var, momentum=0.9)` | 1 |
 # | `batchnorm_inference(Z, gamma, beta, running_mean, running_var, eps=1e-5)` | 1 |
 # | `layernorm_forward(Z, gamma, beta, eps=1e-5)` | 1 |
@@ -393,7 +394,7 @@ _nodes = {  # name: (x, y, label, shape, kind)
     "Z": (0.0, 1.0, "$Z$", "(n, m)", "input"),
     "mu": (1.6, 2.3, r"$\mu = \mathrm{mean}_j\, Z$", "(n, 1)", "op"),
     "D": (3.2, 1.0, r"$D = Z - \mu$", "(n, m)", "op"),
-    "Q": (4.8, 2.3, r"$Q = D \odot D$", "(n, m)", "op"),
+    "Q": (4.8, 2.3, r"$Q = D^2$", "(n, m)", "op"),
     "var": (6.4, 2.3, r"$\sigma^2 = \mathrm{mean}_j\, Q$", "(n, 1)", "op"),
     "s": (8.0, 2.3, r"$s = (\sigma^2 + \varepsilon)^{-1/2}$", "(n, 1)", "op"),
     "Z_hat": (8.0, 1.0, r"$\hat Z = D \odot s$", "(n, m)", "op"),
@@ -431,65 +432,70 @@ plt.show()
 # %% [markdown]
 # Two kinds of place need care on the way back; notebook 09 met both.
 #
-# - **A value used twice.** $Z$ feeds both $\mu$ and $D$; $D$ feeds both $Q = D \odot D$ and
+# - **A value used twice.** $Z$ feeds both $\mu$ and $D$; $D$ feeds both $Q = D^2$ and
 #   $\hat Z = D \odot s$ (the orange arrows). The cost depends on $D$ through both paths, so
 #   $\partial C / \partial D$ is the **sum** of the two contributions, and likewise for $Z$.
 # - **Broadcasting.** $\mu$, $s$, $\gamma$ and $\beta$ are $(n, 1)$ columns that the forward pass
 #   stretched over the $m$ columns (the dashed arrows). Each of their entries was used $m$ times,
 #   once per example, so its gradient is the **sum over `axis=1`** of the $(n, m)$ gradient that
 #   arrives. The two means go the other way: $\mu = \frac1m \sum_j Z_{ij}$ hands each $Z_{ij}$ the
-#   same share, $\frac1m \partial C / \partial \mu_i$, copied over the columns.
+#   same share, $\frac1m$ of the gradient of $\mu_i$, copied over the columns.
 #
-# With $dX$ short for $\partial C / \partial X$ and `dout` given, walk the graph backwards one node
-# at a time (each line uses only the local derivative of one step):
+# **Notation.** Notebook 09 wrote $\bar X$ for $\partial C / \partial X$. From here on we write
+# $dX$, as the code of notebooks 03 to 08 does (`dW`, `db`): $dX = \partial C / \partial X$, an
+# array of the same shape as $X$, and `dout` is the gradient that arrives at the output. The cost
+# is $C = \sum_{ij} d\text{out}_{ij}\,\text{out}_{ij}$, whose gradient with respect to `out` is `dout`
+# (any cost would do: only `dout` reaches batch norm).
+
+# %% [markdown]
+# ### The graph's node table
 #
-# | step (forward) | backward |
-# |---|---|
-# | $\text{out} = P + \beta$ | $dP = d\text{out}$, $\quad d\beta = \sum_j d\text{out}$ |
-# | $P = \gamma \odot \hat Z$ | $d\hat Z = dP \odot \gamma$, $\quad d\gamma = \sum_j dP \odot \hat Z$ |
-# | $\hat Z = D \odot s$ | $dD = d\hat Z \odot s$ (first use of $D$), $\quad ds = \sum_j d\hat Z \odot D$ |
-# | $s = (\sigma^2 + \varepsilon)^{-1/2}$ | $d\sigma^2 = ds \cdot \left(-\tfrac12\right) (\sigma^2 + \varepsilon)^{-3/2}$ |
-# | $\sigma^2 = \frac1m \sum_j Q$ | $dQ = \frac1m\, d\sigma^2$, copied to every column |
-# | $Q = D \odot D$ | $dD \mathrel{+}= 2 D \odot dQ$ (second use of $D$: **add**) |
-# | $D = Z - \mu$ | $dZ = dD$ (first use of $Z$), $\quad d\mu = -\sum_j dD$ |
-# | $\mu = \frac1m \sum_j Z$ | $dZ \mathrel{+}= \frac1m\, d\mu$, copied to every column (second use of $Z$: **add**) |
+# The forward pass, one node per row, in the order it runs:
 #
-# Every $\sum_j$ runs over the examples, `axis=1`, with `keepdims=True`. The given cell below does
-# exactly this, line by line, and compares the result with central differences of the cost
-# $C = \sum_{ij} d\text{out}_{ij}\,\text{out}_{ij}$, whose gradient with respect to `out` is `dout`.
+# | node | computed as | shape | reads | read by |
+# |---|---|---|---|---|
+# | $\mu$ | $\frac1m \sum_j Z_{ij}$ | $(n, 1)$ | $Z$ | $D$ |
+# | $D$ | $Z - \mu$ | $(n, m)$ | $Z$, $\mu$ (broadcast) | $Q$ and $\hat Z$ |
+# | $Q$ | $D^2$, entry by entry | $(n, m)$ | $D$ | $\sigma^2$ |
+# | $\sigma^2$ | $\frac1m \sum_j Q_{ij}$ | $(n, 1)$ | $Q$ | $s$ |
+# | $s$ | $(\sigma^2 + \varepsilon)^{-1/2}$ | $(n, 1)$ | $\sigma^2$ | $\hat Z$ |
+# | $\hat Z$ | $D \odot s$ | $(n, m)$ | $D$, $s$ (broadcast) | $P$ |
+# | $P$ | $\gamma \odot \hat Z$ | $(n, m)$ | $\gamma$ (broadcast), $\hat Z$ | out |
+# | out | $P + \beta$ | $(n, m)$ | $P$, $\beta$ (broadcast) | the cost |
+#
+# The inputs are read too: $Z$ by $\mu$ and by $D$ (twice, like $D$), $\gamma$ by $P$, $\beta$ by out.
+#
+# The backward pass reads this table from the bottom up. For each node, the gradient that has
+# arrived at it is known (it was finished when the rows below it were done); its local derivative
+# turns that into one contribution for each node it reads. The rules are those of notebook 09:
+#
+# - $Y = X + W$: $X$ gets $dY$; $\;Y = X - W$: $W$ gets $-dY$; $\;Y = X \odot W$: $X$ gets
+#   $dY \odot W$, the **other** factor;
+# - $Y = f(X)$ entry by entry: $X$ gets $dY \odot f'(X)$;
+# - a column broadcast over the examples gets the sum over `axis=1` (`keepdims=True`) of what it
+#   would get as an $(n, m)$ array; a mean over `axis=1` gives each of its $m$ entries $\frac1m$ of
+#   the gradient, copied over the columns;
+# - a node read by two nodes gets the **sum** of the two contributions, and it is finished only
+#   when both have arrived.
+#
+# The last row, done for you: out $= P + \beta$ gives $dP = d\text{out}$, and $\beta$, broadcast,
+# gets $d\beta = \sum_j d\text{out}_{ij}$, shape $(n, 1)$. The cell below computes the forward pass
+# one node per line, and defines `central_differences` for checking any gradient you like (the
+# test of the next exercise checks the gradient of every node that way).
 
 # %%
 def bn_forward_staged(Z, gamma, beta, eps):
-    """Batch norm (training mode) one graph node per line. Returns out and a dict of every node."""
+    """Batch norm (training mode) one node of the table per line. Returns out and a dict of every node."""
     m = Z.shape[1]
     mu = np.sum(Z, axis=1, keepdims=True) / m          # (n, 1)
     D = Z - mu                                         # (n, m)  mu broadcast over the columns
-    Q = D * D                                          # (n, m)
+    Q = D ** 2                                         # (n, m)
     var = np.sum(Q, axis=1, keepdims=True) / m         # (n, 1)
     s = (var + eps) ** -0.5                            # (n, 1)
     Z_hat = D * s                                      # (n, m)  s broadcast
     P = gamma * Z_hat                                  # (n, m)  gamma broadcast
     out = P + beta                                     # (n, m)  beta broadcast
     return out, {"mu": mu, "D": D, "Q": Q, "var": var, "s": s, "Z_hat": Z_hat, "P": P}
-
-
-def bn_backward_staged(dout, Z, gamma, beta, eps):
-    """The table above, node by node, from the output back to the inputs: (dZ, dgamma, dbeta)."""
-    m = Z.shape[1]
-    _, v = bn_forward_staged(Z, gamma, beta, eps)
-    dP = dout                                          # out = P + beta
-    dbeta = np.sum(dout, axis=1, keepdims=True)        #   beta was broadcast: sum over the examples
-    dZ_hat = dP * gamma                                # P = gamma * Z_hat
-    dgamma = np.sum(dP * v["Z_hat"], axis=1, keepdims=True)
-    dD = dZ_hat * v["s"]                               # Z_hat = D * s: first use of D
-    ds = np.sum(dZ_hat * v["D"], axis=1, keepdims=True)
-    dvar = ds * -0.5 * (v["var"] + eps) ** -1.5        # s = (var + eps)^(-1/2)
-    dQ = np.ones_like(Z) * dvar / m                    # var = mean of Q: each entry gets 1/m of it
-    dD = dD + 2 * v["D"] * dQ                          # Q = D * D: second use of D, ADD
-    dZ = dD.copy()                                     # D = Z - mu: first use of Z
-    dmu = -np.sum(dD, axis=1, keepdims=True)           #   mu was broadcast: sum, with the minus sign
-    dZ = dZ + np.ones_like(Z) * dmu / m                # mu = mean of Z: second use of Z, ADD
-    return dZ, dgamma, dbeta
 
 
 def central_differences(cost, x, h=1e-6):
@@ -507,118 +513,455 @@ def central_differences(cost, x, h=1e-6):
     return grad
 
 
-# The worked example, forward and backward.
+# The worked example, node by node.
 Z_ex = np.array([[1.0, 2.0, 4.0], [-1.0, 0.0, 3.0]])
 gamma_ex, beta_ex = np.array([[2.0], [0.5]]), np.array([[0.1], [-0.2]])
 dout_ex = np.array([[0.5, -1.0, 2.0], [1.0, 0.0, -1.0]])
 out_staged, nodes_staged = bn_forward_staged(Z_ex, gamma_ex, beta_ex, 1e-5)
-grads_staged = bn_backward_staged(dout_ex, Z_ex, gamma_ex, beta_ex, 1e-5)
-print("worked example: mean", nodes_staged["mu"].ravel(), " var", nodes_staged["var"].ravel())
+print("worked example: mean", nodes_staged["mu"].ravel(), " var", nodes_staged["var"].ravel(),
+      " s", nodes_staged["s"].ravel())
 print("out =\n", out_staged)
-for name, value in zip(("dZ", "dgamma", "dbeta"), grads_staged):
-    print(f"{name} =\n", value)
-
-# A random case with a large eps, against central differences of C = sum(dout * out).
-rng_check = np.random.default_rng(20)
-Z_check = rng_check.standard_normal((3, 5)) * 2 + 1
-gamma_check, beta_check = rng_check.uniform(0.5, 2, (3, 1)), rng_check.standard_normal((3, 1))
-dout_check = rng_check.standard_normal((3, 5))
-
-
-def cost_check():
-    return float(np.sum(dout_check * bn_forward_staged(Z_check, gamma_check, beta_check, 0.1)[0]))
-
-
-staged = bn_backward_staged(dout_check, Z_check, gamma_check, beta_check, 0.1)
-numeric = [central_differences(cost_check, array) for array in (Z_check, gamma_check, beta_check)]
-for name, a, n in zip(("dZ", "dgamma", "dbeta"), staged, numeric):
-    print(f"{name:6s} staged vs central differences: largest difference {np.max(np.abs(a - n)):.1e}")
 
 # %% [markdown]
-# The staged pass agrees with central differences to about $10^{-9}$, the accuracy of the
-# differences themselves. Try deleting the `dD + ...` or the `dZ + ...` accumulation in the cell
-# above and running it again: the check falls apart, which is the point of the orange arrows.
-
-# %% [markdown]
-# ### From eight steps to one expression
+# ### Exercise 2: `batchnorm_backward_staged` [2 points]
 #
-# The staged pass is correct but stores and walks eight intermediate arrays. Substituting the steps
-# into each other gives a short formula. Write $g = d\hat Z = \gamma \odot d\text{out}$ and
-# $s_i = (\sigma_i^2 + \varepsilon)^{-1/2}$, and use $D_{ij}\, s_i = \hat Z_{ij}$:
+# Write the backward pass node by node: walk the table from the bottom up and write, for each
+# node, the line (or two) that its local derivative gives, adding where a node is read twice.
+# Keep one variable per node, named after it: `dP`, `dZ_hat`, `ds`, `dvar`, `dQ`, `dD`, `dmu`, and
+# `dgamma`, `dbeta`, `dZ` for the inputs.
 #
-# $$d\sigma^2_i = -\tfrac12 s_i^3 \sum_k g_{ik} D_{ik},
-# \qquad
-# dD_{ij} = g_{ij}\, s_i + \frac{2 D_{ij}}{m}\, d\sigma^2_i
-# = s_i\Big(g_{ij} - \frac1m\, \hat Z_{ij} \sum_k g_{ik} \hat Z_{ik}\Big).$$
+# The cache is the one `batchnorm_forward` returns: it holds $\hat Z$, $\sigma^2$, $\gamma$ and
+# $\varepsilon$, but not $Z$, $D$ or $s$. Get the two you need back from it:
+# $s = (\sigma^2 + \varepsilon)^{-1/2}$ and $D = \hat Z / s$. Return `(dZ, dgamma, dbeta)`, the
+# same contract as `batchnorm_backward` below. Called with `return_nodes=True`, return
+# `(dZ, dgamma, dbeta, node_grads)` instead, where `node_grads` holds the gradient of every
+# intermediate node, each of the shape of its node; the option exists so that the test can check
+# each node, not only the three gradients the contract returns:
 #
-# Summing $dD$ over a row, the second term drops out because every row of $\hat Z$ sums to zero:
-# $d\mu_i = -\sum_k dD_{ik} = -s_i \sum_k g_{ik}$. Adding the share of $\mu$ to $dD$:
+# ```python
+# node_grads = {"P": dP, "Z_hat": dZ_hat, "s": ds, "var": dvar, "Q": dQ, "D": dD, "mu": dmu}
+# ```
 #
-# $$\boxed{\;dZ_{ij} = \frac{1}{m\sqrt{\sigma_i^2 + \varepsilon}}
-# \Big(m\, g_{ij} - \sum_{k} g_{ik} - \hat Z_{ij} \sum_{k} g_{ik}\, \hat Z_{ik}\Big),
-# \qquad g = \gamma \odot d\text{out}\;}$$
-#
-# with both sums over the examples (`axis=1`, `keepdims=True`).
-
-# %% [markdown]
-# **What the formula says.** The boxed $dZ$ is the naive gradient $g / \sqrt{\sigma^2 +
-# \varepsilon}$, which treats $\mu$ and $\sigma^2$ as constants, minus its mean over the batch (the
-# path through $\mu$) and minus its component along $\hat Z$ (the path through $\sigma^2$). Those
-# are the two directions in which a change of $Z$'s row does nothing to $\hat Z$: shifting the
-# whole row, and (up to $\varepsilon$) stretching it. So each row of $dZ$ sums to zero.
-
-# %% [markdown]
-# **The parameters.** $d\gamma$ and $d\beta$ are what the first two rows of the table said:
-#
-# $$d\gamma_i = \sum_j d\text{out}_{ij}\, \hat Z_{ij}, \qquad d\beta_i = \sum_j d\text{out}_{ij},$$
-#
-# both of shape $(n, 1)$ like $\gamma$ and $\beta$: sums over the examples, because $\gamma$ and
-# $\beta$ were broadcast over them.
-
-# %% [markdown]
-# **The worked example, continued.** With the $Z$, $\gamma$, $\beta$ above and
-# $d\text{out} = \begin{pmatrix} 0.5 & -1 & 2 \\ 1 & 0 & -1 \end{pmatrix}$:
+# `dD` is the whole gradient of $D$, both of its uses added; `dQ` is $(n, m)$ like $Q$. The test
+# compares every node with central differences of $C$ and names the first one, walking backwards,
+# that disagrees. On the worked example, with
+# $d\text{out} = \begin{pmatrix} 0.5 & -1 & 2 \\ 1 & 0 & -1 \end{pmatrix}$, you should get
 #
 # $$dZ = \begin{pmatrix} 1.374473 & -2.061725 & 0.687252 \\ 0.067887 & -0.090515 & 0.022628 \end{pmatrix},
 # \quad d\gamma = \begin{pmatrix} 2.405343 \\ -2.353390 \end{pmatrix},
 # \quad d\beta = \begin{pmatrix} 1.5 \\ 0 \end{pmatrix},$$
 #
-# the numbers the staged cell printed. Each row of $dZ$ sums to 0.
+# and, on the way, $ds = (6, -2)$. Do not modify `dout` or the cache: `dP = dout` names the same
+# array, so update nothing in place (`dZ_hat = dP * gamma`, not `dZ_hat = dP; dZ_hat *= gamma`).
+
+# %% solution="batchnorm_backward_staged"
+def batchnorm_backward_staged(dout, cache, return_nodes=False):
+    """Backward pass of batchnorm_forward, one node of the graph's table at a time.
+
+    Inputs:
+        dout:         (n, m) gradient of the cost with respect to out
+        cache:        {"Z_hat": (n, m), "mean": (n, 1), "var": (n, 1), "gamma": (n, 1), "eps": float}
+        return_nodes: if True, also return node_grads (the test uses it to check every node)
+    Returns:
+        dZ:         (n, m) gradient of the cost with respect to Z
+        dgamma:     (n, 1)
+        dbeta:      (n, 1)
+        node_grads: only with return_nodes=True: {"P": (n, m), "Z_hat": (n, m), "s": (n, 1),
+                    "var": (n, 1), "Q": (n, m), "D": (n, m), "mu": (n, 1)}, the gradient of every
+                    intermediate node
+    """
+    ### BEGIN SOLUTION
+    Z_hat, gamma, var, eps = cache["Z_hat"], cache["gamma"], cache["var"], cache["eps"]
+    m = Z_hat.shape[1]
+    s = (var + eps) ** -0.5
+    D = Z_hat / s
+    dP = dout                                          # out = P + beta
+    dbeta = np.sum(dout, axis=1, keepdims=True)        #   beta broadcast: sum over the examples
+    dZ_hat = dP * gamma                                # P = gamma * Z_hat
+    dgamma = np.sum(dP * Z_hat, axis=1, keepdims=True)
+    dD = dZ_hat * s                                    # Z_hat = D * s: first use of D
+    ds = np.sum(dZ_hat * D, axis=1, keepdims=True)
+    dvar = ds * -0.5 * (var + eps) ** -1.5             # s = (var + eps)^(-1/2)
+    dQ = np.ones_like(D) * dvar / m                    # var = mean of Q: each entry gets 1/m
+    dD = dD + 2 * D * dQ                               # Q = D^2: second use of D, added
+    dmu = -np.sum(dD, axis=1, keepdims=True)           # D = Z - mu: mu broadcast, with the minus sign
+    dZ = dD + np.ones_like(D) * dmu / m                # mu = mean of Z: second use of Z, added
+    if not return_nodes:
+        return dZ, dgamma, dbeta
+    node_grads = {"P": dP, "Z_hat": dZ_hat, "s": ds, "var": dvar, "Q": dQ, "D": dD, "mu": dmu}
+    return dZ, dgamma, dbeta, node_grads
+    ### END SOLUTION
+
+
+# %% test="batchnorm_backward_staged" points=2
+# The caches and the central differences here are the test's own, so that this test depends on
+# batchnorm_backward_staged alone.
+import warnings
+
+import numpy as np
+
+from course import check
+
+with warnings.catch_warnings(), np.errstate(all="ignore"):
+    warnings.simplefilter("ignore")
+
+    _BACKWARD_ORDER = ("P", "beta", "Z_hat", "gamma", "s", "var", "Q", "D", "mu", "Z")
+    _NODE_NAMES = ("P", "Z_hat", "s", "var", "Q", "D", "mu")
+    _IN_PLACE_HINT = ("dP = dout is dout itself, and the cache's arrays are the caller's: compute every node's "
+                      "gradient as a new array (dZ_hat = dP * gamma, D = Z_hat / s), never with *=, += or -= "
+                      "on an array that came from dout or the cache")
+
+    def _bn_cache(Z, gamma, eps):
+        """The cache of batch norm in training mode, with exactly the five keys of the contract."""
+        mean = np.mean(Z, axis=1, keepdims=True)
+        var = np.mean((Z - mean) ** 2, axis=1, keepdims=True)
+        return {"Z_hat": (Z - mean) / np.sqrt(var + eps), "mean": mean, "var": var, "gamma": gamma, "eps": eps}
+
+    def _graph(Z, gamma, beta, eps, fixed=None):
+        """Every node of the table in forward order; `fixed` {node: value} replaces a node, so that
+        only the nodes after it are recomputed from it."""
+        fixed, m = fixed or {}, Z.shape[1]
+        v = {"Z": Z, "gamma": gamma, "beta": beta}
+        for name, compute in (("mu", lambda: np.sum(v["Z"], axis=1, keepdims=True) / m),
+                              ("D", lambda: v["Z"] - v["mu"]), ("Q", lambda: v["D"] ** 2),
+                              ("var", lambda: np.sum(v["Q"], axis=1, keepdims=True) / m),
+                              ("s", lambda: (v["var"] + eps) ** -0.5), ("Z_hat", lambda: v["D"] * v["s"]),
+                              ("P", lambda: v["gamma"] * v["Z_hat"]), ("out", lambda: v["P"] + v["beta"])):
+            v[name] = fixed[name] if name in fixed else compute()
+        return v
+
+    def _central_differences(Z, gamma, beta, eps, dout, h=1e-6):
+        """dC/dnode of every node and input, C = sum(dout * out), by central differences."""
+        base, grads = _graph(Z, gamma, beta, eps), {}
+        for name in _BACKWARD_ORDER:
+            grad = np.zeros_like(base[name])
+            for index in np.ndindex(grad.shape):
+                costs = []
+                for step in (h, -h):
+                    moved = base[name].copy()
+                    moved[index] += step
+                    inputs = {"Z": Z, "gamma": gamma, "beta": beta}
+                    if name in inputs:
+                        inputs[name] = moved
+                    costs.append(np.sum(dout * _graph(inputs["Z"], inputs["gamma"], inputs["beta"], eps,
+                                                      {} if name in ("Z", "gamma", "beta") else {name: moved})["out"]))
+                grad[index] = (costs[0] - costs[1]) / (2 * h)
+            grads[name] = grad
+        return base, grads
+
+    def _slips(v, r, dout, m):
+        """For each node, wrong versions computed from the RIGHT gradients of the nodes after it, with
+        what each one got wrong. v: the nodes' values, r: their right gradients."""
+        ones = np.ones_like(v["D"])
+        total = lambda x: np.sum(x, axis=1, keepdims=True)   # noqa: E731 - a sum over the examples
+        return {
+            "P": [(dout * v["gamma"], "dP = dout * gamma: out = P + beta hands dout to P unchanged; gamma comes "
+                                      "in at the next node, P = gamma * Z_hat")],
+            "beta": [(np.mean(dout, axis=1, keepdims=True), "dbeta is a mean over the examples: beta was broadcast, "
+                                                            "its gradient is the SUM of dout over axis=1"),
+                     (total(dout * v["Z_hat"]), "dbeta and dgamma are swapped: beta is added, so it gets the sum of dout")],
+            "Z_hat": [(r["P"], "dZ_hat = dP: P = gamma * Z_hat, so Z_hat gets dP times the other factor, gamma"),
+                      (r["P"] * v["Z_hat"], "dZ_hat = dP * Z_hat multiplies by Z_hat itself: Z_hat gets dP times "
+                                            "the OTHER factor of P = gamma * Z_hat, gamma")],
+            "gamma": [(total(r["P"]), "dgamma lacks Z_hat: P = gamma * Z_hat, so gamma gets dP times the other "
+                                      "factor, Z_hat, summed over the examples"),
+                      (np.mean(r["P"] * v["Z_hat"], axis=1, keepdims=True),
+                       "dgamma is a mean over the examples: gamma was broadcast, its gradient is the SUM over axis=1"),
+                      (total(r["Z_hat"] * v["Z_hat"]), "dgamma was multiplied by gamma itself: it is the sum of "
+                                                       "dP times the other factor, Z_hat"),
+                      (total(dout), "dgamma and dbeta are swapped: gamma multiplies Z_hat, so its sum carries Z_hat")],
+            "s": [(total(r["Z_hat"] * v["Z_hat"]), "ds multiplies dZ_hat by Z_hat: Z_hat = D * s, so s gets dZ_hat "
+                                                   "times the other factor, D (get it back as D = Z_hat / s)"),
+                  (np.mean(r["Z_hat"] * v["D"], axis=1, keepdims=True),
+                   "ds is a mean over the examples: s was broadcast, its gradient is the SUM over axis=1"),
+                  (total(r["Z_hat"] * v["D"] * v["s"]), "ds has one factor s too many: s gets dZ_hat times D, summed"),
+                  (total(r["Z_hat"] * v["Z_hat"] * v["s"]), "ds uses D = Z_hat * s: since Z_hat = D * s, D is "
+                                                            "Z_hat / s")],
+            "var": [(-r["s"] * -0.5 * (v["var"] + v["eps"]) ** -1.5, "dvar has the wrong sign: the derivative of "
+                                                                    "(var + eps)^(-1/2) is -1/2 (var + eps)^(-3/2)"),
+                    (r["s"] * -0.5 * (v["var"] + v["eps"]) ** -0.5, "dvar uses the power -1/2: the derivative of "
+                                                                   "x^(-1/2) is -1/2 x^(-3/2)"),
+                    (r["s"] * -0.5 * v["var"] ** -1.5, "eps is missing from dvar: the derivative of (var + eps)^(-1/2) "
+                                                      "is taken at var + eps"),
+                    (r["s"], "dvar = ds: multiply by the local derivative of s = (var + eps)^(-1/2)")],
+            "Q": [(ones * r["var"], "dQ lacks the 1/m of the mean: var = (1/m) sum_j Q, so each Q_ij gets dvar / m"),
+                  (ones * r["var"] / (m - 1), "dQ divides by m - 1: var is the biased variance, the mean of Q, so "
+                                              "each Q_ij gets dvar / m"),
+                  (ones * r["var"] * m, "dQ multiplies by m: each Q_ij gets dvar / m")],
+            "D": [(r["Z_hat"] * v["s"], "dD has only the contribution of D's use in Z_hat = D * s: D is also read "
+                                        "by Q = D^2 (an orange arrow), so add that contribution too"),
+                  (2 * v["D"] * r["Q"], "dD has only the contribution through Q = D^2: add the one through "
+                                        "Z_hat = D * s"),
+                  (r["Z_hat"] * v["s"] + v["D"] * r["Q"], "the factor 2 is missing: the local derivative of Q = D^2 is 2 D"),
+                  (r["Z_hat"] * v["s"] + 2 * r["Q"], "D is missing from the contribution through Q = D^2: its local "
+                                                     "derivative is 2 D, times dQ"),
+                  (r["Z_hat"] * v["s"] + 2 * v["Z_hat"] * r["Q"], "the contribution through Q uses Z_hat where it "
+                                                                  "needs D = Z_hat / s"),
+                  (r["Z_hat"] * v["s"] - 2 * v["D"] * r["Q"], "the contribution through Q = D^2 is ADDED, +2 D * dQ")],
+            "mu": [(total(r["D"]), "dmu has the wrong sign: D = Z - mu, so mu gets -dD, summed over the examples"),
+                   (-np.mean(r["D"], axis=1, keepdims=True),
+                    "dmu is a mean over the examples: mu was broadcast, its gradient is the SUM of -dD over axis=1 "
+                    "(the 1/m belongs to the next step, mu = mean of Z)")],
+            "Z": [(r["D"], "Z is read twice (by mu and by D): dZ has only the contribution through D; add mu's, "
+                           "1/m of dmu, copied over the columns"),
+                  (r["D"] + ones * r["mu"], "the 1/m is missing: mu = (1/m) sum_j Z, so each Z_ij gets dmu / m"),
+                  (r["D"] - ones * r["mu"] / m, "mu's share is ADDED (the minus sign of D = Z - mu is already in dmu)"),
+                  (r["D"] + ones * r["mu"] / (m - 1), "mu is a mean over m examples: each Z_ij gets dmu / m, not / (m - 1)"),
+                  (ones * r["mu"] / m, "dZ has only mu's share: add the contribution through D, dD")],
+        }
+
+    def _shape_problem(name, node, shape, want):
+        column = want[1] == 1
+        if column and len(shape) == 2 and shape[0] == want[0] and shape[1] > 1:
+            return (f"{name} has shape {shape}: {node} is an (n, 1) column broadcast over the examples, so its "
+                    "gradient is the sum over axis=1, keepdims=True")
+        if column and len(shape) == 2 and shape[0] == 1 and want[0] > 1:
+            return f"{name} has shape {shape}: it was summed over axis=0, the units; sum over the examples, axis=1"
+        if column and shape in ((want[0],), ()):
+            return f"{name} has shape {shape}: keep the (n, 1) column of {node} with keepdims=True"
+        if not column and shape == (want[0], 1):
+            return (f"{name} has shape {shape}: {node} is an (n, m) array, so is its gradient; copy the column "
+                    "over the m columns (e.g. np.ones_like(Z_hat) * ...)")
+        return f"{name} has shape {shape}, expected {want}, the shape of {node}"
+
+    def _staged_case(Z, gamma, beta, eps, dout, label):
+        cache = _bn_cache(Z, gamma, eps)
+        try:
+            got = check.check_not_mutated(batchnorm_backward_staged, dout, cache, hint=_IN_PLACE_HINT,
+                                          return_nodes=True)
+        except TypeError as err:
+            if "return_nodes" not in str(err):
+                raise
+            raise AssertionError("batchnorm_backward_staged takes no argument return_nodes: keep the signature "
+                                 "of the stub, (dout, cache, return_nodes=False)") from None
+        except KeyError as err:
+            raise AssertionError(f"batchnorm_backward_staged ({label}): the cache has no key {err}: it holds exactly "
+                                 "'Z_hat', 'mean', 'var', 'gamma' and 'eps'; get s and D back from them") from None
+        except ValueError as err:
+            raise AssertionError(f"batchnorm_backward_staged ({label}): shapes do not fit ({err}); a sum over the "
+                                 "examples needs keepdims=True to stay an (n, 1) column") from None
+        assert isinstance(got, (tuple, list)) and len(got) == 4, (
+            f"batchnorm_backward_staged ({label}): with return_nodes=True, return a tuple (dZ, dgamma, dbeta, "
+            f"node_grads), got {type(got).__name__}{' of ' + str(len(got)) if isinstance(got, (tuple, list)) else ''}")
+        dZ, dgamma, dbeta, node_grads = got
+        assert isinstance(node_grads, dict), (
+            f"batchnorm_backward_staged ({label}): node_grads should be a dict, got {type(node_grads).__name__}")
+        missing = [node for node in _NODE_NAMES if node not in node_grads]
+        if missing:
+            named_d = [node for node in missing if f"d{node}" in node_grads]
+            raise AssertionError(f"batchnorm_backward_staged ({label}): node_grads lacks {missing} (it holds "
+                                 f"{sorted(node_grads)})" + (f"; key each gradient by its node's name, "
+                                                             f"{named_d[0]!r}, not 'd{named_d[0]}'" if named_d else ""))
+        values, numeric = _central_differences(Z, gamma, beta, eps, dout)
+        values["eps"] = eps
+        m = Z.shape[1]
+        # The right gradients, walking the table backwards (the test's own staged pass).
+        right = {"P": dout, "beta": np.sum(dout, axis=1, keepdims=True)}
+        right["Z_hat"], right["gamma"] = dout * gamma, np.sum(dout * values["Z_hat"], axis=1, keepdims=True)
+        right["s"] = np.sum(right["Z_hat"] * values["D"], axis=1, keepdims=True)
+        right["var"] = right["s"] * -0.5 * (values["var"] + eps) ** -1.5
+        right["Q"] = np.ones_like(Z) * right["var"] / m
+        right["D"] = right["Z_hat"] * values["s"] + 2 * values["D"] * right["Q"]
+        right["mu"] = -np.sum(right["D"], axis=1, keepdims=True)
+        right["Z"] = right["D"] + np.ones_like(Z) * right["mu"] / m
+        slips = _slips(values, right, dout, m)
+        yours = {**node_grads, "Z": dZ, "gamma": dgamma, "beta": dbeta}
+        done = []
+        for node in _BACKWARD_ORDER:
+            where = {"Z": "dZ", "gamma": "dgamma", "beta": "dbeta"}.get(node, f"node_grads[{node!r}]")
+            name = where if node in ("Z", "gamma", "beta") else f"{where} (d{node})"
+            if yours[node] is None:
+                raise AssertionError(f"{name} ({label}) is None: compute it from the table")
+            shape = np.shape(yours[node])
+            if shape != right[node].shape:
+                raise AssertionError(f"{_shape_problem(name, node, shape, right[node].shape)} ({label})")
+            value = np.asarray(yours[node], dtype=float)
+            scale = max(1.0, float(np.max(np.abs(right[node]))))
+            if not np.allclose(value, right[node], rtol=1e-6, atol=1e-9 * scale):
+                for wrong, hint in slips[node]:
+                    if not np.allclose(wrong, right[node], rtol=1e-6, atol=1e-9 * scale) \
+                            and np.allclose(value, wrong, rtol=1e-6, atol=1e-9 * scale):
+                        raise AssertionError(f"{name} ({label}): {hint}")
+                worst = np.unravel_index(np.argmax(np.abs(value - numeric[node])), value.shape)
+                index = tuple(int(i) for i in worst)
+                after = f"Every node the backward walk reaches before it ({', '.join(done)}) agrees" if done else \
+                    "It is the first node of the backward walk"
+                raise AssertionError(
+                    f"{name} ({label}) disagrees with central differences of C = sum(dout * out): at {index} "
+                    f"you have {value[index]:.6g}, central differences give {numeric[node][index]:.6g}. {after}, "
+                    f"so the slip is in the line(s) for {node}: which nodes does {node} read, and which read it?")
+            done.append(node)
+        # Called as the contract says, without return_nodes: the same three gradients, and only those.
+        plain = check.check_not_mutated(batchnorm_backward_staged, dout, cache, hint=_IN_PLACE_HINT)
+        if isinstance(plain, (tuple, list)) and len(plain) == 4:
+            raise AssertionError(
+                f"batchnorm_backward_staged(dout, cache) ({label}) returned 4 values: its contract is "
+                "(dZ, dgamma, dbeta), like batchnorm_backward's; node_grads comes back only with return_nodes=True")
+        assert isinstance(plain, (tuple, list)) and len(plain) == 3, (
+            f"batchnorm_backward_staged(dout, cache) ({label}): return a tuple (dZ, dgamma, dbeta), got "
+            f"{type(plain).__name__}{' of ' + str(len(plain)) if isinstance(plain, (tuple, list)) else ''}")
+        for name, value, right in zip(("dZ", "dgamma", "dbeta"), plain, (dZ, dgamma, dbeta)):
+            check.check_array(value, np.asarray(right, dtype=float),
+                              f"{name} of batchnorm_backward_staged(dout, cache) ({label}), against the one it "
+                              "returns with return_nodes=True (the option changes what is returned, not the values)")
+        return yours, numeric
+
+    # 1. The worked example.
+    _Z = np.array([[1.0, 2.0, 4.0], [-1.0, 0.0, 3.0]])
+    _gamma, _beta = np.array([[2.0], [0.5]]), np.array([[0.1], [-0.2]])
+    _dout = np.array([[0.5, -1.0, 2.0], [1.0, 0.0, -1.0]])
+    _yours, _numeric = _staged_case(_Z, _gamma, _beta, 1e-5, _dout, "the worked example")
+    check.check_array(_yours["Z"], np.array([[1.374473, -2.061725, 0.687252], [0.067887, -0.090515, 0.022628]]),
+                      "dZ (worked example)", rtol=1e-6, atol=1e-6)
+    check.check_array(_yours["gamma"], np.array([[2.405343], [-2.353390]]), "dgamma (worked example)",
+                      rtol=1e-6, atol=1e-6)
+    check.check_array(_yours["beta"], np.array([[1.5], [0.0]]), "dbeta (worked example)", rtol=1e-6, atol=1e-6)
+    check.check_array(_yours["s"], np.array([[6.0], [-2.0]]), "ds (worked example)", rtol=1e-6, atol=1e-6)
+    print("worked example reproduced: dZ =\n", np.asarray(_yours["Z"]), "\ndgamma =", np.ravel(_yours["gamma"]),
+          " dbeta =", np.ravel(_yours["beta"]))
+    print("largest difference from central differences, node by node:")
+    print("  ".join(f"{_node} {np.max(np.abs(np.asarray(_yours[_node], dtype=float) - _numeric[_node])):.0e}"
+                    for _node in _BACKWARD_ORDER))
+
+    # 2. More examples than units, a large eps.
+    _rng = np.random.default_rng(107)
+    _staged_case(_rng.standard_normal((3, 5)) * 2 + 1, _rng.uniform(0.5, 2, (3, 1)), _rng.standard_normal((3, 1)),
+                 0.5, _rng.standard_normal((3, 5)), "(3, 5), eps 0.5")
+    # 3. More units than examples, gamma of both signs.
+    _staged_case(_rng.standard_normal((4, 3)) * 3, _rng.uniform(-2, 2, (4, 1)), _rng.standard_normal((4, 1)),
+                 1e-3, _rng.standard_normal((4, 3)), "(4, 3), eps 0.001")
+
+### BEGIN HIDDEN TESTS
+with warnings.catch_warnings(), np.errstate(all="ignore"):
+    warnings.simplefilter("ignore")
+
+    def _h_staged(dout, cache):
+        Z_hat, gamma, var, eps = cache["Z_hat"], cache["gamma"], cache["var"], cache["eps"]
+        m, root = Z_hat.shape[1], np.sqrt(var + eps)
+        D, dZ_hat = Z_hat * root, dout * gamma
+        dvar = -0.5 * (dZ_hat * D).sum(axis=1, keepdims=True) / root ** 3
+        dD = dZ_hat / root + 2 * D * dvar / m
+        dmu = -dD.sum(axis=1, keepdims=True)
+        nodes = {"P": dout, "Z_hat": dZ_hat, "s": (dZ_hat * D).sum(axis=1, keepdims=True), "var": dvar,
+                 "Q": np.broadcast_to(dvar / m, D.shape), "D": dD, "mu": dmu}
+        return (dD + dmu / m, (dout * Z_hat).sum(axis=1, keepdims=True), dout.sum(axis=1, keepdims=True), nodes)
+
+    def _h_cache(Z, gamma, eps):
+        mean = Z.mean(axis=1, keepdims=True)
+        var = ((Z - mean) ** 2).mean(axis=1, keepdims=True)
+        return {"Z_hat": (Z - mean) / np.sqrt(var + eps), "mean": mean, "var": var, "gamma": gamma, "eps": eps}
+
+    def _h_compare(got, want, desc):
+        assert isinstance(got, (tuple, list)) and len(got) == 4, (
+            f"with return_nodes=True, return (dZ, dgamma, dbeta, node_grads) ({desc})")
+        assert isinstance(got[3], dict), f"node_grads must be a dict ({desc})"
+        pairs = list(zip(("dZ", "dgamma", "dbeta"), got[:3], want[:3]))
+        pairs += [(f"node_grads[{k!r}]", got[3].get(k), w) for k, w in want[3].items()]
+        for name, value, right in pairs:
+            assert value is not None, f"{name} is missing ({desc})"
+            value = np.asarray(value, dtype=float)
+            assert value.shape == right.shape, f"{name} has shape {value.shape}, expected {right.shape} ({desc})"
+            assert np.allclose(value, right, rtol=1e-6, atol=1e-8 * max(1.0, float(np.max(np.abs(right))))), \
+                f"{name} is wrong ({desc})"
+
+    def _h_both(dout, cache, desc):
+        """The call with return_nodes=True node by node, then the plain call: the contract's three values."""
+        want = _h_staged(dout, cache)
+        _h_compare(batchnorm_backward_staged(dout, cache, return_nodes=True), want, desc)
+        plain = batchnorm_backward_staged(dout, cache)
+        assert isinstance(plain, (tuple, list)) and len(plain) == 3, f"return (dZ, dgamma, dbeta) by default ({desc})"
+        _h_compare((*plain, want[3]), want, f"{desc}, called without return_nodes")
+
+    _rng = np.random.default_rng(10007)
+    for _trial, (_n, _m) in enumerate([(1, 2), (4, 2), (1, 9), (3, 3), (5, 8), (2, 40), (7, 3), (1, 2)]):
+        _scale = [1.0, 1e3, 0.01, 30.0][_trial % 4]
+        _Z = _rng.standard_normal((_n, _m)) * _scale + _rng.uniform(-5, 5) * _scale
+        _eps = float([1e-5, 0.1, 1e-3, 1e-8][_trial % 4])
+        _cache = _h_cache(_Z, _rng.uniform(-2, 2, (_n, 1)), _eps)
+        _dout = _rng.standard_normal((_n, _m)) * [1.0, 5.0][_trial % 2]
+        _saved = (_dout.copy(), {k: np.array(v, copy=True) for k, v in _cache.items()})
+        _desc = f"dout of shape {(_n, _m)}, Z of scale {_scale}, eps {_eps}"
+        _h_both(_dout, _cache, _desc)
+        assert np.array_equal(_dout, _saved[0]), f"dout was modified ({_desc})"
+        assert all(np.array_equal(_cache[k], v) for k, v in _saved[1].items()), f"the cache was modified ({_desc})"
+    # A constant unit gives finite gradients; a zero dout gives zero gradients.
+    _cache = _h_cache(np.array([[2.0, 2.0, 2.0], [1.0, -1.0, 0.5]]), np.array([[1.5], [-0.5]]), 1e-5)
+    _dout = np.array([[0.3, -0.2, 1.0], [0.0, 0.5, -1.0]])
+    _h_both(_dout, _cache, "a constant unit")
+    _h_both(np.zeros((2, 3)), _cache, "dout = 0")
+### END HIDDEN TESTS
+
+check.passed("batchnorm_backward_staged: every node's gradient agrees with central differences, "
+             "both uses of D and of Z added.")
+
 
 # %% [markdown]
-# ### Exercise 2: `batchnorm_backward` [3 points]
+# The staged pass agrees with central differences to about $10^{-9}$, the accuracy of the
+# differences themselves. Try deleting the second contribution to `dD` or to `dZ` in your answer
+# and running the test again: it names the node, which is the point of the orange arrows.
+
+# %% [markdown]
+# ### From eight steps to one expression
 #
-# Implement the boxed expression, not the eight steps. Everything you need is in the cache that
+# The staged pass is correct but walks all eight steps and stores an array for each. Substituting
+# its lines into each other gives one short expression for $dZ$ that needs only $\hat Z$,
+# $\sigma^2$, $\gamma$, $\varepsilon$ and `dout`. Derive it on paper from your staged pass. Write
+# $s_i = (\sigma_i^2 + \varepsilon)^{-1/2}$ and $d\hat Z = \gamma \odot d\text{out}$ (the gradient
+# of $\hat Z$, from the row of $P$), and use $D_{ij} = \hat Z_{ij} / s_i$:
+#
+# 1. **$d\sigma^2$.** Your lines for $s$ and $\sigma^2$ give $d\sigma^2_i$ from $s_i$ and
+#    $\sum_k d\hat Z_{ik} D_{ik}$. Replace $D$ by $\hat Z / s$: the result is a number times
+#    $s_i^2 \sum_k d\hat Z_{ik} \hat Z_{ik}$. Which number?
+# 2. **$dD$.** It has two contributions, one through $\hat Z$ and one through $Q$ (with
+#    $dQ = d\sigma^2 / m$). Put step 1 into the second, replace $D$ by $\hat Z / s$ again, and
+#    factor out $s_i$: $dD_{ij} = s_i\big(d\hat Z_{ij} - \hat Z_{ij} \cdot c_i\big)$, where $c_i$ is
+#    a sum over row $i$ divided by $m$. Which sum?
+# 3. **$d\mu$.** $d\mu_i = -\sum_j dD_{ij}$. One of the two terms of step 2 disappears in this sum:
+#    which property of the rows of $\hat Z$ (the worked example of section 1 shows it) makes it
+#    vanish?
+# 4. **$dZ$.** Add $\mu$'s share, $d\mu_i / m$, to $dD_{ij}$ and put everything over the common
+#    factor $\frac{1}{m\sqrt{\sigma_i^2 + \varepsilon}}$. Inside the bracket you should have
+#    $m\, d\hat Z_{ij}$ and two terms, each with a sum over the examples.
+#
+# Three checks before you write the code: each row of $dZ$ sums to zero (steps 3 and 4 say why);
+# on the worked example your expression gives the $dZ$ of Exercise 2; and the test below compares
+# it with your staged pass.
+
+# %% [markdown]
+# ### Exercise 3: `batchnorm_backward` [2 points]
+#
+# Implement the expression you derived, with both sums over the examples (`axis=1`,
+# `keepdims=True`), not the eight steps. Everything you need is in the cache that
 # `batchnorm_forward` returns: `Z_hat`, `var`, `gamma` and `eps` (the mean is not needed, and `Z`
-# itself is not stored). Return `(dZ, dgamma, dbeta)` with shapes $(n, m)$, $(n, 1)$, $(n, 1)$.
-# Here $m$ is the number of examples, `Z_hat.shape[1]`.
+# itself is not stored). $d\gamma$ and $d\beta$ are those of your staged pass. Return
+# `(dZ, dgamma, dbeta)` with shapes $(n, m)$, $(n, 1)$, $(n, 1)$. Here $m$ is the number of
+# examples, `Z_hat.shape[1]`. This is the version the training loop of section 4 calls.
 
 # %% solution="batchnorm_backward"
 def batchnorm_backward(dout, cache):
-    """Backward pass of batchnorm_forward.
+    """Backward pass of batchnorm_forward, as one expression (the one you derived from the staged pass).
 
     Inputs:
         dout:  (n, m) gradient of the cost with respect to out
         cache: {"Z_hat": (n, m), "mean": (n, 1), "var": (n, 1), "gamma": (n, 1), "eps": float}
     Returns:
-        dZ:     (n, m) = (1/m) / sqrt(var + eps) * (m * g - sum(g) - Z_hat * sum(g * Z_hat)),
-                with g = dout * gamma and both sums over axis=1 (keepdims=True)
-        dgamma: (n, 1) = sum over axis=1 of dout * Z_hat
-        dbeta:  (n, 1) = sum over axis=1 of dout
+        dZ:     (n, m) gradient of the cost with respect to Z
+        dgamma: (n, 1)
+        dbeta:  (n, 1)
     """
     ### BEGIN SOLUTION
     Z_hat, gamma, var, eps = cache["Z_hat"], cache["gamma"], cache["var"], cache["eps"]
     m = Z_hat.shape[1]
-    g = dout * gamma
-    dZ = (m * g - np.sum(g, axis=1, keepdims=True)
-          - Z_hat * np.sum(g * Z_hat, axis=1, keepdims=True)) / (m * np.sqrt(var + eps))
+    dZ_hat = dout * gamma
+    dZ = (m * dZ_hat - np.sum(dZ_hat, axis=1, keepdims=True)
+          - Z_hat * np.sum(dZ_hat * Z_hat, axis=1, keepdims=True)) / (m * np.sqrt(var + eps))
     dgamma = np.sum(dout * Z_hat, axis=1, keepdims=True)
     dbeta = np.sum(dout, axis=1, keepdims=True)
     return dZ, dgamma, dbeta
     ### END SOLUTION
 
 
-# %% test="batchnorm_backward" points=3
+# %% test="batchnorm_backward" points=2
 # The caches here are built by the test itself, not by your batchnorm_forward, so that this test
 # depends on batchnorm_backward alone.
 import warnings
@@ -636,21 +979,36 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         var = np.mean((Z - mean) ** 2, axis=1, keepdims=True)
         return {"Z_hat": (Z - mean) / np.sqrt(var + eps), "mean": mean, "var": var, "gamma": gamma, "eps": eps}
 
-    def _bn_dZ(dout, cache, terms=("mean", "Z_hat"), use_gamma=True, count=None, eps_in=True, sign=1):
-        """dZ by the boxed formula, or with one of the usual slips."""
+    def _bn_dZ(dout, cache, terms=("mean", "Z_hat"), use_gamma=True, count=None, eps_in=True, sign=1, axis=1,
+               var_term_with_D=False):
+        """dZ by the one expression, or with one of the usual slips."""
         Z_hat, var = cache["Z_hat"], cache["var"]
         m = Z_hat.shape[1] if count is None else count
-        g = dout * cache["gamma"] if use_gamma else dout
-        total = m * g
+        dZ_hat = dout * cache["gamma"] if use_gamma else dout
+        along = Z_hat * np.sqrt(var + cache["eps"]) if var_term_with_D else Z_hat   # D where Z_hat belongs
+        total = m * dZ_hat
         if "mean" in terms:
-            total = total - np.sum(g, axis=1, keepdims=True)
+            total = total - np.sum(dZ_hat, axis=axis, keepdims=True)
         if "Z_hat" in terms:
-            total = total - sign * Z_hat * np.sum(g * Z_hat, axis=1, keepdims=True)
+            total = total - sign * along * np.sum(dZ_hat * along, axis=axis, keepdims=True)
         return total / (m * np.sqrt(var + cache["eps"] if eps_in else var))
+
+    def _your_staged_dZ(dout, cache):
+        """dZ of your batchnorm_backward_staged when it runs and is right here, else None."""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                dZ = np.asarray(batchnorm_backward_staged(dout, {k: np.copy(v) for k, v in cache.items()})[0],
+                                dtype=float)
+        except Exception:  # noqa: BLE001 - not written yet, or broken: the message then does without it
+            return None
+        return dZ if dZ.shape == dout.shape and np.allclose(dZ, _bn_dZ(dout, cache), rtol=1e-6, atol=1e-8) else None
 
     def _bn_backward_case(dout, cache, label, numeric=None):
         try:
-            got = check.check_not_mutated(batchnorm_backward, dout, cache)
+            got = check.check_not_mutated(batchnorm_backward, dout, cache, hint=(
+                "compute dZ, dgamma and dbeta as new arrays; dout and the cache's arrays belong to the caller "
+                "(no *=, += or -= on them)"))
         except KeyError as err:
             raise AssertionError(f"batchnorm_backward ({label}): the cache has no key {err}: it holds exactly "
                                  "'Z_hat', 'mean', 'var', 'gamma' and 'eps'; compute what you need from those") from None
@@ -681,11 +1039,20 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                 if np.allclose(value, np.mean(other, axis=1, keepdims=True)):
                     raise AssertionError(f"{name} ({label}) is a mean over the examples: it is a SUM "
                                          "(dout already carries the 1/m of the cost)")
-                if np.allclose(value, want[2] if name == "dgamma" else want[1]):
+                swapped = np.shape(dgamma) == np.shape(dbeta) == (n, 1) and np.allclose(dgamma, want[2]) \
+                    and np.allclose(dbeta, want[1])
+                if swapped:
                     raise AssertionError(f"{name} ({label}): dgamma and dbeta are swapped: "
                                          "dgamma = sum(dout * Z_hat), dbeta = sum(dout)")
+                if name == "dgamma" and np.allclose(value, want[2]):
+                    raise AssertionError(f"dgamma ({label}) lacks Z_hat: P = gamma * Z_hat, so gamma gets dout "
+                                         "times the other factor, Z_hat, summed over the examples")
+                if name == "dbeta" and np.allclose(value, want[1]):
+                    raise AssertionError(f"dbeta ({label}) carries Z_hat: beta is added, so it gets dout alone, "
+                                         "summed over the examples")
                 if name == "dgamma" and np.allclose(value, np.sum(dout * Z_hat * cache["gamma"], axis=1, keepdims=True)):
-                    raise AssertionError(f"dgamma ({label}) was multiplied by gamma: dgamma = sum(dout * Z_hat, axis=1)")
+                    raise AssertionError(f"dgamma ({label}) was multiplied by gamma: it is the one of your staged "
+                                         "pass, the sum over the examples of dout times the other factor of P, Z_hat")
         check.check_array(dgamma, want[1], f"dgamma ({label})")
         check.check_array(dbeta, want[2], f"dbeta ({label})")
 
@@ -695,24 +1062,44 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
             for wrong, hint in [
                 (dout * cache["gamma"] / np.sqrt(cache["var"] + cache["eps"]),
                  "dZ = dout * gamma / sqrt(var + eps) treats the mean and the variance as constants; they "
-                 "depend on every example of the batch, and their paths add the two terms "
-                 "- sum(g, axis=1) and - Z_hat * sum(g * Z_hat, axis=1) inside the bracket"),
+                 "depend on every example of the batch, and each of their paths adds a term (steps 2 and 3 of "
+                 "the derivation)"),
                 (_bn_dZ(dout, cache, terms=("mean",)),
-                 "the term - Z_hat * sum(g * Z_hat, axis=1, keepdims=True), the path through the variance, is missing"),
+                 "the path through the variance is missing: the term that step 2 brings from D's use in Q"),
                 (_bn_dZ(dout, cache, terms=("Z_hat",)),
-                 "the term - sum(g, axis=1, keepdims=True), the path through the mean, is missing"),
-                (_bn_dZ(dout, cache, sign=-1), "the Z_hat term has the wrong sign: it is - Z_hat * sum(g * Z_hat)"),
-                (_bn_dZ(dout, cache, use_gamma=False), "gamma is missing: g = dout * gamma is the gradient of Z_hat"),
+                 "the path through the mean is missing: mu's share of dZ (steps 3 and 4)"),
+                (_bn_dZ(dout, cache, sign=-1), "the term through the variance has the wrong sign: redo step 1 "
+                                               "(the derivative of (var + eps)^(-1/2) is negative)"),
+                (_bn_dZ(dout, cache, var_term_with_D=True),
+                 "the term through the variance uses D = Z_hat * sqrt(var + eps) where the expression has "
+                 "Z_hat: with D, both of its factors are off by sqrt(var + eps) (steps 1 and 2)"),
+                (_bn_dZ(dout, cache, use_gamma=False), "gamma is missing: the gradient of Z_hat is dout * gamma"),
                 (_bn_dZ(dout, cache, count=n), f"the count is m = {m}, the number of examples (Z_hat.shape[1]), "
-                                               f"not the number of units {n}"),
+                                               f"not the number of units {n}" + (
+                                                   " nor m - 1: the mean and the biased variance divide by m"
+                                                   if n == m - 1 else "")),
+                (_bn_dZ(dout, cache, count=m - 1), "the count is m, not m - 1: the mean and the biased variance "
+                                                   "both divide by m"),
+                (_bn_dZ(dout, cache, axis=0), "the sums inside dZ run over axis=0, the units: batch norm's mean and "
+                                              "variance run over the examples, so its sums run over axis=1"),
                 (_bn_dZ(dout, cache) * m, "the factor 1/m in front is missing"),
+                (_bn_dZ(dout, cache) / np.sqrt(cache["var"] + cache["eps"]),
+                 "it divides by var + eps: the factor in front has the standard deviation, np.sqrt(var + eps)"),
                 (_bn_dZ(dout, cache, eps_in=False), "eps is missing: divide by np.sqrt(var + eps)"),
             ]:
                 if not np.allclose(wrong, want[0], rtol=1e-6, atol=1e-8) and np.allclose(value, wrong, rtol=1e-6, atol=1e-8):
                     raise AssertionError(f"dZ ({label}): {hint}")
+            staged = _your_staged_dZ(dout, cache)
+            if staged is not None:
+                worst = np.unravel_index(np.argmax(np.abs(value - staged)), staged.shape)
+                index = tuple(int(i) for i in worst)
+                raise AssertionError(
+                    f"dZ ({label}) disagrees with your batchnorm_backward_staged, which is right here: at {index} "
+                    f"you have {value[index]:.6g}, the staged pass {staged[index]:.6g}. A step of the derivation "
+                    "lost or changed a term: redo it on the worked example, one step at a time")
             if numeric is not None and not np.allclose(value, numeric, rtol=1e-5, atol=1e-6):
                 raise AssertionError(f"dZ ({label}) disagrees with central differences of sum(dout * out): "
-                                     "compare your formula with the boxed expression")
+                                     "check each step of your derivation against your staged pass")
         check.check_array(dZ, want[0], f"dZ ({label})")
         return got
 
@@ -799,6 +1186,20 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
 check.passed("batchnorm_backward: both paths (through the mean and the variance), sums over the examples.")
 
 # %% [markdown]
+# **What the expression says.** Inside the bracket, $m\, d\hat Z$ divided by $m\sqrt{\sigma^2 +
+# \varepsilon}$ is the naive gradient $d\hat Z / \sqrt{\sigma^2 + \varepsilon}$, the one you would
+# get by treating $\mu$ and $\sigma^2$ as constants. The path through $\mu$ subtracts its mean over
+# the batch, exactly, so each row of $dZ$ sums to zero: shifting a whole row of $Z$ does nothing to
+# $\hat Z$. The path through $\sigma^2$ subtracts a multiple of $\hat Z$: the fraction
+# $\sigma_i^2 / (\sigma_i^2 + \varepsilon)$ of the naive gradient's component along $\hat Z$ (use
+# $\sum_j \hat Z_{ij}^2 = m\,\sigma_i^2 / (\sigma_i^2 + \varepsilon)$). Only at $\varepsilon = 0$ is
+# that the whole component, and $dZ$ exactly orthogonal to $\hat Z$: with $\varepsilon > 0$,
+# stretching a row of $Z$ does change $\hat Z$ a little, because $D / \sqrt{\sigma^2 + \varepsilon}$
+# grows with the stretch, so the gradient keeps a part along $\hat Z$. The share that
+# stays is $\varepsilon / (\sigma_i^2 + \varepsilon)$: below $7 \times 10^{-6}$ in the worked
+# example, but half or more for a unit whose variance is no larger than $\varepsilon$.
+
+# %% [markdown]
 # ### Written question 1: the bias before batch norm [2 points, graded by hand]
 #
 # In a layer $\text{BN}\big(W^{[l]} A^{[l-1]} + b^{[l]}\big)$, what does the bias $b^{[l]}$ change
@@ -873,7 +1274,7 @@ except NotImplementedError:
 # the same for any batch size, one example included.
 
 # %% [markdown]
-# ### Exercise 3: `update_running_stats` [1 point]
+# ### Exercise 4: `update_running_stats` [1 point]
 #
 # Return the two new estimates as **new** arrays (do not update `running_mean` in place with `*=`
 # or `+=`: the caller may still need the old values).
@@ -908,7 +1309,10 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
 
     def _running_case(running_mean, running_var, batch_mean, batch_var, momentum, label):
         args = (running_mean, running_var, batch_mean, batch_var) + (() if momentum is None else (momentum,))
-        got = check.check_not_mutated(update_running_stats, *args)
+        got = check.check_not_mutated(update_running_stats, *args, hint=(
+            "build the new estimates as new arrays, momentum * running_mean + (1 - momentum) * batch_mean (and "
+            "the same for the variance), instead of updating running_mean or running_var with *= or +=: the "
+            "caller still holds the old estimates"))
         rho = 0.9 if momentum is None else momentum
         assert isinstance(got, (tuple, list)) and len(got) == 2, (
             f"update_running_stats ({label}): return a tuple (running_mean, running_var), got {type(got).__name__}")
@@ -927,6 +1331,11 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                 (rho * old + new, "the batch's share needs the factor (1 - momentum)"),
                 (want[1] if name == "running_mean" else want[0],
                  "the two results are swapped: return (running_mean, running_var)"),
+                (rho * old + (1 - rho) * (batch_var if name == "running_mean" else batch_mean),
+                 "it blends in the other statistic of the batch: the mean with batch_mean, the variance with "
+                 "batch_var"),
+                (rho * old + (1 - rho) * np.sqrt(new), "it blends in the square root of the batch's statistic: "
+                                                       "the running variance averages batch_var itself"),
             ]:
                 if not np.allclose(wrong, right) and np.allclose(value, wrong):
                     raise AssertionError(f"{name} ({label}): {hint}")
@@ -974,7 +1383,7 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
 check.passed("update_running_stats: momentum on the old estimate, 1 - momentum on the new batch.")
 
 # %% [markdown]
-# ### Exercise 4: `batchnorm_inference` [1 point]
+# ### Exercise 5: `batchnorm_inference` [1 point]
 #
 # Normalise `Z` with the **running** statistics, `running_mean` and `running_var` (both $(n, 1)$),
 # then scale and shift: $\gamma\,(Z - \mu_{\text{run}}) / \sqrt{\sigma^2_{\text{run}} + \varepsilon} +
@@ -1083,29 +1492,38 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
 check.passed("batchnorm_inference: the running statistics, so each example's output is its own.")
 
 # %% [markdown]
-# ### Written question 2: no batch statistics at inference [2 points, graded by hand]
+# ### Written question 2: predict the accuracy [2 points, graded by hand]
 #
-# A digit classifier with batch norm serves requests from many users. To save time, the server
-# collects the images that arrive within 10 ms into a batch and runs the **training-mode** forward
-# pass (`batchnorm_forward`) on it. Describe two things that go wrong, one when a batch happens to
-# hold a single image and one when it holds several, and explain why normalising with running
-# statistics fixes both. Three or four sentences.
+# Section 4 trains a network of ten hidden layers of 64 units, with batch norm in each, to about
+# 97 % accuracy on the 450 test digits, evaluated with `batchnorm_inference` and the running
+# statistics. Suppose it were evaluated with the **training-mode** forward pass instead
+# (`batchnorm_forward`: each batch normalised with its own statistics). Predict the test accuracy,
+# roughly, in three cases, with a sentence of reason for each:
+#
+# 1. the 450 test images go through as one batch;
+# 2. they go through one image at a time;
+# 3. they go through as ten batches, each holding the images of one digit only (about 45 each).
+#
+# Then say which of the three would change if the running statistics were used again, and why.
 
 # %% [markdown] answer="inference_running_stats" points=2
 # ### BEGIN SOLUTION
-# **Model answer.** A batch of one image has $Z - \mu = 0$ in every unit, so every batch-norm layer
-# outputs $\beta$ whatever the image is, and every lone request gets the same answer. With several
-# images, each unit is normalised with the mean and variance of that particular batch, so one user's
-# prediction depends on which other users' images happened to arrive at the same time: the same
-# image can get different labels, and a batch of unusual images (or a small, noisy one) shifts
-# everyone's result. Running statistics are fixed numbers collected during training, so inference
-# becomes a fixed affine map per unit, $\gamma(Z - \mu_{\text{run}})/\sqrt{\sigma^2_{\text{run}} +
-# \varepsilon} + \beta$: each column is computed from its own input only, identically for any batch
-# size, one included.
+# **Model answer.** (1) About the same, roughly 97 % (measured: 0.969 either way): 450 images
+# drawn like the training set give every unit a batch mean and variance close to the running
+# estimates, so the normalisation hardly changes. (2) About 10 % (measured: 0.098): with $m = 1$,
+# $Z - \mu = 0$ in every unit, every batch-norm layer outputs $\beta$, so every image gets the same
+# output and the same class, right only for the tenth or so of the test images that belong to it.
+# (3) Close to chance (measured: 0.13): inside a batch of one digit, the batch mean of each unit is
+# what the images of that digit have in common, the very thing that identifies the digit, and
+# normalising subtracts it; what is left are the small differences between images of the same
+# digit, stretched to unit spread, which the later layers read as if they told digits apart.
+# With the running statistics all three give the 97 % of the first case: each image is normalised
+# with fixed numbers from training, so its output depends on its own pixels only, not on the
+# size or the content of its batch.
 #
 # **Rubric.**
-# - [1 point] names both failures: one image gives $Z - \mu = 0$, output $\beta$ for every input; several images make a prediction depend on the other images in the batch (not reproducible, can be skewed)
-# - [1 point] running statistics are constants from training, so each example's output depends on its own input only and batch size no longer matters
+# - [1 point] (1) close to the running-statistics accuracy, because a large batch drawn like the training data has nearly the running mean and variance; (2) about 10 %, because one image gives $Z - \mu = 0$, output $\beta$, the same class for every image
+# - [1 point] (3) collapses towards chance, because the batch's own mean carries what the images of one digit share (the digit) and normalisation removes it; with running statistics every case matches (1), each output depending on its own image only
 # ### END SOLUTION
 
 # %% [markdown]
@@ -1244,7 +1662,8 @@ def dead_units(X, model):
 #
 # Ten hidden layers of 64 units, learning rate 1.5, ten epochs (210 steps), the same seed for both
 # networks: the same initial weights $W$ and the same batches. Left: the training loss of the
-# first 12 steps, on a logarithmic scale. Right: the training loss of all 210 steps; the dashed
+# first 12 steps, on an ordinary scale up to 6; a triangle at the top marks a loss off the scale,
+# with its value written below it. Right: the training loss of all 210 steps; the dashed
 # line is $\ln 10 \approx 2.30$, the loss of a network that gives every class probability
 # $\frac{1}{10}$, i.e. that has learned nothing. A cross marks the step at which a loss stopped
 # being a finite number. About a second on a laptop.
@@ -1274,14 +1693,20 @@ try:
                 _ax.plot(len(_losses), 0.93, "x", color=_color, ms=10, mew=2.5, transform=_ax.get_xaxis_transform())
             _axes[0].text(len(_losses) + 0.4, 0.93, "nan", color=_color, va="center",
                           transform=_axes[0].get_xaxis_transform())
-        _axes[0].plot(_steps[:12], _losses[:12], "o-", color=_color, ms=4, lw=1, label=_name)
+        _on_scale = _losses[:12] <= 6                   # False for nan too
+        _axes[0].plot(_steps[:12][_on_scale], _losses[:12][_on_scale], "o-", color=_color, ms=4, lw=1, label=_name)
+        for _k, (_step, _loss) in enumerate(zip(_steps[:12][~_on_scale], _losses[:12][~_on_scale])):
+            if np.isfinite(_loss):   # off the scale: a triangle at the top, the value below it
+                _axes[0].plot(_step, 5.8, "^", color=_color, ms=7)
+                _axes[0].annotate(f"{_loss:.0e}", (_step, 5.8), textcoords="offset points", xytext=(0, -13 - 11 * (_k % 2)),
+                                  ha="center", fontsize=7, color=_color)
         _axes[1].plot(_steps, np.minimum(_losses, 10), color=_color, lw=1, label=_label)
     _axes[1].axhline(np.log(10), color="k", ls="--", lw=1, label="ln 10: a uniform guess")
     _axes[0].axhline(np.log(10), color="k", ls="--", lw=1)
     for _ax in _axes:
         _ax.grid(True, alpha=0.3)
-    _axes[0].set(yscale="log", xlabel="step", ylabel="training loss (batch)", xticks=range(1, 13),
-                 title="the first 12 steps (log scale)")
+    _axes[0].set(ylim=(0, 6), xlabel="step", ylabel="training loss (batch)", xticks=range(1, 13),
+                 title="the first 12 steps")
     _axes[1].set(xlabel="step (21 per epoch)", ylim=(0, 5), title="all 210 steps: 10 hidden layers of 64, lr 1.5")
     _axes[0].legend(fontsize=9, loc="center right")
     _axes[1].legend(fontsize=9)
@@ -1316,7 +1741,8 @@ except NotImplementedError:
 # same seed, a few seconds in all). Each panel shows both networks' training loss, with a cross
 # where a loss stopped being finite; the title gives their test accuracies ("diverged" where
 # training stopped). Below it, for each plain network that ended at chance level, the cell prints
-# the share of dead units in its hidden layers.
+# the share of dead units in its hidden layers, how much each layer's output still varies from
+# image to image, and how much the network's output does.
 
 # %% tags=["demo"]
 try:
@@ -1334,8 +1760,12 @@ try:
                 if not _finite:
                     _ax.plot(len(_losses), 0.93, "x", color=_color, ms=9, mew=2, transform=_ax.get_xaxis_transform())
                 elif not _use_bn and _accs[-1] < 0.2:
+                    _hidden, _Z_out = deep_hidden_layers(X_train, _model)
                     print(f"{_depth} hidden layers, lr {_lr}, without batch norm: share of dead units per layer",
                           " ".join(f"{_share:.2f}" for _share in dead_units(X_train, _model)))
+                    print("    spread (std across the images) of a unit's output, mean over the layer's units:",
+                          " ".join(f"{np.mean(np.std(_A, axis=1)):.2g}" for _A in _hidden))
+                    print(f"    largest spread of an output across the images: {np.max(np.std(_Z_out, axis=1)):.3f}")
             _ax.axhline(np.log(10), color="k", ls="--", lw=0.8)
             _without, _with = (f"{_acc:.2f}" if np.isfinite(_acc) else "diverged" for _acc in _accs)
             _ax.set_title(f"{_depth} hidden layers, lr {_lr}\ntest accuracy: {_without} without, {_with} with",
@@ -1360,12 +1790,18 @@ except NotImplementedError:
 #   plain network trains fine (0.95 and 0.97); batch norm only makes it a little faster.
 # - **Diverging is not the only way to fail.** At 10 layers and lr 0.5 the plain network does not
 #   diverge, it *stalls*: its loss sits on $\ln 10$, apart from a few spikes, and its test accuracy
-#   is the 10 % of guessing. The printed shares show why: the first large steps pushed many units
-#   to be negative on every image, and the share of such dead units grows with depth. A dead unit
-#   passes back no gradient, so nothing revives it. The 3-layer network stalls the same way at
-#   lr 1.5, where the 10-layer one diverges. With batch norm each unit is re-centred on every
-#   batch, so (with $\beta$ near 0) about half of its values are positive whatever the weights
-#   do, and no unit dies.
+#   is the 10 % of guessing. The first large steps pushed many units to be negative on every image:
+#   such a dead unit passes back no gradient, so nothing revives it, and their share grows with
+#   depth, to 0.81 in the last hidden layer. But dead units are not the whole story: twelve units
+#   of that layer are alive. What collapsed is the **signal**, the differences between images:
+#   each layer passes on less of them (a unit's spread across the images falls from about 0.07 in
+#   layer 1 to 0.002 in layer 10), and the ten outputs vary by at most 0.02 from image to image,
+#   so every image gets nearly the same scores and the same class. The 3-layer network stalls the
+#   same way at lr 1.5 (one unit of its last layer alive), where the 10-layer one diverges. With
+#   batch norm each unit is re-centred and rescaled on every batch: (with $\beta$ near 0) about half
+#   of its values are positive whatever the weights do, so no unit dies, and its spread across the
+#   batch is reset to about $|\gamma|$, so the differences between images cannot fade from layer to
+#   layer.
 # - **Depth and step size make the difference.** Every step up in learning rate, and the step from
 #   3 to 10 layers, hurts the plain network more. At 10 layers it needs a small learning rate to
 #   learn well, and even at 0.1 it is slow and noisy (0.81); the batch-norm network trains at all
@@ -1440,7 +1876,7 @@ plt.show()
 # \text{out} = \begin{pmatrix} 0.1 & 1.025819 \\ -0.812371 & -0.894364 \\ 1.224743 & 0.925819 \end{pmatrix}.$$
 
 # %% [markdown]
-# ### Exercise 5: `layernorm_forward` [1 point]
+# ### Exercise 6: `layernorm_forward` [1 point]
 #
 # Like `batchnorm_forward`, along the other axis: `mean` and `var` (biased, from the deviations)
 # along `axis=0`, of shape $(1, m)$; $\varepsilon$ inside the square root; `out = gamma * Z_hat +
@@ -1587,13 +2023,9 @@ check.passed("layernorm_forward: each example over its units, mean and var of sh
 # The graph of section 2 is unchanged; only the axis of the two means moves. $\mu$ and $\sigma^2$
 # are now sums over the units of each column, so everything that was summed over `axis=1` on the
 # way from $\hat Z$ back to $Z$ is now summed over `axis=0`, and the count is $n$, the number of
-# units. The same substitution gives
-#
-# $$dZ_{ij} = \frac{1}{n\sqrt{\sigma_j^2 + \varepsilon}}
-# \Big(n\, g_{ij} - \sum_{k} g_{kj} - \hat Z_{ij} \sum_{k} g_{kj}\, \hat Z_{kj}\Big),
-# \qquad g = \gamma \odot d\text{out},$$
-#
-# with both sums over the units (`axis=0`, `keepdims=True`) and $\sigma^2$ of shape $(1, m)$.
+# units. The derivation of Exercise 3 goes through unchanged with $j$ and $i$ trading places: the
+# expression you found for batch norm, with both sums inside $dZ$ over the units (`axis=0`,
+# `keepdims=True`), the count $n$ where it had $m$, and $\sigma^2$ of shape $(1, m)$.
 # But $\gamma$ and $\beta$ did **not** move: they are still $(n, 1)$ columns broadcast over the
 # examples, so their gradients are still sums over `axis=1`,
 #
@@ -1607,7 +2039,7 @@ check.passed("layernorm_forward: each example over its units, mean and var of sh
 # \quad d\beta = \begin{pmatrix} -0.5 \\ 1 \\ 1 \end{pmatrix}.$$
 
 # %% [markdown]
-# ### Exercise 6: `layernorm_backward` [2 points]
+# ### Exercise 7: `layernorm_backward` [2 points]
 #
 # Return `(dZ, dgamma, dbeta)` of shapes $(n, m)$, $(n, 1)$, $(n, 1)$ from `dout` and the cache
 # of `layernorm_forward` (`Z_hat`, `var` of shape $(1, m)$, `gamma`, `eps`). Mind the two axes:
@@ -1621,17 +2053,17 @@ def layernorm_backward(dout, cache):
         dout:  (n, m) gradient of the cost with respect to out
         cache: {"Z_hat": (n, m), "mean": (1, m), "var": (1, m), "gamma": (n, 1), "eps": float}
     Returns:
-        dZ:     (n, m) = (1/n) / sqrt(var + eps) * (n * g - sum(g) - Z_hat * sum(g * Z_hat)),
-                with g = dout * gamma, both sums over axis=0 (the units), keepdims=True
+        dZ:     (n, m), your expression of batchnorm_backward with both sums over axis=0 (the units),
+                keepdims=True, and the count n
         dgamma: (n, 1) = sum over axis=1 (the examples) of dout * Z_hat
         dbeta:  (n, 1) = sum over axis=1 of dout
     """
     ### BEGIN SOLUTION
     Z_hat, gamma, var, eps = cache["Z_hat"], cache["gamma"], cache["var"], cache["eps"]
     n = Z_hat.shape[0]
-    g = dout * gamma
-    dZ = (n * g - np.sum(g, axis=0, keepdims=True)
-          - Z_hat * np.sum(g * Z_hat, axis=0, keepdims=True)) / (n * np.sqrt(var + eps))
+    dZ_hat = dout * gamma
+    dZ = (n * dZ_hat - np.sum(dZ_hat, axis=0, keepdims=True)
+          - Z_hat * np.sum(dZ_hat * Z_hat, axis=0, keepdims=True)) / (n * np.sqrt(var + eps))
     dgamma = np.sum(dout * Z_hat, axis=1, keepdims=True)
     dbeta = np.sum(dout, axis=1, keepdims=True)
     return dZ, dgamma, dbeta
@@ -1706,12 +2138,12 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                  f"the count is n = {n}, the number of units (Z_hat.shape[0]), not the number of examples {m}"),
                 (dout * cache["gamma"] / np.sqrt(cache["var"] + cache["eps"]),
                  "dZ = dout * gamma / sqrt(var + eps) treats the mean and the variance as constants: add the "
-                 "terms - sum(g, axis=0) and - Z_hat * sum(g * Z_hat, axis=0) inside the bracket"),
+                 "terms - sum(dZ_hat, axis=0) and - Z_hat * sum(dZ_hat * Z_hat, axis=0) inside the bracket"),
                 (_ln_dZ(dout, cache, terms=("mean",)),
-                 "the term - Z_hat * sum(g * Z_hat, axis=0, keepdims=True), the path through the variance, is missing"),
+                 "the term - Z_hat * sum(dZ_hat * Z_hat, axis=0, keepdims=True), the path through the variance, is missing"),
                 (_ln_dZ(dout, cache, terms=("Z_hat",)),
-                 "the term - sum(g, axis=0, keepdims=True), the path through the mean, is missing"),
-                (_ln_dZ(dout, cache, use_gamma=False), "gamma is missing: g = dout * gamma"),
+                 "the term - sum(dZ_hat, axis=0, keepdims=True), the path through the mean, is missing"),
+                (_ln_dZ(dout, cache, use_gamma=False), "gamma is missing: dZ_hat = dout * gamma"),
                 (_ln_dZ(dout, cache) * n, "the factor 1/n in front is missing"),
             ]:
                 if not np.allclose(wrong, want[0], rtol=1e-6, atol=1e-8) and np.allclose(value, wrong, rtol=1e-6, atol=1e-8):
@@ -1862,16 +2294,17 @@ except NotImplementedError:
 #   bias $b$ before it is redundant.
 # - **Its backward pass** follows from the graph of notebook 09: sums over the examples where an
 #   $(n, 1)$ column was broadcast, and added contributions where a value ($Z$, $D$) was used
-#   twice. Simplified, $dZ = \frac{1}{m\sqrt{\sigma^2 + \varepsilon}}\big(m g - \sum_j g - \hat Z
-#   \sum_j g \hat Z\big)$ with $g = \gamma \odot d\text{out}$; $d\gamma = \sum_j d\text{out}\,\hat Z$,
+#   twice. Substituted into each other, the steps give one expression in $d\hat Z = \gamma \odot
+#   d\text{out}$ and two sums over the examples; $d\gamma = \sum_j d\text{out}\,\hat Z$,
 #   $d\beta = \sum_j d\text{out}$.
 # - **Training vs inference**: training uses the batch's statistics and updates running averages,
 #   $\text{run} \leftarrow \rho\,\text{run} + (1 - \rho)\,\text{batch}$; inference uses the running
 #   averages only, so each prediction depends on its own example.
 # - **Why bother**: every layer's output no longer depends on the scale of its weights, so a deep
-#   ReLU network that diverges at a large learning rate without it (and stalls, its units dead, at
-#   a moderate one) trains well with it.
+#   ReLU network that diverges at a large learning rate without it (and stalls at a moderate one,
+#   many of its units dead and the differences between images fading from layer to layer) trains
+#   well with it.
 # - **Layer norm** standardises each example over its units, `axis=0`, with the same $(n, 1)$
 #   $\gamma$ and $\beta$; it needs no running statistics, works for any batch size and behaves the
-#   same in training and inference. Its backward pass is the same formula with the sums over
+#   same in training and inference. Its backward pass is the same expression with the sums over
 #   `axis=0` and the count $n$, while $d\gamma$ and $d\beta$ still sum over the examples.

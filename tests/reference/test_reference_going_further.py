@@ -41,6 +41,68 @@ def test_the_worked_batch_norm():
     np.testing.assert_allclose(dbeta, [[1.5], [0.0]], atol=1e-12)
 
 
+def _batch_norm_nodes(Z, gamma, beta, eps, replaced):
+    """The nodes of batch norm's graph in forward order; a node in `replaced` takes that value, so only the
+    nodes after it are recomputed (written apart from the reference)."""
+    nodes = {}
+    steps = (("mu", lambda: Z.mean(axis=1, keepdims=True)), ("D", lambda: Z - nodes["mu"]),
+             ("Q", lambda: nodes["D"] * nodes["D"]), ("var", lambda: nodes["Q"].mean(axis=1, keepdims=True)),
+             ("s", lambda: 1 / np.sqrt(nodes["var"] + eps)), ("Z_hat", lambda: nodes["D"] * nodes["s"]),
+             ("P", lambda: gamma * nodes["Z_hat"]), ("out", lambda: nodes["P"] + beta))
+    for name, compute in steps:
+        nodes[name] = replaced[name] if name in replaced else compute()
+    return nodes
+
+
+@pytest.mark.parametrize("shape, eps", [((2, 3), 1e-5), ((4, 5), 0.3), ((1, 2), 1e-3)])
+def test_the_staged_batch_norm_backward_node_by_node(shape, eps):
+    rng = np.random.default_rng(shape[1])
+    Z, gamma, beta, dout = (rng.standard_normal(shape) * 2 + 1, rng.uniform(-2, 2, (shape[0], 1)),
+                            rng.standard_normal((shape[0], 1)), rng.standard_normal(shape))
+    _, cache = ref.batchnorm_forward(Z, gamma, beta, eps=eps)
+    dZ, dgamma, dbeta, nodes = ref.batchnorm_backward_staged(dout, cache, return_nodes=True)
+    values = _batch_norm_nodes(Z, gamma, beta, eps, {})
+    numeric = {}
+    for name in ref.batchnorm.STAGED_NODES:  # one node moved at a time, the nodes after it recomputed
+        numeric.update(finite_difference_grads(
+            lambda p: float(np.sum(dout * _batch_norm_nodes(Z, gamma, beta, eps, p)["out"])), {name: values[name]}))
+    assert set(nodes) == set(ref.batchnorm.STAGED_NODES)
+    for name in ref.batchnorm.STAGED_NODES:
+        assert nodes[name].shape == values[name].shape
+        np.testing.assert_allclose(nodes[name], numeric["d" + name], rtol=1e-5, atol=1e-6, err_msg=name)
+    plain = ref.batchnorm_backward_staged(dout, cache)
+    assert isinstance(plain, tuple) and len(plain) == 3  # the contract: batchnorm_backward's
+    for got, again, want in zip((dZ, dgamma, dbeta), plain, ref.batchnorm_backward(dout, cache)):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+        np.testing.assert_array_equal(again, got)
+
+
+def test_the_worked_staged_batch_norm():
+    Z = np.array([[1.0, 2, 4], [-1, 0, 3]])
+    _, cache = ref.batchnorm_forward(Z, np.array([[2.0], [0.5]]), np.array([[0.1], [-0.2]]), eps=1e-5)
+    dZ, dgamma, dbeta, nodes = ref.batchnorm_backward_staged(np.array([[0.5, -1, 2], [1, 0, -1]]), cache,
+                                                             return_nodes=True)
+    np.testing.assert_allclose(dZ, [[1.374473, -2.061725, 0.687252], [0.067887, -0.090515, 0.022628]], atol=5e-7)
+    np.testing.assert_allclose(dgamma, [[2.405343], [-2.353390]], atol=5e-7)
+    np.testing.assert_allclose(dbeta, [[1.5], [0.0]], atol=1e-12)
+    np.testing.assert_allclose(nodes["s"], [[6.0], [-2.0]], atol=1e-9)  # the notebook quotes it
+
+
+def test_the_staged_batch_norm_backward_on_array_api_strict():
+    xp = pytest.importorskip("array_api_strict")
+    rng = np.random.default_rng(8)
+    Z, gamma, beta, dout = rng.standard_normal((3, 4)), rng.uniform(0.5, 2, (3, 1)), np.zeros((3, 1)), \
+        rng.standard_normal((3, 4))
+    want = ref.batchnorm_backward_staged(dout, ref.batchnorm_forward(Z, gamma, beta)[1], return_nodes=True)
+    got = ref.batchnorm_backward_staged(xp.asarray(dout), ref.batchnorm_forward(xp.asarray(Z), xp.asarray(gamma),
+                                                                                xp.asarray(beta))[1],
+                                        return_nodes=True)
+    for g, w in zip(got[:3], want[:3]):
+        np.testing.assert_allclose(np.asarray(g), w, rtol=1e-12, atol=1e-12)
+    for name in want[3]:
+        np.testing.assert_allclose(np.asarray(got[3][name]), want[3][name], rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_reverse_and_forward_mode_agree_with_central_differences(seed):
     rng = np.random.default_rng(seed)

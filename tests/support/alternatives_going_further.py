@@ -132,6 +132,57 @@ def _tape_always_relu(num_layers, hidden_activation="relu"):
     return _alt_network_tape(num_layers, "relu")
 
 
+# ---------------------------------------------------------------- 09_autodiff, wrong versions of the others
+
+
+def _vjp_relu_slope_one_at_zero(op, input_values, output_value, grad_output):
+    if op == "relu":
+        return (grad_output * (input_values[0] >= 0),)
+    return _alt_vjp(op, input_values, output_value, grad_output)
+
+
+def _vjp_softmax_over_rows(op, input_values, output_value, grad_output):
+    if op == "softmax_cross_entropy":
+        Z, Y = input_values
+        E = np.exp(Z)
+        return grad_output * (E / E.sum(axis=1, keepdims=True) - Y) / Z.shape[1], np.zeros(Y.shape)
+    return _alt_vjp(op, input_values, output_value, grad_output)
+
+
+def _reverse_mode_stores_and_then_adds_in_place(tape, values, output):
+    """Stores the first piece a name gets and adds the next ones with +=: with a vjp that hands add's
+    gradient through (the reference's does), that changes the gradients of other names too."""
+    from autograder.reference import autodiff
+
+    computed = autodiff.evaluate(tape, values)
+    grads = {output: 1.0}
+    for name, op, inputs in reversed(tape):
+        for input_name, piece in zip(inputs, autodiff.vjp(op, [computed[i] for i in inputs], computed[name],
+                                                          grads[name])):
+            if input_name in grads:
+                grads[input_name] += piece
+            else:
+                grads[input_name] = piece
+    return grads
+
+
+def _forward_mode_relu_slope_one_at_zero(tape, values, tangents):
+    out = _alt_forward_mode(tape, values, tangents)
+    computed = _alt_evaluate(tape, values)
+    for name, op, inputs in tape:
+        if op == "relu":
+            out[name] = out[name] + (computed[inputs[0]] == 0) * np.asarray(tangents.get(inputs[0], 0.0))
+    return out
+
+
+def _forward_mode_y_moves_the_cost(tape, values, tangents):
+    out = _alt_forward_mode(tape, values, tangents)
+    if "Y" in tangents and out:
+        Z = _alt_evaluate(tape, values)[tape[-1][2][0]]
+        out[tape[-1][0]] = out[tape[-1][0]] - np.sum(tangents["Y"] * np.log(_alt_softmax_columns(Z))) / Z.shape[1]
+    return out
+
+
 # ---------------------------------------------------------------- 10_batchnorm, correct
 
 
@@ -163,6 +214,30 @@ def _alt_batchnorm_backward(dout, cache):
     return _staged_backward(dout, cache, axis=1)
 
 
+def _alt_batchnorm_backward_staged(dout, cache, return_nodes=False):
+    """The graph's nodes rebuilt from Z = Z_hat * std (any mean would do), each gradient accumulated with += into
+    zeros, dQ a broadcast view, and more entries in node_grads than the contract asks for; a list, not a tuple,
+    when called plainly."""
+    Z_hat, gamma, var, eps = cache["Z_hat"], cache["gamma"], cache["var"], cache["eps"]
+    n, m = Z_hat.shape
+    std = np.sqrt(var + eps)
+    D = Z_hat * std
+    grads = {name: np.zeros((n, 1)) if name in ("s", "var", "mu") else np.zeros((n, m))
+             for name in ("P", "Z_hat", "s", "var", "Q", "D", "mu", "Z")}
+    grads["P"] += dout
+    grads["Z_hat"] += grads["P"] * gamma
+    grads["D"] += grads["Z_hat"] / std
+    grads["s"] += np.einsum("nm,nm->n", grads["Z_hat"], D)[:, None]
+    grads["var"] += grads["s"] * (-0.5 / std ** 3)
+    grads["Q"] = np.broadcast_to(grads["var"] / m, (n, m))
+    grads["D"] += 2 * D * grads["Q"]
+    grads["mu"] -= grads["D"].sum(axis=1, keepdims=True)
+    grads["Z"] += grads["D"] + grads["mu"] / m
+    grads["out"] = dout
+    result = [grads["Z"], (dout * Z_hat).sum(axis=1)[:, None], np.einsum("nm->n", dout)[:, None]]
+    return (*result, grads) if return_nodes else result
+
+
 def _alt_update_running_stats(running_mean, running_var, batch_mean, batch_var, momentum=0.9):
     return running_mean + (1 - momentum) * (batch_mean - running_mean), \
         running_var + (1 - momentum) * (batch_var - running_var)
@@ -187,10 +262,14 @@ def _alt_layernorm_backward(dout, cache):
 ALTERNATIVES = {
     "evaluate": _alt_evaluate, "unbroadcast": _alt_unbroadcast, "vjp": _alt_vjp, "reverse_mode": _alt_reverse_mode,
     "forward_mode": _alt_forward_mode, "network_tape": _alt_network_tape,
-    "batchnorm_forward": _alt_batchnorm_forward, "batchnorm_backward": _alt_batchnorm_backward,
+    "batchnorm_forward": _alt_batchnorm_forward, "batchnorm_backward_staged": _alt_batchnorm_backward_staged,
+    "batchnorm_backward": _alt_batchnorm_backward,
     "update_running_stats": _alt_update_running_stats, "batchnorm_inference": _alt_batchnorm_inference,
     "layernorm_forward": _alt_layernorm_forward, "layernorm_backward": _alt_layernorm_backward,
 }
 
 WRONG = {"network_tape": [_tape_activation_on_the_output, _tape_without_biases, _tape_cost_not_named_c,
-                          _tape_always_relu]}
+                          _tape_always_relu],
+         "vjp": [_vjp_relu_slope_one_at_zero, _vjp_softmax_over_rows],
+         "reverse_mode": [_reverse_mode_stores_and_then_adds_in_place],
+         "forward_mode": [_forward_mode_relu_slope_one_at_zero, _forward_mode_y_moves_the_cost]}
