@@ -203,24 +203,47 @@ def _cases_unbroadcast(rng):
 
 
 def _cases_vjp(rng):
-    n, k, m = random_inputs.integer(rng, 2, 4), random_inputs.integer(rng, 2, 4), random_inputs.integer(rng, 2, 5)
+    """The two rows the student derives (mul with broadcasting, the softmax cost with m != K) and relu at
+    exactly 0 (relu'(0) = 0) in every draw, and three of the other cases (a Python float factor among them)."""
+    n, k = random_inputs.integer(rng, 2, 4), random_inputs.integer(rng, 2, 4)
+    m = n + random_inputs.integer(rng, 1, 3)   # m != n: a 1/n or a softmax over the wrong axis shows
 
     def case(op, inputs):
         out = PRIMITIVES[op](*inputs)
         return [op, inputs, out, rng.standard_normal(_shape(out)) if _shape(out) else float(rng.uniform(0.5, 2))]
 
     Z = rng.standard_normal((n, m))
-    ops = [("add", [Z, rng.standard_normal((n, 1))]), ("mul", [rng.standard_normal((1, m)), Z]),
-           ("mul", [Z, float(rng.uniform(-2, 2))]),
-           ("matmul", [rng.standard_normal((n, k)), rng.standard_normal((k, m))]),
-           ("tanh", [Z]), ("relu", [Z]), ("exp", [Z]), ("log", [rng.uniform(0.2, 3, (n, m))]), ("sum", [Z]),
-           ("softmax_cross_entropy", [Z, random_inputs.one_hot(rng, n, m)])]
-    chosen = [ops[i] for i in sorted(int(i) for i in rng.choice(len(ops), size=6, replace=False))]
+    at_kink = np.where(rng.random((n, m)) < 0.4, 0.0, Z)
+    at_kink[0, -1] = 0.0
+    always = [("mul", [random_inputs.pick(rng, [rng.standard_normal((1, m)), rng.standard_normal((n, 1))]), Z]),
+              ("relu", [at_kink]), ("softmax_cross_entropy", [Z, random_inputs.one_hot(rng, n, m)])]
+    others = [("add", [Z, rng.standard_normal((n, 1))]), ("mul", [Z, float(rng.uniform(-2, 2))]),
+              ("matmul", [rng.standard_normal((n, k)), rng.standard_normal((k, m))]),
+              ("tanh", [Z]), ("exp", [Z]), ("log", [rng.uniform(0.2, 3, (n, m))]), ("sum", [Z])]
+    chosen = always + [others[i] for i in sorted(int(i) for i in rng.choice(len(others), size=3, replace=False))]
     return [(case(op, inputs), {}) for op, inputs in chosen]
 
 
+def _relu_kink_tape(rng):
+    """relu at exactly 0 (relu'(0) = 0), weighted by a random g so that the kink's slope shows."""
+    n, m = random_inputs.integer(rng, 2, 4), random_inputs.integer(rng, 2, 5)
+    x = np.where(rng.random((n, m)) < 0.4, 0.0, rng.standard_normal((n, m)))
+    x[-1, 0] = 0.0
+    tape = [("r", "relu", ("x",)), ("q", "mul", ("r", "g")), ("s", "sum", ("q",))]
+    return tape, {"x": x, "g": rng.standard_normal((n, m))}
+
+
+def _passed_through_tape(rng):
+    """`a` read by an add and by a mul: a loop that stores the first piece it gets (add's gradient, which a
+    vjp may hand through as the very same array) and later adds to it in place changes other gradients."""
+    n, m = random_inputs.integer(rng, 1, 4), random_inputs.integer(rng, 2, 5)
+    tape = [("w", "mul", ("a", "c")), ("z", "add", ("a", "b")), ("v", "add", ("z", "w")), ("s", "sum", ("v",))]
+    return tape, {name: rng.standard_normal((n, m)) for name in ("a", "b", "c")}
+
+
 def _cases_reverse_mode(rng):
-    return [([tape, values, tape[-1][0]], {}) for tape, values in _tapes(rng)]
+    tapes = _tapes(rng) + [_relu_kink_tape(rng), _passed_through_tape(rng)]
+    return [([tape, values, tape[-1][0]], {}) for tape, values in tapes]
 
 
 def _cases_forward_mode(rng):
@@ -230,7 +253,11 @@ def _cases_forward_mode(rng):
         given = random_inputs.pick(rng, names, k=max(1, len(names) - 1))  # one input (and Y) keeps a zero tangent
         tangents = {name: (rng.standard_normal(_shape(values[name])) if _shape(values[name])
                            else float(rng.standard_normal())) for name in given}
+        if "Y" in values:   # given, and ignored by the cost's JVP (Y is a constant), but returned as given
+            tangents["Y"] = rng.standard_normal(_shape(values["Y"]))
         cases.append(([tape, values, tangents], {}))
+    tape, values = _relu_kink_tape(rng)
+    cases.append(([tape, values, {"x": rng.standard_normal(values["x"].shape)}], {}))  # x moves through the kink
     return cases
 
 

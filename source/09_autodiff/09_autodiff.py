@@ -23,14 +23,15 @@
 # **What you will learn**
 # - how to write a computation as a *tape*: a list of primitive operations in the order they ran;
 # - that each primitive needs to know only its own local derivative, as a *vector-Jacobian product*
-#   (VJP), and never a full Jacobian matrix;
+#   (VJP), and never a full Jacobian matrix; you derive two of them by hand and check them against
+#   central differences;
 # - reverse mode: walk the tape backwards from a scalar output and **add up** the gradient of a value
 #   that is used more than once;
 # - why broadcasting in the forward pass becomes a sum in the backward pass;
 # - forward mode (Jacobian-vector products), and why training uses reverse mode: one pass per input
 #   direction against one pass per output, measured;
 # - that the four equations of notebook 03 are reverse mode written out for a layered network, and
-#   that PyTorch's `autograd` does what your code does.
+#   that PyTorch's `autograd` does what your code does, recording its tape as the program runs.
 #
 # **What you will write** (14 points, and three written answers graded by hand, 6 points)
 #
@@ -38,7 +39,7 @@
 # |---|---|
 # | `evaluate(tape, values)`: run a tape forwards | 1 |
 # | `unbroadcast(grad, shape)`: undo broadcasting in a gradient | 2 |
-# | `vjp(op, input_values, output_value, grad_output)`: the local backward step of each primitive | 4 |
+# | `vjp(op, input_values, output_value, grad_output)`: the local backward step of each primitive, two rows derived by you | 4 |
 # | `reverse_mode(tape, values, output)`: the gradient of a scalar output for every name | 3 |
 # | `forward_mode(tape, values, tangents)`: directional derivatives, pushed forwards | 2 |
 # | `network_tape(num_layers, hidden_activation)`: a whole network written as a tape | 2 |
@@ -290,15 +291,18 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
 
     def _evaluate_call(tape, values, label):
         try:
-            got = check.check_not_mutated(evaluate, tape, values)
+            got = check.check_not_mutated(evaluate, tape, values, hint=(
+                "the caller's values dict must stay as it was: start from a copy of it (dict(values)) and store "
+                "each node's value in the copy"))
         except TypeError as error:
             raise AssertionError(f"evaluate ({label}) raised TypeError ({error}): each primitive takes its inputs "
                                  "as separate arguments, one per input name, not one list: unpack the list of "
                                  "input values") from None
         except KeyError as error:
             raise AssertionError(f"evaluate ({label}) looked up a name that was not there, {error}: start from a "
-                                 "copy of values (the inputs) and store each node's value under its name as you "
-                                 "go, so that later tuples can read it") from None
+                                 "copy of values (the inputs), store each node's value in that copy under its "
+                                 "name as you go, read every input of a tuple from the copy (values holds only "
+                                 "the tape's inputs), and go through the tape in order, first tuple first") from None
         assert isinstance(got, dict), f"evaluate ({label}) should return a dict, got {type(got).__name__}"
         assert got is not values, (f"evaluate ({label}) returned the dict it was given: start from a copy of "
                                    "values and add the nodes to the copy; do not change the caller's dict")
@@ -408,63 +412,67 @@ except NotImplementedError:
 # %% [markdown]
 # ## 2. Each primitive knows only its local derivative
 #
-# We want the gradient of the scalar output $s$ with respect to every name $v$ on the tape. Write
-# $\bar v = \partial s / \partial v$ for it, an array of the same shape as $v$ (a common name for it is
-# the *adjoint* of $v$). At the output, $\bar s = 1$.
+# We want the gradient of the scalar output $s$ with respect to every name $v$ on the tape. As in
+# notebooks 03 and 04, where $dW$ stood for $\partial C/\partial W$, write $dv$ for
+# $\partial s/\partial v$: an array of the same shape as $v$ (it is also called the *adjoint* of $v$).
+# At the output, $ds = 1$.
 #
-# Now take one node, $y = f(x_1, \dots, x_k)$. Suppose $\bar y$ is known. Since $s$ depends on $x_i$
-# through $y$ here, the chain rule gives that part of $\bar x_i$ as
+# Now take one node, $y = f(x_1, \dots, x_k)$. Suppose $dy$ is known. Since $s$ depends on $x_i$
+# through $y$ here, the chain rule gives that part of $dx_i$ as
 #
-# $$\bar x_i \mathrel{+}= J_i^T\, \bar y, \qquad J_i = \frac{\partial y}{\partial x_i}\ \text{(the Jacobian, with $y$ and $x_i$ flattened)}.$$
+# $$dx_i \mathrel{+}= J_i^T\, dy, \qquad J_i = \frac{\partial y}{\partial x_i}\ \text{(the Jacobian, with $y$ and $x_i$ flattened)}.$$
 #
 # That product of a vector with a Jacobian is a **vector-Jacobian product** (VJP). The point is that
 # no Jacobian is ever built. `tanh` on a $(100, 64)$ array has a $6400 \times 6400$ Jacobian, almost
 # all zeros, because entry $i$ of the output depends only on entry $i$ of the input (notebook 01: an
 # element-wise map has a diagonal Jacobian). Its VJP is one element-wise product:
 #
-# $$\bar a = \bar h \odot \big(1 - h^2\big), \qquad h = \tanh a .$$
+# $$da = dh \odot \big(1 - h^2\big), \qquad h = \tanh a .$$
 
 # %% [markdown]
 # ### The VJP of each primitive
 #
-# Each primitive therefore comes with a small function: given its inputs, its output and $\bar y$,
-# return one $\bar x_i$ per input, shaped like that input. That is all a primitive needs to know about
-# derivatives. It knows nothing about the rest of the tape. In the table, $\bar g$ stands for the
-# output's gradient `grad_output`, shaped like the output.
+# Each primitive therefore comes with a small function: given its inputs, its output $y$ and $dy$
+# (the argument `grad_output`, shaped like the output), return one $dx_i$ per input, shaped like that
+# input. That is all a primitive needs to know about derivatives. It knows nothing about the rest of
+# the tape. Seven rows are given; the two marked *derive* are yours to work out, below.
 #
-# | op | output | gradients handed back |
+# | op | output $y$ | gradients handed back |
 # |---|---|---|
-# | `add` | $x + y$ | $\bar x = \bar g$, $\bar y = \bar g$ (then undo broadcasting, below) |
-# | `mul` | $x \odot y$ | $\bar x = \bar g \odot y$, $\bar y = \bar g \odot x$ (then undo broadcasting) |
-# | `matmul` | $A B$ | $\bar A = \bar g\, B^T$, $\bar B = A^T \bar g$ |
-# | `tanh` | $h = \tanh x$ | $\bar x = \bar g \odot (1 - h^2)$, from the **output** |
-# | `relu` | $\max(x, 0)$ | $\bar x = \bar g \odot [x > 0]$ (so $\mathrm{relu}'(0) = 0$) |
-# | `exp` | $e = e^x$ | $\bar x = \bar g \odot e$ |
-# | `log` | $\ln x$ | $\bar x = \bar g / x$ |
-# | `sum` | $\sum_{ij} x_{ij}$ | $\bar x = \bar g \cdot \mathbf 1$, a scalar spread over every entry of $x$ |
-# | `softmax_cross_entropy` | $C$ | $\bar Z = \bar g\,\big(\mathrm{softmax}(Z) - Y\big) / m$, $\bar Y = 0$ |
+# | `add` | $x + z$ | $dx = dy$, $dz = dy$ (then undo broadcasting, below) |
+# | `mul` | $x \odot z$ | *derive* (with broadcasting) |
+# | `matmul` | $A B$ | $dA = dy\, B^T$, $dB = A^T dy$ |
+# | `tanh` | $h = \tanh x$ | $dx = dy \odot (1 - h^2)$, from the **output** |
+# | `relu` | $\max(x, 0)$ | $dx = dy \odot [x > 0]$ (so $\mathrm{relu}'(0) = 0$) |
+# | `exp` | $e = e^x$ | $dx = dy \odot e$ |
+# | `log` | $\ln x$ | $dx = dy / x$ |
+# | `sum` | $\sum_{ij} x_{ij}$ | $dx = dy \cdot \mathbf 1$, a scalar spread over every entry of $x$ |
+# | `softmax_cross_entropy` | $C$ | *derive* $dZ$; $dY = 0$ |
+#
+# $[x > 0]$ is 1 where $x > 0$ and 0 elsewhere, **at exactly $x = 0$ too**: the course's convention
+# $\mathrm{relu}'(0) = 0$, which the tests check.
 
 # %% [markdown]
-# **The matmul row.** Take $A$ $(n, p)$ and $B$ $(p, m)$. Entry $(i, j)$ of $AB$ is
+# **How a row is derived: matmul.** Take $A$ $(p, q)$ and $B$ $(q, r)$. Entry $(i, j)$ of $AB$ is
 # $\sum_k A_{ik} B_{kj}$, so $A_{ik}$ affects the whole row $i$ of the output, each entry through the
-# factor $B_{kj}$:
+# factor $B_{kj}$. Add up what each of those output entries hands back:
 #
-# $$\bar A_{ik} = \sum_j \bar g_{ij} B_{kj} = (\bar g B^T)_{ik}.$$
+# $$dA_{ik} = \sum_j dy_{ij} B_{kj} = (dy\, B^T)_{ik}.$$
 #
-# The shapes check it: $\bar g$ is $(n, m)$, $B^T$ is $(m, p)$, and $\bar A$ must be $(n, p)$ like $A$.
-# The same reasoning over the columns gives $\bar B = A^T \bar g$, $(p, n)(n, m) = (p, m)$ like $B$.
-
-# %% [markdown]
-# **The softmax_cross_entropy row.** $\bar Z = \bar g\,(\mathrm{softmax}(Z) - Y)/m$, shape $(K, m)$, is
-# notebook 03's $\delta^{[L]} = A^{[L]} - Y$, divided by $m$ because the cost is a mean over the $m$
-# columns. `Y` is a constant, so its gradient is zeros of shape $(K, m)$.
+# The shapes check it: $dy$ is $(p, r)$, $B^T$ is $(r, q)$, and $dA$ must be $(p, q)$ like $A$.
+# The same reasoning over the columns gives $dB = A^T dy$, $(q, p)(p, r) = (q, r)$ like $B$.
+#
+# The recipe is always the same: (1) write one output entry in terms of the input entries; (2) find
+# which output entries a given input entry reaches, and with what local derivative; (3) sum
+# $dy \times$ local derivative over those entries; (4) write the result for whole arrays and check
+# its shape.
 
 # %% [markdown]
 # ### Broadcasting forwards is a sum backwards
 #
 # In notebook 04 the bias $b$ $(n, 1)$ was added to $W A$ $(n, m)$. NumPy *broadcasts*: it acts as if
 # $b$ were copied into all $m$ columns. Each copy then carries its own gradient, and since all the
-# copies are the same $b$, the gradient of $b$ is the sum of theirs: the sum of $\bar g$ over the
+# copies are the same $b$, the gradient of $b$ is the sum of theirs: the sum of $dy$ over the
 # columns, shape $(n, 1)$. That is where notebook 04's `np.sum(delta, axis=1, keepdims=True)` comes
 # from.
 #
@@ -524,12 +532,14 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     def _unbroadcast_case(grad, shape, want, label):
         name = f"unbroadcast(grad {np.shape(grad)}, shape {shape}) ({label})"
         try:
-            got = check.check_not_mutated(unbroadcast, grad, shape)
+            got = check.check_not_mutated(unbroadcast, grad, shape, hint=(
+                "grad belongs to the caller: np.sum returns a new array, so sum into new arrays and leave grad "
+                "as it was (no +=, no writing into it)"))
         except ValueError as error:
             raise AssertionError(f"{name} raised ValueError ({error}): the sums left a shape that cannot become "
                                  f"{tuple(shape)}: first sum away the leading axes that broadcasting added, then "
                                  "sum over each axis where shape has size 1 (axis 1 for an (n, 1) column, axis 0 "
-                                 "for a (1, m) row)") from None
+                                 "for a (1, m) row), not over the other one") from None
         got_shape = np.shape(got)
         if got_shape != tuple(shape):
             if got_shape == np.shape(grad):
@@ -545,7 +555,15 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
             if len(got_shape) == len(shape) and any(g == 1 and s != 1 for g, s in zip(got_shape, shape)):
                 raise AssertionError(f"{name}: shape {got_shape}, expected {tuple(shape)}: summed over the wrong "
                                      "axis: sum over the axes where shape has size 1")
+            if len(got_shape) < len(shape) and int(np.prod(got_shape)) == int(np.prod(shape)):
+                raise AssertionError(f"{name}: shape {got_shape}, expected {tuple(shape)}: the sum over a stretched "
+                                     "axis dropped it: keep it as size 1 (keepdims=True)")
         g = np.asarray(grad, dtype=float)
+        shrink = int(np.prod(shape)) / g.size
+        if (shrink != 1 and np.shape(got) == tuple(shape) and not np.allclose(want * shrink, want)
+                and np.allclose(np.asarray(got, dtype=float), want * shrink)):
+            raise AssertionError(f"{name}: averaged instead of summed: every copy that broadcasting made hands its "
+                                 "own full gradient back, so the copies' gradients add up: np.sum, not np.mean")
         if g.ndim == 2 and len(shape) == 2 and 1 in shape and g.shape[0] == g.shape[1] and tuple(shape) != (1, 1):
             wrong_axis = 0 if shape[1] == 1 else 1   # the axis that was NOT stretched
             wrong = np.sum(g, axis=wrong_axis, keepdims=True).reshape(shape)
@@ -593,22 +611,113 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
 check.passed("unbroadcast: added axes and stretched axes are summed away, and the shape comes out exact.")
 
 # %% [markdown]
+# ## Derive two rows yourself
+#
+# Two rows of the table are left blank: you derive them here, on paper first, with the recipe of the
+# matmul row, and check each against the numbers that the demo after `numeric_vjp` (below) prints
+# before you write any code.
+#
+# **Row `mul`, $y = x \odot z$.**
+#
+# 1. *Same shapes.* With $x$ and $z$ both $(n, m)$, $y_{ij} = x_{ij} z_{ij}$. Which entries of $y$
+#    does $x_{ij}$ reach, and with what local derivative? Sum $dy \times$ that derivative over them,
+#    and write $dx$ and $dz$ for whole arrays.
+# 2. *Broadcasting.* Now let $x$ be a column $(n, 1)$ and $z$ an $(n, m)$ array, so that
+#    $y_{ij} = x_{i} z_{ij}$: the single entry $x_i$ is used in every column. How many entries of $y$
+#    does it reach now? Write $dx_i$ as a sum, and say which step of `unbroadcast` that sum is. And
+#    $dz$?
+# 3. *By hand.* For $x = \begin{bmatrix}2\\-1\end{bmatrix}$,
+#    $z = \begin{bmatrix}1 & 3 & -2\\ 0.5 & 2 & 1\end{bmatrix}$ and
+#    $dy = \begin{bmatrix}1 & 0 & 2\\ -1 & 1 & 0.5\end{bmatrix}$, compute $dx$ (shape $(2, 1)$) and
+#    $dz$ (shape $(2, 3)$).
+#
+# **Row `softmax_cross_entropy`, $C = -\frac1m \sum_{j=1}^{m} \sum_k Y_{kj} \log p_{kj}$** with
+# $p_{:,j} = \mathrm{softmax}(Z_{:,j})$, each column one example.
+#
+# 1. *One column* (drop the index $j$). Write $\log p_k = z_k - \log \sum_l e^{z_l}$, which is what the
+#    given function computes. Differentiate it with respect to $z_i$: the first term gives 1 when
+#    $i = k$ and 0 otherwise; what is the derivative of $\log \sum_l e^{z_l}$ with respect to $z_i$,
+#    and which entry of $p$ is it?
+# 2. *The loss of the column*, $\ell = -\sum_k Y_k \log p_k$: put step 1 in, and simplify with
+#    $\sum_k Y_k = 1$ (a one-hot column). You should be left with two terms, one from $p$ and one from
+#    $Y$: mind the sign.
+# 3. *The batch.* $Z_{ij}$ enters only column $j$'s loss, and $C$ is the **mean** of the $m$ losses:
+#    which factor does that put in front? Along which axis does the softmax run (rows are classes,
+#    columns are examples)?
+# 4. *The chain rule.* The gradient arriving at $C$ is $dy$ (`grad_output`, a number): where does it go?
+# 5. *$Y$* is data, a constant: its gradient is zeros of $Y$'s shape.
+#
+# Check: $dZ$ has $Z$'s shape $(K, m)$, and each of its columns sums to 0 (why?). For
+# $Z = \begin{bmatrix}1 & 0.5\\ 2 & -1\\ 0 & 1.5\end{bmatrix}$, labels class 1 then class 2 (counting
+# from 0) and $dy = 1$, the cells below print the numbers your formula must give.
+
+# %% [markdown]
+# The next cell is **given**: `numeric_vjp(op, input_values, grad_output)` computes a VJP by central
+# differences, without any formula: for each input entry $x_k$ it moves $x_k$ by $\pm h$ and measures
+# how $\langle dy, y\rangle = \sum dy \odot y$ changes,
+#
+# $$dx_k \approx \frac{\langle dy,\ f(\dots, x_k + h, \dots)\rangle - \langle dy,\ f(\dots, x_k - h, \dots)\rangle}{2h}.$$
+#
+# Its step is $h = 10^{-6}$. Central differences err by about $h^2$ times the third derivative
+# (truncation) plus about $10^{-16}/h$ times the size of the values (float64 rounding, amplified by the
+# division by $h$). The two balance near $h \approx 10^{-5}$; at $h = 10^{-6}$ both stay below about
+# $10^{-9}$ for the small, smooth values of this notebook, far below the differences a wrong formula
+# makes. It is slow (two evaluations per input entry) and only approximate, which is why
+# frameworks use VJPs, but it is the referee for any formula you derive. It moves every input,
+# `Y` too; a VJP does not differentiate with respect to data, so ignore what it says for `Y`.
+
+# %%
+# ---------------------------------------------------------------- GIVEN: a VJP by central differences
+
+
+def numeric_vjp(op, input_values, grad_output, h=1e-6):
+    """d<grad_output, PRIMITIVES[op](*inputs)> / d input, by central differences: a list, one array per input."""
+    grads = []
+    for i, value in enumerate(input_values):
+        value = np.asarray(value, dtype=float)
+        grad = np.zeros(value.shape)
+        for index in np.ndindex(value.shape):
+            moved = []
+            for step in (h, -h):
+                entry = value.copy()
+                entry[index] += step
+                args = [entry if j == i else v for j, v in enumerate(input_values)]
+                moved.append(np.sum(grad_output * PRIMITIVES[op](*args)))
+            grad[index] = (moved[0] - moved[1]) / (2 * h)
+        grads.append(grad)
+    return grads
+
+
+# %% tags=["demo"]
+_dx, _dz = numeric_vjp("mul", [np.array([[2.0], [-1.0]]), np.array([[1.0, 3.0, -2.0], [0.5, 2.0, 1.0]])],
+                       np.array([[1.0, 0.0, 2.0], [-1.0, 1.0, 0.5]]))
+print("mul, by central differences:\ndx =\n", _dx, "\ndz =\n", _dz)
+_dZ, _ = numeric_vjp("softmax_cross_entropy", [np.array([[1.0, 0.5], [2.0, -1.0], [0.0, 1.5]]),
+                                               np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])], 1.0)
+print("softmax_cross_entropy, by central differences (dY is zeros by definition):\ndZ =\n", _dZ)
+
+
+# %% [markdown]
 # ### Exercise 3: `vjp` [4 points]
 #
 # One backward step of one primitive: given the op's name, the list of its input values, its output
-# value and the gradient of the output `grad_output` ($\bar g$, shaped like the output), return a
-# **tuple with one gradient per input**, each shaped like that input: `(dx, dy)` for `add`, `mul`,
-# `matmul` and `softmax_cross_entropy`, `(dx,)` for the one-input ops. Use the table of section 2:
+# value and the gradient of the output `grad_output` ($dy$, shaped like the output), return a
+# **tuple with one gradient per input**, each shaped like that input: two for `add`, `mul`, `matmul`
+# and `softmax_cross_entropy`, `(dx,)` for the one-input ops. Use the table of section 2 and your two
+# derived rows:
 #
-# - `add` and `mul`: call your `unbroadcast` on each gradient with its input's shape (`np.shape(x)`
-#   works for Python floats too, giving `()`);
-# - `matmul`: `g @ B.T` and `A.T @ g`, no broadcasting involved;
+# - `add`: call your `unbroadcast` on each gradient with its input's shape (`np.shape(x)` works for
+#   Python floats too, giving `()`);
+# - `mul`: your row, with the sum of its step 2 done by your `unbroadcast`;
+# - `matmul`: `grad_output @ B.T` and `A.T @ grad_output`, no broadcasting involved;
 # - `tanh` and `exp`: use `output_value`, which the forward pass already computed;
+# - `relu`: 1 where the input is strictly positive, 0 elsewhere, at exactly 0 too;
 # - `sum`: `grad_output` is a scalar; spread it over an array of ones shaped like the input;
-# - `softmax_cross_entropy`: `grad_output * (softmax(Z) - Y) / m` with the given `softmax` and
-#   $m$ = `Z.shape[1]`, and zeros shaped like `Y`.
+# - `softmax_cross_entropy`: your row for `Z` (the given `softmax(Z)` normalises each column), and
+#   zeros shaped like `Y`.
 #
-# Multiply by `grad_output` everywhere: it is rarely 1 (the tests make sure it is not).
+# Multiply by `grad_output` everywhere: it is rarely 1 (the tests make sure it is not). The test
+# checks your two derived rows against `numeric_vjp` on new shapes, and names the usual slips.
 
 # %% solution="vjp"
 def vjp(op, input_values, output_value, grad_output):
@@ -624,30 +733,30 @@ def vjp(op, input_values, output_value, grad_output):
         (for softmax_cross_entropy: (dZ, zeros shaped like Y))
     """
     ### BEGIN SOLUTION
-    g = grad_output
+    dy = grad_output
     if op == "add":
-        x, y = input_values
-        return unbroadcast(g, np.shape(x)), unbroadcast(g, np.shape(y))
+        x, z = input_values
+        return unbroadcast(dy, np.shape(x)), unbroadcast(dy, np.shape(z))
     if op == "mul":
-        x, y = input_values
-        return unbroadcast(g * y, np.shape(x)), unbroadcast(g * x, np.shape(y))
+        x, z = input_values
+        return unbroadcast(dy * z, np.shape(x)), unbroadcast(dy * x, np.shape(z))
     if op == "matmul":
         A, B = input_values
-        return g @ B.T, A.T @ g
+        return dy @ B.T, A.T @ dy
     x = input_values[0]
     if op == "tanh":
-        return (g * (1 - output_value ** 2),)
+        return (dy * (1 - output_value ** 2),)
     if op == "relu":
-        return (g * (np.asarray(x) > 0),)
+        return (dy * (np.asarray(x) > 0),)
     if op == "exp":
-        return (g * output_value,)
+        return (dy * output_value,)
     if op == "log":
-        return (g / x,)
+        return (dy / x,)
     if op == "sum":
-        return (g * np.ones(np.shape(x)),)
+        return (dy * np.ones(np.shape(x)),)
     if op == "softmax_cross_entropy":
         Z, Y = input_values
-        return g * (softmax(Z) - Y) / Z.shape[1], np.zeros(np.shape(Y))
+        return dy * (softmax(Z) - Y) / Z.shape[1], np.zeros(np.shape(Y))
     raise ValueError(f"unknown primitive {op!r}")
     ### END SOLUTION
 
@@ -662,16 +771,34 @@ from course import check
 with warnings.catch_warnings(), np.errstate(all="ignore"):
     warnings.simplefilter("ignore")
 
-    def _vjp_case(op, inputs, g, want, wrongs, label, m=None):
+    def _numeric_vjp(op, inputs, dy, h=1e-6):
+        """This test's own central differences of <dy, op(inputs)>, one array per input."""
+        grads = []
+        for i, value in enumerate(inputs):
+            value = np.asarray(value, dtype=float)
+            grad = np.zeros(value.shape)
+            for index in np.ndindex(value.shape):
+                plus, minus = value.copy(), value.copy()
+                plus[index] += h
+                minus[index] -= h
+                up = np.sum(dy * PRIMITIVES[op](*[plus if j == i else v for j, v in enumerate(inputs)]))
+                down = np.sum(dy * PRIMITIVES[op](*[minus if j == i else v for j, v in enumerate(inputs)]))
+                grad[index] = (up - down) / (2 * h)
+            grads.append(grad)
+        return grads
+
+    def _vjp_case(op, inputs, g, want, wrongs, label, m=None, rtol=1e-6, atol=1e-8):
         """Call vjp, check it returns one gradient per input shaped like it, and name a known wrong answer."""
         out = PRIMITIVES[op](*inputs)
         name = f"vjp({op!r}) ({label})"
         try:
-            got = check.check_not_mutated(vjp, op, list(inputs), out, g)
+            got = check.check_not_mutated(vjp, op, list(inputs), out, g, hint=(
+                "the input values, the output value and grad_output belong to the tape: compute each gradient as "
+                "a new array (dy * z, not dy *= z) and leave them as they were"))
         except ValueError as error:
             raise AssertionError(f"{name} raised ValueError ({error}): a shape mismatch; for out = A @ B the "
-                                 "gradients are dA = g @ B.T and dB = A.T @ g; for add and mul, unbroadcast each "
-                                 "gradient to its input's shape") from None
+                                 "gradients are dA = dy @ B.T and dB = A.T @ dy; for add and mul, unbroadcast each "
+                                 "gradient to its input's shape AFTER multiplying by the other factor") from None
         if len(inputs) == 1 and hasattr(got, "shape"):
             raise AssertionError(f"{name} returned a single array: return a tuple with one gradient per input, "
                                  "(dx,) for a one-input op")
@@ -680,10 +807,24 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                                          "per input, in the order of the inputs")
         for i, (value, grad, expected) in enumerate(zip(inputs, got, want)):
             which = f"{name}, the gradient of input {i} (shape {np.shape(value)})"
+            if grad is None:
+                raise AssertionError(f"{which} is None: every input gets a gradient shaped like it (a constant "
+                                     "such as Y gets zeros, np.zeros_like(Y))")
             if np.shape(grad) != np.shape(value):
-                if op in ("add", "mul") and np.shape(grad) == np.shape(out):
+                if op == "mul" and np.shape(grad) == np.shape(out):
+                    raise AssertionError(f"{which} has the output's shape {np.shape(grad)}: the sum over the axes "
+                                         "broadcasting added or stretched is missing: multiply dy by the OTHER "
+                                         "factor first, then unbroadcast that product to this input's shape "
+                                         "(unbroadcasting dy first and multiplying after stretches it back)")
+                if op == "add" and np.shape(grad) == np.shape(out):
                     raise AssertionError(f"{which} has the output's shape {np.shape(grad)}: unbroadcasting "
                                          f"forgotten: pass it through unbroadcast(..., np.shape(input))")
+                if op in ("add", "mul") and np.ndim(value) == 0:
+                    raise AssertionError(f"{which} has shape {np.shape(grad)}: the input is a Python float, "
+                                         "shape (): its gradient is a single number, the sum of every entry")
+                if op in ("add", "mul") and np.ndim(grad) < np.ndim(value):
+                    raise AssertionError(f"{which} has shape {np.shape(grad)}: the sum dropped an axis: keep the "
+                                         "stretched axis as size 1 (keepdims=True), as unbroadcast does")
                 if op in ("add", "mul") and np.ndim(grad) == np.ndim(value) == 2:
                     raise AssertionError(f"{which} has shape {np.shape(grad)}: summed over the wrong axis: sum "
                                          "over the axes where the input has size 1 (the ones broadcasting stretched)")
@@ -693,12 +834,16 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                                          "over it, grad_output * np.ones(np.shape(x))")
                 if op == "matmul":
                     raise AssertionError(f"{which} has shape {np.shape(grad)}: for out = A @ B the gradients are "
-                                         "dA = g @ B.T (shape of A) and dB = A.T @ g (shape of B)")
+                                         "dA = dy @ B.T (shape of A) and dB = A.T @ dy (shape of B)")
+                if op == "softmax_cross_entropy" and i == 0:
+                    raise AssertionError(f"{which} has shape {np.shape(grad)}: dZ has Z's shape (K, m), one column "
+                                         "per example: do not sum or average over the examples, the 1/m of the "
+                                         "mean cost is a factor")
             for wrong, hint in wrongs.get(i, []):
                 if (np.shape(wrong) == np.shape(expected) and not np.allclose(wrong, expected)
                         and np.allclose(np.asarray(grad, dtype=float), wrong)):
                     raise AssertionError(f"{which}: {hint}")
-            check.check_array(grad, expected, which, m=m)
+            check.check_array(grad, expected, which, m=m, rtol=rtol, atol=atol)
 
     _rng = np.random.default_rng(93)
     _X, _b, _r = _rng.standard_normal((3, 4)), _rng.standard_normal((3, 1)), _rng.standard_normal((1, 4))
@@ -710,23 +855,39 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     _vjp_case("add", [_sq, _row], _gs, [_gs, _gs.sum(axis=0, keepdims=True)],
               {1: [(_gs.sum(axis=1, keepdims=True).T, "summed over the wrong axis: a row (1, 3) was copied down "
                     "the rows, so sum over axis 0")]}, "(3, 3) + (1, 3)")
-    # mul: by a row, and by a Python float
-    _vjp_case("mul", [_X, _r], _g, [_g * _r, np.sum(_g * _X, axis=0, keepdims=True)],
-              {0: [(_g * _X, "the gradient of x in x * y is g * y, the OTHER factor"),
-                   (_r * np.ones((3, 4)), "multiply by grad_output: dx = grad_output * y")],
-               1: [(np.sum(_g * _r, axis=0, keepdims=True), "the gradient of y in x * y is g * x, the OTHER factor")]},
-              "(3, 4) * (1, 4)")
-    _vjp_case("mul", [_X, 0.7], _g, [_g * 0.7, np.sum(_g * _X)],
-              {}, "(3, 4) times a Python float: its gradient is a single number, shape ()")
+
+    # mul, the row you derived: checked against central differences (the test's own numeric_vjp).
+    _SAME = "the gradient of {} in x * z is dy times the OTHER factor, {}"
+    _MEAN = ("averaged over the broadcast axis: each copy of the input receives its own full piece, so the "
+             "pieces are SUMMED (as unbroadcast does), not averaged")
+    _mx, _mz = np.array([[2.0], [-1.0]]), np.array([[1.0, 3.0, -2.0], [0.5, 2.0, 1.0]])
+    _mg = np.array([[1.0, 0.0, 2.0], [-1.0, 1.0, 0.5]])
+    _vjp_case("mul", [_mx, _mz], _mg, _numeric_vjp("mul", [_mx, _mz], _mg),
+              {0: [(np.sum(_mg * _mx, axis=1, keepdims=True), _SAME.format("x", "z")),
+                   (np.mean(_mg * _mz, axis=1, keepdims=True), _MEAN),
+                   (np.sum(_mz, axis=1, keepdims=True), "multiply by grad_output (dy): dx sums dy * z")],
+               1: [(_mg * _mz, _SAME.format("z", "x")), (_mx * np.ones((2, 3)), "multiply by grad_output (dy)")]},
+              "the example of section 2: (2, 1) * (2, 3)", rtol=1e-5, atol=1e-7)
+    _vjp_case("mul", [_X, _r], _g, _numeric_vjp("mul", [_X, _r], _g),
+              {0: [(_g * _X, _SAME.format("x", "z")),
+                   (_r * np.ones((3, 4)), "multiply by grad_output (dy): dx = dy * z")],
+               1: [(np.sum(_g * _r, axis=0, keepdims=True), _SAME.format("z", "x")),
+                   (np.mean(_g * _X, axis=0, keepdims=True), _MEAN),
+                   (np.sum(_X, axis=0, keepdims=True), "multiply by grad_output (dy): dz sums dy * x")]},
+              "(3, 4) * (1, 4)", rtol=1e-5, atol=1e-7)
+    _vjp_case("mul", [_X, 0.7], _g, _numeric_vjp("mul", [_X, 0.7], _g),
+              {1: [(np.array(np.mean(_g * _X)), _MEAN), (np.array(np.sum(_g * 0.7)), _SAME.format("z", "x"))]},
+              "(3, 4) times a Python float: its gradient is a single number, shape ()", rtol=1e-5, atol=1e-7)
+
     # matmul: square matrices, so a missing transpose keeps the shapes and only the values show it
     _A, _B, _gm = _rng.standard_normal((3, 3)), _rng.standard_normal((3, 3)), _rng.standard_normal((3, 3))
     _vjp_case("matmul", [_A, _B], _gm, [_gm @ _B.T, _A.T @ _gm],
-              {0: [(_gm @ _B, "dA = g @ B.T: the transpose of B is missing"),
-                   (_B.T @ _gm, "dA = g @ B.T, in that order (g on the left)"),
-                   (_B @ _gm, "dA = g @ B.T")],
-               1: [(_A @ _gm, "dB = A.T @ g: the transpose of A is missing"),
-                   (_gm @ _A.T, "dB = A.T @ g, in that order (A.T on the left)"),
-                   (_gm @ _A, "dB = A.T @ g")]}, "(3, 3) @ (3, 3)")
+              {0: [(_gm @ _B, "dA = dy @ B.T: the transpose of B is missing"),
+                   (_B.T @ _gm, "dA = dy @ B.T, in that order (dy on the left)"),
+                   (_B @ _gm, "dA = dy @ B.T")],
+               1: [(_A @ _gm, "dB = A.T @ dy: the transpose of A is missing"),
+                   (_gm @ _A.T, "dB = A.T @ dy, in that order (A.T on the left)"),
+                   (_gm @ _A, "dB = A.T @ dy")]}, "(3, 3) @ (3, 3)")
     _A2, _B2 = _rng.standard_normal((2, 3)), _rng.standard_normal((3, 4))
     _g2 = _rng.standard_normal((2, 4))
     _vjp_case("matmul", [_A2, _B2], _g2, [_g2 @ _B2.T, _A2.T @ _g2], {}, "(2, 3) @ (3, 4)")
@@ -738,39 +899,68 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                     "not 1 - x**2"),
                    (1 - _h ** 2, "multiply by grad_output"),
                    (_g * (1 - _h), "tanh's derivative is 1 - out**2 (squared)")]}, "(3, 4)")
-    _vjp_case("relu", [_Z], _g, [_g * (_Z > 0)],
-              {0: [(_g * np.maximum(_Z, 0), "relu's derivative is 1 where x > 0 and 0 elsewhere: g * (x > 0), "
-                    "not g * relu(x)"),
-                   ((_Z > 0) * 1.0, "multiply by grad_output: g * (x > 0)")]}, "(3, 4)")
+    _Zr = _Z.copy()
+    _Zr[0, :2] = 0.0   # exactly at the kink
+    _vjp_case("relu", [_Zr], _g, [_g * (_Zr > 0)],
+              {0: [(_g * (_Zr >= 0), "relu'(0) = 0 in this course: where x is exactly 0 the gradient is 0, so "
+                    "the mask is x > 0, not x >= 0"),
+                   (_g * np.where(_Zr == 0, 0.5, _Zr > 0), "relu'(0) = 0 in this course: where x is exactly 0 "
+                    "the gradient is 0, not 1/2"),
+                   (_g * np.maximum(_Zr, 0), "relu's derivative is 1 where x > 0 and 0 elsewhere: dy * (x > 0), "
+                    "not dy * relu(x)"),
+                   ((_Zr > 0) * 1.0, "multiply by grad_output: dy * (x > 0)")]}, "(3, 4), two entries exactly 0")
     _vjp_case("exp", [_Z], _g, [_g * np.exp(_Z)],
               {0: [(_g * _Z, "exp's derivative is exp(x) itself, which is output_value"),
                    (np.exp(_Z), "multiply by grad_output")]}, "(3, 4)")
     _P = _rng.uniform(0.3, 3.0, size=(3, 4))
     _vjp_case("log", [_P], _g, [_g / _P],
-              {0: [(_g * _P, "log's derivative is 1 / x: g / x"),
+              {0: [(_g * _P, "log's derivative is 1 / x: dy / x"),
                    (_g / np.log(_P), "log's derivative is 1 / x (the input), not 1 / log(x)"),
-                   (_g * np.log(_P), "log's derivative is 1 / x: g / x"),
+                   (_g * np.log(_P), "log's derivative is 1 / x: dy / x"),
                    (-_g / _P ** 2, "that is the derivative of 1 / x; log's derivative is 1 / x itself"),
-                   (1 / _P, "multiply by grad_output: g / x")]}, "(3, 4)")
+                   (1 / _P, "multiply by grad_output: dy / x")]}, "(3, 4)")
     _vjp_case("sum", [_X], 0.7, [np.full((3, 4), 0.7)],
               {0: [(np.ones((3, 4)), "multiply by grad_output: every entry of x gets grad_output")]},
               "(3, 4), grad_output 0.7")
-    # the softmax cost: (Z - the labels), divided by m; Y is a constant
+
+    # softmax_cross_entropy, the row you derived: against central differences; Y is a constant.
     _Zc, _Yc = _rng.standard_normal((3, 5)), np.eye(3)[:, [0, 1, 2, 1, 0]]
     _S = softmax(_Zc)
-    _vjp_case("softmax_cross_entropy", [_Zc, _Yc], 0.7, [0.7 * (_S - _Yc) / 5, np.zeros((3, 5))],
-              {0: [(0.7 * (_S - _Yc), "the cost is a MEAN over the m = 5 columns: divide by m = Z.shape[1]"),
-                   ((_S - _Yc) / 5, "multiply by grad_output (0.7 here)"),
-                   (0.7 * (_Yc - _S) / 5, "sign flipped: it is softmax(Z) - Y"),
-                   (0.7 * (_S - _Yc) / 3, "m is the number of COLUMNS (examples), Z.shape[1], not Z.shape[0]")],
+    _E = np.exp(_Zc)
+    _S_rows = _E / _E.sum(axis=1, keepdims=True)
+    _S_all = _E / _E.sum()
+    _dZ = _numeric_vjp("softmax_cross_entropy", [_Zc, _Yc], 0.7)[0]
+    _vjp_case("softmax_cross_entropy", [_Zc, _Yc], 0.7, [_dZ, np.zeros((3, 5))],
+              {0: [(0.7 * (_S - _Yc), "the cost is a MEAN over the m = 5 columns (examples): the 1/m is missing"),
+                   ((_S - _Yc) / 5, "multiply by grad_output (dy, 0.7 here): the chain rule's last step"),
+                   (0.7 * (_Yc - _S) / 5, "sign flipped: check step 2 of the derivation (which term carries the "
+                                          "minus of -sum Y log p?)"),
+                   (0.7 * (_S - _Yc) / 3, "the mean runs over the m examples, the COLUMNS of Z (Z.shape[1] = 5), "
+                                          "not over the K = 3 classes (rows)"),
+                   (0.7 * (_S_rows - _Yc) / 5, "the softmax ran along the wrong axis (over each ROW): each column is "
+                                               "one example, so normalise each column (the given softmax(Z) does)"),
+                   (0.7 * (_S_all - _Yc) / 5, "the softmax normalised over the whole array: normalise each column "
+                                              "(one example) on its own, as the given softmax(Z) does"),
+                   (-0.7 * _Yc / _S / 5, "that is the gradient with respect to the probabilities p = softmax(Z); "
+                                         "carry the chain rule on through the softmax to Z (step 1: differentiate "
+                                         "log p_k = z_k - log sum_l exp(z_l) with respect to z_i)"),
+                   (0.7 * (_S - _Yc) * _S * (1 - _S) / 5, "the softmax's Jacobian is not diagonal: an element-wise "
+                                                         "p(1 - p) factor is the sigmoid's derivative; derive with "
+                                                         "log p_k = z_k - log sum_l exp(z_l) (step 1)"),
+                   (0.7 * _S / 5, "the label term is missing: step 2 leaves two terms, one from p and one from Y")],
                1: [(-0.7 * np.log(_S) / 5, "Y is a constant (the labels): its gradient is zeros, "
                     "np.zeros_like(Y)"),
                    (0.7 * (_Yc - _S) / 5, "Y is a constant (the labels): its gradient is zeros, np.zeros_like(Y)"),
                    (0.7 * (_S - _Yc) / 5, "Y is a constant (the labels): its gradient is zeros, np.zeros_like(Y)")]},
-              "Z (3, 5), grad_output 0.7", m=5)
+              "Z (3, 5), grad_output 0.7", m=5, rtol=1e-5, atol=1e-7)
     _dY = vjp("softmax_cross_entropy", [_Zc, _Yc], softmax_cross_entropy(_Zc, _Yc), 1.0)[1]
     assert not np.any(np.asarray(_dY)), ("vjp('softmax_cross_entropy'): a nonzero gradient flows into Y; Y is a "
                                          "constant (the labels), so return np.zeros_like(Y)")
+    # the worked numbers of section 2 (K = 3, m = 2), against central differences
+    _Zw, _Yw = np.array([[1.0, 0.5], [2.0, -1.0], [0.0, 1.5]]), np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    _vjp_case("softmax_cross_entropy", [_Zw, _Yw], 1.0,
+              [_numeric_vjp("softmax_cross_entropy", [_Zw, _Yw], 1.0)[0], np.zeros((3, 2))], {},
+              "the example of section 2", m=2, rtol=1e-5, atol=1e-7)
 
 ### BEGIN HIDDEN TESTS
 with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -803,7 +993,7 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                              _rng.standard_normal((_n, _m))][_trial % 4], _rng.standard_normal((_n, _m))],
             "matmul": lambda: [_rng.standard_normal((_n, _k)), _rng.standard_normal((_k, _m))],
             "tanh": lambda: [_rng.standard_normal((_n, _m)) * 2],
-            "relu": lambda: [_rng.standard_normal((_n, _m))],
+            "relu": lambda: [np.where(_rng.random((_n, _m)) < 0.3, 0.0, _rng.standard_normal((_n, _m)))],
             "exp": lambda: [_rng.standard_normal((_n, _m))],
             "log": lambda: [_rng.uniform(0.2, 3.0, size=(_n, _m))],
             "sum": lambda: [_rng.standard_normal((_n, _m))],
@@ -820,12 +1010,33 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         _want = _h_numeric_vjp(_op, _inputs, _g)
         if _op == "softmax_cross_entropy":
             _want[1] = np.zeros(np.shape(_inputs[1]))
+        if _op == "relu":
+            _want[0] = np.where(_inputs[0] == 0, 0.0, _want[0])   # relu'(0) = 0: differences straddle the kink
         for _i, (_gi, _wi) in enumerate(zip(_got, _want)):
             assert np.shape(_gi) == np.shape(_inputs[_i]), (
                 f"vjp({_op!r}) on shapes {[np.shape(v) for v in _inputs]}: input {_i}'s gradient has shape {np.shape(_gi)}")
             assert np.allclose(_gi, _wi, rtol=1e-5, atol=1e-6), (
                 f"vjp({_op!r}) on shapes {[np.shape(v) for v in _inputs]}: input {_i}'s gradient is wrong")
         assert all(np.array_equal(v, s) for v, s in zip(_inputs, _saved)), f"vjp({_op!r}) modified its inputs"
+    # relu'(0) = 0, exactly at the kink, with a gradient that is not 1
+    _x0 = np.array([[0.0, 1.5, -2.0], [0.0, -0.0, 3.0]])
+    _got0 = np.asarray(vjp("relu", [_x0], np.maximum(_x0, 0.0), np.full((2, 3), 1.7))[0], dtype=float)
+    assert np.array_equal(_got0, 1.7 * (_x0 > 0)), "vjp('relu'): relu'(0) = 0, and 1 where x > 0"
+    # both factors broadcast: (n, 1) * (1, m), and the softmax cost with more examples than classes
+    for _trial in range(3):
+        _col, _row = _rng.standard_normal((3, 1)), _rng.standard_normal((1, 4))
+        _gb = _rng.standard_normal((3, 4))
+        _got = vjp("mul", [_col, _row], _col * _row, _gb)
+        assert np.allclose(_got[0], (_gb * _row).sum(axis=1, keepdims=True)) and np.shape(_got[0]) == (3, 1), (
+            "vjp('mul') with a (3, 1) column times a (1, 4) row: the column's gradient is wrong")
+        assert np.allclose(_got[1], (_gb * _col).sum(axis=0, keepdims=True)) and np.shape(_got[1]) == (1, 4), (
+            "vjp('mul') with a (3, 1) column times a (1, 4) row: the row's gradient is wrong")
+        _Zh, _Yh = _rng.standard_normal((2, 6)), np.eye(2)[:, _rng.integers(0, 2, size=6)]
+        _dh = float(_rng.uniform(0.5, 2))
+        _got = vjp("softmax_cross_entropy", [_Zh, _Yh], softmax_cross_entropy(_Zh, _Yh), _dh)
+        assert np.allclose(_got[0], _h_numeric_vjp("softmax_cross_entropy", [_Zh, _Yh], _dh)[0], rtol=1e-5,
+                           atol=1e-7), "vjp('softmax_cross_entropy') on Z (2, 6): dZ is wrong"
+        assert np.shape(_got[1]) == (2, 6) and not np.any(_got[1]), "vjp('softmax_cross_entropy'): dY is zeros"
 ### END HIDDEN TESTS
 
 check.passed("vjp: every primitive hands back one gradient per input, shaped like it.")
@@ -858,9 +1069,9 @@ check.passed("vjp: every primitive hands back one gradient per input, shaped lik
 
 # %% [markdown]
 # **Why add.** A value read twice influences the output along two paths, and the chain rule for
-# several variables sums over the paths. In $s = \mathrm{sum}(x \odot x)$, `mul`'s VJP hands $x$ one
-# piece per factor, $\bar u \odot x$ each time, and only their sum, $2x$, is the derivative of $x^2$.
-# A loop that *assigns* `grads[i] = piece` keeps the last piece and loses the others.
+# several variables sums over the paths. In $s = \mathrm{sum}(x \odot x)$, $x$ reaches `mul` twice,
+# once as each factor, and `mul`'s VJP hands it one piece per factor; only their sum is the derivative
+# of $x^2$. A loop that *assigns* `grads[i] = piece` keeps the last piece and loses the others.
 
 # %% [markdown]
 # **What it costs.** Reverse mode needs the forward values: `tanh`'s VJP needs $h$, `matmul`'s needs
@@ -875,10 +1086,13 @@ check.passed("vjp: every primitive hands back one gradient per input, shaped lik
 # and your `vjp` once per tuple. Start each gradient at zeros of its value's shape
 # (`np.zeros(np.shape(value))`), seed `output` with 1.0, walk `reversed(tape)`, and add.
 #
-# For the worked example: $\partial s/\partial h = [1, 1]^T$; $\partial s/\partial a = \partial s/\partial z
-# = \partial s/\partial b = 1 - h^2 = [0.216152,\ 0.047925]^T$;
-# $\partial s/\partial W = (\partial s/\partial z)\, x^T = [[0.216152,\ 0.432305],\ [0.047925,\ 0.095851]]$;
-# $\partial s/\partial x = W^T (\partial s/\partial z) = [0.203927,\ -0.204171]^T$.
+# A VJP may hand back the very array it was given: `add`'s gradient passes through unchanged, and
+# PyTorch's `add` does not copy it. Your `reverse_mode` must work with such a `vjp` too (the test
+# runs it with one), so never change in place an array that a `vjp` returned.
+#
+# For the worked example: $dh = [1, 1]^T$; $da = dz = db = 1 - h^2 = [0.216152,\ 0.047925]^T$;
+# $dW = dz\, x^T = [[0.216152,\ 0.432305],\ [0.047925,\ 0.095851]]$;
+# $dx = W^T dz = [0.203927,\ -0.204171]^T$ (each $dv$ is $\partial s/\partial v$).
 
 # %% solution="reverse_mode"
 def reverse_mode(tape, values, output):
@@ -914,25 +1128,117 @@ from course import check
 with warnings.catch_warnings(), np.errstate(all="ignore"):
     warnings.simplefilter("ignore")
 
-    def _reverse_call(tape, values, output, label):
+    def _r_run(tape, values, bump=None):
+        """This test's own forward loop; bump = (name, delta) adds delta to one node right after it is made."""
+        out = dict(values)
+        for name, op, inputs in tape:
+            out[name] = PRIMITIVES[op](*[out[i] for i in inputs])
+            if bump is not None and bump[0] == name:
+                out[name] = out[name] + bump[1]
+        return out
+
+    def _r_numeric(tape, values, output, h=1e-6):
+        """d output / d name for EVERY input and node, by central differences (a node is moved right after it
+        is computed, so that everything downstream of it moves with it)."""
+        grads = {}
+        for name, value in _r_run(tape, values).items():
+            grad = np.zeros(np.shape(value))
+            for index in np.ndindex(grad.shape):
+                step = np.zeros(grad.shape)
+                step[index] = h
+                ends = []
+                for sign in (1, -1):
+                    if name in values:
+                        ends.append(float(_r_run(tape, {**values, name: np.asarray(values[name], dtype=float)
+                                                        + sign * step})[output]))
+                    else:
+                        ends.append(float(_r_run(tape, values, (name, sign * step))[output]))
+                grad[index] = (ends[0] - ends[1]) / (2 * h)
+            grads[name] = grad
+        return grads
+
+    def _r_with_vjp(calls, passing, func, *args, **kwargs):
+        """Run func with the notebook's vjp swapped for one that records each call (and, if passing, hands
+        add's gradient through as the very same array, as a framework may); the vjp is put back after."""
+        global vjp
+        student_vjp = vjp
+
+        def recording_vjp(op, input_values, output_value, grad_output):
+            calls.append((op, np.shape(output_value), grad_output))
+            pieces = student_vjp(op, input_values, output_value, grad_output)
+            if passing and op == "add" and isinstance(grad_output, np.ndarray):
+                pieces = tuple(grad_output if np.shape(v) == np.shape(grad_output) else piece
+                               for v, piece in zip(input_values, pieces))
+            return pieces
+
+        vjp = recording_vjp
         try:
-            got = check.check_not_mutated(reverse_mode, tape, values, output)
+            return func(*args, **kwargs)
+        finally:
+            vjp = student_vjp
+
+    class _LookupsLogged(dict):
+        """The caller's values, noting each name looked up in them that is not there."""
+
+        def __getitem__(self, name):
+            if name not in self:
+                self.missing.append(name)
+            return super().__getitem__(name)
+
+    def _reverse_call(tape, values, output, label, passing=False):
+        calls = []
+        logged = _LookupsLogged(values)
+        logged.missing = []
+        try:
+            got = _r_with_vjp(calls, passing, check.check_not_mutated, reverse_mode, tape, logged, output, hint=(
+                "the caller's values must stay as they were: keep the nodes' values in the dict your evaluate "
+                "returns and the gradients in a dict of their own"))
         except KeyError as error:
-            raise AssertionError(f"reverse_mode ({label}) looked up a gradient that was not there, {error}: give "
+            if logged.missing:
+                raise AssertionError(f"reverse_mode ({label}) looked up the VALUE of the node {error} in values, "
+                                     "the caller's dict, which holds only the tape's inputs: evaluate the tape "
+                                     "first (your evaluate) and read every value, inputs and nodes, from its "
+                                     "result") from None
+            raise AssertionError(f"reverse_mode ({label}) looked up a GRADIENT that was not there, {error}: give "
                                  "every name (inputs and nodes) a zero gradient before the loop, and walk the tape "
                                  "BACKWARDS (reversed(tape)), so that a node's gradient is complete before it is "
                                  "handed to its inputs") from None
-        except ValueError as error:
-            raise AssertionError(f"reverse_mode ({label}) raised ValueError ({error}): a shape mismatch; check that "
-                                 "the tests of vjp and unbroadcast pass, that each gradient starts as zeros of its "
-                                 "value's shape, and that vjp gets grads[name], the gradient of the node itself, as "
-                                 "grad_output") from None
+        except (ValueError, IndexError, TypeError) as error:
+            for op, out_shape, grad_output in calls:
+                if np.shape(grad_output) != out_shape and np.ndim(grad_output) == 0:
+                    raise AssertionError(
+                        f"reverse_mode ({label}) raised {type(error).__name__} ({error}): vjp({op!r}) for a node "
+                        f"of shape {out_shape} was given grad_output = {grad_output!r}, a plain number: the number "
+                        "1.0 seeds the output's gradient only; pass grads[name], the gradient of the node itself "
+                        "(shaped like the node), as grad_output") from None
+            raise AssertionError(f"reverse_mode ({label}) raised {type(error).__name__} ({error}): a shape "
+                                 "mismatch; check that the tests of vjp and unbroadcast pass, that each gradient "
+                                 "starts as zeros of its value's shape, and that vjp gets grads[name], the gradient "
+                                 "of the node itself, as grad_output") from None
         assert isinstance(got, dict), f"reverse_mode ({label}) should return a dict, got {type(got).__name__}"
         names = list(values) + [name for name, _, _ in tape]
         missing = [name for name in names if name not in got]
         assert not missing, (f"reverse_mode ({label}): no gradient for {missing}: return one for EVERY input and "
                              "every node")
         return got
+
+    def _check_every_name(got, want, label, skip=()):
+        """Every input's and every node's gradient against central differences, naming a shared array."""
+        for name, expected in want.items():
+            if name in skip:
+                continue
+            if np.shape(got[name]) == np.shape(expected) and not np.allclose(
+                    np.asarray(got[name], dtype=float), expected, rtol=1e-5, atol=1e-6):
+                sharing = [other for other in got if other != name and isinstance(got[other], np.ndarray)
+                           and isinstance(got[name], np.ndarray) and np.shares_memory(got[other], got[name])]
+                if sharing:
+                    raise AssertionError(
+                        f"{label}: the gradient of {name!r} is wrong, and it is one and the same array as the "
+                        f"gradient of {sharing}: a gradient was stored as the very array a vjp returned (add "
+                        "hands its gradient through unchanged), and a later in-place += changed every name that "
+                        "holds that array. Add with grads[i] = grads[i] + piece (a new array), or start every "
+                        "gradient at zeros of its own")
+            check.check_array(got[name], expected, f"{label}[{name!r}]", rtol=1e-5, atol=1e-6)
 
     def _all_zero(got, names):
         return all(not np.any(np.asarray(got[name], dtype=float)) for name in names)
@@ -970,30 +1276,26 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
              ("s", "sum", ("q",))]
     _got = _reverse_call(_tape, {"W": _W, "x": _x}, "s", "h used three times")
     _h = np.tanh(_W @ _x)
-    _dh = 2 * _h + 1
     for _wrong in (_h, 2 * _h, np.ones_like(_h), _h + 1):   # some of the three pieces h, h and 1, not all
         if np.allclose(np.asarray(_got["h"], dtype=float), _wrong):
             raise AssertionError("reverse_mode (p = h * h, q = p + h): the gradient of h is missing pieces: h is "
                                  "read three times (twice by mul, once by add), and its gradient is the SUM of "
                                  "the three pieces, 2h + 1; add each piece to grads[name] instead of assigning (=)")
-    check.check_array(_got["h"], _dh, "reverse_mode (p = h * h, q = p + h)['h']")
-    check.check_array(_got["u"], _dh * (1 - _h ** 2), "reverse_mode (p = h * h, q = p + h)['u']")
-    check.check_array(_got["W"], (_dh * (1 - _h ** 2)) @ _x.T, "reverse_mode (p = h * h, q = p + h)['W']")
-    check.check_array(_got["x"], _W.T @ (_dh * (1 - _h ** 2)), "reverse_mode (p = h * h, q = p + h)['x']")
+    _check_every_name(_got, _r_numeric(_tape, {"W": _W, "x": _x}, "s"), "reverse_mode (p = h * h, q = p + h)")
 
-    # 3. Broadcasting, a Python float input, exp and log.
+    # 3. Broadcasting, a Python float input, exp and log: every input and every node.
     _X, _b, _r = _rng.standard_normal((3, 4)), _rng.standard_normal((3, 1)), _rng.standard_normal((1, 4))
     _tape = [("u", "mul", ("X", "c")), ("v", "add", ("u", "b")), ("w", "mul", ("v", "r")), ("e", "exp", ("w",)),
              ("l", "log", ("e",)), ("y", "add", ("l", "e")), ("s", "sum", ("y",))]
-    _got = _reverse_call(_tape, {"X": _X, "c": 0.6, "b": _b, "r": _r}, "s", "broadcasting and a Python float")
-    _v = 0.6 * _X + _b
-    _dw = 1 + np.exp(_v * _r)
-    _label = "reverse_mode (X * c + b, times r)"
-    check.check_array(_got["w"], _dw, f"{_label}['w']")
-    check.check_array(_got["r"], np.sum(_dw * _v, axis=0, keepdims=True), f"{_label}['r'], a (1, 4) row")
-    check.check_array(_got["b"], np.sum(_dw * _r, axis=1, keepdims=True), f"{_label}['b'], a (3, 1) column")
-    check.check_array(_got["X"], _dw * _r * 0.6, f"{_label}['X']")
-    check.check_scalar(_got["c"], np.sum(_dw * _r * _X), f"{_label}['c'], a Python float")
+    _values = {"X": _X, "c": 0.6, "b": _b, "r": _r}
+    _got = _reverse_call(_tape, _values, "s", "broadcasting and a Python float")
+    _check_every_name(_got, _r_numeric(_tape, _values, "s"), "reverse_mode (X * c + b, times r)")
+
+    # 4. A vjp that hands add's gradient through as the very same array (legal: a framework may do so).
+    _tape = [("w", "mul", ("a", "c")), ("z", "add", ("a", "b")), ("v", "add", ("z", "w")), ("s", "sum", ("v",))]
+    _values = {"a": np.array([[1.0], [2.0]]), "b": np.array([[3.0], [4.0]]), "c": np.array([[0.5], [-2.0]])}
+    _got = _reverse_call(_tape, _values, "s", "add passing its gradient through", passing=True)
+    _check_every_name(_got, _r_numeric(_tape, _values, "s"), "reverse_mode (w = a * c, z = a + b, v = z + w)")
 
 ### BEGIN HIDDEN TESTS
 with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -1095,6 +1397,21 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                 assert np.allclose(_got[_k], _w, rtol=1e-5, atol=1e-6), (
                     f"reverse_mode: the gradient of {_k!r} is wrong on a tape of {len(_tape)} operations")
             assert all(np.array_equal(_values[k], v) for k, v in _saved.items()), "reverse_mode modified values"
+            # the same tape with a vjp that hands add's gradient through as the very same array
+            _shared = _r_with_vjp([], True, reverse_mode, _tape, _values, _output)
+            for _k, _w in _want.items():
+                if _k == "Y" or (_k not in _values and np.any(np.asarray(_base[_k]) == 0)):
+                    continue
+                assert np.allclose(_shared[_k], _w, rtol=1e-5, atol=1e-6), (
+                    f"reverse_mode: with a vjp that passes add's gradient through unchanged, the gradient of {_k!r} "
+                    "is wrong (an array a vjp returned was changed in place)")
+    # relu'(0) = 0: inputs exactly at the kink
+    _x0 = np.array([[0.0, 1.0, -1.0], [0.5, 0.0, 0.0]])
+    _g0 = np.array([[2.0, -1.0, 3.0], [1.5, -2.0, 0.5]])
+    _got = reverse_mode([("r", "relu", ("x",)), ("q", "mul", ("r", "g")), ("s", "sum", ("q",))],
+                        {"x": _x0, "g": _g0}, "s")
+    assert np.allclose(_got["x"], _g0 * (_x0 > 0)) and np.allclose(_got["r"], _g0), (
+        "reverse_mode: relu at exactly 0 has derivative 0")
 ### END HIDDEN TESTS
 
 check.passed("reverse_mode: seeded, walked backwards, and every piece added up.")
@@ -1118,7 +1435,7 @@ except NotImplementedError:
 # (blue), below it its gradient from `reverse_mode` (red). The values were computed left to right, the
 # gradients right to left, starting from the 1 at `s`. Follow one step back by hand: `h` hands
 # $[1, 1]^T \odot (1 - h^2)$ to `a`; `add` passes it unchanged to both `z` and `b`; `matmul` turns it
-# into $\bar z\, x^T$ for `W` and $W^T \bar z$ for `x`.
+# into $dz\, x^T$ for `W` and $W^T dz$ for `x`.
 
 # %% tags=["demo"]
 try:
@@ -1129,27 +1446,35 @@ except NotImplementedError:
     print("Write evaluate and reverse_mode above (with unbroadcast and vjp) to see the numbers in the graph.")
 
 # %% [markdown]
-# ### Written question 1: a value used twice [2 points, graded by hand]
+# ### Written question 1: which piece survives? [2 points, graded by hand]
 #
-# Take the tape `[("u", "mul", ("x", "x")), ("s", "sum", ("u",))]` with `x = np.array([[3.0]])`.
-# What pieces of gradient does `vjp` hand back to `x`, and what is $\partial s/\partial x$? What would
-# `reverse_mode` return for `x` if it assigned (`=`) each piece instead of adding it? Explain with the
-# chain rule why adding is right. Three or four sentences.
+# Take the tape
+#
+# ```python
+# [("u", "mul", ("x", "x")), ("v", "exp", ("x",)), ("w", "add", ("u", "v")), ("s", "sum", ("w",))]
+# ```
+#
+# with `x = np.array([[1.0]])`, so that $s = x^2 + e^x$ reads `x` three times. (a) List the pieces of
+# gradient that `reverse_mode` hands to `x`, **in the order it hands them**, and give $ds/dx$.
+# (b) Predict what a `reverse_mode` that assigns (`grads[i] = piece`) instead of adding would return
+# for `x`. (c) Swap the first two tuples of the tape (same function, same $s$): what does the
+# assigning version return now? What do (b) and (c) together say about that bug? Give numbers to
+# three decimals.
 
 # %% [markdown] answer="used_twice_adds" points=2
 # ### BEGIN SOLUTION
-# **Model answer.** Here $s = x^2$. `mul`'s VJP gives each factor $\bar u$ times the *other* factor, so
-# with $\bar u = 1$ it hands back two pieces, $1 \cdot 3 = 3$ for the first use of `x` and $3$ again for
-# the second; added up, $\partial s/\partial x = 6 = 2x$, the derivative of $x^2$. Assigning instead
-# keeps only the last piece and returns $3$, half the true value. Adding is right because of the chain
-# rule for several variables: think of the two uses as separate variables $x_1 = x_2 = x$ with
-# $s = x_1 x_2$; a small change of $x$ changes both at once, so
-# $\frac{ds}{dx} = \frac{\partial s}{\partial x_1} + \frac{\partial s}{\partial x_2}$, a sum over
-# every path from $x$ to $s$.
+# **Model answer.** (a) Walking backwards, `w` (add) hands $dw = 1$ to `u` and `v`. Then `v` (exp)
+# hands `x` the piece $dv \cdot e^x = e pprox 2.718$; then `u` (mul) hands it two pieces, $du \cdot x = 1$
+# for each factor. The sum is $ds/dx = 2x + e^x = 2 + e pprox 4.718$. (b) Assigning keeps only the
+# last piece handed over, one of mul's: $1.000$. (c) With `v` first on the tape, the backward walk
+# reaches `v` last, so exp's piece is handed over last and the assigning version returns
+# $e pprox 2.718$. The two tapes compute the same function yet the bug gives two different answers,
+# both wrong: it returns whichever path happens to be walked last, while the chain rule for several
+# variables sums over every path from `x` to `s` ($x$ moves all three uses at once).
 #
 # **Rubric.**
-# - [1 point] the two pieces are 3 and 3, the gradient is 6 (= 2x), and assigning gives 3
-# - [1 point] explains why to add: the total derivative sums the contributions of every use (every path from x to the output), since a change of x moves all of them
+# - [1 point] (a) the pieces in order e (2.718) then 1 and 1, and ds/dx = 2 + e = 4.718; (b) 1.000
+# - [1 point] (c) 2.718, and the conclusion: assigning keeps the last path walked (it depends on the tape's order), while the true derivative sums over all paths
 # ### END SOLUTION
 
 # %% [markdown]
@@ -1172,7 +1497,7 @@ except NotImplementedError:
 # | `exp` | $e^x \odot \dot x$ |
 # | `log` | $\dot x / x$ |
 # | `sum` | $\sum_{ij} \dot x_{ij}$ |
-# | `softmax_cross_entropy` | $\sum_{kj} \frac{1}{m}\big(\mathrm{softmax}(Z) - Y\big)_{kj}\, \dot Z_{kj}$ ($\dot Y$ does not enter: $Y$ is a constant) |
+# | `softmax_cross_entropy` | $\sum_{kj} dZ_{kj}\, \dot Z_{kj}$, with $dZ$ the row you derived for `vjp` at $dy = 1$ ($\dot Y$ does not enter: $Y$ is a constant) |
 
 # %% [markdown]
 # Broadcasting needs no special care here: NumPy broadcasts the tangents exactly as it broadcast the
@@ -1273,14 +1598,17 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
 
     def _forward_call(tape, values, tangents, label, wrongs=()):
         try:
-            got = check.check_not_mutated(forward_mode, tape, values, tangents)
+            got = check.check_not_mutated(forward_mode, tape, values, tangents, hint=(
+                "values and tangents belong to the caller: keep the nodes' values in the dict your evaluate "
+                "returns and every tangent in a new dict of your own"))
         except KeyError as error:
             raise AssertionError(f"forward_mode ({label}) looked up a missing tangent, {error}: an input missing "
                                  "from tangents has tangent zero, np.zeros(np.shape(value))") from None
         except ValueError as error:
             raise AssertionError(f"forward_mode ({label}) raised ValueError ({error}): a shape mismatch; a missing "
                                  "input's tangent is zeros of the input's shape, np.zeros(np.shape(value)), not the "
-                                 "number 0 (matmul needs arrays), and each JVP keeps the shapes of the values") from None
+                                 "number 0 (matmul needs arrays), each JVP keeps the shapes of the values, and "
+                                 "matmul's keeps the order of its factors: dA @ B + A @ dB") from None
         assert isinstance(got, dict), f"forward_mode ({label}) should return a dict, got {type(got).__name__}"
         want = _t_directional(tape, values, tangents)
         missing = [name for name in want if name not in got]
@@ -1303,7 +1631,11 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                 check.check_array(got[name], np.asarray(given, dtype=float),
                                   f"forward_mode ({label})[{name!r}], an input's tangent "
                                   f"({'as given' if name in tangents else 'not given: zeros'})")
-        for name, _, _ in tape:
+        for name, op, _ in tape:
+            if op == "sum" and np.shape(got[name]) != ():
+                raise AssertionError(f"forward_mode ({label}): the tangent of {name!r} has shape {np.shape(got[name])}, "
+                                     "but sum's output is one number: its tangent is the sum of the input tangent's "
+                                     "entries")
             if np.shape(got[name]) != np.shape(want[name]) and np.ndim(got[name]) < len(np.shape(want[name])):
                 raise AssertionError(f"forward_mode ({label}): the tangent of {name!r} has shape "
                                      f"{np.shape(got[name])}, its value has shape {np.shape(want[name])}: a missing "
@@ -1361,11 +1693,27 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                    ("C", _right * 5, "the cost is a MEAN over the m = 5 columns: divide by m = Z.shape[1]")])
 
     # 4. Broadcasting and Python floats: c and its tangent are plain numbers; X does not move.
-    _X, _b = _rng.standard_normal((3, 4)), _rng.standard_normal((3, 1))
+    _X, _b, _tb = _rng.standard_normal((3, 4)), _rng.standard_normal((3, 1)), _rng.standard_normal((3, 1))
+    _v = _X * 0.8 + _b
+    _tv = _X * 0.5 + _tb
     _forward_call([("u", "mul", ("X", "c")), ("v", "add", ("u", "b")), ("e", "exp", ("v",)), ("l", "log", ("e",)),
                    ("t", "tanh", ("l",)), ("r", "relu", ("t",)), ("w", "mul", ("r", "e")), ("s", "sum", ("w",))],
-                  {"X": _X, "c": 0.8, "b": _b}, {"c": 0.5, "b": _rng.standard_normal((3, 1))},
-                  "broadcasting and a Python float")
+                  {"X": _X, "c": 0.8, "b": _b}, {"c": 0.5, "b": _tb}, "broadcasting and a Python float",
+                  [("e", _tv * _v, "exp's JVP is exp(x) * dx, the OUTPUT times the tangent, not x * dx"),
+                   ("e", np.exp(_v), "multiply by the input's tangent: exp(x) * dx"),
+                   ("l", np.exp(_v) * _tv * np.exp(_v), "log's JVP is dx / x: divide by the input, do not multiply"),
+                   ("l", np.exp(_v) * _tv / _v, "log's JVP is dx / x, divided by the input x itself, not by log(x)")])
+
+    # 5. relu at exactly 0: relu'(0) = 0, so a tangent does not pass where the input is exactly 0.
+    _x0 = np.array([[0.0, 1.0, -1.0], [0.5, 0.0, 0.0]])
+    _t0, _g0 = np.array([[1.0, -2.0, 0.5], [1.5, 2.0, -1.0]]), np.array([[2.0, -1.0, 3.0], [1.5, -2.0, 0.5]])
+    _got = check.check_not_mutated(forward_mode, [("r", "relu", ("x",)), ("q", "mul", ("r", "g")),
+                                                  ("s", "sum", ("q",))], {"x": _x0, "g": _g0}, {"x": _t0})
+    if np.shape(_got["r"]) == (2, 3) and np.allclose(np.asarray(_got["r"], dtype=float), _t0 * (_x0 >= 0)):
+        raise AssertionError("forward_mode (relu with inputs exactly 0)['r']: relu'(0) = 0 in this course: where x "
+                             "is exactly 0 the tangent does not pass, so the mask is x > 0, not x >= 0")
+    check.check_array(_got["r"], _t0 * (_x0 > 0), "forward_mode (relu with inputs exactly 0)['r']")
+    check.check_scalar(_got["s"], float(np.sum(_g0 * _t0 * (_x0 > 0))), "forward_mode (relu with inputs exactly 0)['s']")
 
 ### BEGIN HIDDEN TESTS
 with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -1435,6 +1783,12 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                     f"forward_mode: the input {_name!r}'s tangent should be the one given (zeros if none was given)")
         assert all(np.array_equal(_values[k], v) for k, v in _saved[0].items()), "forward_mode modified values"
         assert all(np.array_equal(_tangents[k], v) for k, v in _saved[1].items()), "forward_mode modified tangents"
+    for _trial in range(3):   # relu'(0) = 0, exactly at the kink
+        _x0 = np.where(_rng.random((3, 4)) < 0.4, 0.0, _rng.standard_normal((3, 4)))
+        _x0[0, 0] = 0.0
+        _t0 = _rng.standard_normal((3, 4))
+        _got = forward_mode([("r", "relu", ("x",)), ("s", "sum", ("r",))], {"x": _x0}, {"x": _t0})
+        assert np.allclose(_got["r"], _t0 * (_x0 > 0)), "forward_mode: relu'(0) = 0, the tangent stops at x = 0"
 ### END HIDDEN TESTS
 
 check.passed("forward_mode: tangents go forwards through every primitive, product rule included.")
@@ -1614,6 +1968,19 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
             assert not late, f"{label}: {name!r} reads {late} before the tuple that produces it: keep the tape in order"
             seen.add(name)
         assert len(set(produced)) == len(produced), f"{label}: a name is produced twice; give each node its own name"
+        for name, op, inputs in tape:
+            if op == "matmul" and len(inputs) == 2 and inputs[1].startswith("W") and not inputs[0].startswith("W"):
+                raise AssertionError(f"{label}: ({name!r}, 'matmul', {inputs}) multiplies in the wrong order: "
+                                     "Z[l] = W[l] A[l-1], the weights on the LEFT, so the tuple reads (W{l}, A_prev); "
+                                     "A_prev @ W[l] would multiply (n[l-1], m) by (n[l], n[l-1])")
+        if tape[-1][2] and tape[-1][2][0] == "Y":
+            raise AssertionError(f"{label}: the cost reads {tape[-1][2]}: softmax_cross_entropy takes (Z[L], Y), the "
+                                 "output layer's pre-activations first and the labels second")
+        unread = [name for name, op, _ in tape[:-1] if op in ("relu", "tanh")
+                  and not any(name in inputs for _, _, inputs in tape)]
+        if unread:
+            raise AssertionError(f"{label}: the activation node(s) {unread} are computed but never read: the next "
+                                 "layer's matmul reads A[l-1], the activation's output, not Z[l-1]")
 
         rng = np.random.default_rng(seed)
         params = {}
@@ -1623,7 +1990,11 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         X = rng.standard_normal((sizes[0], m))
         Y = np.eye(sizes[-1])[:, rng.integers(0, sizes[-1], size=m)]
         values = {"X": X, "Y": Y, **params}
-        cost = _run_tape(tape, values)["C"]
+        try:
+            cost = _run_tape(tape, values)["C"]
+        except ValueError as error:
+            raise AssertionError(f"{label}: the tape does not run on a {sizes} network ({error}): check each "
+                                 "tuple's inputs and their order, Z[l] = W[l] A[l-1] + b[l] with A[0] = X") from None
         want = network_cost(X, Y, params, activation)
         if not np.isclose(float(cost), want, rtol=1e-9, atol=1e-12):
             if L > 1 and np.isclose(float(cost), network_cost(X, Y, params, {"relu": "tanh", "tanh": "relu"}[activation])):
@@ -1676,12 +2047,13 @@ check.passed("network_tape: the tape's cost and derivatives are those of the net
 # Nothing in `reverse_mode` knows about layers, yet the gradients agree to the last digits, because
 # the backward walk performs the same products in the same order:
 #
-# - `C`'s VJP hands $\bar Z^{[L]} = (A^{[L]} - Y)/m$ to the last layer: **BP1**, with the $1/m$ of the
-#   mean cost (the course's $\delta^{[l]}$ is per example, so $\bar Z^{[l]} = \delta^{[l]}/m$ in every layer);
-# - `add`'s VJP passes $\bar Z^{[l]}$ to `U{l}` and, unbroadcast over the $m$ columns, to `b{l}`:
-#   $\bar b^{[l]} = \frac1m\sum_j \delta^{[l]}_{:,j}$, **BP3**;
-# - `matmul`'s VJP gives $\bar W^{[l]} = \bar Z^{[l]} A^{[l-1]T}$, **BP4**, and
-#   $\bar A^{[l-1]} = W^{[l]T} \bar Z^{[l]}$;
+# - `C`'s VJP, the row you derived, hands $dZ^{[L]} = (A^{[L]} - Y)/m$ to the last layer: **BP1**, with
+#   the $1/m$ of the mean cost (the course's $\delta^{[l]}$ is per example, so $dZ^{[l]} = \delta^{[l]}/m$
+#   in every layer);
+# - `add`'s VJP passes $dZ^{[l]}$ to `U{l}` and, unbroadcast over the $m$ columns, to `b{l}`:
+#   $db^{[l]} = \frac1m\sum_j \delta^{[l]}_{:,j}$, **BP3**;
+# - `matmul`'s VJP gives $dW^{[l]} = dZ^{[l]} A^{[l-1]T}$, **BP4**, and
+#   $dA^{[l-1]} = W^{[l]T} dZ^{[l]}$;
 # - the activation's VJP multiplies by $g'(Z^{[l-1]})$: with the previous line, **BP2**.
 #
 # The four equations are reverse mode, written out once and for all for one shape of graph.
@@ -1712,18 +2084,24 @@ except NotImplementedError:
 # %% [markdown]
 # ## 6. One pass per input, or one pass per output
 #
-# Forward and reverse mode compute the same derivatives at very different prices. For a tape with $n$
-# input entries and $k$ output entries, the full Jacobian costs
+# Forward and reverse mode compute the same derivatives at very different prices. For a tape whose
+# inputs have $N_\text{in}$ entries in all and whose output has $N_\text{out}$ entries, the full Jacobian
+# costs
 #
-# - **forward mode**: $n$ passes, one per input direction, each a small constant times the cost of
-#   evaluating the tape;
-# - **reverse mode**: $k$ passes, one per output entry (seed that entry with 1), each also a small
-#   constant times one evaluation, plus the memory to keep every value of the forward pass.
+# - **forward mode**: $N_\text{in}$ passes, one per input direction, each costing $c_f$ evaluations of
+#   the tape;
+# - **reverse mode**: $N_\text{out}$ passes, one per output entry (seed that entry with 1), each costing
+#   $c_r$ evaluations, plus the memory to keep every value of the forward pass.
 #
-# Training has $k = 1$, the cost, and $n$ = the number of parameters, from thousands to billions. The
-# cell below measures it on small networks: the full gradient of $C$ by one `reverse_mode` call,
-# against one `forward_mode` call per parameter entry (the two must agree). The biggest network here
-# has about two thousand parameters; real ones have millions.
+# $c_f$ and $c_r$ are constants: a pass does the forward work once and a bounded amount of extra work
+# per primitive (one JVP or one VJP, each a few array operations), whatever the size of the tape. The
+# cell below measures both on these small networks, as the time of one pass divided by the time of one
+# `evaluate`.
+#
+# Training has $N_\text{out} = 1$, the cost, and $N_\text{in}$ = the number of parameters, from thousands to
+# billions. The cell also measures the full gradient of $C$ by one `reverse_mode` call, against one
+# `forward_mode` call per parameter entry (the two must agree). The biggest network here has about two
+# thousand parameters; real ones have millions.
 
 # %% tags=["demo"]
 def _gradient_by_forward_mode(tape, values, params):
@@ -1740,7 +2118,7 @@ def _gradient_by_forward_mode(tape, values, params):
 
 try:
     _rng = np.random.default_rng(7)
-    _counts, _reverse_s, _forward_s = [], [], []
+    _counts, _evaluate_s, _reverse_s, _forward_s = [], [], [], []
     for _sizes in ([4, 8, 3], [8, 12, 3], [12, 24, 3], [24, 32, 3], [32, 64, 3]):
         _params = {}
         for _l in range(1, len(_sizes)):
@@ -1749,6 +2127,10 @@ try:
         _values = {"X": _rng.standard_normal((_sizes[0], 16)), "Y": np.eye(3)[:, _rng.integers(0, 3, size=16)],
                    **_params}
         _tape = network_tape(len(_sizes) - 1, "relu")
+        _start = time.perf_counter()
+        for _ in range(5):
+            evaluate(_tape, _values)
+        _evaluate_s.append((time.perf_counter() - _start) / 5)
         _start = time.perf_counter()
         for _ in range(5):
             _rev = reverse_mode(_tape, _values, "C")
@@ -1760,7 +2142,8 @@ try:
         assert all(np.allclose(_fwd[k], _rev[k], atol=1e-10) for k in _params), "the two modes disagree"
         print(f"{str(_sizes):>12}: {_counts[-1]:5d} parameters; reverse mode 1 pass {1e3 * _reverse_s[-1]:6.2f} ms, "
               f"forward mode {_counts[-1]} passes {1e3 * _forward_s[-1]:7.1f} ms: {_forward_s[-1] / _reverse_s[-1]:5.0f} "
-              "times slower")
+              f"times slower; c_r = {_reverse_s[-1] / _evaluate_s[-1]:.1f}, "
+              f"c_f = {_forward_s[-1] / _counts[-1] / _evaluate_s[-1]:.1f} evaluations per pass")
     _fig, _ax = plt.subplots(figsize=(7, 4))
     _ax.loglog(_counts, 1e3 * np.array(_forward_s), "o-", label="forward mode: one pass per parameter")
     _ax.loglog(_counts, 1e3 * np.array(_reverse_s), "s-", label="reverse mode: one pass")
@@ -1775,32 +2158,71 @@ except NotImplementedError:
 
 # %% [markdown]
 # Both modes gave the same gradient. The time of reverse mode barely moves with the size of these
-# small networks (a pass costs about as much as evaluating the tape), while forward mode's grows in
-# proportion to the number of parameters, because it does a whole pass for each one. Extrapolate the
-# line to a network with a million parameters.
+# small networks, while forward mode's grows in proportion to the number of parameters, because it
+# does a whole pass for each one.
+#
+# On networks this small, Python's overhead per primitive outweighs the arithmetic, so the constants
+# printed above say more about Python than about differentiation. The next cell measures $c_r$ and
+# $c_f$ where the arrays dominate: a network with layers $[256, 256, 256, 10]$ on a batch of 256, the
+# best of seven runs of each (a busy machine makes them noisy: run the cell again if they look odd).
+
+# %% tags=["demo"]
+try:
+    _rng = np.random.default_rng(8)
+    _sizes = [256, 256, 256, 10]
+    _values = {"X": _rng.standard_normal((256, 256)), "Y": np.eye(10)[:, _rng.integers(0, 10, size=256)]}
+    for _l in range(1, len(_sizes)):
+        _values[f"W{_l}"] = _rng.standard_normal((_sizes[_l], _sizes[_l - 1])) * np.sqrt(2 / _sizes[_l - 1])
+        _values[f"b{_l}"] = np.zeros((_sizes[_l], 1))
+    _tape = network_tape(3, "relu")
+    _direction = {"W1": _rng.standard_normal((256, 256))}
+    _best = {}
+    for _label, _run in [("evaluate", lambda: evaluate(_tape, _values)),
+                         ("reverse_mode", lambda: reverse_mode(_tape, _values, "C")),
+                         ("forward_mode", lambda: forward_mode(_tape, _values, _direction))]:
+        _times = []
+        for _ in range(7):
+            _start = time.perf_counter()
+            _run()
+            _times.append(time.perf_counter() - _start)
+        _best[_label] = min(_times)
+    print(f"one evaluate: {1e3 * _best['evaluate']:.1f} ms")
+    print(f"one reverse_mode pass (the whole gradient): c_r = {_best['reverse_mode'] / _best['evaluate']:.1f} "
+          "evaluations")
+    print(f"one forward_mode pass (one direction):     c_f = {_best['forward_mode'] / _best['evaluate']:.1f} "
+          "evaluations")
+except NotImplementedError:
+    print("Write evaluate, reverse_mode, forward_mode and network_tape above to measure the two constants.")
 
 # %% [markdown]
 # ### Written question 2: why training uses reverse mode [2 points, graded by hand]
 #
-# A network has $P = 10^6$ parameters and one scalar cost, and evaluating it (one forward pass) takes
-# 10 ms. Estimate how long forward mode and reverse mode each take to compute the whole gradient once,
-# and say what reverse mode pays in exchange for its speed. Use what you measured above. Three or four
-# sentences.
+# A network of 10 layers of 300 units (about $P = 10^6$ parameters) has one scalar cost, and one
+# forward pass on a batch of 256 examples takes 10 ms. (a) With the $c_r$ and $c_f$ you measured above,
+# estimate how long forward mode and reverse mode each take to compute the whole gradient once.
+# (b) From the VJP and JVP of `matmul`, predict $c_r$ and $c_f$ for a network whose time goes into its
+# matrix products, whatever its size, and compare with what you measured. (c) Reverse mode keeps the forward values: estimate how
+# many megabytes the tape's `U`, `Z` and `A` nodes of this network take in float64, and compare with
+# the parameters. Give numbers.
 
 # %% [markdown] answer="why_reverse_mode" points=2
 # ### BEGIN SOLUTION
-# **Model answer.** Forward mode gets one directional derivative per pass, so the full gradient needs
-# one pass per parameter: $10^6$ passes of a few times 10 ms each, several hours for a single gradient
-# step. Reverse mode needs one forward pass and one backward pass, whose cost is a small constant
-# times the forward pass whatever the number of parameters: a few tens of milliseconds, so roughly
-# $10^5$ to $10^6$ times faster (the measurement above shows the ratio growing in proportion to the
-# number of parameters). The price is memory: the backward pass needs the values of the forward pass (for
-# example $h$ for `tanh`, $A^{[l-1]}$ for `matmul`), so every intermediate value of the tape must be
-# stored until it is used, which grows with the depth of the network and the batch size.
+# **Model answer.** (a) On a quiet machine both constants measure about 2 to 3 (a busy one gives
+# more; the student's own numbers count). With $c_f \approx 2.5$, forward mode needs one pass per
+# parameter: $10^6 \times 2.5 \times 10$ ms $= 2.5 \cdot 10^4$ s, some 7 hours for one gradient.
+# Reverse mode needs one pass: $c_r \times 10$ ms, about 25 ms, roughly $10^6$ times faster.
+# (b) Almost all the work is in the matrix products. For
+# $Z = A B$, the VJP computes $dy\, B^T$ and $A^T dy$, and the JVP $\dot A B + A \dot B$: two products
+# of the same size as the forward one. With the forward pass that each mode also runs, a pass costs
+# about $1 + 2 = 3$ evaluations, whatever the sizes (the element-wise ops and the allocation of new
+# arrays add a little, Python's overhead more on small arrays, a busy machine noise). (c) Each layer keeps `U`, `Z` and `A`, three
+# $300 \times 256$ arrays of 8 bytes: $3 \times 76{,}800 \times 8 \approx 1.8$ MB per layer, about
+# 18 MB for 10 layers, more than twice the $10^6 \times 8$ bytes $= 8$ MB of the parameters, and it grows
+# with the batch size, which the parameters do not.
 #
 # **Rubric.**
-# - [1 point] the counts: forward mode needs about $P = 10^6$ passes (hours), reverse mode one forward and one backward pass (a few times 10 ms) because there is a single output
-# - [1 point] the price of reverse mode: it stores the intermediate values of the forward pass (memory), and must run the forward pass first
+# - [1 point] (a) forward mode about 10^6 x c_f x 10 ms (hours), reverse mode about c_r x 10 ms (tens of ms), with the student's measured constants; (b) the VJP and the JVP of matmul are each two products of the forward one's size, so a pass is predicted at about 3 evaluations, compared with the measurement
+# - [1 point] (c) about 3 x 300 x 256 x 8 B = 1.8 MB per layer, about 18 MB in all (within a factor 2), compared with about 8 MB of parameters, and growing with the batch size
 # ### END SOLUTION
 
 # %% [markdown]
@@ -1813,7 +2235,7 @@ except NotImplementedError:
 # %% [markdown] answer="when_forward_mode" points=2
 # ### BEGIN SOLUTION
 # **Model answer.** Forward mode wins when a function has few inputs and many outputs,
-# $f: \mathbb R^n \to \mathbb R^k$ with $n \ll k$. For example a simulation whose 10,000 outputs
+# $f: \mathbb R^{N_\text{in}} \to \mathbb R^{N_\text{out}}$ with $N_\text{in} \ll N_\text{out}$. For example a simulation whose 10,000 outputs
 # depend on 3 physical parameters: its full Jacobian takes 3 forward-mode passes (one per input
 # direction) against 10,000 reverse-mode passes (one per output). It also wins when only one directional
 # derivative $J v$ is wanted, which one forward pass gives for any number of inputs (as in a sensitivity
@@ -1823,7 +2245,7 @@ except NotImplementedError:
 # store every intermediate value.
 #
 # **Rubric.**
-# - [1 point] few inputs and many outputs (n much smaller than k), argued with the count: n forward passes against k reverse passes (or a single Jacobian-vector product in one pass)
+# - [1 point] few inputs and many outputs (N_in much smaller than N_out), argued with the count: N_in forward passes against N_out reverse passes (or a single Jacobian-vector product in one pass)
 # - [1 point] a further advantage: no stored forward values (memory that does not grow with the computation), or simplicity (no backward walk, runs alongside the evaluation)
 # ### END SOLUTION
 
@@ -1838,6 +2260,92 @@ except NotImplementedError:
 # Second, `loss.backward()` is your `reverse_mode`: it seeds the loss with 1, walks the recorded graph
 # backwards and **adds** into each leaf's `.grad`. It even keeps adding across calls, which is why a
 # training loop calls `optimizer.zero_grad()` before each backward pass.
+
+# %% [markdown]
+# ### Recording a tape by running ordinary code
+#
+# How does a framework get its tape, if nobody writes it? The next cell shows the idea in a few lines.
+# A `Traced` wraps a value. Python calls `a.__add__(b)` for `a + b`, `__mul__` for `*` and
+# `__matmul__` for `@`, so a class can decide what those operators do: here each one computes the
+# result with `PRIMITIVES`, **appends a `(name, op, inputs)` tuple to a shared tape**, and returns a
+# new `Traced` for the result. A plain number met along the way (the `0.9` below) becomes an input of
+# its own. Then ordinary Python, with a loop and an `if`, writes the tape as it runs, and your
+# `reverse_mode` differentiates it. The classes are **given**; the demo after them runs `program`
+# twice, on one and on three steps.
+
+# %%
+# ---------------------------------------------------------------- GIVEN: a tape recorded by operator overloading
+
+
+class Recording:
+    """A tape being written, and the values of its inputs (named ones, and the constants met on the way)."""
+
+    def __init__(self):
+        self.tape, self.inputs = [], {}
+
+    def input(self, name, value):
+        self.inputs[name] = value
+        return Traced(value, name, self)
+
+
+class Traced:
+    """A value whose operations append themselves to its recording's tape in the course's format."""
+
+    def __init__(self, value, name, recording):
+        self.value, self.name, self.recording = value, name, recording
+
+    def _apply(self, op, *others):
+        operands = [self] + [other if isinstance(other, Traced)
+                             else self.recording.input(f"const{len(self.recording.inputs)}", other)
+                             for other in others]
+        name = f"t{len(self.recording.tape) + 1}"
+        self.recording.tape.append((name, op, tuple(operand.name for operand in operands)))
+        return Traced(PRIMITIVES[op](*[operand.value for operand in operands]), name, self.recording)
+
+    def __add__(self, other):
+        return self._apply("add", other)
+
+    def __mul__(self, other):
+        return self._apply("mul", other)
+
+    def __matmul__(self, other):
+        return self._apply("matmul", other)
+
+    def tanh(self):
+        return self._apply("tanh")
+
+    def sum(self):
+        return self._apply("sum")
+
+
+def program(W, x, b, steps):
+    """Ordinary Python: a loop, and an if that depends on the step. It never mentions a tape."""
+    h = x
+    for step in range(steps):
+        h = (W @ h + b).tanh() if step % 2 == 0 else h * h * 0.9
+    return h.sum()
+
+
+# %% tags=["demo"]
+for _steps in (1, 3):
+    _recording = Recording()
+    _s = program(*(_recording.input(name, WORKED_VALUES[name]) for name in ("W", "x", "b")), _steps)
+    print(f"steps = {_steps}: the recorded tape, {len(_recording.tape)} tuples")
+    for _entry in _recording.tape:
+        print("   ", _entry)
+    try:
+        _grads = reverse_mode(_recording.tape, _recording.inputs, _s.name)
+        print(f"    s = {float(_s.value):.6f}; reverse_mode on it: ds/dx = {np.ravel(_grads['x'])}")
+    except NotImplementedError:
+        print("    (write reverse_mode above to differentiate the recorded tape)")
+
+
+# %% [markdown]
+# With `steps = 1` the recorded tape is the worked example's under other names (`t1` to `t4`), and
+# `ds/dx` is the worked example's $[0.203927,\ -0.204171]^T$. With `steps = 3` the loop and the `if`
+# wrote a longer tape, in which `W` and `b` are read twice: their gradients add up in `reverse_mode`
+# with no extra code. Nothing in `program` knows it is being differentiated; PyTorch works the same
+# way, with tensors in the role of `Traced`.
 
 # %% [markdown]
 # PyTorch is not a dependency of this course. If it happens to be installed where you run this
@@ -1880,7 +2388,8 @@ else:
 #   has no cycles, and the order of the tape is a topological order.
 # - **Each primitive knows only its local derivative**, as a vector-Jacobian product: given its output's
 #   gradient it returns one gradient per input, shaped like that input, without ever building a
-#   Jacobian.
+#   Jacobian. A row is derived entry by entry (which outputs does an input reach, with what local
+#   derivative?) and checked against central differences.
 # - **Broadcasting forwards is a sum backwards**: a value copied along an axis collects the gradients
 #   of all its copies (`unbroadcast`), which is where the sum over the batch in $\partial C/\partial b$
 #   comes from.
@@ -1890,7 +2399,8 @@ else:
 # - **Forward mode** pushes tangents forwards with Jacobian-vector products: one pass per input
 #   direction, no stored tape. Training, with one cost and many parameters, uses reverse mode.
 # - **The four equations** of notebook 03 are reverse mode on the tape of a layered network, and
-#   PyTorch's `autograd` and JAX's `grad` are this machine, recording their tape as the program runs.
+#   PyTorch's `autograd` and JAX's `grad` are this machine, recording their tape as the program runs
+#   (operator overloading, as `Traced` did, or tracing).
 #
 # Next, notebook 10: batch normalisation. Its backward pass looks daunting when derived in one go; on
 # the computational graph of this notebook it is a handful of VJPs, one of them a sum over the batch

@@ -1,0 +1,272 @@
+"""09_autodiff: each plausible wrong version of an exercise gets a message from the visible test that names
+its slip, fails the hidden test and is refuted by the integrity check; correct versions written
+differently pass all three (tests.support.wrong_versions)."""
+
+import functools
+
+import pytest
+
+from autograder import authoring
+from tests.support import wrong_versions
+from tests.support.wrong_versions import hidden_test, verification, visible_test
+
+NAME = "09_autodiff"
+# What the integrity check runs beside the student's function: the notebook's other definitions.
+# The reference's unbroadcast returns a view of its argument, so its vjp hands add's gradient through.
+DEFINITIONS = ("import numpy as np\n"
+               "from autograder.reference.autodiff import PRIMITIVES, evaluate, softmax, unbroadcast, vjp\n")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _quick_harness():
+    """Build the notebook's cells once for this file, print a failing cell's traceback in IPython's minimal
+    mode (its message is all these tests read), and let the shell's reset skip its output-cache flush (a full
+    gc.collect, and the test cells' output is never cached: they run silent or print): about 1 s less a call."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    tracebacks = shell.InteractiveTB
+    mode = tracebacks.mode
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(wrong_versions, "_cells", functools.lru_cache(maxsize=None)(wrong_versions._cells))
+        patch.setattr(shell.displayhook, "flush", lambda: None)
+        tracebacks.set_mode("Minimal")
+        try:
+            yield
+        finally:
+            tracebacks.set_mode(mode)
+
+
+@functools.cache
+def solutions():
+    """{exercise: the answer cell's solution code}, from the source notebook."""
+    notebook = authoring.build_notebook(authoring.SOURCE / NAME / f"{NAME}.py")
+    return {cell.metadata["nbgrader"]["grade_id"]: "\n".join(
+        line for line in cell.source.splitlines() if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+        for cell in notebook.cells if cell.cell_type == "code" and cell.metadata["nbgrader"].get("solution")}
+
+
+def changed(exercise, *edits):
+    """The solution of `exercise` with each (old, new) edit applied (each old must be there)."""
+    source = solutions()[exercise]
+    for old, new in edits:
+        assert old in source, f"{exercise}: {old!r} is not in the solution"
+        source = source.replace(old, new)
+    return source
+
+
+UNBROADCAST_DROPS_AXES = '''
+def unbroadcast(grad, shape):
+    grad = np.asarray(grad, dtype=float)
+    while grad.ndim > len(shape):
+        grad = grad.sum(axis=0)
+    return grad.sum(axis=tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1))
+'''
+
+REVERSE_LAZY_ALIASING = '''
+def reverse_mode(tape, values, output):
+    computed = evaluate(tape, values)
+    grads = {output: 1.0}
+    for name, op, inputs in reversed(tape):
+        pieces = vjp(op, [computed[i] for i in inputs], computed[name], grads[name])
+        for input_name, piece in zip(inputs, pieces):
+            if input_name in grads:
+                grads[input_name] += piece
+            else:
+                grads[input_name] = piece
+    return grads
+'''
+
+REVERSE_LAZY_ALIASING_EVERY_NAME = '''
+def reverse_mode(tape, values, output):
+    computed = evaluate(tape, values)
+    grads = {output: 1.0}
+    for name, op, inputs in reversed(tape):
+        own = grads.get(name, np.zeros(np.shape(computed[name])))
+        for input_name, piece in zip(inputs, vjp(op, [computed[i] for i in inputs], computed[name], own)):
+            if input_name in grads:
+                grads[input_name] += piece
+            else:
+                grads[input_name] = piece
+    for name, value in computed.items():
+        grads.setdefault(name, np.zeros(np.shape(value)))
+    return grads
+'''
+
+# (exercise, wrong source, a fragment the visible test's message must hold)
+WRONG = [
+    # evaluate
+    ("evaluate", changed("evaluate", ("computed = dict(values)", "computed = values")),
+     "the caller's values dict must stay as it was"),
+    ("evaluate", changed("evaluate", ("PRIMITIVES[op](*[", "PRIMITIVES[op](["), ("inputs])", "inputs])")),
+     "unpack the list"),
+    ("evaluate", changed("evaluate", ("[computed[i] for i in inputs]", "[values[i] for i in inputs]")),
+     "values holds only the tape's inputs"),
+    ("evaluate", changed("evaluate", ("in tape:", "in reversed(tape):")), "first tuple first"),
+    ("evaluate", changed("evaluate", ("return computed", "return {k: v for k, v in computed.items() if k not in values}")),
+     "are missing from the result"),
+    # unbroadcast
+    ("unbroadcast", changed("unbroadcast", ("np.sum(grad, axis=0)", "np.mean(grad, axis=0)"),
+                            ("np.sum(grad, axis=axis, keepdims=True)", "np.mean(grad, axis=axis, keepdims=True)")),
+     "np.sum, not np.mean"),
+    ("unbroadcast", UNBROADCAST_DROPS_AXES, "keepdims=True"),
+    ("unbroadcast", changed("unbroadcast", ("while grad.ndim > len(shape):", "while False:")),
+     "first sum away the leading axes"),
+    ("unbroadcast", changed("unbroadcast", ("np.sum(grad, axis=axis, keepdims=True)",
+                                            "np.sum(grad, axis=1 - axis, keepdims=True)")), "not over the other one"),
+    ("unbroadcast", changed("unbroadcast", ("return grad.reshape(shape)", "return np.array(grad)"),
+                            ("while grad.ndim > len(shape):", "while False:"),
+                            ("grad = np.sum(grad, axis=axis, keepdims=True)", "pass")), "nothing was summed"),
+    # vjp: the derived mul row
+    ("vjp", changed("vjp", ("unbroadcast(dy * z, np.shape(x)), unbroadcast(dy * x, np.shape(z))",
+                            "unbroadcast(dy * x, np.shape(x)), unbroadcast(dy * z, np.shape(z))")), "OTHER factor"),
+    ("vjp", changed("vjp", ("unbroadcast(dy * z, np.shape(x)), unbroadcast(dy * x, np.shape(z))", "dy * z, dy * x")),
+     "the sum over the axes broadcasting added or stretched is missing"),
+    ("vjp", changed("vjp", ("unbroadcast(dy * z, np.shape(x)), unbroadcast(dy * x, np.shape(z))",
+                            "unbroadcast(dy, np.shape(x)) * z, unbroadcast(dy, np.shape(z)) * x")),
+     "multiply dy by the OTHER factor first"),
+    ("vjp", changed("vjp", ("unbroadcast(dy * z, np.shape(x)), unbroadcast(dy * x, np.shape(z))",
+                            "np.mean(dy * z, axis=1, keepdims=True), dy * x")), "not averaged"),
+    ("vjp", changed("vjp", ("unbroadcast(dy * z, np.shape(x)),", "unbroadcast(z, np.shape(x)),")),
+     "multiply by grad_output"),
+    # vjp: the derived softmax_cross_entropy row
+    ("vjp", changed("vjp", ("dy * (softmax(Z) - Y) / Z.shape[1]", "dy * (softmax(Z) - Y)")), "the 1/m is missing"),
+    ("vjp", changed("vjp", ("dy * (softmax(Z) - Y) / Z.shape[1]", "dy * (Y - softmax(Z)) / Z.shape[1]")),
+     "sign flipped"),
+    ("vjp", changed("vjp", ("dy * (softmax(Z) - Y) / Z.shape[1]", "dy * (softmax(Z) - Y) / Z.shape[0]")),
+     "the COLUMNS of Z"),
+    ("vjp", changed("vjp", ("dy * (softmax(Z) - Y) / Z.shape[1]",
+                            "dy * (np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True) - Y) / Z.shape[1]")),
+     "the softmax ran along the wrong axis"),
+    ("vjp", changed("vjp", ("dy * (softmax(Z) - Y) / Z.shape[1]", "-dy * Y / softmax(Z) / Z.shape[1]")),
+     "with respect to the probabilities"),
+    ("vjp", changed("vjp", ("dy * (softmax(Z) - Y) / Z.shape[1]",
+                            "dy * (softmax(Z) - Y) * softmax(Z) * (1 - softmax(Z)) / Z.shape[1]")),
+     "the softmax's Jacobian is not diagonal"),
+    ("vjp", changed("vjp", ("dy * (softmax(Z) - Y) / Z.shape[1]", "(softmax(Z) - Y) / Z.shape[1]")),
+     "multiply by grad_output (dy"),
+    ("vjp", changed("vjp", ("dy * (softmax(Z) - Y) / Z.shape[1]", "dy * np.mean(softmax(Z) - Y, axis=1, keepdims=True)")),
+     "dZ has Z's shape"),
+    ("vjp", changed("vjp", ("np.zeros(np.shape(Y))", "dy * (Y - softmax(Z)) / Z.shape[1]")), "Y is a constant"),
+    ("vjp", changed("vjp", ("np.zeros(np.shape(Y))", "None")), "is None"),
+    ("vjp", changed("vjp", ("return (dy * (1 - output_value ** 2),)", "dy *= 1 - output_value ** 2\n        return (dy,)")),
+     "compute each gradient as a new array"),
+    # vjp: relu'(0) = 0
+    ("vjp", changed("vjp", ("(np.asarray(x) > 0)", "(np.asarray(x) >= 0)")), "not x >= 0"),
+    ("vjp", changed("vjp", ("(np.asarray(x) > 0)", "np.heaviside(x, 0.5)")), "not 1/2"),
+    # reverse_mode
+    ("reverse_mode", REVERSE_LAZY_ALIASING, "one and the same array"),
+    ("reverse_mode", REVERSE_LAZY_ALIASING_EVERY_NAME, "one and the same array"),
+    ("reverse_mode", changed("reverse_mode", ("[computed[i] for i in inputs], computed[name]",
+                                              "[values[i] for i in inputs], values[name]")),
+     "looked up the VALUE of the node"),
+    ("reverse_mode", changed("reverse_mode", ("computed[name], grads[name])", "computed[name], 1.0)")),
+     "a plain number"),
+    ("reverse_mode", changed("reverse_mode", ("grads[input_name] = grads[input_name] + piece",
+                                              "grads[input_name] = piece")), "the gradient of h is missing pieces"),
+    ("reverse_mode", changed("reverse_mode", ("reversed(tape)", "tape")), "the tape was walked forwards"),
+    ("reverse_mode", changed("reverse_mode", ("computed = evaluate(tape, values)",
+                                              "values.update(evaluate(tape, values))\n    computed = values")),
+     "keep the nodes' values in the dict your evaluate returns"),
+    ("reverse_mode", changed("reverse_mode", ("grads[output] = grads[output] + 1.0", "pass")),
+     "every gradient is zero"),
+    ("reverse_mode", changed("reverse_mode", ("{name: np.zeros(np.shape(value)) for name, value in computed.items()}",
+                                              "{}")), "looked up a GRADIENT that was not there"),
+    ("reverse_mode", changed("reverse_mode", ("for name, value in computed.items()}", "for name, value in values.items()}")),
+     "looked up a GRADIENT that was not there"),
+    # forward_mode
+    ("forward_mode", changed("forward_mode", ("(np.asarray(x[0]) > 0)", "(np.asarray(x[0]) >= 0)")),
+     "not x >= 0"),
+    ("forward_mode", changed("forward_mode", ("else np.zeros(np.shape(value))", "else 0.0")), "not the number 0"),
+    ("forward_mode", changed("forward_mode", ("t[0] * x[1] + x[0] * t[1]", "t[0] * x[1]")), "half of it is missing"),
+    ("forward_mode", changed("forward_mode", (
+        "tan = {name: tangents[name] if name in tangents else np.zeros(np.shape(value)) for name, value in values.items()}",
+        "tan = tangents\n    for name, value in values.items():\n        tan.setdefault(name, np.zeros(np.shape(value)))")),
+     "every tangent in a new dict"),
+    ("forward_mode", changed("forward_mode", ("(1 - out ** 2) * t[0]", "(1 - x[0] ** 2) * t[0]")), "OUTPUT value"),
+    ("forward_mode", changed("forward_mode", ("tan[name] = out * t[0]", "tan[name] = x[0] * t[0]")),
+     "the OUTPUT times the tangent"),
+    ("forward_mode", changed("forward_mode", ("t[0] / x[0]", "t[0] * x[0]")), "divide by the input"),
+    ("forward_mode", changed("forward_mode", ("tan[name] = np.sum(t[0])", "tan[name] = t[0]")),
+     "the sum of the input tangent's entries"),
+    ("forward_mode", changed("forward_mode", ("t[0] @ x[1] + x[0] @ t[1]", "t[0] @ x[1] + t[1] @ x[0]")),
+     "dA @ B + A @ dB"),
+    ("forward_mode", changed("forward_mode", ("/ Z.shape[1] * t[0])", "* t[0])")), "MEAN over the m = 5 columns"),
+    ("forward_mode", changed("forward_mode", ("/ Z.shape[1] * t[0])",
+                                              "/ Z.shape[1] * t[0]) - np.sum(t[1] * np.log(softmax(Z))) / Z.shape[1]")),
+     "Y's tangent must not enter"),
+    ("forward_mode", changed("forward_mode", ("if name in tangents else", "if name in tangents and name != 'Y' else")),
+     "holds Y's tangent exactly as given"),
+    # network_tape
+    ("network_tape", changed("network_tape", ('(f"W{l}", previous)', '(previous, f"W{l}")')), "wrong order"),
+    ("network_tape", changed("network_tape", ('            previous = f"A{l}"\n', "")), "never read"),
+    ("network_tape", changed("network_tape", ('(previous, "Y")', '("Y", previous)')), "takes (Z[L], Y)"),
+    ("network_tape", changed("network_tape", ("hidden_activation, (", '"relu", (')), "wrong activation"),
+    ("network_tape", changed("network_tape", ("        if l < num_layers:\n", "        if True:\n")),
+     "the output layer has a relu"),
+    ("network_tape", changed("network_tape", ("range(1, num_layers + 1)", "range(1, num_layers)")), "never reads"),
+    ("network_tape", changed("network_tape", ('        tape.append((f"Z{l}", "add", (f"U{l}", f"b{l}")))\n'
+                                              '        previous = f"Z{l}"\n', '        previous = f"U{l}"\n')),
+     "every layer adds its bias"),
+]
+
+REVERSE_IN_PLACE_ON_OWN_ZEROS = changed("reverse_mode", ("grads[input_name] = grads[input_name] + piece",
+                                                         "grads[input_name] += piece"))
+REVERSE_BY_CONTRIBUTIONS = '''
+def reverse_mode(tape, values, output):
+    computed = evaluate(tape, values)
+    parts = {name: [] for name in computed}
+    parts[output].append(1.0)
+    grads = {}
+    for name, op, inputs in tape[::-1]:
+        grads[name] = sum(parts[name], np.zeros(np.shape(computed[name])))
+        for input_name, piece in zip(inputs, vjp(op, [computed[i] for i in inputs], computed[name], grads[name])):
+            parts[input_name].append(piece)
+    for name in values:
+        grads[name] = sum(parts[name], np.zeros(np.shape(computed[name])))
+    return grads
+'''
+
+CORRECT = [
+    ("evaluate", changed("evaluate", ("computed = dict(values)", "computed = {**values}"))),
+    ("unbroadcast", '''
+def unbroadcast(grad, shape):
+    grad = np.asarray(grad, dtype=float)
+    added = grad.ndim - len(shape)
+    stretched = tuple(added + i for i, size in enumerate(shape) if size == 1 and grad.shape[added + i] != 1)
+    return np.sum(grad, axis=tuple(range(added)) + stretched, keepdims=True).reshape(shape)
+'''),
+    ("vjp", changed("vjp", ("dy * (softmax(Z) - Y) / Z.shape[1]",
+                            "dy * (np.exp(Z - Z.max(axis=0)) / np.exp(Z - Z.max(axis=0)).sum(axis=0) - Y) / Z.shape[1]"),
+                    ("(dy * (np.asarray(x) > 0),)", "(np.where(np.asarray(x) > 0, dy, 0.0),)"),
+                    ("unbroadcast(dy * z, np.shape(x)), unbroadcast(dy * x, np.shape(z))",
+                     "unbroadcast(z * dy, np.shape(x)), unbroadcast(x * dy, np.shape(z))"))),
+    ("reverse_mode", REVERSE_IN_PLACE_ON_OWN_ZEROS),
+    ("reverse_mode", REVERSE_BY_CONTRIBUTIONS),
+    ("forward_mode", changed("forward_mode", ("(np.asarray(x[0]) > 0) * t[0]", "np.heaviside(x[0], 0.0) * t[0]"))),
+    ("network_tape", changed("network_tape", ('f"U{l}"', 'f"product{l}"'), ('f"Z{l}"', 'f"pre{l}"'))),
+]
+
+
+@pytest.mark.parametrize("exercise, source, fragment", WRONG, ids=[f"{w[0]}-{i}" for i, w in enumerate(WRONG)])
+def test_a_wrong_version_gets_a_message_naming_its_slip_and_is_refuted(exercise, source, fragment):
+    outcome = visible_test(NAME, exercise, source)
+    assert not outcome.passed, f"the visible test passed {exercise}: {source}"
+    assert fragment in outcome.message, outcome.message
+    assert not hidden_test(NAME, exercise, source).passed
+    assert verification(exercise, DEFINITIONS + source)
+
+
+@pytest.mark.parametrize("exercise, source", CORRECT, ids=[f"{c[0]}-{i}" for i, c in enumerate(CORRECT)])
+def test_a_correct_version_written_differently_passes(exercise, source):
+    for run in (visible_test, hidden_test):
+        outcome = run(NAME, exercise, source)
+        assert outcome.passed, str(outcome)
+        assert not outcome.warned, outcome.warned
+    assert verification(exercise, DEFINITIONS + source) == []
+
+
+def test_the_solutions_pass_without_warnings():
+    for exercise, source in solutions().items():
+        outcome = hidden_test(NAME, exercise, source)
+        assert outcome.passed and not outcome.warned, f"{exercise}: {outcome}"
