@@ -7,7 +7,6 @@ import functools
 import pytest
 
 from autograder import authoring
-from tests.support import wrong_versions
 from tests.support.wrong_versions import hidden_test, verification, visible_test
 
 NAME = "09_autodiff"
@@ -15,26 +14,6 @@ NAME = "09_autodiff"
 # The reference's unbroadcast returns a view of its argument, so its vjp hands add's gradient through.
 DEFINITIONS = ("import numpy as np\n"
                "from autograder.reference.autodiff import PRIMITIVES, evaluate, softmax, unbroadcast, vjp\n")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _quick_harness():
-    """Build the notebook's cells once for this file, print a failing cell's traceback in IPython's minimal
-    mode (its message is all these tests read), and let the shell's reset skip its output-cache flush (a full
-    gc.collect, and the test cells' output is never cached: they run silent or print): about 1 s less a call."""
-    from IPython.core.interactiveshell import InteractiveShell
-
-    shell = InteractiveShell.instance()
-    tracebacks = shell.InteractiveTB
-    mode = tracebacks.mode
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(wrong_versions, "_cells", functools.lru_cache(maxsize=None)(wrong_versions._cells))
-        patch.setattr(shell.displayhook, "flush", lambda: None)
-        tracebacks.set_mode("Minimal")
-        try:
-            yield
-        finally:
-            tracebacks.set_mode(mode)
 
 
 @functools.cache

@@ -98,15 +98,27 @@ def _restore_prefix(shell, name, exercise, cells, start):
     np.random.set_state(random_state)
 
 
-def _test_cell(name, exercise, source, others, hidden):
+@functools.cache
+def _shell():
+    """This process's IPython shell, tuned for these tests: a failing cell's traceback in minimal mode (its
+    message is all they read), and a reset that skips the output cache's flush (a full gc.collect per call;
+    the cells here run silent or print, so nothing is cached)."""
     from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.InteractiveTB.set_mode("Minimal")
+    shell.displayhook.flush = lambda: None
+    return shell
+
+
+def _test_cell(name, exercise, source, others, hidden):
 
     answers = {exercise: source, **(others or {})}
     cells = _cells(name)
     ids = [cell.metadata["nbgrader"]["grade_id"] for cell in cells]
     if f"test_{exercise}" not in ids:
         raise KeyError(f"{name} has no test cell test_{exercise}")
-    shell = InteractiveShell.instance()
+    shell = _shell()
     # Cells before the first answer cell replaced run once and are restored; the rest run every time.
     start = min(ids.index(grade_id) for grade_id in answers if grade_id in ids) if any(g in ids for g in answers) else 0
     with contextlib.chdir(authoring.SOURCE / name):
