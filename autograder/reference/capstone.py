@@ -32,7 +32,8 @@ def train_classifier(X, Y, rng, hidden_sizes=(256,), epochs=40, batch_size=32, l
     """Train a softmax classifier with Adam and a cosine schedule from He initialisation.
     X (n[0], m), Y one-hot (K, m). Returns params in X's namespace and dtype.
 
-    The defaults are the notebook's tuned design (benchmarks/capstone_bars.py measures its spread).
+    The defaults are the design of the notebook's solution (its `adam_cosine`; the student's stub takes
+    only X, Y, rng and the design is theirs). benchmarks/capstone_bars.py measures its spread.
     """
     xp = namespace_of(X)
     layer_sizes = [X.shape[0], *hidden_sizes, Y.shape[0]]
@@ -55,8 +56,10 @@ def train_classifier(X, Y, rng, hidden_sizes=(256,), epochs=40, batch_size=32, l
 
 DIGITS_SPLIT_SEED = 20240611  # the capstone's fixed digits split (the training seed varies)
 DIGITS_TEST_SIZE = 450
-# One run on an unseen split: the tuned design's lowest over 20 such runs is 0.971, a quick 64-unit
-# Adam design averages 0.963 (benchmarks/capstone_bars.py); the notebook's own bars are 0.965.
+# One run on an unseen split: the solution's design's lowest over 20 such runs is 0.971, no good
+# design of the calibration fell below 0.964 on one (128 units, momentum, cosine), and a quick
+# 64-unit, 10-epoch Adam design averages 0.961 (benchmarks/capstone_bars.py). The notebook's own
+# bars are 0.96 on its split (visible) and 0.965 on the mean of two unseen splits (hidden).
 CAPSTONE_MIN_ACCURACY = 0.96
 
 

@@ -16,14 +16,17 @@
 # Over seven notebooks you wrote every part of a neural network by hand: the forward pass (02), the
 # four backprop equations (03), mini-batches (04), He initialisation (05), regularisation (06) and
 # the Adam optimiser (07). Here you put them together into one trainer of your own design. The
-# goal: at least 96.5 % of 450 handwritten digits that the network never saw during training must
-# be classified correctly, after a few seconds of CPU time, which is where a well-tuned network of
-# this kind lands. Then you compare your trainer with scikit-learn's `MLPClassifier`, trained on
+# goal: after a few seconds of CPU time, at least 96 % of 450 handwritten digits that the network
+# never saw during training must be classified correctly, and 96.5 % on average when your design is
+# retrained on two other splits of the data; a well-designed network of this kind lands a point or
+# two above that. Then you compare your trainer with scikit-learn's `MLPClassifier`, trained on
 # exactly the same data.
 #
 # **What you will learn**
 # - how the pieces fit into one training loop, and which choices decide the result;
 # - how to pick hyper-parameters for a time budget, and why accuracy is measured on held-out data;
+# - how noisy an accuracy is (its standard error), and how to compare two designs so that the noise
+#   does not choose for you: several seeds, k-fold cross-validation, paired differences;
 # - how a network written in plain NumPy compares with a library's implementation;
 # - how the same trainer runs on a GPU with CuPy, and when that is worth it.
 #
@@ -82,7 +85,7 @@ np.set_printoptions(precision=4, suppress=True)
 # The conventions never change: `W[l]` is `(n[l], n[l-1])`, `b[l]` is `(n[l], 1)`, one example per
 # column, `cache = {"A0": X, "Z1": ..., "A1": ..., ..., "ZL": ..., "AL": ...}`, gradients
 # `grads["dW1"]` shaped like `params["W1"]`, and optimiser states keyed like `params`. The code uses
-# only `np.` functions and array operators, so it runs unchanged on CuPy arrays (section 7).
+# only `np.` functions and array operators, so it runs unchanged on CuPy arrays (section 8).
 #
 # The one new helper, `place_like`, is needed for that GPU run only. `init_he` draws its weights with
 # a NumPy generator, so they are NumPy arrays; if `X` lives on a GPU, `place_like` copies them there
@@ -255,10 +258,10 @@ def place_like(params, X):
 # | `X_test`, `Y_test` | $(64, 450)$, $(10, 450)$ | held out: never used for training |
 #
 # The test images measure how well the network does on digits it has not seen, which is what we
-# care about; the training accuracy only says how well it memorised. (Strictly, choosing
-# hyper-parameters by looking at the test accuracy slowly leaks the test set into the design; a
-# careful study sets aside a third, validation set for that, as in notebook 06. With one target
-# accuracy and a handful of tries the effect is small.)
+# care about; the training accuracy only says how well it memorised. The test images are kept for
+# the very end: every design decision is made on the training images alone, by holding some of them
+# out for validation (as in notebook 06, and section 4 shows how), and the test accuracy of the
+# chosen design is looked at once.
 
 # %%
 X_train, Y_train, X_test, Y_test = data.load_digits(rng=np.random.default_rng(0))
@@ -523,7 +526,152 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
 check.passed("accuracy: the fraction of columns classified right, as a Python float.")
 
 # %% [markdown]
-# ## 4. Your design
+# ## 4. Comparing two designs: every accuracy is a noisy measurement
+#
+# Before you design anything, look at the ruler you will measure with. Say a network classifies
+# each new image correctly with probability $p$, independently of the others. On $n$ validation
+# images the number it gets right is then binomial, and the measured accuracy $\hat p$ scatters
+# around $p$ with the **standard error**
+#
+# $$\mathrm{SE}(\hat p) = \sqrt{\frac{p\,(1-p)}{n}}.$$
+#
+# For a good design, $p \approx 0.975$, on $n = 300$ held-out images:
+# $\sqrt{0.975 \cdot 0.025 / 300} = 0.0090$, almost a whole percentage point. That is about the
+# whole distance between a good design (97.5 %) and the target (96.5 %), and one image is worth
+# $1/300 = 0.33$ points. Two designs that score 0.5 points apart on one such split have not been
+# told apart.
+#
+# A second source of noise sits on top: the seed. The same design retrained with another `rng`
+# starts from other weights and sees other batches, and its test accuracy moves by about 0.3
+# points from seed to seed (the calibration of this notebook, `benchmarks/capstone_bars.py`).
+
+# %% [markdown]
+# **Measuring with a finer ruler.** Three things help, and they combine:
+#
+# - **More validation images.** The standard error falls like $1/\sqrt{n}$. Telling 97.0 % from
+#   97.5 % on two independent splits needs the difference, whose standard error is
+#   $\sqrt{2 p (1-p) / n}$, to be about twice that error: $n \approx 8 \cdot 0.975 \cdot 0.025 /
+#   0.005^2 \approx 7{,}800$ images, more than the whole data set. Holding out more images also
+#   leaves fewer to train on.
+# - **$k$-fold cross-validation.** Shuffle the $m$ training columns once, cut them into $k$ folds,
+#   and train $k$ times, each time on $k - 1$ folds, validating on the one left out. Every training
+#   image is validated exactly once, so the pooled accuracy is measured on all $m = 1{,}347$ images
+#   ($\mathrm{SE} \approx \sqrt{0.975 \cdot 0.025 / 1347} = 0.0043$), and it averages $k$ training
+#   seeds too. The price is $k$ trainings per design. The formula still flatters it: another fold
+#   seed trains $k$ other networks on other four fifths of the images, and the pooled accuracy of
+#   one good design of this notebook moved from 97.2 % to 98.3 % that way.
+# - **Paired comparisons.** Give two designs the *same* folds and the same seeds, and compare them
+#   fold by fold. The hard images are hard for both, so the $k$ differences scatter much less than
+#   the accuracies themselves; the standard error of their mean is their standard deviation divided
+#   by $\sqrt{k}$, and its $k - 1$ degrees of freedom make it rough for small $k$: more folds or a
+#   second fold seed (more differences) sharpen it.
+#
+# A rule of thumb: a difference smaller than about twice its standard error is not a difference yet.
+# Measure more (more folds, another seed for the folds) before you act on it.
+#
+# The cell below gives two helpers for your own comparisons. `cross_validate(trainer, X, Y, folds,
+# seed)` takes any function `trainer(X, Y, rng) -> params` (for instance your `train_classifier`,
+# or `lambda X, Y, rng: train_classifier(X, Y, rng, width=128)` if you gave it keyword arguments)
+# and returns the $k$ held-out accuracies; the same `seed` gives the same folds and seeds, so two
+# calls with one seed are paired. Use it on `X_train`, `Y_train` only.
+
+# %%
+def standard_error(p, n):
+    """Standard error of an accuracy p measured on n independent examples: sqrt(p (1 - p) / n)."""
+    return float(np.sqrt(p * (1 - p) / n))
+
+
+def cross_validate(trainer, X, Y, folds=5, seed=0):
+    """Held-out accuracy of trainer(X, Y, rng) -> params on each of `folds` folds of the columns of X.
+
+    The columns are shuffled with default_rng(seed) and cut into folds; fold i is left out while
+    trainer trains on the others with rng = default_rng(seed + 1 + i). Returns a (folds,) array.
+    The same seed gives the same folds and seeds, so two designs run with one seed are paired.
+    """
+    order = np.random.default_rng(seed).permutation(X.shape[1])
+    accuracies = []
+    for i, held_out in enumerate(np.array_split(order, folds)):
+        kept = np.setdiff1d(order, held_out)
+        params = trainer(X[:, kept], Y[:, kept], np.random.default_rng(seed + 1 + i))
+        AL, _ = forward(X[:, held_out], params, "relu", "softmax")
+        accuracies.append(float(np.mean(np.argmax(AL, axis=0) == np.argmax(Y[:, held_out], axis=0))))
+    return np.array(accuracies)
+
+
+# %% [markdown]
+# **Two designs, compared both ways.** To see the ruler at work, here are two deliberately small
+# designs (64 ReLU units, plain SGD with $\eta = 0.1$, batches of 32) that differ in one thing: 10
+# or 20 epochs. First the quick way, one split of the last 300 training columns, repeated with three
+# seeds; then 5-fold cross-validation on all 1,347 training images, with the paired difference. The
+# error bars are one standard error. (About two seconds; no test image is touched.)
+
+# %% tags=["demo"]
+def demo_sgd_trainer(epochs, width=64, lr=0.1, batch_size=32):
+    """A trainer(X, Y, rng) for one small design: notebook 04's plain SGD loop."""
+    def trainer(X, Y, rng):
+        params = place_like(init_he([X.shape[0], width, Y.shape[0]], rng), X)
+        for _ in range(epochs):
+            for batch in minibatch_indices(X.shape[1], batch_size, rng):
+                _, cache = forward(X[:, batch], params)
+                params = sgd_step(params, backward_batch(Y[:, batch], params, cache), lr)
+        return params
+    return trainer
+
+
+def held_out_accuracy(params, X, Y):
+    AL, _ = forward(X, params)
+    return float(np.mean(np.argmax(AL, axis=0) == np.argmax(Y, axis=0)))
+
+
+demo_designs = {"A: 10 epochs": demo_sgd_trainer(10), "B: 20 epochs": demo_sgd_trainer(20)}
+X_fit, Y_fit, X_val, Y_val = X_train[:, :-300], Y_train[:, :-300], X_train[:, -300:], Y_train[:, -300:]
+split_accuracies, fold_accuracies = {}, {}
+for name, trainer in demo_designs.items():
+    split_accuracies[name] = [held_out_accuracy(trainer(X_fit, Y_fit, np.random.default_rng(seed)), X_val, Y_val)
+                              for seed in (1, 2, 3)]
+    fold_accuracies[name] = cross_validate(trainer, X_train, Y_train, folds=5, seed=0)
+
+m_train = X_train.shape[1]
+print(f"{'design':<14}{'300 held-out images, seeds 1, 2, 3':>38}{'5-fold cross-validation':>30}")
+for name in demo_designs:
+    runs = ", ".join(f"{a:.3f}" for a in split_accuracies[name])
+    pooled = float(np.mean(fold_accuracies[name]))
+    print(f"{name:<14}{runs:>24} (SE {standard_error(np.mean(split_accuracies[name]), 300):.3f} each)"
+          f"{pooled:>16.4f} ± {standard_error(pooled, m_train):.4f}")
+differences = fold_accuracies["B: 20 epochs"] - fold_accuracies["A: 10 epochs"]
+print("B - A, fold by fold:", np.round(differences, 4))
+unpaired = np.hypot(*(standard_error(np.mean(fold_accuracies[name]), m_train) for name in demo_designs))
+print(f"paired difference B - A: {differences.mean():+.4f} ± {differences.std(ddof=1) / np.sqrt(differences.size):.4f}"
+      f" (from the two pooled errors alone, unpaired: ± {unpaired:.4f})")
+
+fig, ax = plt.subplots(figsize=(8, 3.2))
+for row, name in enumerate(demo_designs):
+    for k, acc in enumerate(split_accuracies[name]):
+        ax.errorbar(acc, row + 0.12 * (k - 1) + 0.3, xerr=standard_error(acc, 300), fmt="o", color="tab:gray",
+                    capsize=3, label="one 300-image split (seeds 1, 2, 3)" if row == k == 0 else None)
+    pooled = float(np.mean(fold_accuracies[name]))
+    ax.errorbar(pooled, row, xerr=standard_error(pooled, m_train), fmt="s", color="tab:blue", capsize=4,
+                label="5-fold cross-validation, 1,347 images" if row == 0 else None)
+ax.set(yticks=[0.15, 1.15], yticklabels=list(demo_designs), xlabel="validation accuracy (bars: one standard error)",
+       ylim=(-0.4, 2.1), title="the same two designs, measured two ways")
+ax.grid(True, axis="x", alpha=0.3)
+ax.legend(loc="upper left", fontsize=8)
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Read the two columns. On one 300-image split each accuracy carries a standard error of about 1.3
+# points (at $p \approx 0.94$), and the seed alone moves it by a point or so: the error bars of the
+# two designs overlap, and one split with one seed could not have told you which is better.
+# Cross-validation measures each design on all 1,347 images and averages five seeds, so its bars
+# are about half as long. The paired difference is the sharpest of all: about $+1.0 \pm 0.2$
+# points, where the two pooled errors taken separately would give $\pm 0.8$, because both designs
+# stumble on the same hard images of each fold. The small designs here are far below the target;
+# yours will sit near 97-98 %, where the differences worth having are a few tenths of a point,
+# which only the finer ruler can see.
+
+# %% [markdown]
+# ## 5. Your design
 #
 # Everything needed is in the given cell; what is left are decisions, and this time they are yours.
 # There is no recipe. Each decision below names the notebook that taught what it does; the target
@@ -540,11 +688,13 @@ check.passed("accuracy: the fraction of columns classified right, as a Python fl
 # | epochs and schedule | enough steps to converge; a decaying $\eta$ for the last few percent | 07 |
 # | regularisation | worth it only if test accuracy lags training accuracy because of over-fitting | 06 |
 #
-# **How to choose.** Change one thing at a time and measure. Do not tune on the test images: split a
-# validation set off the training set (for example the last 300 columns of `X_train` and `Y_train`),
-# compare designs on it, and look at the test accuracy once at the end. A design tuned to this
-# notebook's split and seed can fail on others, and the hidden test retrains yours on an unseen split
-# and seed.
+# **How to choose.** Change one thing at a time and measure it with the finer ruler of section 4:
+# `cross_validate` on `X_train`, `Y_train`, the same `seed` for both designs, and a difference that
+# is at least about twice its standard error before you believe it. Never tune on the test images;
+# look at the test accuracy once, at the end. A design tuned to this notebook's split and seed can
+# fail on others, and the hidden test retrains yours on unseen splits and seeds. The target leaves
+# about a point of room, and cross-validation on 1,347 images cannot see differences of a few
+# tenths: prefer a design at the top of your comparisons to the cheapest one that comes close.
 #
 # **How long should it take?** One example costs $64 \cdot 128 + 128 \cdot 10 \approx 9{,}500$
 # multiply-adds forward in a network with 128 hidden units, about $19{,}000$ floating-point
@@ -564,37 +714,54 @@ check.passed("accuracy: the fraction of columns classified right, as a Python fl
 # - **Randomness only from `rng`**: the initial weights (e.g. `init_he(layer_sizes, rng)`) and the
 #   shuffles (`minibatch_indices(m, batch_size, rng)`). Never `np.random.*`: the same seed must give
 #   the same network.
-# - **Hyper-parameters are keyword arguments with defaults.** The tests call
-#   `train_classifier(X, Y, rng)` and nothing more, so your defaults are your design. Choose the
-#   keyword arguments you need.
+# - **Your design, your signature.** The stub takes only `X, Y, rng`, and the tests call
+#   `train_classifier(X, Y, rng)` and nothing more: whatever you choose (architecture, optimiser,
+#   learning rate and schedule, batch size, epochs) must be fixed inside, or be the defaults of
+#   keyword arguments you add after `rng`. Keyword arguments make comparing variants a one-liner:
+#   `cross_validate(lambda X, Y, rng: train_classifier(X, Y, rng, epochs=20), X_train, Y_train)`.
 # - **Output.** The trained `params = {"W1", "b1", ..., "WL", "bL"}` in the usual layout, for a
 #   network with ReLU hidden layers and a softmax output (so that `predict` and `accuracy` work).
-# - **Target.** With the defaults, at least **96.5 %** test accuracy on this notebook's split with
-#   `rng = np.random.default_rng(1)`, and as much on average over two splits and seeds you have not
-#   seen (the hidden test). Good designs land at about 97.5 % on this split, and no run of
-#   the solution over 20 seeds fell below 97.1 %; the old recipe of this notebook (128 units, Adam,
-#   30 epochs) fails now and then, and a quick one (64 units, 10 epochs) always does.
+# - **Target.** At least **96 %** test accuracy on this notebook's split with
+#   `rng = np.random.default_rng(1)` (this split is a little harder than most), and at least
+#   **96.5 %** on average over two splits and seeds you have not seen (the hidden test). Over 20
+#   seeds (`benchmarks/capstone_bars.py`) the solution's design averages 97.4 % on this split
+#   (lowest 97.1 %) and 98.1 % on unseen splits. Designs that cross-validate just as well but are a
+#   few tenths of a point weaker on new images, which 5-fold cross-validation cannot see, miss the
+#   hidden bar for one or two seeds in twenty; quick designs (64 units, 10 epochs) miss the visible
+#   bar at every seed.
 # - **Time.** The test cell trains about three times on the full training set: keep one call under
 #   10 s. A single call over 60 s fails.
-# - **GPU-ready (for section 7).** Start from `params = place_like(init_he(layer_sizes, rng), X)`,
+# - **GPU-ready (for section 8).** Start from `params = place_like(init_he(layer_sizes, rng), X)`,
 #   create any state with `np.zeros_like(...)` (never `np.zeros(shape)`, which is always a NumPy
 #   array), and use only `np.` functions and operators.
+# - **Predict first.** The test cell prints your test accuracy. Before you run it, write down the
+#   interval you expect, from your cross-validated accuracy $\hat p$ and the standard error of a
+#   score on 450 images, $\sqrt{\hat p (1 - \hat p) / 450}$: written question 1 asks for it.
 
 # %% solution="train_classifier"
-def train_classifier(X, Y, rng, hidden_sizes=(256,), epochs=40, batch_size=32, lr=2e-3):
-    """Train a softmax classifier (ReLU hidden layers) from He initialisation with mini-batches.
+def train_classifier(X, Y, rng):
+    """Train a classifier of your design: ReLU hidden layers, a softmax output, mini-batches.
 
     Inputs:
         X:   (n[0], m) training inputs, one example per column
         Y:   (K, m) one-hot training labels
         rng: numpy.random.Generator, the only source of randomness (initial weights and shuffles)
-        the keyword arguments: your design; the defaults must reach the target
+    Your design is yours to choose and to write: fix it in the body, or add keyword arguments
+    after rng with your design as their defaults (the tests pass X, Y and rng only).
     Returns:
         params: {"W1": (n[1], n[0]), "b1": (n[1], 1), ..., "WL": (K, n[L-1]), "bL": (K, 1)}
     """
     ### BEGIN SOLUTION
-    # 256 ReLU units, Adam, and a cosine schedule that brings the step to 0 over the last epochs:
-    # on a validation split it beat 128 units (+0.3 %) and a constant step (+0.2 %).
+    return adam_cosine(X, Y, rng)
+
+
+def adam_cosine(X, Y, rng, hidden_sizes=(256,), epochs=40, batch_size=32, lr=2e-3):
+    """The solution's design, its settings as keyword arguments so that cross_validate can compare
+    variants: 256 ReLU units, Adam, and a cosine schedule that brings the step to 0 by the end.
+    Paired 5-fold cross-validation on X_train (cross_validate, seeds 0 and 1): 40 epochs against
+    10 gained 1.1 +- 0.3 points; 64, 128 or 256 units, and the cosine against a constant step,
+    were within noise; a second layer (256-128) gained 0.7 +- 0.2 points at twice the time, which
+    the target does not need (this design cross-validates at 97.2 %)."""
     layer_sizes = [X.shape[0], *hidden_sizes, Y.shape[0]]
     params = place_like(init_he(layer_sizes, rng), X)
     m_state = {key: np.zeros_like(value) for key, value in params.items()}
@@ -659,10 +826,10 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     acc = test_accuracy_of(params, X_te, Y_te)
     print(f"train_classifier(X_train, Y_train, rng): {seconds:.1f} s, test accuracy {acc:.4f}")
     assert seconds < 60, f"one call took {seconds:.0f} s; keep it to a few seconds (fewer epochs, larger batches?)"
-    assert acc >= 0.965, (f"test accuracy {acc:.4f}, expected at least 0.965. Check the training loop first (is "
+    assert acc >= 0.96, (f"test accuracy {acc:.4f}, expected at least 0.96. Check the training loop first (is "
                           "t counted from 1 and increased every step? are the batches' columns taken from both X "
-                          "and Y?), then the design: compare widths, learning rates, epochs and a decaying "
-                          "schedule on a validation split")
+                          "and Y?), then the design: compare widths, learning rates, epochs and schedules with "
+                          "cross_validate on X_train (section 4), never on the test images")
 
     # 2. Reproducible with the same seed, whatever NumPy's global state; another seed, another net.
     X_small, Y_small = X_tr[:, :300], Y_tr[:, :300]
@@ -690,7 +857,8 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         return float(np.mean(np.argmax(A, axis=0) == np.argmax(Y, axis=0)))
 
     # Two splits and seeds not seen above, timed; their mean accuracy must reach the bar
-    # (benchmarks/capstone_bars.py: the solution's mean over 20 such pairs is 0.98, its lowest 0.972).
+    # (benchmarks/capstone_bars.py: the solution's mean over 20 such pairs is 0.98, its lowest 0.972;
+    # a quick 64-unit, 10-epoch Adam design reaches it on 1 pair in 20).
     _h_accs = []
     for _split, _seed in ((2718, 31415), (1618, 27182)):
         Xh, Yh, Xh_test, Yh_test = data.load_digits(rng=np.random.default_rng(_split))
@@ -718,13 +886,13 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
 check.passed("train_classifier: reaches the target, reproducible, randomness only from rng.")
 
 # %% [markdown]
-# ## 5. How good is it, and where does it fail?
+# ## 6. How good is it, and where does it fail?
 #
-# Train once with your defaults and look at the result from three sides: the time, the accuracy on
-# the training and the test images, and the **confusion matrix**, whose entry $(i, j)$ counts the
-# test images of digit $i$ that the network called $j$. A perfect classifier puts every count on
-# the diagonal; the off-diagonal entries show which digits it mixes up. Below it, the first few
-# test images it got wrong.
+# The cell trains once with your design (seed 1, the run the test cell measured) and shows the
+# result from three sides: the time, the accuracy on the training and the test images, and the
+# **confusion matrix**, whose entry $(i, j)$ counts the test images of digit $i$ that the network
+# called $j$. A perfect classifier puts every count on the diagonal; the off-diagonal entries show
+# which digits it mixes up. Below it, the first few test images it got wrong.
 
 # %% tags=["demo"]
 try:
@@ -767,7 +935,7 @@ except NotImplementedError:
 # second kind.
 
 # %% [markdown]
-# ## 6. Side by side with scikit-learn
+# ## 7. Side by side with scikit-learn
 #
 # scikit-learn's `MLPClassifier` is a multi-layer perceptron trained by backpropagation, the same
 # kind of network as yours. We give it a standard setting: one hidden layer of 128 ReLU units, a
@@ -813,7 +981,7 @@ names = [row[0] for row in rows]
 colors = ["tab:orange", "tab:blue"][-len(rows):]
 axes[0].barh(names, [row[3] for row in rows], color=colors)
 axes[0].set(xlim=(0.9, 1.0), xlabel="test accuracy", title="accuracy on the 450 test images")
-axes[0].axvline(0.965, color="gray", linestyle="--", linewidth=1)
+axes[0].axvline(0.96, color="gray", linestyle="--", linewidth=1)
 axes[1].barh(names, [row[2] for row in rows], color=colors)
 axes[1].set(xlabel="seconds", title="time to fit")
 axes[1].set_yticks([])
@@ -825,79 +993,104 @@ plt.show()
 # %% [markdown]
 # Both land in the same place, within a percent or so of each other, and in comparable time:
 # `MLPClassifier` is itself written in NumPy on top of the same matrix library, doing the same
-# forward pass, backward pass and Adam step. If yours is clearly behind, the table of section 4 is
+# forward pass, backward pass and Adam step. If yours is clearly behind, the table of section 5 is
 # where to look. (Times move a little from run to run and machine to
-# machine; the dashed line is the 96.5 % target.) So for a network of this kind there is no hidden
+# machine; the dashed line is this split's 96 % target.) So for a network of this kind there is no hidden
 # trick in the library: what it adds is convenience, input checks, early stopping, and well-tested
 # code. What you have, having written your own, is knowing exactly what each of those lines
 # computes.
 
 # %% [markdown]
-# ### Written question 1: your design and how you chose it [2 points, graded by hand]
+# ### Written question 1: your design, the evidence, and a prediction [2 points, graded by hand]
 #
-# Describe your design in one or two sentences (architecture, optimiser, learning rate and schedule,
-# batch size, epochs, anything else). Then name the two decisions that mattered most and say how you
-# know: what you compared, on which data, and by how much it changed the accuracy. Four to six
-# sentences.
+# 1. Describe your design in one sentence, with numbers (width and depth, optimiser, learning rate
+#    and schedule, batch size, epochs).
+# 2. Give the two comparisons that decided it. For each: what you compared, how (folds and seeds;
+#    never the test images), the two accuracies, the paired difference with its standard error, and
+#    whether the difference exceeds twice that error.
+# 3. Your prediction from exercise 3: the interval for the test accuracy that you built from your
+#    cross-validated accuracy and the standard error of a 450-image score before running its test
+#    cell, and whether the measured accuracy fell inside it.
+#
+# Five to seven sentences.
 
 # %% [markdown] answer="capstone_design" points=2
 # ### BEGIN SOLUTION
-# **Model answer.** One hidden layer of 256 ReLU units with He initialisation, a softmax output with
-# cross-entropy, Adam at $\eta = 2 \cdot 10^{-3}$ with a cosine schedule down to 0 over 40 epochs,
-# batches of 32. With the last 300 training images held out as a validation set, the two decisions
-# that mattered were the schedule and the width: a constant step of the same size left the
-# validation accuracy about 0.2 points lower and noisier from epoch to epoch, because the last steps
-# still jump around the minimum; 256 units instead of 128 added about 0.3 points, while a second
-# hidden layer added nothing measurable and doubled the time. Plain SGD needed a carefully chosen
-# $\eta$ and more epochs to get close.
+# **Model answer.** 1. One hidden layer of 256 ReLU units (He initialisation), softmax output with
+# cross-entropy, Adam at $\eta = 2 \cdot 10^{-3}$ with a cosine schedule to 0 over 40 epochs,
+# batches of 32; about 0.6 s per training. 2. All comparisons are paired 5-fold cross-validation on
+# `X_train` (`cross_validate`, seed 0). Training long enough mattered: 40 epochs against 10
+# cross-validated 97.2 % against 96.6 %, $+0.6 \pm 0.3$ points, just under two standard errors; with
+# a second fold seed added (ten paired folds) the difference was $+1.1 \pm 0.3$ points, so it is
+# real. A second hidden layer (256-128, Adam $10^{-3}$, 30 epochs) gave 97.9 %
+# against 97.2 %, $+0.7 \pm 0.2$ points, three standard errors: a real gain, but at twice the time,
+# and the target does not need it, so I kept one layer and its shorter training. The
+# width (64, 128 or 256 units) and cosine against constant steps stayed within noise. 3. The
+# cross-validated 97.2 % was measured with networks trained on four fifths of the images, so I
+# expected 97-98 %; a 450-image score has a standard error of
+# $\sqrt{0.975 \cdot 0.025 / 450} = 0.74$ points, so about 95.7 % to 98.7 % at two standard errors.
+# The test cell measured 97.3 %: inside.
 #
 # **Rubric.**
-# - [1 point] a complete, concrete description of the design (numbers for width, optimiser and learning rate, batch size, epochs)
-# - [1 point] two decisions justified by a comparison measured on held-out data that is not the test set (a validation split or cross-validation), with the size of the effect
+# - [1 point] a concrete design and two comparisons made on the training images only (cross-validation or a validation split), each with both accuracies, the difference and its standard error, judged against about two standard errors
+# - [1 point] a prediction of the test accuracy as an interval built from the cross-validated accuracy and the standard error of 450 images (about ±1.5 points at two standard errors), checked against the measured accuracy
 # ### END SOLUTION
 
 # %% [markdown]
-# ### Written question 2: why the test set stays out of the design [2 points, graded by hand]
+# ### Written question 2: the best of twenty test scores [2 points, graded by hand]
 #
-# Suppose you had tried 50 designs and kept the one with the best accuracy on the 450 test images.
-# Why is that accuracy an optimistic estimate of how the network does on new digits, and what does the
-# hidden test, which retrains your design on splits and seeds you never saw, check that the visible
-# test does not? Three or four sentences.
+# You try 20 designs that are in truth equally good: each classifies a new digit correctly with
+# probability 0.970. You score each one once on 450 test images and keep the design with the best
+# score (treat the 20 scores as independent).
+#
+# 1. What is the standard error of one score, in percentage points?
+# 2. Predict how high the best of the 20 scores lands on average. (The largest of 20 independent
+#    normal draws lies on average about 1.87 standard deviations above their mean; you can check your
+#    number with `rng.binomial(450, 0.97, size=(10000, 20)).max(axis=1).mean() / 450`.) What does
+#    that say about the score you would report for the design you kept?
+# 3. The hidden test retrains your design on two splits and seeds you never saw. Why is its measure
+#    free of the bias of question 2?
+#
+# Two numbers and three or four sentences.
 
 # %% [markdown] answer="test_set_out_of_design" points=2
 # ### BEGIN SOLUTION
-# **Model answer.** Each test accuracy is a noisy measurement (450 images: one image is 0.22 points,
-# and seeds alone move it by a few tenths), so the maximum of 50 of them is biased upwards: the
-# winner is partly the design that got lucky on these particular images, and the test set has in
-# effect become training data for the choice of design. An honest estimate needs data that took no
-# part in any decision, which is why choices are made on a validation split. The hidden test checks
-# that the design, not one lucky seed or split, reaches the bar: it retrains from scratch on other
-# splits and seeds, so a design over-fitted to the visible split, or one that only works for
-# `default_rng(1)`, fails there.
+# **Model answer.** 1. $\sqrt{0.97 \cdot 0.03 / 450} = 0.0080$: 0.8 points. 2. About
+# $0.970 + 1.87 \cdot 0.008 \approx 0.985$ (the simulation gives 0.984): the kept design's score
+# overstates its real accuracy by about 1.5 points although it is no better than the other 19. It
+# won because it was lucky on these 450 images; once the test images have chosen the design they
+# are no longer unseen data, and the score of the winner is biased upwards. 3. The hidden test
+# measures one design that was fixed before those splits existed: nothing was chosen on them, so
+# each of its scores is an unbiased (if noisy, hence the mean of two) estimate of the design's
+# accuracy, and a design tuned to this notebook's split or seed gets no benefit there.
 #
 # **Rubric.**
-# - [1 point] selection bias: picking the best of many noisy test scores overestimates (the test set was used to choose, so it is no longer unseen)
-# - [1 point] the hidden test measures the design's performance on other splits and seeds, so it catches designs tuned to one split or seed
+# - [1 point] the standard error (about 0.8 points) and the predicted best score (about 98.4-98.5 %, some 1.5 points above the true 97.0 %), read as selection bias: the maximum of noisy scores overestimates, so the test set stops being an honest measure once it chooses
+# - [1 point] the hidden test scores a design fixed in advance on data that took no part in any choice, so its estimate has no selection bias (a design tuned to one split or seed gains nothing)
 # ### END SOLUTION
 
 # %% [markdown]
-# ## 7. The same trainer on a GPU (optional)
+# ## 8. The same trainer on a GPU (optional)
 #
 # Your trainer uses only `np.` functions and operators, and NumPy hands those over to CuPy when
 # they receive CuPy arrays. So once `X` and `Y` live on the GPU, the same `train_classifier` trains
-# there: `place_like` moves the initial weights to the GPU, `np.zeros_like` makes the Adam states
-# there, and CuPy accepts the NumPy index arrays of `minibatch_indices`. The cell below uses
+# there: `place_like` moves the initial weights to the GPU, `np.zeros_like` makes any optimiser
+# state there, and CuPy accepts the NumPy index arrays of `minibatch_indices`. The cell below uses
 # `course.backend`: `to_device` copies arrays to the GPU, `synchronize` waits for the GPU to finish
 # before the clock is read, and `to_numpy` brings the trained weights back. The same seed gives the
 # same initial weights and shuffles on both, so the two networks should agree up to rounding.
 #
-# Expect a "speed-up" **below 1** here: with 128 hidden units and batches of 32 every matrix is tiny,
-# and the fixed cost of launching every GPU operation dwarfs the arithmetic, as notebook 04 showed.
-# GPUs pay off with wide layers and large batches. Without a GPU the cell says so and stops.
+# Expect a "speed-up" **below 1** here: with a few hundred hidden units and batches of a few dozen
+# every matrix is tiny, and the fixed cost of launching every GPU operation dwarfs the arithmetic,
+# as notebook 04 showed. GPUs pay off with wide layers and large batches. Without a GPU the cell
+# trains nothing: it says that no GPU is present and what it would have compared.
 
 # %%
 if not backend.gpu_available():
-    print(backend.gpu_status())
+    reason = backend.gpu_status().partition(", so this cell")[0]
+    print(f"{reason}. Nothing is trained here: on a machine with a GPU this cell trains your design twice,\n"
+          "with NumPy on the CPU and with CuPy on the GPU, and prints both times, the speed-up and whether\n"
+          "the two trained networks agree.")
 else:
     print(backend.gpu_status())
     xp = backend.get_array_module()
@@ -935,9 +1128,12 @@ else:
 #   counts them on images the network never trained on, and the confusion matrix shows where it
 #   still fails. The network was trained on the smooth cross-entropy, not on the accuracy it is
 #   judged by.
-# - **A design of your own, and a fair comparison.** You chose the architecture, optimiser and
-#   schedule, measured on a validation split, and on the same split your trainer and scikit-learn's
-#   `MLPClassifier` land within a percent of each other at about 97 %, in a second or two on a CPU.
+# - **A design of your own, chosen above the noise.** An accuracy on $n$ images carries a standard
+#   error of $\sqrt{p(1-p)/n}$, about a point on 300 images; you chose the architecture, optimiser
+#   and schedule with paired, cross-validated comparisons on the training images only.
+# - **A fair comparison.** On the test images, looked at once at the end, your trainer and
+#   scikit-learn's `MLPClassifier` land within a percent of each other at about 97 %, in a second or
+#   two on a CPU.
 # - **Portable code.** The same functions run on a GPU through CuPy, and you know why that only pays
 #   off for large matrices.
 #

@@ -26,9 +26,21 @@ def test_sgd_trainer_reaches_95_percent_on_digits(digits):
 def test_capstone_trainer_clears_the_notebooks_bar_on_digits(digits):
     X_train, Y_train, X_test, Y_test = digits
     params = ref.train_classifier(X_train, Y_train, np.random.default_rng(2))
-    assert ref.accuracy(X_test, Y_test, params) >= 0.965  # notebook 08's visible bar
+    assert ref.accuracy(X_test, Y_test, params) >= 0.96  # notebook 08's visible bar (its test uses seed 1)
     labels = ref.predict(X_test, params)
     assert labels.shape == (X_test.shape[1],) and set(np.unique(labels)) == set(range(10))
+
+
+def test_capstone_solution_design_clears_the_bars_at_the_seeds_the_tests_use(digits):
+    """Notebook 08's bars (benchmarks/capstone_bars.py calibrates them over 20 seeds): 0.96 on the
+    notebook's split with seed 1 (visible test), 0.965 on the mean of the hidden test's two unseen splits."""
+    X_train, Y_train, X_test, Y_test = digits
+    visible = ref.accuracy(X_test, Y_test, ref.train_classifier(X_train, Y_train, np.random.default_rng(1)))
+    hidden = []
+    for split, seed in ((2718, 31415), (1618, 27182)):  # as in the test cell's hidden tests
+        X, Y, X_unseen, Y_unseen = data.load_digits(rng=np.random.default_rng(split))
+        hidden.append(ref.accuracy(X_unseen, Y_unseen, ref.train_classifier(X, Y, np.random.default_rng(seed))))
+    assert visible >= 0.96 and np.mean(hidden) >= 0.965, (visible, hidden)
 
 
 def test_training_is_reproducible_and_seed_dependent(digits):
