@@ -34,6 +34,14 @@ CALLABLES = {
     "weighted_squares": lambda x: float(np.sum(np.arange(1, np.asarray(x).size + 1).reshape(np.shape(x)) * np.asarray(x) ** 2)),
     "sin_cos_map": lambda v: np.array([math.sin(v[0]) * v[-1], math.cos(v[0] * v[-1]), float(np.sum(np.asarray(v) ** 2))]),
     "params_quadratic": lambda p: float(sum(np.sum((i + 1) * np.asarray(p[k]) ** 2) for i, k in enumerate(sorted(p)))),
+    # Coupled: every partial derivative depends on every entry, so an entry left nudged shows in the
+    # next ones (the separable functions above cannot see it).
+    "coupled_cubic": lambda x: float(np.sum(np.asarray(x)) ** 2 + np.sum(np.asarray(x) ** 3)),
+    "coupled_map": lambda v: np.array([float(np.sum(v)) ** 2, math.sin(float(np.dot(np.arange(1, len(v) + 1), v))),
+                                       float(np.prod(np.cos(np.asarray(v, dtype=float))))]),
+    # Not a polynomial of degree 2: its central difference depends on the step (exp(x) sinh(eps) / eps),
+    # so a check that ignores its `eps` gives another relative error.
+    "params_exponential": lambda p: float(sum(np.sum((i + 1) * np.exp(np.asarray(p[k]))) for i, k in enumerate(sorted(p)))),
 }
 
 
@@ -65,7 +73,8 @@ def encode(value, arrays, path):
 # ---------------------------------------------------------------- watching the call itself
 # The course's contract: functions return new arrays and leave their inputs as they were. A slip such
 # as `running_mean *= momentum` may still return the right value, so the call is watched: the array
-# data, keys and lengths inside each argument before it, compared exactly with what is there after.
+# data, keys, lengths and plain entries (numbers, strings: `val_losses.sort()`) inside each argument
+# before it, compared exactly with what is there after (an entry replaced by an equal one is no change).
 # Generators and functions are not compared (drawing from a generator changes it, as it should), except
 # that a `WatchedGenerator` must be drawn from: a shuffle that ignores the generator it is given (a fixed
 # seed of its own) returns a valid order that no single result can tell apart from a right one.
@@ -93,10 +102,33 @@ def snapshot(value):
         return ("tuple", [snapshot(item) for item in value], value)
     if isinstance(value, np.ndarray):
         return ("array", value.copy(), value)
+    if isinstance(value, SCALARS):  # only an entry of a list or dict can change: `val_losses.sort()`
+        return ("scalar", value, value)
     return None
 
 
 CONTAINERS = {"dict": dict, "list": list, "tuple": tuple}
+SCALARS = (int, float, complex, str, bytes, bool, type(None), np.generic)
+
+
+def _same_scalar(now, saved):
+    """An entry now equal to the one it held (0.5 for np.float64(0.5), NaN for NaN) changed nothing."""
+    if not isinstance(now, SCALARS):
+        return False
+    try:
+        return bool(now == saved) or bool(now != now and saved != saved)
+    except (TypeError, ValueError):
+        return False
+
+
+def _shown(value):
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, SCALARS):
+        return repr(value)[:40]
+    return "an array" if isinstance(value, np.ndarray) else f"a {type(value).__name__}"
 
 
 def _same_array(now, saved):
@@ -114,6 +146,10 @@ def first_change(value, saved, label, container=None):
         if value.bit_generator.state == held:
             return f"drew no random numbers from its generator `{label}` (it must draw every random number from it)"
         return None
+    if kind == "scalar":
+        if container is None or _same_scalar(value, held):  # an argument itself cannot change: only rebound
+            return None
+        return f"changed its input `{container}` in place: `{label}` was {_shown(held)}, is now {_shown(value)} ({INPUTS_KEPT})"
     if kind == "array":
         changed = not _same_array(value, held)
     else:

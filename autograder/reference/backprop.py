@@ -322,9 +322,18 @@ def _cases_gradient_check(rng):
              for key, value in exact.items()}
     zeros = {key: np.zeros_like(value) for key, value in params.items()}
     cost = random_inputs.callable_arg("params_quadratic")
+    # A cost whose central difference depends on the step (relative error about eps^2 / 12 for exact
+    # gradients): a check that ignores the `eps` it is given reports another error.
+    exponential = random_inputs.callable_arg("params_exponential")
+    others = random_inputs.params(rng, random_inputs.layer_sizes(rng, 1, 2, 1, 3))
+    exact_exp = {f"d{key}": (i + 1) * np.exp(others[key]) for i, key in enumerate(sorted(others))}
+    noisy_exp = {key: value * (1 + float(rng.uniform(0.01, 0.1)) * rng.standard_normal(value.shape))
+                 for key, value in exact_exp.items()}
     return [([cost, params, noisy], {}),
             ([cost, params, exact], {"eps": 1e-5}),
-            ([cost, zeros, {f"d{key}": value for key, value in zeros.items()}], {})]  # 0.0 when both are zero
+            ([cost, zeros, {f"d{key}": value for key, value in zeros.items()}], {}),  # 0.0 when both are zero
+            ([exponential, others, exact_exp], {"eps": float(rng.choice([0.05, 0.1, 0.2]))}),
+            ([exponential, others, noisy_exp, float(rng.choice([0.1, 0.2]))], {})]  # eps by position
 
 
 def _judge_gradient_check(got, args, kwargs):

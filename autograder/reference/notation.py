@@ -124,6 +124,10 @@ def _cases_numerical_gradient(rng):
         # a large step: central differences of a cubic are off by exactly eps^2, so a hard-coded eps shows
         ([random_inputs.callable_arg("sum_of_cubes"), rng.uniform(-2, 2, size=random_inputs.integer(rng, 2, 4))],
          {"eps": float(rng.choice([0.05, 0.1]))}),
+        # a coupled function and a large step: an entry never put back shifts the next partial derivatives
+        ([random_inputs.callable_arg("coupled_cubic"),
+          rng.uniform(-1.5, 1.5, size=(random_inputs.integer(rng, 1, 2), random_inputs.integer(rng, 2, 3)))],
+         {"eps": float(rng.choice([0.05, 0.1]))}),
     ]
 
 
@@ -135,6 +139,9 @@ def _cases_numerical_jacobian(rng):
         # integer inputs are allowed (x + eps must not be truncated); a large step shows a hard-coded eps
         ([random_inputs.callable_arg("sin_cos_map"), rng.integers(-2, 3, size=random_inputs.integer(rng, 2, 4))], {}),
         ([random_inputs.callable_arg("sin_cos_map"), rng.uniform(-2, 2, size=random_inputs.integer(rng, 2, 4))],
+         {"eps": float(rng.choice([0.05, 0.1]))}),
+        # every output depends on every input: an entry never put back shifts the next columns
+        ([random_inputs.callable_arg("coupled_map"), rng.uniform(-1.5, 1.5, size=random_inputs.integer(rng, 3, 4))],
          {"eps": float(rng.choice([0.05, 0.1]))}),
     ]
 
