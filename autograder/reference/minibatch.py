@@ -148,6 +148,13 @@ def _judge_minibatch_indices(got, args, kwargs):
         return f"the batches do not hold every index of range({m}) exactly once"
     if m >= 20 and np.array_equal(order, np.arange(m)):
         return f"the indices come out in order 0, 1, ..., {m - 1}: not shuffled"
+    # Fixed groups: only the order of blocks of consecutive indices shuffled. For a real shuffle of
+    # m >= 20 indices into 3 or more batches, every batch being such a run has a chance below 1e-7 (the
+    # likeliest case, batches of 7, 7 and 6: 3! / (20! / (7! 7! 6!)) = 4.5e-8; less with more batches).
+    if m >= 20 and len(batches) >= 3 and all(np.array_equal(np.sort(b), np.arange(b.min(), b.min() + b.size))
+                                            for b in batches):
+        return ("every batch is a run of consecutive indices: only the order of fixed blocks is shuffled, "
+                "so the same examples always share a batch")
     return None
 
 
@@ -186,6 +193,10 @@ def _cases_train(rng):
         # Linear least squares: see _judge_reshuffled.
         ([XL, YL, [3, 1], RESHUFFLE_EPOCHS, 8, 0.3, random_inputs.rng_arg(random_inputs.seed(rng))],
          {"output_activation": "identity", "loss": "mse"}),
+        # One step on one batch of every example: see _judge_one_step.
+        ([rng.standard_normal((2, 30)), rng.integers(0, 2, size=(1, 30)).astype(np.float64), [2, 6, 1], 1, 64,
+          ONE_STEP_LR, random_inputs.rng_arg(random_inputs.seed(rng))],
+         {"hidden_activation": "tanh", "output_activation": "sigmoid", "loss": "bce"}),
     ]
 
 
@@ -202,6 +213,31 @@ def _judge_reshuffled(history):
     if np.ptp(last) <= 1e-9 * np.mean(np.abs(last)):
         return (f"the last {RESHUFFLE_LAST} epochs of a linear regression cost exactly the same "
                 f"({last[-1]:.10g}): the batches are the same every epoch, not reshuffled")
+    return None
+
+
+ONE_STEP_LR = 0.05
+
+
+def _judge_one_step(X, Y, params, lr, hidden, output, loss):
+    """One step of a single batch from He initialisation: params = params0 - lr * grad(params0), where
+    params0 has zero biases and unknown weights. The weights params0 solve W0 = W1 + lr * dW(W0), found
+    by fixed-point iteration (a contraction for this small lr); the biases must then be -lr * db(W0).
+    A train that gives backward_batch other activations or another loss than forward moves them otherwise."""
+    start = {key: np.zeros_like(value) if key.startswith("b") else value for key, value in params.items()}
+    for _ in range(500):
+        grads = backward_batch(Y, start, forward(X, start, hidden, output)[1], hidden, output, loss)
+        guess = {key: params[key] + lr * grads[f"d{key}"] if key.startswith("W") else start[key] for key in params}
+        if all(np.allclose(guess[key], start[key], rtol=0, atol=1e-14) for key in params):
+            break
+        start = guess
+    else:
+        return None  # no fixed point found: nothing is judged
+    grads = backward_batch(Y, start, forward(X, start, hidden, output)[1], hidden, output, loss)
+    for key in params:
+        if key.startswith("b") and not np.allclose(params[key], -lr * grads[f"d{key}"], rtol=1e-6, atol=1e-12):
+            return (f"after one step on a single batch of every example, {key} is not -lr * d{key} at the initial "
+                    f"weights: the step does not follow the gradient of the {hidden}/{output}/{loss} network")
     return None
 
 
@@ -225,7 +261,7 @@ def _classification_accuracy(AL, Y):
 
 
 def _judge_train(got, args, kwargs):
-    X, Y, layer_sizes, epochs, _batch_size, lr = args[:6]
+    X, Y, layer_sizes, epochs, batch_size, lr = args[:6]
     hidden, output, loss = _options(args, kwargs, 7, (("hidden_activation", "relu"),
                                                      ("output_activation", "softmax"),
                                                      ("loss", "cross_entropy")))
@@ -255,6 +291,8 @@ def _judge_train(got, args, kwargs):
         return None
     if loss == "mse":  # the linear least-squares case
         return _judge_reshuffled(history_array)
+    if epochs == 1 and batch_size >= X.shape[1]:
+        return _judge_one_step(X, Y, params, lr, hidden, output, loss)
     if not history_array[-1] < TRAIN_MAX_COST_RATIO * history_array[0]:
         return f"the cost fell only from {history_array[0]:.4g} to {history_array[-1]:.4g} in {epochs} epochs"
     accuracy = _classification_accuracy(AL, Y)

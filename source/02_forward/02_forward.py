@@ -192,24 +192,33 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ### Written question 1: stacking linear layers [2 points, graded by hand]
+# ### Written question 1: what a stack of linear layers can do [2 points, graded by hand]
 #
-# Take two layers without an activation, $Z^{[1]} = W^{[1]} X + b^{[1]}$ and
-# $Z^{[2]} = W^{[2]} Z^{[1]} + b^{[2]}$. Write $Z^{[2]}$ as a single layer $W X + b$ (give $W$ and $b$),
-# and explain why no number of such layers can classify XOR. Three or four sentences.
+# All activations below are the identity.
+#
+# 1. A network with sizes $[3, 100, 100, 2]$: how many parameters (weights and biases) does it have,
+#    and how many does the single layer $W X + b$ it equals have?
+# 2. Now the sizes are $[3, 1, 100, 2]$. Which $2 \times 3$ matrices $W$ can this network's single
+#    equivalent layer have? Is there a $2 \times 3$ matrix that one plain layer can use and this
+#    network cannot? Give one, or say why not.
+#
+# Show the counts and your reasoning in a few lines.
 
 # %% [markdown] answer="linear_layers_collapse" points=2
 # ### BEGIN SOLUTION
-# **Model answer.** Substituting, $Z^{[2]} = W^{[2]}(W^{[1]} X + b^{[1]}) + b^{[2]} = (W^{[2]} W^{[1]}) X +
-# (W^{[2]} b^{[1]} + b^{[2]})$, so $W = W^{[2]} W^{[1]}$ and $b = W^{[2]} b^{[1]} + b^{[2]}$; by induction
-# any stack of linear layers is one linear (affine) map. A single affine map followed by a threshold
-# can only separate the plane with one straight line, and the XOR points (0,1), (1,0) against (0,0),
-# (1,1) cannot be split by any line: the two classes sit on the two diagonals. A non-linearity between
-# the layers is what lets the network bend the boundary.
+# **Model answer.** 1. $(3 \cdot 100 + 100) + (100 \cdot 100 + 100) + (100 \cdot 2 + 2) = 400 + 10{,}100 +
+# 202 = 10{,}702$ parameters, while the equivalent layer, $W = W^{[3]} W^{[2]} W^{[1]}$ of shape $(2, 3)$ and
+# $b = W^{[3]}(W^{[2]} b^{[1]} + b^{[2]}) + b^{[3]}$ of shape $(2, 1)$, has $6 + 2 = 8$: the extra
+# parameters add nothing a single layer cannot do.
+# 2. $W = W^{[3]} W^{[2]} W^{[1]}$ with $W^{[1]}$ of shape $(1, 3)$: every column of $W$ is a multiple of
+# the column $W^{[3]} W^{[2]}$ (shape $(2, 1)$), so $W$ has rank at most 1: both outputs are multiples of
+# one number $W^{[1]} x$. Any rank-2 matrix, e.g. $\begin{bmatrix}1 & 0 & 0\\ 0 & 1 & 0\end{bmatrix}$
+# (the two outputs copy $x_1$ and $x_2$), is out of reach. A narrow layer in a linear stack is a
+# bottleneck: depth without non-linearity can only lose expressive power, never gain it.
 #
 # **Rubric.**
-# - [1 point] the algebra: $W = W^{[2]} W^{[1]}$, $b = W^{[2]} b^{[1]} + b^{[2]}$, so the stack is one affine layer
-# - [1 point] XOR is not linearly separable (the classes lie on the diagonals), so one line, hence any stack of linear layers, cannot classify it
+# - [1 point] 10,702 parameters against 8 for the equivalent layer (the composition $W^{[3]}W^{[2]}W^{[1]}$ and its bias, or the counts with a correct argument)
+# - [1 point] with a width-1 layer the product has rank at most 1, so a rank-2 matrix such as the one above cannot be represented
 # ### END SOLUTION
 
 # %% [markdown]
@@ -261,7 +270,7 @@ with np.printoptions(precision=3, suppress=False):
 # both of them must be safe everywhere.
 #
 # Silencing the warning is not a fix either. For $z < -709.78$ the silenced $1/(1+e^{-z})$ returns
-# exactly 0, while the true value, about $e^{z}$, is tiny but positive ($e^{-720} \approx 2.5
+# exactly 0, while the true value, about $e^{z}$, is tiny but positive ($e^{-720} \approx 2.03
 # \times 10^{-313}$, still a float64). The cross-entropy of notebook 03 takes its logarithm, and
 # $\log 0 = -\infty$ turns one unlucky example into an infinite cost; the stable form gives
 # $\log a \approx -720$, as it should.
@@ -310,11 +319,21 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
 
     # Tiny but positive: where 1 / (1 + e^-z) overflows, the true value is still a float64.
     z_tiny = np.array([[-720.0, -710.0]])
-    a_tiny = sigmoid(z_tiny)
-    assert np.all(np.asarray(a_tiny) > 0), (
-        "sigmoid: returned 0 for z = -720 and -710, where the true value (about e^z, e.g. 2.5e-313) is tiny "
-        "but positive; a cross-entropy would take log(0) = -inf there. 1 / (1 + e^-z) with the overflow "
-        "silenced does this: for z < 0 use e / (1 + e) with e = np.exp(z)")
+    a_tiny = np.asarray(sigmoid(z_tiny), dtype=float)
+    if not np.all(a_tiny > 0):
+        probe = np.array([[-720.0, -710.0, -700.0, -100.0, -40.0, -30.0]])
+        zeros = [f"{z:g}" for z, a in zip(probe.ravel(), np.ravel(sigmoid(probe))) if a == 0]
+        raise AssertionError(
+            f"sigmoid: returned 0 for z = {', '.join(zeros[:-1]) + ' and ' if len(zeros) > 1 else ''}{zeros[-1]}, "
+            "where the true value, about e^z (e^-720 = 2.03e-313), is tiny but positive and still a float64 "
+            "(down to z = -745); a cross-entropy would take log(0) = -inf there. For z < 0, compute it in a "
+            "form whose result keeps that tiny value (the text's e^z / (1 + e^z) does)")
+    if a_tiny.shape == z_tiny.shape and a_tiny[0, 0] == a_tiny[0, 1]:
+        cut = float(np.log(a_tiny[0, 0]))
+        raise AssertionError(
+            f"sigmoid: returned the same value, {a_tiny[0, 0]:.3g} = e^{cut:.0f}, for z = -720 and -710: the "
+            f"value at z = {cut:.0f}, as if z were cut off there. The true values, e^-720 = 2.03e-313 and "
+            "e^-710 = 4.48e-309, are float64 numbers: with the stable form no cut-off is needed")
     check.check_array(np.log(a_tiny), z_tiny, name="log(sigmoid(z)) at z = -720 and -710", rtol=1e-6, atol=0)
 
     ### BEGIN HIDDEN TESTS
@@ -485,6 +504,16 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                 "-|z| (for z > 0, log(1 + e^z) = z + log(1 + e^-z)); np.log1p helps") from None
     check.check_array(a_big, np.array([[0.0, 1000.0]]), name="softplus(z) at z = -1000 and 1000")
 
+    # Tiny values: at z = -40, log(1 + e^z) is about e^z = 4.25e-18, far below float64's step at 1.
+    z_tiny = np.array([[-40.0, -60.0]])
+    a_tiny = np.asarray(softplus(z_tiny), dtype=float)
+    if a_tiny.shape == z_tiny.shape and np.any(a_tiny == 0):
+        raise AssertionError(
+            "softplus: returned 0 at z = -40 or -60, where the true value, about e^z (4.25e-18 and 8.76e-27), "
+            "is tiny but positive: 1 + t rounds to exactly 1 once t is below about 1e-16, so log(1 + t) "
+            "loses t entirely. The text names a function that computes log(1 + t) without forming 1 + t")
+    check.check_array(a_tiny, np.exp(z_tiny), name="softplus(z) at z = -40 and -60 (about e^z)", rtol=1e-6, atol=0)
+
     ### BEGIN HIDDEN TESTS
     _rng = np.random.default_rng(1004)
     for _shape in [(1, 1), (8,), (3, 5), (9, 1)]:
@@ -501,6 +530,8 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
             raise AssertionError("softplus: NumPy warned for large |z| (710 to 5000): use the stable form") from None
     assert np.shape(_a) == _z.shape and np.all(np.isfinite(_a)), "softplus: NaN/inf or wrong shape for large |z|"
     assert np.allclose(_a, np.logaddexp(0, _z), rtol=1e-9, atol=1e-12), "softplus: wrong values for large |z|"
+    _z = -_rng.uniform(37.0, 700.0, size=(3, 6))          # tiny but normal float64 values, about e^z
+    assert np.allclose(softplus(_z), np.exp(_z), rtol=1e-6, atol=0), "softplus: 0 or inaccurate for z between -700 and -37 (about e^z)"
     ### END HIDDEN TESTS
 
 check.passed("softplus: stable and correct.")
@@ -637,6 +668,13 @@ def _softmax_hint(A, Z):
         return "softmax: the rows sum to 1, not the columns: examples are columns, so sum over axis=0 (keepdims=True)"
     if np.isclose(A.sum(), 1) and Z.shape[1] > 1:
         return "softmax: the whole matrix sums to 1: normalise each column separately, np.sum(..., axis=0, keepdims=True)"
+    E = np.exp(Z - Z.max(axis=0, keepdims=True))
+    E_rows = np.exp(Z - Z.max(axis=1, keepdims=True))
+    if (not np.allclose(A, E / E.sum(axis=0, keepdims=True))
+            and np.allclose(A, E_rows / E_rows.sum(axis=0, keepdims=True))):
+        return ("softmax: your columns sum to 1, but their values are those of Z shifted by each ROW's maximum "
+                "(axis=1): a column then has different shifts in different entries, which changes the ratios "
+                "between them. The shift must be one constant per column")
     return None
 
 
@@ -722,24 +760,31 @@ except NotImplementedError:
     print("Write softmax and sigmoid above to see this demo.")
 
 # %% [markdown]
-# ### Written question 2: why softmax subtracts the maximum [2 points, graded by hand]
+# ### Written question 2: softmax in floating point [2 points, graded by hand]
 #
-# Show that subtracting the same number $c$ from every entry of a column $z$ leaves $\mathrm{softmax}(z)$
-# unchanged, and explain what goes wrong, in floating point, if a column of logits near 1000 is
-# exponentiated directly. Why is $c = \max_k z_k$ the right choice? Three or four sentences.
+# Take two columns of logits, $u = (1000, 999, 990)$ and $v = (-1000, -1001, -1010)$.
+#
+# 1. Predict, entry by entry, what the textbook formula `np.exp(z) / np.sum(np.exp(z))` returns for
+#    $u$ and for $v$, and name the floating-point event behind each.
+# 2. Compute $\mathrm{softmax}(u)$ and $\mathrm{softmax}(v)$ to three significant digits. What do you notice, and why?
+# 3. A colleague shifts each column by its **mean** instead of its maximum. Give a column of three
+#    logits for which that version still returns `nan`, and explain.
 
 # %% [markdown] answer="softmax_max_shift" points=2
 # ### BEGIN SOLUTION
-# **Model answer.** $\dfrac{e^{z_k - c}}{\sum_j e^{z_j - c}} = \dfrac{e^{-c} e^{z_k}}{e^{-c}\sum_j e^{z_j}}
-# = \dfrac{e^{z_k}}{\sum_j e^{z_j}}$: the factor $e^{-c}$ cancels. In float64, $e^{z}$ overflows to
-# `inf` for $z$ above about 709, so logits near 1000 give $\infty/\infty$ = `nan`. With
-# $c = \max_k z_k$ the largest exponent is $e^0 = 1$, so nothing overflows, and the sum is at least 1,
-# so it never underflows to 0 and the division is safe (very negative entries may round to 0, which is
-# their correct probability to many digits).
+# **Model answer.** 1. For $u$ every $e^{z}$ overflows to `inf` (all exponents are above 709.78), and
+# $\infty / \infty$ is `nan`: `[nan, nan, nan]`. For $v$ every $e^{z}$ underflows to 0 (below about $-745$),
+# and $0/0$ is `nan` again: `[nan, nan, nan]`.
+# 2. Both columns give $(0.731, 0.269, 3.32 \times 10^{-5})$: after subtracting the column's maximum both
+# become $(0, -1, -10)$, since $v = u - 2000$, and adding a constant to a column does not change its
+# softmax ($e^{-c}$ cancels between numerator and denominator). $1/(1 + e^{-1} + e^{-10}) = 0.731$.
+# 3. The mean does not bound the largest exponent: for $(2000, 0, 0)$ the mean is $666.7$ and the
+# shifted column is $(1333.3, -666.7, -666.7)$, so $e^{1333.3}$ overflows and the result is `nan` again.
+# Only the maximum guarantees that every exponent is $\le 0$ (and the largest term is exactly 1).
 #
 # **Rubric.**
-# - [1 point] the cancellation of $e^{-c}$ (shift invariance), shown
-# - [1 point] overflow of $e^{z}$ beyond about 709 gives inf/nan; with the max subtracted the largest term is 1, so no overflow and a sum of at least 1
+# - [1 point] (1) nan for both, by overflow (inf/inf) for $u$ and by underflow (0/0) for $v$; (2) the same probabilities, about (0.731, 0.269, 3.3e-5), because the columns differ by a constant
+# - [1 point] (3) a column whose largest entry exceeds its mean by more than about 709, with the reason (the max is the only shift that caps every exponent at 0)
 # ### END SOLUTION
 
 # %% [markdown]
@@ -768,13 +813,44 @@ def linear_forward(A_prev, W, b):
 
 
 # %% test="linear_forward" points=1
+def _linear_forward_slip():
+    """The usual slip that linear_forward's Z matches on square inputs (where each one runs), or None."""
+    rng_s = np.random.default_rng(160)
+    A_s, W_s, b_s = rng_s.normal(size=(3, 3)), rng_s.normal(size=(3, 3)), rng_s.normal(size=(3, 1))
+    try:
+        Z_s = np.asarray(linear_forward(A_s.copy(), W_s.copy(), b_s.copy()), dtype=float)
+    except Exception:  # noqa: BLE001 - no diagnosis then; the original error is reported
+        return None
+    slips = [
+        (W_s * A_s + b_s, "multiplies W and A_prev entry by entry (*): each Z[i, j] must combine a whole row of W "
+                          "with a whole column of A_prev"),
+        (W_s @ A_s + b_s.ravel(), "adds the bias as a flat vector of shape (n[l],): a 1-D array lines up with the "
+                                  "LAST axis, the examples, so b[j] lands on column j instead of row j; keep b the "
+                                  "(n[l], 1) column it is, which NumPy repeats across the m columns"),
+        (W_s.T @ A_s + b_s, "multiplies by W.T: W of shape (n[l], n[l-1]) has one row per unit of this layer; "
+                            "check which of its sizes must meet A_prev's n[l-1] rows"),
+        (A_s.T @ W_s.T + b_s, "computes A_prev.T @ W.T: that is the transpose of the product, with examples as rows"),
+    ]
+    for Z_slip, what in slips:
+        if Z_s.shape == Z_slip.shape and np.allclose(Z_s, Z_slip):
+            return what
+    return None
+
+
 with warnings.catch_warnings(), np.errstate(all="ignore"):
     warnings.simplefilter("ignore")
     rng_t = np.random.default_rng(16)
     for n_prev, n, m in [(3, 4, 5), (2, 1, 1), (6, 2, 3)]:
         A_prev, W, b = rng_t.normal(size=(n_prev, m)), rng_t.normal(size=(n, n_prev)), rng_t.normal(size=(n, 1))
-        Z = check.check_not_mutated(linear_forward, A_prev, W, b)
-        check.check_array(Z, W @ A_prev + b, name=f"Z for A_prev {A_prev.shape}, W {W.shape}, b {b.shape}")
+        try:
+            Z = check.check_not_mutated(linear_forward, A_prev, W, b)
+            check.check_array(Z, W @ A_prev + b, name=f"Z for A_prev {A_prev.shape}, W {W.shape}, b {b.shape}")
+        except (AssertionError, ValueError) as error:  # ValueError: NumPy could not combine two shapes
+            slip = _linear_forward_slip()
+            if slip is None or "in place" in str(error):
+                raise
+            raise AssertionError(f"linear_forward {slip}. (For A_prev {A_prev.shape}, W {W.shape}, b {b.shape}: "
+                                 f"{type(error).__name__}: {error})") from None
 
     ### BEGIN HIDDEN TESTS
     _rng = np.random.default_rng(1007)
@@ -860,6 +936,23 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
             check.check_array(Z, Z_expected, name=f"{where}: Z")
             check.check_array(A, A_expected, name=f"{where}: A")
 
+    # A misspelt name must not pass unnoticed: a ValueError that lists the valid names.
+    A_prev, W, b = rng_t.normal(size=(2, 3)), rng_t.normal(size=(2, 2)), rng_t.normal(size=(2, 1))
+    try:
+        layer_forward(A_prev, W, b, "gelu")
+    except ValueError as error:
+        unlisted = [name for name in expected_g if name not in str(error)]
+        if unlisted:
+            raise AssertionError(f'layer_forward(..., "gelu") raised ValueError({str(error)!r}), which does not list '
+                                 f"the valid names ({', '.join(unlisted)} missing): say what is allowed") from None
+    except Exception as error:  # noqa: BLE001 - any other exception is the mistake reported here
+        raise AssertionError(f'layer_forward(..., "gelu") raised {type(error).__name__}: {error}. An unknown '
+                             "activation name should raise a ValueError whose message lists the valid names; a "
+                             "bare dict lookup's KeyError says neither what went wrong nor what is allowed") from None
+    else:
+        raise AssertionError('layer_forward(..., "gelu") returned a result for an unknown activation name: it should '
+                             "raise a ValueError that lists the valid names, so that a typo cannot pass unnoticed")
+
     ### BEGIN HIDDEN TESTS
     _rng = np.random.default_rng(1008)
     _g = {
@@ -882,6 +975,15 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
             _Zexp = _W @ _A_prev + _b
             assert np.shape(_out[1]) == _Zexp.shape and np.allclose(_out[1], _Zexp), f"layer_forward({_name!r}): wrong Z for W {_W.shape}, A_prev {_A_prev.shape}"
             assert np.shape(_out[0]) == _Zexp.shape and np.allclose(_out[0], _fn(_Zexp), rtol=1e-6, atol=1e-10), f"layer_forward({_name!r}): wrong A for W {_W.shape}, A_prev {_A_prev.shape}"
+    for _name in ["elu", "sigmod", "tanhh", ""]:
+        try:
+            layer_forward(_rng.normal(size=(3, 2)), _rng.normal(size=(2, 3)), _rng.normal(size=(2, 1)), _name)
+        except ValueError as _error:
+            assert all(_valid in str(_error) for _valid in _g), f"layer_forward({_name!r}): the ValueError does not list the valid names"
+        except Exception as _error:  # noqa: BLE001
+            raise AssertionError(f"layer_forward({_name!r}) raised {type(_error).__name__}, expected a ValueError") from None
+        else:
+            raise AssertionError(f"layer_forward({_name!r}) returned a result for an unknown activation name")
     ### END HIDDEN TESTS
 
 check.passed("layer_forward: correct for all eight activations.")
@@ -953,6 +1055,20 @@ def _forward_result(result, where):
     return AL, cache
 
 
+def _call_forward(where, X, params, **activations):
+    """forward(X, params, ...), with a KeyError for a parameter that is not there explained."""
+    try:
+        return check.check_not_mutated(forward, X, params, **activations)
+    except KeyError as error:
+        key = str(error.args[0]) if error.args else ""
+        if key[:1] in ("W", "b") and key[1:].isdigit() and key not in params:
+            raise AssertionError(
+                f"forward {where}: looked up params[{key!r}], which is not there: params holds "
+                f"{', '.join(params)} ({len(params)} entries), and each layer has two of them. How many layers "
+                "does your loop run over?") from None
+        raise
+
+
 with warnings.catch_warnings(), np.errstate(all="ignore"):
     warnings.simplefilter("ignore")
 
@@ -960,7 +1076,7 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     params_121 = {"W1": np.array([[0.3], [0.4]]), "b1": np.array([[0.1], [0.2]]),
                   "W2": np.array([[1.0, -3.0]]), "b2": np.array([[0.2]])}
     X = np.array([[1.0]])
-    result = check.check_not_mutated(forward, X, params_121, hidden_activation="sigmoid", output_activation="sigmoid")
+    result = _call_forward("on the 1-2-1 example", X, params_121, hidden_activation="sigmoid", output_activation="sigmoid")
     AL, cache = _forward_result(result, "on the 1-2-1 example")
     expected_cache = {"A0": X, "Z1": np.array([[0.4], [0.6]]), "A1": np.array([[0.598688], [0.645656]]),
                       "Z2": np.array([[-1.138281]]), "A2": np.array([[0.242636]])}
@@ -975,7 +1091,7 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         params[f"W{l}"] = rng_t.normal(size=(sizes[l], sizes[l - 1]))
         params[f"b{l}"] = rng_t.normal(size=(sizes[l], 1))
     X = rng_t.normal(size=(4, 6))
-    AL, cache = _forward_result(check.check_not_mutated(forward, X, params), "with the default activations")
+    AL, cache = _forward_result(_call_forward("with the default activations", X, params), "with the default activations")
     expected_cache = {"A0": X}
     A = X
     for l in range(1, 4):

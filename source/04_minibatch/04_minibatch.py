@@ -357,6 +357,34 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
             expected["d" + key] = grad
         return expected
 
+    def right_for_one_example(sizes, hidden, output, loss, seed):
+        """Whether backward_batch is right on the same network with a single example (m = 1)."""
+        params, X, Y = make_case(sizes, 1, loss, output, seed)
+        try:
+            grads = backward_batch(Y, params, forward(X, params, hidden, output)[1], hidden, output, loss)
+            check.check_dict(grads, mean_cost_gradients(X, Y, params, hidden, output, loss), rtol=1e-5, atol=1e-7)
+        except Exception:  # noqa: BLE001 - wrong at m = 1 too, in whatever way
+            return False
+        return True
+
+    def batch_slip(grads, expected, m, n_L):
+        """A sentence for a slip that shows in the shapes or the scale of all the gradients, or None."""
+        if not (isinstance(grads, dict) and set(grads) == set(expected)):
+            return None
+        for key, want in expected.items():
+            if key.startswith("db") and np.shape(grads[key]) == (1, m) != want.shape:
+                return (f"{key} has shape (1, {m}), one number per example: that is a sum over axis 0, the "
+                        f"{want.shape[0]} units of each example. A bias is shared by the examples, so its "
+                        "gradient adds up each unit's error over the examples")
+        if n_L != m and all(np.shape(grads[k]) == w.shape for k, w in expected.items()) and all(
+                np.allclose(grads[k], w * m / n_L, rtol=1e-5, atol=1e-7) for k, w in expected.items()):
+            return (f"every gradient is {m}/{n_L} = {m / n_L:.3g} times the right one: was m taken from the rows "
+                    f"of Y (n[L] = {n_L}, the output units) instead of its columns (m = {m}, the examples)?")
+        return None
+
+    in_place = ("backward_batch must leave params and cache as they were: `delta -= ...` or `delta *= ...` "
+                "writes into the array that delta names, and after delta = cache[...] that is the cache's own "
+                "array. Compute delta as a new array")
     cases = [  # (layer sizes, m, hidden, output, loss)
         ([3, 5, 4], 6, "relu", "softmax", "cross_entropy"),
         ([2, 4, 3, 1], 5, "tanh", "sigmoid", "bce"),
@@ -366,14 +394,26 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         params, X, Y = make_case(sizes, m, loss, output, seed)
         AL, cache = forward(X, params, hidden, output)
         expected = mean_cost_gradients(X, Y, params, hidden, output, loss)
+        where = f"\n  (case: layer sizes {sizes}, m = {m}, hidden {hidden!r}, output {output!r}, loss {loss!r})"
         try:
-            grads = check.check_not_mutated(backward_batch, Y, params, cache, hidden, output, loss)
+            grads = check.check_not_mutated(backward_batch, Y, params, cache, hidden, output, loss, hint=in_place)
+            slip = batch_slip(grads, expected, m, Y.shape[0])
+            if slip:
+                raise AssertionError(f"backward_batch: {slip}{where}")
             check.check_dict(grads, expected, name="grads", rtol=1e-5, atol=1e-7, m=m)
         except (AssertionError, ValueError) as err:  # ValueError: NumPy could not broadcast two arrays
-            hinted = layer_hints.with_index_hint(AssertionError(f"{type(err).__name__}: {err}" if isinstance(
-                err, ValueError) else err), backward_batch, m=m)
-            raise AssertionError(f"{hinted}\n  (case: layer sizes {sizes}, m = {m}, hidden {hidden!r}, "
-                                 f"output {output!r}, loss {loss!r})") from None
+            if "in place" in str(err) or "backward_batch: " in str(err):  # its own cause, named: nothing to add
+                raise AssertionError(f"{err}{'' if where in str(err) else where}") from None
+            said = f"{type(err).__name__}: {err}" if isinstance(err, ValueError) else str(err)
+            if (isinstance(err, ValueError) or ("dW" in said and "shape" in said)) and right_for_one_example(
+                    sizes, hidden, output, loss, seed):
+                raise AssertionError(
+                    f"backward_batch: right for a single example (m = 1), but not for a batch of m = {m}. Over a "
+                    "batch, dW[l] adds up the m per-example outer products delta^(i) a^(i)T: a matrix product over "
+                    "the examples (section 2), while an element-wise `*` or np.outer pairs up one column of "
+                    f"each. (The test said: {said}){where}") from None
+            hinted = layer_hints.with_index_hint(AssertionError(said), backward_batch, m=m)
+            raise AssertionError(f"{hinted}{where}") from None
 
 ### BEGIN HIDDEN TESTS
 with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -488,26 +528,28 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
 check.passed("backward_batch: gradients of the mean cost match central differences for all three pairings.")
 
 # %% [markdown]
-# ### Written question 1: where the $1/m$ goes [2 points, graded by hand]
+# ### Written question 1: the $1/m$ by hand, and in the wrong place [2 points, graded by hand]
 #
-# In `backward_batch`, $db^{[l]}$ is $\frac1m$ times the sum of $\delta^{[l]}$ over `axis=1`. Explain why
-# the sum runs over axis 1 and what summing over axis 0 would compute instead. Then say what happens
-# to training if the $\frac1m$ is forgotten and the batch size goes from 32 to 256 with the same
-# learning rate. Three or four sentences.
+# 1. One unit with one input, a batch of $m = 4$ examples: $\delta = [0.2,\; -0.1,\; 0.4,\; -0.3]$ and
+#    $A^{[l-1]} = [1,\; 2,\; -1,\; 0.5]$ (both of shape $(1, 4)$). Compute $dW$ and $db$ by hand, showing
+#    the sum over the examples.
+# 2. A student divides by $m$ in $\delta^{[L]}$ as well (and keeps the $\frac1m$ in `dW` and `db`). In a
+#    network with $L = 3$ layers and batches of 32, by what factor are `dW3` and `dW1` off? Does the
+#    error grow with depth? Explain, and say what this slip does to training with a given learning rate.
 
 # %% [markdown] answer="batch_gradient_mean" points=2
 # ### BEGIN SOLUTION
-# **Model answer.** Axis 1 runs over the $m$ examples (columns): the cost is a mean over examples, and
-# the bias is shared by all of them, so its gradient adds up every example's $\delta^{[l]}_{j}$ for each
-# unit $j$, giving one number per unit, shape $(n^{[l]}, 1)$. Summing over axis 0 would add the errors
-# of the different units of one example instead, a meaningless $(1, m)$ quantity. Without the $\frac1m$
-# the gradient is the sum rather than the mean, so it grows with the batch size: going from 32 to 256
-# makes every step 8 times larger at the same learning rate, which can turn a stable run into a
-# diverging one (the learning rate would have to be retuned for each batch size).
+# **Model answer.** 1. $dW = \frac14 \sum_i \delta^{(i)} a^{(i)} = \frac14(0.2 \cdot 1 - 0.1 \cdot 2 + 0.4 \cdot (-1)
+# - 0.3 \cdot 0.5) = \frac14(-0.55) = -0.1375$, and $db = \frac14(0.2 - 0.1 + 0.4 - 0.3) = \frac14 \cdot 0.2 = 0.05$.
+# 2. Both are $1/32$ of the right value, and so is every other gradient: the error does not grow with
+# depth. BP2 is linear in $\delta$ ($\delta^{[l]} = (W^{[l+1]T}\delta^{[l+1]}) \odot g'(Z^{[l]})$), so the
+# extra factor $\frac1{32}$ put into $\delta^{[L]}$ rides along unchanged to every layer, once; it is
+# not applied again at each layer. Every step is then 32 times too small: the same as training with
+# learning rate $\eta/32$ (and the effect would change with the batch size).
 #
 # **Rubric.**
-# - [1 point] axis 1 = the examples: the shared bias sums each unit's error over the examples, one value per unit; axis 0 would mix units
-# - [1 point] without $1/m$ the gradient scales with $m$: 8 times larger steps at batch 256, risking divergence / needing a new learning rate
+# - [1 point] $dW = -0.1375$ and $db = 0.05$, with the sum over the four examples divided by 4
+# - [1 point] every gradient, dW3 and dW1 alike, is $1/32$ of the right one: BP2 is linear in delta, so the factor is carried once, not compounded; the effect is a learning rate 32 times smaller
 # ### END SOLUTION
 
 # %% [markdown]
@@ -709,6 +751,15 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     assert not np.array_equal(epoch1, epoch2), \
         "two calls with the same generator gave the same order: shuffle anew with rng on every call"
 
+    # New groups, not only a new order of the same groups.
+    def runs_of_consecutive_indices(batches):
+        return all(np.array_equal(np.sort(b), np.arange(b.min(), b.min() + len(b))) for b in batches if len(b))
+    if all(runs_of_consecutive_indices(minibatch_indices(50, 8, np.random.default_rng(seed))) for seed in range(3)):
+        raise AssertionError(
+            "minibatch_indices(50, 8, rng): every batch is a run of consecutive indices (such as 8, 9, ..., 15), "
+            "for every seed: only the order of fixed blocks changes, so the same examples always share a batch, "
+            "the fixed groups section 4 warns about. Every index should be able to land in any batch")
+
 ### BEGIN HIDDEN TESTS
 with warnings.catch_warnings(), np.errstate(all="ignore"):
     warnings.simplefilter("ignore")
@@ -729,9 +780,17 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     a = np.concatenate(minibatch_indices(200, 32, np.random.default_rng(7)))
     b = np.concatenate(minibatch_indices(200, 32, np.random.default_rng(8)))
     assert not np.array_equal(a, b), "different seeds must give different orders"
-    # A shuffle, not only a rotation or a block swap: positions look uniformly random.
-    firsts = [int(minibatch_indices(10, 3, np.random.default_rng(s))[0][0]) for s in range(400)]
-    assert np.bincount(firsts, minlength=10).min() >= 15, "the first index is not uniformly random"
+    # A shuffle, not only a rotation or a block swap: which examples share a batch is random. Over 400
+    # seeds (m = 10, batches of 3), index i lands in the first batch 3/10 of the time, and two given
+    # indices share a batch 1/5 of the time (the order inside a batch does not matter).
+    in_first = np.zeros(10)
+    together = 0
+    for s in range(400):
+        batches = minibatch_indices(10, 3, np.random.default_rng(s))
+        in_first[np.asarray(batches[0])] += 1
+        together += any(0 in b and 1 in b for b in map(list, batches))
+    assert in_first.min() >= 80 and in_first.max() <= 160, "which examples land in the first batch is not uniformly random"
+    assert 40 <= together <= 125, "indices 0 and 1 share a batch too often or too rarely: the batches are fixed groups"
 ### END HIDDEN TESTS
 
 check.passed("minibatch_indices: every index exactly once, shuffled, the last batch holds the rest.")
@@ -798,7 +857,17 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
             grads[f"dW{l}"] = rng.standard_normal((sizes[l], sizes[l - 1]))
             grads[f"db{l}"] = rng.standard_normal((sizes[l], 1))
         expected = {key: params[key] - lr * grads["d" + key] for key in params}
-        new = check.check_not_mutated(sgd_step, params, grads, lr)
+        try:
+            new = check.check_not_mutated(sgd_step, params, grads, lr)
+        except KeyError as error:
+            raise AssertionError(f"sgd_step: looked up {error}, which is not a key of grads: its keys are "
+                                 f"{', '.join(repr(k) for k in grads)}. Which key holds the gradient of "
+                                 "params['W1']?") from None
+        if (isinstance(new, dict) and set(new) == set(params)
+                and all(np.shape(new[k]) == params[k].shape for k in params)
+                and all(np.allclose(new[k], params[k] + lr * grads["d" + k]) for k in params)):
+            raise AssertionError("sgd_step: moved every parameter by + lr * gradient, uphill: the gradient points "
+                                 "where the cost grows fastest, and a descent step goes the other way")
         check.check_dict(new, expected, name="new params")
         assert new is not params, "sgd_step returned the input dict itself: build and return a new dict"
         assert all(new[key] is not params[key] for key in params), \
@@ -931,7 +1000,51 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     assert all(isinstance(c, numbers.Real) and np.isfinite(c) for c in history), \
         "history must hold finite numbers (the mean cost of each epoch, e.g. a Python float)"
 
-    # 2. It learns: the cost falls and the accuracy is high.
+    # 2. The plumbing, on 200 examples: with lr = 0 nothing moves; one batch of every example gives the
+    #    mean cost; the three optional arguments reach forward, backward_batch and LOSSES.
+    X_s, Y_s = X_tr[:, :200], Y_tr[:, :200]
+    params_1, _ = train(X_s, Y_s, [64, 16, 10], 1, 40, 0.0, np.random.default_rng(3))
+    params_again, _ = train(X_s, Y_s, [64, 16, 10], 1, 40, 0.0, np.random.default_rng(3))
+    assert all(np.array_equal(params_1[k], params_again[k]) for k in params_1), \
+        "two calls with the same arguments and the same seed gave different parameters: draw every random number from rng"
+    params_2, _ = train(X_s, Y_s, [64, 16, 10], 2, 40, 0.0, np.random.default_rng(3))
+    moved = [k for k in params_1 if k in params_2 and not np.array_equal(params_1[k], params_2[k])]
+    assert not moved, (f"with lr = 0 the parameters still change: after 1 and after 2 epochs with the same seed "
+                       f"{', '.join(moved)} differ, while every step should be W - 0 * dW = W. Is the lr argument "
+                       "passed on to sgd_step?")
+    params_one, history_one = train(X_s, Y_s, [64, 16, 10], 1, 1000, 0.0, np.random.default_rng(4))
+    cost_one = cross_entropy_loss(forward(X_s, params_one, "relu", "softmax")[0], Y_s)
+    if np.isclose(history_one[0], 200 * cost_one, rtol=1e-6):
+        raise AssertionError(f"with lr = 0 and one batch of all 200 examples, history[0] is {history_one[0]:.4f}, "
+                             f"200 times the mean cost {cost_one:.6f}: the epoch's cost is a mean over the examples")
+    assert np.isclose(history_one[0], cost_one, rtol=1e-6), \
+        (f"with lr = 0 and one batch holding all 200 examples, history[0] should be the mean cost of the returned "
+         f"network on X and Y, {cost_one:.6f}, got {history_one[0]:.6f}. The order of the examples in a batch "
+         "does not matter, as long as each column of X stays with its own column of Y: are X and Y indexed "
+         "with the same batch?")
+    X_2, Y_2 = data.make_moons(60, 0.1, np.random.default_rng(8))
+    options = dict(hidden_activation="tanh", output_activation="sigmoid", loss="bce")
+    params_b, history_b = train(X_2, Y_2, [2, 8, 1], 1, 100, 0.0, np.random.default_rng(9), **options)
+    AL_b, cache_b = forward(X_2, params_b, "tanh", "sigmoid")
+    assert np.isclose(history_b[0], bce_loss(AL_b, Y_2), rtol=1e-6), \
+        (f"train(..., hidden_activation='tanh', output_activation='sigmoid', loss='bce') with lr = 0 and one "
+         f"batch: history[0] should be the binary cross-entropy of a tanh-sigmoid network, "
+         f"{bce_loss(AL_b, Y_2):.6f}, got {history_b[0]:.6f}. Are hidden_activation, output_activation and loss "
+         "passed on to forward and LOSSES?")
+    params_step, _ = train(X_2, Y_2, [2, 8, 1], 1, 100, 0.5, np.random.default_rng(9), **options)
+    want = sgd_step(params_b, backward_batch(Y_2, params_b, cache_b, "tanh", "sigmoid", "bce"), 0.5)
+    if not all(np.allclose(params_step[k], want[k], rtol=1e-6, atol=1e-9) for k in want):
+        steps = [(np.ravel(params_step[k] - params_b[k]), np.ravel(want[k] - params_b[k])) for k in want]
+        got_step, want_step = np.concatenate([g for g, _ in steps]), np.concatenate([w for _, w in steps])
+        scale = float(got_step @ want_step / (want_step @ want_step))
+        if np.allclose(got_step, scale * want_step, rtol=1e-6, atol=1e-9):
+            raise AssertionError(f"one full-batch step with lr = 0.5 moved the parameters by {scale:.3g} times "
+                                 "lr * gradient: how is lr used?")
+        raise AssertionError("train(..., hidden_activation='tanh', output_activation='sigmoid', loss='bce'): one step "
+                             "on a single batch of every example is not W - lr * dW for the gradient of that network "
+                             "and loss. Are the three arguments passed on to backward_batch as well?")
+
+    # 3. It learns: the cost falls and the accuracy is high.
     assert history[-1] < 0.35 * history[0], \
         f"the cost fell only from {history[0]:.3f} to {history[-1]:.3f} in 12 epochs: is the update applied?"
     train_acc = accuracy(forward(X_tr, params, "relu", "softmax")[0], Y_tr)
@@ -939,7 +1052,7 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     assert train_acc >= 0.85, f"training accuracy {train_acc:.2f} after 12 epochs, expected at least 0.85"
     assert held_acc >= 0.8, f"held-out accuracy {held_acc:.2f}, expected at least 0.8"
 
-    # 3. Reproducible with the same seed, different with another seed.
+    # 4. Reproducible with the same seed, different with another seed.
     run_a = train(X_tr, Y_tr, [64, 24, 10], 2, 32, 0.2, np.random.default_rng(5))
     run_b = train(X_tr, Y_tr, [64, 24, 10], 2, 32, 0.2, np.random.default_rng(5))
     run_c = train(X_tr, Y_tr, [64, 24, 10], 2, 32, 0.2, np.random.default_rng(6))
@@ -948,7 +1061,7 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     assert not np.array_equal(run_a[0]["W1"], run_c[0]["W1"]), \
         "different seeds gave the same weights: initialise from rng"
 
-    # 4. He initialisation, seen with lr = 0 (the parameters never move). Layer sizes differ so
+    # 5. He initialisation, seen with lr = 0 (the parameters never move). Layer sizes differ so
     #    that dividing by the wrong layer's size shows.
     params0, history0 = train(X_tr, Y_tr, [64, 400, 10], 1, 48, 0.0, np.random.default_rng(7))
     for key, n_in in [("W1", 64), ("W2", 400)]:
@@ -961,6 +1074,12 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     # history[0] must be the mean over all 400 examples.
     params_even, history_even = train(X_tr, Y_tr, [64, 400, 10], 1, 50, 0.0, np.random.default_rng(7))
     cost_even = cross_entropy_loss(forward(X_tr, params_even, "relu", "softmax")[0], Y_tr)
+    for times, what in [(8, "the sum of the 8 batch costs, not their mean"),
+                        (400, "the total over the 400 examples, not the mean"),
+                        (50, "the sum of the batch costs weighted by their sizes, divided by the batch size, not by m")]:
+        if np.isclose(history_even[0], times * cost_even, rtol=1e-6):
+            raise AssertionError(f"with lr = 0 and 8 equal batches, history[0] is {history_even[0]:.4f}, {times} times "
+                                 f"the mean cost over the 400 examples ({cost_even:.6f}): {what}")
     assert np.isclose(history_even[0], cost_even, rtol=1e-6), \
         (f"with lr = 0 and 8 equal batches, history[0] should be the mean cost over the epoch's 400 "
          f"examples, {cost_even:.6f}, got {history_even[0]:.6f}: is it the cost of one batch only (the "
@@ -970,7 +1089,7 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         (f"with lr = 0 the epoch's mean cost should be {cost0:.6f}, got {history0[0]:.6f}: weight each "
          "batch's cost by its size (the last batch is smaller), then divide by m")
 
-    # 5. A new shuffle every epoch. On a linear least-squares problem (no hidden layer), SGD that
+    # 6. A new shuffle every epoch. On a linear least-squares problem (no hidden layer), SGD that
     #    takes the same batches in the same order every epoch settles into a cycle that repeats
     #    exactly, epoch after epoch; fresh batches keep the epoch costs moving.
     rng_lin = np.random.default_rng(21)
@@ -1113,26 +1232,30 @@ except NotImplementedError:
 # notebook 07 studies step sizes.)
 
 # %% [markdown]
-# ### Written question 2: choosing a batch size [2 points, graded by hand]
+# ### Written question 2: a batch size in numbers [2 points, graded by hand]
 #
-# Compare batch sizes 1, 32 and the full training set for one epoch on a CPU: how many updates are made,
-# how noisy each step is, and how long the epoch takes. Why is a mini-batch of a few dozen usually the
-# best compromise? Three or four sentences.
+# Training on the $m = 1{,}347$ digit images, suppose one step (forward, backward, update) costs
+# $40\ \mu s$ of fixed overhead plus $1\ \mu s$ per example in the batch.
+#
+# 1. For batch sizes 1, 32 and 1,347: how many updates does one epoch make, and how long does the epoch
+#    take?
+# 2. The noise of a mini-batch gradient (its standard deviation around the full-batch gradient) falls
+#    like $1/\sqrt{b}$. How much less noisy is a batch of 32 than a single example? Using your numbers,
+#    say why 32 is a good compromise between the two others.
 
 # %% [markdown] answer="batch_size_tradeoff" points=2
 # ### BEGIN SOLUTION
-# **Model answer.** Batch size 1 makes $m$ updates per epoch, each from one example's gradient, so the
-# steps are very noisy, and the epoch is slow because every tiny step pays Python and NumPy overhead.
-# The full batch makes one exact-gradient update per epoch: each epoch is fast per example (large
-# matrix products) but the network improves only once per pass over the data. A batch of 32 makes
-# $m/32$ updates per epoch whose noise is much smaller than with single examples (the variance of the
-# mean falls like $1/32$), while the matrix products are large enough to amortise the per-step
-# overhead; so it gets the most progress per second. A little noise can also help escape poor
-# regions.
+# **Model answer.** 1. Batch 1: 1,347 updates, $1{,}347 \times 41\ \mu s \approx 55\ ms$. Batch 32:
+# $\lceil 1347/32 \rceil = 43$ updates (42 full batches and one of 3), $42 \times 72 + 43 \approx 3{,}067\ \mu s
+# \approx 3.1\ ms$. Full batch: 1 update, $40 + 1347 = 1{,}387\ \mu s \approx 1.4\ ms$.
+# 2. $\sqrt{32} \approx 5.7$ times less noisy than single examples. Batch 32 runs an epoch about 18 times
+# faster than batch 1 (the overhead is paid 43 times instead of 1,347), with much less noisy steps, and
+# makes 43 updates for about twice the time of the full batch's single update: the most useful
+# progress per second.
 #
 # **Rubric.**
-# - [1 point] updates per epoch and noise for each: $m$ noisy updates, $m/32$ moderately noisy ones, one exact one
-# - [1 point] time per epoch: per-step overhead dominates for batch 1, vectorised products amortise it for larger batches; hence most progress per second at a few dozen
+# - [1 point] updates and times: 1,347 and about 55 ms; 43 and about 3.1 ms; 1 and about 1.4 ms
+# - [1 point] noise smaller by $\sqrt{32} \approx 5.7$, and the compromise argued from these numbers (far fewer overheads than batch 1, far more updates per second than the full batch)
 # ### END SOLUTION
 
 # %% [markdown]

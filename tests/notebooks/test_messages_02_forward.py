@@ -5,6 +5,7 @@ the verification."""
 import numpy as np
 import pytest
 
+from autograder import authoring
 from tests.support.wrong_versions import _cells, hidden_test, verification, visible_test
 
 NAME = "02_forward"
@@ -77,3 +78,106 @@ def test_the_silenced_textbook_sigmoid_fails_everywhere():
     assert not swept.passed
     reasons = verification("sigmoid", SILENCED_TEXTBOOK)
     assert reasons and all("below -700" in r and "tiny but positive" in r for r in reasons)
+
+
+# ---------------------------------------------------------------- the other exercises (pilot of the release notebook)
+# Each wrong version: its exercise, its source, a fragment of the visible message that names the slip, and
+# whether the verification can refute it (it only judges returned values: an exception the contract asks
+# for, such as layer_forward's ValueError, is out of its reach; the hidden test checks it).
+
+TANH_SIGMOID = "import numpy as np\ndef sigmoid(z):\n    return 0.5 * (1 + np.tanh(z / 2))\n"
+CLIPPED_SIGMOID = "import numpy as np\ndef sigmoid(z):\n    z = np.clip(z, -500, 500)\n    return 1 / (1 + np.exp(-z))\n"
+LAYER_FORWARD = """
+def layer_forward(A_prev, W, b, activation):
+    g = {"sigmoid": sigmoid, "relu": relu, "leaky_relu": leaky_relu, "tanh": np.tanh, "softplus": softplus,
+         "swish": swish, "identity": lambda Z: Z, "softmax": softmax}
+    Z = W @ A_prev + b
+    return g[activation](Z), Z
+"""
+FORWARD_LEN_PARAMS = """
+def forward(X, params, hidden_activation="relu", output_activation="sigmoid"):
+    L = len(params)
+    cache = {"A0": X}
+    A = X
+    for l in range(1, L + 1):
+        A, Z = layer_forward(A, params[f"W{l}"], params[f"b{l}"], output_activation if l == L else hidden_activation)
+        cache[f"Z{l}"], cache[f"A{l}"] = Z, A
+    return A, cache
+"""
+# What the verification runs a version with: the notebook's other functions (these are the solutions).
+GIVEN = """
+import numpy as np
+def sigmoid(z):
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+def relu(z):
+    return np.maximum(z, 0)
+def leaky_relu(z, alpha=0.01):
+    return np.where(z > 0, z, alpha * z)
+def softplus(z):
+    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+def swish(z):
+    return z * sigmoid(z)
+def softmax(Z):
+    E = np.exp(Z - np.max(Z, axis=0, keepdims=True))
+    return E / np.sum(E, axis=0, keepdims=True)
+def linear_forward(A_prev, W, b):
+    return W @ A_prev + b
+def layer_forward(A_prev, W, b, activation):
+    g = {"sigmoid": sigmoid, "relu": relu, "leaky_relu": leaky_relu, "tanh": np.tanh, "softplus": softplus,
+         "swish": swish, "identity": lambda Z: Z, "softmax": softmax}
+    if activation not in g:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(g)}")
+    return g[activation](W @ A_prev + b), W @ A_prev + b
+"""
+
+SLIPS = [
+    ("sigmoid", TANH_SIGMOID, "returned 0 for z = -720, -710, -700, -100 and -40", True),
+    ("sigmoid", CLIPPED_SIGMOID, "as if z were cut off there", True),
+    ("softplus", "import numpy as np\ndef softplus(z):\n    return np.maximum(z, 0) + np.log(1 + np.exp(-np.abs(z)))\n",
+     "1 + t rounds to exactly 1", True),
+    ("softmax", "import numpy as np\ndef softmax(Z):\n    E = np.exp(Z - np.max(Z, axis=1, keepdims=True))\n"
+     "    return E / np.sum(E, axis=0, keepdims=True)\n", "shifted by each ROW's maximum", True),
+    ("linear_forward", "def linear_forward(A_prev, W, b):\n    return W * A_prev + b\n", "entry by entry (*)", True),
+    ("linear_forward", "def linear_forward(A_prev, W, b):\n    return W @ A_prev + b.ravel()\n",
+     "adds the bias as a flat vector of shape (n[l],)", True),
+    ("linear_forward", "def linear_forward(A_prev, W, b):\n    return W.T @ A_prev + b\n", "multiplies by W.T", True),
+    ("layer_forward", LAYER_FORWARD, "raised KeyError: 'gelu'. An unknown activation name should raise a ValueError", False),
+    ("layer_forward", LAYER_FORWARD.replace("    return g[activation](Z), Z", "    return g.get(activation, lambda Z: Z)(Z), Z"),
+     "returned a result for an unknown activation name", False),
+    ("layer_forward", LAYER_FORWARD.replace("    Z = W", "    if activation not in g:\n        raise ValueError('unknown activation')\n    Z = W"),
+     "which does not list the valid names", False),
+    ("forward", FORWARD_LEN_PARAMS, "looked up params['W3'], which is not there", True),
+]
+IDS = ["sigmoid_tanh", "sigmoid_clipped", "softplus_log", "softmax_row_max", "linear_star", "linear_flat_bias",
+       "linear_w_transposed", "layer_keyerror", "layer_identity_fallback", "layer_unlisted", "forward_len_params"]
+
+
+@pytest.mark.parametrize("exercise, source, message, verifiable", SLIPS, ids=IDS)
+def test_a_slip_is_named_and_refuted(exercise, source, message, verifiable):
+    outcome = visible_test(NAME, exercise, source)
+    assert not outcome.passed and message in outcome.message, outcome
+    assert not hidden_test(NAME, exercise, source).passed
+    if verifiable:
+        assert verification(exercise, GIVEN + source)
+
+
+def test_the_tiny_value_messages_give_the_right_exponential():
+    assert np.isclose(np.exp(-720.0), 2.03e-313, rtol=2e-3) and np.isclose(np.exp(-710.0), 4.48e-309, rtol=2e-3)
+    assert np.isclose(np.exp(-40.0), 4.25e-18, rtol=2e-3) and np.isclose(np.exp(-60.0), 8.76e-27, rtol=2e-3)
+    text = (authoring.SOURCE / NAME / f"{NAME}.py").read_text()
+    assert "e^{-720} \\approx 2.03" in text and "2.5e-313" not in text
+
+
+@pytest.mark.parametrize("exercise, source", [
+    ("softplus", "import numpy as np\ndef softplus(z):\n    return np.logaddexp(0, z)\n"),
+    # A cut-off above which softplus(z) = z (PyTorch's threshold): off by e^-z < 1e-13, within float64's reach.
+    ("softplus", "import numpy as np\ndef softplus(z):\n    return np.where(z > 30, z, np.log1p(np.exp(np.minimum(z, 30))))\n"),
+    ("softmax", "import numpy as np\ndef softmax(Z):\n    E = np.exp(Z - Z.max(axis=0))\n    return E / E.sum(axis=0)\n"),
+    ("layer_forward", LAYER_FORWARD.replace(
+        "    Z = W", "    if activation not in g:\n        raise ValueError(f'{activation!r} is not one of ' + ', '.join(g))\n    Z = W")),
+])
+def test_a_version_written_otherwise_passes(exercise, source):
+    assert visible_test(NAME, exercise, source).passed
+    assert hidden_test(NAME, exercise, source).passed
+    assert verification(exercise, GIVEN + source) == []

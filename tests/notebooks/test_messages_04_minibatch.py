@@ -168,3 +168,110 @@ def test_train_that_shuffles_the_callers_data_in_place_is_told_so():
     assert not outcome.passed and "modified its input X in place: shuffle the column indices" in outcome.message, outcome
     assert "lr * dW" not in outcome.message
     assert any("changed its input `X` in place" in r for r in verification("train", standalone("train", source), seeds=(0,)))
+
+
+# ---------------------------------------------------------------- the pilot's wrong versions (release notebook)
+
+IGNORES_OPTIONS = edited("train", ("forward(X_batch, params, hidden_activation, output_activation)",
+                                   "forward(X_batch, params, 'relu', 'softmax')"),
+                         ("LOSSES[loss](AL, Y_batch)", "LOSSES['cross_entropy'](AL, Y_batch)"),
+                         ("backward_batch(Y_batch, params, cache, hidden_activation, output_activation, loss)",
+                          "backward_batch(Y_batch, params, cache, 'relu', 'softmax', 'cross_entropy')"))
+IGNORES_LR = edited("train", ("sgd_step(params, grads, lr)", "sgd_step(params, grads, 0.1)"))
+MISALIGNED = edited("train", ("Y[:, batch]", "Y[:, np.sort(batch)]"))
+SUMMED_BATCH_COSTS = edited("train", ("total += LOSSES[loss](AL, Y_batch) * len(batch)", "total += LOSSES[loss](AL, Y_batch)"),
+                            ("history.append(total / m)", "history.append(total)"))
+BACKWARD_ONLY_DEFAULTS = edited("train", ("backward_batch(Y_batch, params, cache, hidden_activation, output_activation, loss)",
+                                          "backward_batch(Y_batch, params, cache, 'relu', output_activation, loss)"))
+
+PILOT_TRAIN_SLIPS = [
+    (IGNORES_OPTIONS, "Are hidden_activation, output_activation and loss passed on to forward and LOSSES?", "the cost fell only"),
+    (BACKWARD_ONLY_DEFAULTS, "Are the three arguments passed on to backward_batch as well?", "-lr * db1"),
+    (IGNORES_LR, "with lr = 0 the parameters still change", "with lr = 0"),
+    (MISALIGNED, "are X and Y indexed with the same batch?", "the cost fell only"),
+    (SUMMED_BATCH_COSTS, "the sum of the 8 batch costs, not their mean", "history[0]"),
+]
+
+
+@pytest.mark.parametrize("source, message, reason", PILOT_TRAIN_SLIPS,
+                         ids=["ignores_options", "backward_defaults", "ignores_lr", "misaligned_labels", "summed_costs"])
+def test_a_train_slip_of_the_pilot_is_named_and_refuted(source, message, reason):
+    outcome = visible_test(NAME, "train", source)
+    assert not outcome.passed and message in outcome.message, outcome
+    assert "weight each batch's cost" not in outcome.message and "biases must start" not in outcome.message
+    assert not hidden_test(NAME, "train", source).passed
+    reasons = verification("train", standalone("train", source), seeds=(0,))
+    assert any(reason in r for r in reasons), reasons
+
+
+def test_train_with_the_global_generator_is_told_to_draw_from_rng():
+    source = edited("train", ("rng.standard_normal((n_out, n_in))", "np.random.standard_normal((n_out, n_in))"))
+    outcome = visible_test(NAME, "train", source)
+    assert not outcome.passed and "draw every random number from rng" in outcome.message, outcome
+    assert "lr" not in outcome.message
+    assert not hidden_test(NAME, "train", source).passed
+
+
+FIXED_BLOCKS = """
+import numpy as np
+
+def minibatch_indices(m, batch_size, rng):
+    full = m // batch_size
+    blocks = [np.arange(k * batch_size, (k + 1) * batch_size) for k in rng.permutation(full)]
+    return blocks + ([np.arange(full * batch_size, m)] if m % batch_size else [])
+"""
+
+
+def test_a_shuffle_of_fixed_blocks_is_named_and_refuted():
+    outcome = visible_test(NAME, "minibatch_indices", FIXED_BLOCKS)
+    assert not outcome.passed and "every batch is a run of consecutive indices" in outcome.message, outcome
+    assert not hidden_test(NAME, "minibatch_indices", FIXED_BLOCKS).passed
+    assert any("run of consecutive indices" in r for r in verification("minibatch_indices", FIXED_BLOCKS))
+
+
+def test_batches_sorted_inside_are_still_a_shuffle():
+    # The order inside a batch does not change its gradient: what must be random is who shares a batch.
+    source = edited("minibatch_indices", ("order[start:start + batch_size]", "np.sort(order[start:start + batch_size])"))
+    assert visible_test(NAME, "minibatch_indices", source).passed
+    assert hidden_test(NAME, "minibatch_indices", source).passed
+    assert verification("minibatch_indices", "import numpy as np\n" + source) == []
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("(delta @ A_prev.T) / m", "(delta * A_prev.T) / m", "right for a single example (m = 1), but not for a batch"),
+    ("(delta @ A_prev.T) / m", "np.outer(delta, A_prev) / m", "right for a single example (m = 1), but not for a batch"),
+    ("m = Y.shape[1]", "m = len(Y)", "was m taken from the rows of Y (n[L] = 4, the output units)"),
+    ("m = Y.shape[1]", "m = Y.shape[0]", "was m taken from the rows of Y"),
+    ("np.sum(delta, axis=1, keepdims=True) / m", "np.sum(delta, axis=0, keepdims=True) / m",
+     "that is a sum over axis 0, the 5 units of each example"),
+], ids=["star_for_outer", "np_outer", "len_Y", "rows_of_Y", "db_axis_0"])
+def test_a_backward_batch_slip_of_the_pilot_is_named_and_refuted(old, new, message):
+    source = edited("backward_batch", (old, new))
+    outcome = visible_test(NAME, "backward_batch", source)
+    assert not outcome.passed and message in outcome.message, outcome
+    assert "Mixed-up layer indices" not in outcome.message
+    assert not hidden_test(NAME, "backward_batch", source).passed
+    assert verification("backward_batch", standalone("backward_batch", source))
+
+
+def test_backward_batch_that_subtracts_y_from_the_cache_in_place_is_told_so_first():
+    source = edited("backward_batch", ("        delta = AL - Y\n", "        delta = AL\n        delta -= Y\n"))
+    outcome = visible_test(NAME, "backward_batch", source)
+    assert not outcome.passed and outcome.message.startswith("backward_batch: modified its input cache['A2'] in place"), outcome
+    assert "after delta = cache[...] that is the cache's own array" in outcome.message
+    assert "Mixed-up layer indices" not in outcome.message and "lr * dW" not in outcome.message
+    assert not hidden_test(NAME, "backward_batch", source).passed
+    assert any("in place" in r for r in verification("backward_batch", standalone("backward_batch", source)))
+
+
+@pytest.mark.parametrize("source, message", [
+    ("def sgd_step(params, grads, lr):\n    return {k: v - lr * grads[k] for k, v in params.items()}\n",
+     "looked up 'W1', which is not a key of grads"),
+    ("def sgd_step(params, grads, lr):\n    return {k: v + lr * grads['d' + k] for k, v in params.items()}\n",
+     "moved every parameter by + lr * gradient, uphill"),
+], ids=["grads_key", "plus_sign"])
+def test_an_sgd_step_slip_of_the_pilot_is_named_and_refuted(source, message):
+    outcome = visible_test(NAME, "sgd_step", source)
+    assert not outcome.passed and message in outcome.message, outcome
+    assert not hidden_test(NAME, "sgd_step", source).passed
+    assert verification("sgd_step", source)
