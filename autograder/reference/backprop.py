@@ -276,7 +276,13 @@ def _output_case(rng, loss, output, m):
 
 
 def _cases_output_delta(rng):
-    return [(_output_case(rng, loss, output, 1), {}) for loss, output in SINGLE_PAIRINGS]
+    # A saturated sigmoid output (sigmoid(40) rounds to exactly 1.0): the docstring asks for the simplified
+    # AL - Y, which stays finite where dC/dA = (AL - Y) / (AL (1 - AL)) divides by zero.
+    n = random_inputs.integer(rng, 2, 4)
+    ZL = np.where(rng.random((n, 1)) < 0.5, 40.0, -40.0)
+    ZL[0, 0] = 40.0
+    saturated = [sigmoid(ZL), random_inputs.labels01(rng, n, 1), ZL, "bce", "sigmoid"]
+    return [(_output_case(rng, loss, output, 1), {}) for loss, output in SINGLE_PAIRINGS] + [(saturated, {})]
 
 
 def _cases_hidden_delta(rng):

@@ -5,7 +5,7 @@ State dicts are keyed like params ("W1", "b1", ...); gradients are keyed "dW1", 
 
 import math
 
-from autograder.judging import Spec, random_inputs, same_as_reference
+from autograder.judging import Spec, describe, random_inputs, same_as_reference
 
 
 def momentum_update(params, grads, velocity, lr, beta):
@@ -114,8 +114,9 @@ def _cases_adagrad_update(rng):
     params, grads = _optimizer_problem(rng)
     first = ([params, grads, random_inputs.like_params(rng, params, 0.0), float(rng.uniform(0.001, 0.5))], {})
     params, grads = _optimizer_problem(rng)
+    # An eps of the size of sqrt(cache): a function that ignores the eps it is given steps differently.
     second = ([params, grads, random_inputs.like_params(rng, params, 1.0, positive=True), float(rng.uniform(0.001, 0.5))],
-              {"eps": 1e-6})
+              {"eps": float(rng.uniform(0.1, 0.5))})
     return [first, second]
 
 
@@ -124,7 +125,7 @@ def _cases_rmsprop_update(rng):
     first = ([params, grads, random_inputs.like_params(rng, params, 0.0), float(rng.uniform(0.001, 0.5))], {})
     params, grads = _optimizer_problem(rng)
     second = ([params, grads, random_inputs.like_params(rng, params, 1.0, positive=True), float(rng.uniform(0.001, 0.5))],
-              {"rho": float(rng.uniform(0.5, 0.99)), "eps": 1e-6})
+              {"rho": float(rng.uniform(0.5, 0.99)), "eps": float(rng.uniform(0.1, 0.5))})
     return [first, second]
 
 
@@ -138,7 +139,8 @@ def _cases_adam_update(rng):
     params, grads = _optimizer_problem(rng)
     third = ([params, grads, random_inputs.like_params(rng, params, 0.3), random_inputs.like_params(rng, params, 0.3, positive=True),
               random_inputs.integer(rng, 1, 10), float(rng.uniform(0.001, 0.1))],
-             {"beta1": float(rng.uniform(0.5, 0.95)), "beta2": float(rng.uniform(0.9, 0.999)), "eps": 1e-6})
+             {"beta1": float(rng.uniform(0.5, 0.95)), "beta2": float(rng.uniform(0.9, 0.999)),
+              "eps": float(rng.uniform(0.1, 0.5))})  # of the size of sqrt(v_hat): an eps ignored shows
     return [first, second, third]
 
 
@@ -166,6 +168,12 @@ def _cases_lr_schedule(rng):
     ]
 
 
+def _judge_lr_schedule(got, args, kwargs):
+    if not isinstance(got, float):  # np.float64 is a float; a 0-d array is not
+        return f"returned {describe(got)}, expected a Python float"
+    return same_as_reference(lr_schedule)(got, args, kwargs)
+
+
 SPECS = {
     # momentum and Nesterov take the same arguments, so they share their cases.
     "momentum_update": Spec(_cases_velocity_update, same_as_reference(momentum_update, ("params", "velocity"))),
@@ -173,5 +181,5 @@ SPECS = {
     "adagrad_update": Spec(_cases_adagrad_update, same_as_reference(adagrad_update, ("params", "cache"))),
     "rmsprop_update": Spec(_cases_rmsprop_update, same_as_reference(rmsprop_update, ("params", "cache"))),
     "adam_update": Spec(_cases_adam_update, same_as_reference(adam_update, ("params", "m", "v"))),
-    "lr_schedule": Spec(_cases_lr_schedule, same_as_reference(lr_schedule)),
+    "lr_schedule": Spec(_cases_lr_schedule, _judge_lr_schedule),
 }

@@ -310,6 +310,10 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
             raise AssertionError("sigmoid_prime: you returned sigmoid(z) itself, not its derivative")
         check.check_array(_got, _s * (1 - _s), name=f"sigmoid_prime of a {_z.shape} array")
     _got = sigmoid_prime(np.array([[-1000.0], [1000.0]]))
+    if np.shape(_got) == (2, 1) and not np.all(np.isfinite(np.asarray(_got, dtype=float))):
+        raise AssertionError("sigmoid_prime gave NaN/inf at z = -1000 or 1000: e^{-z} (or e^{z}) overflows to inf there, "
+                             "and inf / inf is NaN. Compute s = sigmoid(z) with the given sigmoid, which never "
+                             "overflows, and return s * (1 - s)")
     check.check_array(_got, np.zeros((2, 1)), "sigmoid_prime at z = -1000 and 1000 (use the given stable sigmoid)")
     ### BEGIN HIDDEN TESTS
     _rng = np.random.default_rng(301)
@@ -678,16 +682,11 @@ from course import check
 
 with warnings.catch_warnings(), np.errstate(all="ignore"):
     warnings.simplefilter("ignore")
-    _AL = np.array([[0.9, 0.2, 0.6, 0.3]])
-    _Y = np.array([[1.0, 0.0, 0.0, 1.0]])
-    _want = -np.sum(_Y * np.log(_AL) + (1 - _Y) * np.log(1 - _AL)) / 4
-    _got = bce_loss(_AL, _Y)
-    assert isinstance(_got, float), f"bce_loss should return a Python float, got {type(_got).__name__}: use float(...)"
-    check.check_scalar(_got, _want, "bce_loss on a (1, 4) batch", rtol=1e-6, m=4)
     _AL = np.array([[0.7, 0.05], [0.4, 0.5], [0.99, 0.2]])
     _Y = np.array([[1.0, 0.0], [0.0, 0.0], [1.0, 1.0]])
     _want = -np.sum(_Y * np.log(_AL) + (1 - _Y) * np.log(1 - _AL)) / 2
     _got = bce_loss(_AL, _Y)
+    assert isinstance(_got, float), f"bce_loss should return a Python float, got {type(_got).__name__}: use float(...)"
     if np.isclose(_got, _want / 3):
         raise AssertionError("bce_loss: you divided by n[L] * m (np.mean over everything); "
                              "sum over the output units and divide by m only")
@@ -695,6 +694,11 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         raise AssertionError("bce_loss on a (3, 2) batch: you divided by AL.shape[0] = n[L] = 3, the number of output "
                              "units; m is the number of examples, the columns: AL.shape[1] = 2")
     check.check_scalar(_got, _want, "bce_loss on a (3, 2) batch", rtol=1e-6, m=2)
+    # One output unit, four examples: n[L] = 1, so here only the 1/m tells a mean from a sum.
+    _AL = np.array([[0.9, 0.2, 0.6, 0.3]])
+    _Y = np.array([[1.0, 0.0, 0.0, 1.0]])
+    _want = -np.sum(_Y * np.log(_AL) + (1 - _Y) * np.log(1 - _AL)) / 4
+    check.check_scalar(bce_loss(_AL, _Y), _want, "bce_loss on a (1, 4) batch", rtol=1e-6, m=4)
     # Probabilities of exactly 0 and 1.
     _got = bce_loss(np.array([[0.0, 1.0, 1.0, 0.0]]), np.array([[0.0, 1.0, 1.0, 0.0]]))
     assert np.isfinite(_got), ("bce_loss is not finite when AL is exactly 0 or 1 (0 * log 0 gives nan): "
@@ -1026,22 +1030,31 @@ check.passed("output_delta: all checks passed.")
 #
 # With a sigmoid output, cross-entropy gives $\delta^{[L]} = A^{[L]} - Y$, while squared error gives
 # $\delta^{[L]} = (A^{[L]} - Y)\,\sigma'(Z^{[L]})$. Take a network that is confidently wrong:
-# $Z^{[L]} = -10$ while $y = 1$. Compute (roughly) $\delta^{[L]}$ for both costs and explain what the
-# difference means for learning. Three or four sentences.
+# $Z^{[L]} = -10$ while $y = 1$.
+#
+# 1. Compute (roughly) $\delta^{[L]}$ for both costs.
+# 2. Now train only the output bias $b^{[L]}$ with plain gradient steps of size $\eta = 1$. By BP3 each
+#    step changes $Z^{[L]}$ by $-\delta^{[L]}$. Estimate how many steps each cost needs to bring $Z^{[L]}$
+#    from $-10$ up to $0$. (For squared error, approximate $\delta^{[L]}$ for very negative $Z$ and treat
+#    the steps as a continuous flow.)
+#
+# Three or four sentences, with your numbers.
 
 # %% [markdown] answer="saturated_output_delta" points=2
 # ### BEGIN SOLUTION
-# **Model answer.** $\sigma(-10) \approx 4.5 \cdot 10^{-5}$, so with cross-entropy
+# **Model answer.** (1) $\sigma(-10) \approx 4.5 \cdot 10^{-5}$, so with cross-entropy
 # $\delta^{[L]} \approx -1$, the largest error signal possible. With squared error it is multiplied by
 # $\sigma'(-10) = \sigma(1 - \sigma) \approx 4.5 \cdot 10^{-5}$, giving $\delta^{[L]} \approx -4.5 \cdot
-# 10^{-5}$: the output unit is saturated, so almost no gradient reaches the weights, and the network
-# learns slowest exactly when it is most wrong. Cross-entropy's $\log$ cancels the $\sigma'$ factor, so
-# the gradient stays proportional to the error; that is why it is the cost paired with sigmoid and
-# softmax outputs.
+# 10^{-5}$. (2) With cross-entropy each step raises $Z$ by $1 - a \approx 1$ while $a$ is small, so about
+# 10 steps (11 when simulated: the last ones are a little shorter). With squared error, for $Z \ll 0$,
+# $a \approx e^{Z}$ and $1 - a \approx 1$, so $\delta \approx -e^{Z}$ and $dZ/dk \approx e^{Z}$; then
+# $e^{-Z}\,dZ = dk$ gives $k \approx e^{10} - e^{0} \approx 2.2 \cdot 10^4$ steps (22,063 when simulated),
+# almost all of them spent below $Z = -5$. The saturated output learns about 2000 times slower, and
+# slowest exactly where it is most wrong; cross-entropy's $\log$ cancels the $\sigma'$ factor.
 #
 # **Rubric.**
-# - [1 point] the two numbers: about $-1$ for cross-entropy and about $-4.5\cdot 10^{-5}$ (tiny) for squared error, because $\sigma'(-10)$ is tiny
-# - [1 point] the consequence: with squared error a saturated, confidently wrong output barely learns; cross-entropy keeps a gradient proportional to the error
+# - [1 point] the two numbers: about $-1$ for cross-entropy and about $-4.5\cdot 10^{-5}$ for squared error, because $\sigma'(-10)$ is tiny
+# - [1 point] the step counts: about 10 for cross-entropy, about $e^{10} \approx 2 \cdot 10^4$ for squared error, with the reasoning ($\delta \approx -e^{Z}$, so the time to climb grows like $e^{-Z}$)
 # ### END SOLUTION
 
 # %% [markdown]
@@ -1175,7 +1188,9 @@ check.passed("hidden_delta: all checks passed.")
 # $\delta^{[2]} A^{[1]T} = -0.139176 \cdot [0.598688, 0.645656] = [-0.083323, -0.089860]$.
 #
 # This is the single-example form. Notebook 04 averages it over a batch ($\tfrac1m$ and a sum over
-# columns); here $m = 1$.
+# columns); here $m = 1$. Write BP4 as the matrix product `delta @ A_prev.T`: for one example the outer
+# product `np.outer(delta, A_prev)` and the broadcast `delta * A_prev.T` give the same numbers, but once
+# notebook 04 stacks $m$ examples as columns only the matrix product still sums over them.
 
 # %% solution="param_gradients"
 def param_gradients(delta, A_prev):
@@ -1232,6 +1247,13 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     check.check_not_mutated(param_gradients, _delta, _A_prev,
                             hint="delta and A_prev belong to the caller (delta is needed again for BP2): build dW "
                                  "and db as new arrays instead of writing into them")
+    # Outside this notebook's m = 1 contract, so never a failure: only a note if dW will not carry over to 04.
+    try:
+        _d2, _a2 = np.array([[1.0, 2.0], [0.5, -1.0], [0.0, 3.0]]), np.array([[2.0, -1.0], [1.0, 0.5]])
+        _dW_m2 = np.asarray(param_gradients(_d2, _a2)[0], dtype=float)
+        _t_batch_ready = _dW_m2.shape == (3, 2) and bool(np.allclose(_dW_m2, _d2 @ _a2.T))
+    except Exception:
+        _t_batch_ready = False
     ### BEGIN HIDDEN TESTS
     _rng = np.random.default_rng(310)
     for _ in range(6):
@@ -1246,7 +1268,10 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         assert np.allclose(_dW, _delta * _A_prev.T), f"param_gradients: dW wrong for n[l] = {_n}, n[l-1] = {_n_prev}"
         assert np.allclose(_db, _delta), f"param_gradients: db wrong for n[l] = {_n}"
     ### END HIDDEN TESTS
-check.passed("param_gradients: all checks passed.")
+check.passed("param_gradients: all checks passed." + ("" if _t_batch_ready else
+             " (A note for notebook 04: your dW is right for one example, but for delta and A_prev with m > 1 "
+             "columns it is not delta @ A_prev.T, the sum over the examples that BP4 becomes there; written "
+             "with @, it carries over unchanged.)"))
 
 
 # %% [markdown]
@@ -1445,11 +1470,23 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
             grads["d" + key] = g
         return grads
 
+    def _t_shape_hint(what, params, cache):
+        """What each step of the loop reads on this network, with the shapes: for a ValueError of shapes."""
+        L = len(params) // 2
+        needs = [f"delta{l - 1} needs W{l} {params[f'W{l}'].shape} and Z{l - 1} {cache[f'Z{l - 1}'].shape}"
+                 for l in range(L, 1, -1)]
+        needs += [f"dW{l} needs A{l - 1} {cache[f'A{l - 1}'].shape}" for l in range(L, 0, -1)]
+        return (f"backward ({what}) raised a ValueError: two shapes that do not fit, which usually means a wrong "
+                f"layer index. On this network (L = {L}): " + "; ".join(needs)
+                + ". Compare with what your loop reads at each l (and L = len(params) // 2, not a fixed number)")
+
+    _t_returned = []  # every dict backward returned so far: a fresh one is due each call
+
     def _t_backward(what, *args):
         """Call backward through check_not_mutated, turning crashes into hints."""
         hidden = args[3]
         try:
-            return check.check_not_mutated(backward, *args,
+            grads = check.check_not_mutated(backward, *args,
                                            hint="params and cache belong to the caller, who reads them again "
                                                 "(gradient_check, the next training step); build each delta as a new "
                                                 "array, e.g. AL - Y rather than AL -= Y")
@@ -1466,10 +1503,16 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                                  "'A1', ... with L written as a number ('A2', not 'AL'); params keys are "
                                  "'W1', 'b1', ...; and L = len(params) // 2 (a W and a b per layer)") from None
         except ValueError as error:
-            raise layer_hints.with_index_hint(AssertionError(
-                f"backward ({what}) raised ValueError ({error}): a shape mismatch usually means a wrong layer "
-                "index: delta[l-1] needs W[l] and Z[l-1], dW[l] needs A[l-1]; and L = len(params) // 2, not a "
-                "fixed number"), backward) from None
+            if any(word in str(error) for word in ("matmul", "broadcast", "shape", "align")):
+                raise AssertionError(_t_shape_hint(what, args[1], args[2])) from None
+            raise AssertionError(f"backward ({what}) raised ValueError ({error})") from None
+        if any(grads is earlier for earlier in _t_returned):
+            raise AssertionError(
+                f"backward ({what}) returned the very dict it returned for an earlier network, with that network's "
+                "gradients still in it: a default argument such as grads={} is created once, when def runs, and "
+                "shared by every call. Create grads = {} inside the function")
+        _t_returned.append(grads)
+        return grads
 
     def _t_ignores_hidden_activation():
         """True when dW1 stays the same whatever hidden_activation says (with the cache held fixed)."""
@@ -1638,8 +1681,12 @@ except NotImplementedError:
 # | rel | verdict |
 # |---|---|
 # | below $10^{-7}$ | correct |
-# | $10^{-7}$ to $10^{-3}$ | look closer (a ReLU kink near a perturbed point can cause it) |
-# | above $10^{-3}$ | almost certainly a bug |
+# | $10^{-7}$ to $10^{-3}$ | look closer |
+# | above $10^{-3}$ | almost certainly a bug, unless a nudge crossed a kink (below) |
+#
+# The exception is a kink: ReLU's slope jumps at 0, and if a pre-activation lies within $\varepsilon$ of 0,
+# the nudges $\pm\varepsilon$ land on both sides of it and the central difference measures neither slope.
+# How large that error gets is question 3.
 #
 # It costs two cost evaluations per parameter entry, so check on a tiny network, then switch it off.
 #
@@ -1761,6 +1808,18 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         raise AssertionError("gradient_check(..., eps=0.5) ignored its eps argument: with a step of 0.5 the central "
                              "difference of w**3 at w = 1 is 3.25, so the relative error is 0.25 / 6.25 = 0.04")
     check.check_scalar(_got, 0.04, "gradient_check(..., eps=0.5) for C = w**3 at w = 1 (use eps as the step)")
+    # Called without eps, the step is the default 1e-6: a cost that records how far the entries were moved.
+    _moves = []
+    _start = {"W1": np.array([[0.5, -0.25]])}
+
+    def _t_recording_cost(p):
+        _moves.extend(np.abs(np.asarray(p["W1"], dtype=float) - _start["W1"]).ravel().tolist())
+        return float(np.sum(np.asarray(p["W1"]) ** 2))
+
+    gradient_check(_t_recording_cost, _start, {"dW1": 2 * _start["W1"]})
+    if not np.isclose(max(_moves, default=0.0), 1e-6, rtol=1e-3):
+        raise AssertionError(f"gradient_check called without eps moved the entries by {max(_moves, default=0.0):.3g}: "
+                             "the default step is eps=1e-6, as the signature says")
     ### BEGIN HIDDEN TESTS
     _rng = np.random.default_rng(312)
     for _ in range(3):
@@ -1791,6 +1850,15 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     _params = {"W1": np.array([[1.0]])}
     _got = gradient_check(lambda p: float(np.sum(p["W1"] ** 3)), _params, {"dW1": np.array([[3.0]])}, eps=0.5)
     assert math.isclose(_got, 0.25 / 6.25, rel_tol=1e-6), "gradient_check: use the eps argument as the step"
+    _moves = []
+    _start = {"W1": np.array([[0.75], [-1.5]]), "b1": np.array([[0.125]])}
+
+    def _t_recording_cost2(p):
+        _moves.extend(np.abs(np.asarray(p[k], dtype=float) - _start[k]).max() for k in _start)
+        return float(sum(np.sum(np.asarray(p[k]) ** 2) for k in _start))
+
+    gradient_check(_t_recording_cost2, _start, {"d" + k: 2 * v for k, v in _start.items()})
+    assert math.isclose(max(_moves, default=0.0), 1e-6, rel_tol=1e-3), "gradient_check: the default eps is 1e-6"
     ### END HIDDEN TESTS
 check.passed("gradient_check: all checks passed.")
 
@@ -1887,26 +1955,37 @@ except NotImplementedError:
     print("Write bce_loss, backward and gradient_check above to see this plot.")
 
 # %% [markdown]
-# ### Written question 3: reading a gradient check [2 points, graded by hand]
+# ### Written question 3: a kink inside the nudge [2 points, graded by hand]
 #
-# Your `gradient_check` returns $2 \cdot 10^{-2}$ on a network with ReLU hidden units. Give two different
-# explanations, one a bug and one not, and describe how you would tell them apart. Three or four
-# sentences.
+# Take the smallest ReLU network there is: one unit, $C = \mathrm{relu}(z)$ with $z = w x + b$ and $x = 1$,
+# at a point where $z = 4 \cdot 10^{-7}$. You run `gradient_check` on $(w, b)$ with the default
+# $\varepsilon = 10^{-6}$.
+#
+# 1. What does `backward` give for $\partial C/\partial w$ and $\partial C/\partial b$, what do the central
+#    differences give, and what relative error does `gradient_check` report? Above or below the table's
+#    $10^{-3}$?
+# 2. Which $\varepsilon$ would make this check pass? Why is shrinking $\varepsilon$ no cure in general
+#    (think of a unit whose $z$ is $10^{-13}$, and of the plot above)?
+# 3. On a real ReLU network you get $2 \cdot 10^{-2}$. Name one test that tells such a kink from a bug.
+#
+# Three to five sentences, with your numbers.
 
 # %% [markdown] answer="gradient_check_reading" points=2
 # ### BEGIN SOLUTION
-# **Model answer.** A relative error of $10^{-2}$ is far above the $10^{-7}$ a correct float64 gradient
-# gives, so the first suspect is a bug in the backward pass (a missing $g'$, a wrong index or
-# transpose, a missing $1/m$). But ReLU has a kink at 0: if some pre-activation lies within
-# $\varepsilon$ of 0, the central difference straddles the kink and measures an average of the two
-# one-sided slopes, so the numerical gradient, not the analytic one, is off. To tell them apart, check
-# whether any $|Z^{[l]}|$ is below $\varepsilon$, and repeat the check with other random inputs or
-# weights (or with tanh instead of ReLU, or a smaller $\varepsilon$): a kink gives an error that comes
-# and goes with the draw, a bug gives a large error every time, often in one layer's parameters.
+# **Model answer.** (1) $z > 0$, so $\mathrm{relu}'(z) = 1$ and `backward` gives $1$ for both ($x = 1$).
+# Each nudge moves $z$ by $\pm\varepsilon$, to $1.4 \cdot 10^{-6}$ and to $-6 \cdot 10^{-7}$, where relu is 0:
+# the central difference is $1.4 \cdot 10^{-6} / (2 \cdot 10^{-6}) = 0.7$ for both. With $a = (1, 1)$ and
+# $n = (0.7, 0.7)$, $\text{rel} = 0.3\sqrt2 / (1.7\sqrt2) \approx 0.18$: far above $10^{-3}$, with correct
+# code. (2) Any $\varepsilon$ below $4 \cdot 10^{-7}$ (say $10^{-7}$) stays on one side: $n = 1$ up to
+# rounding. But a unit at $z = 10^{-13}$ would need $\varepsilon < 10^{-13}$, where the rounding error,
+# about $10^{-16}/\varepsilon$, is $10^{-3}$ and more (the left side of the plot): no single
+# $\varepsilon$ suits every unit. (3) Check whether any $|Z^{[l]}|$ is below $\varepsilon$; or repeat
+# with other random inputs or weights, or with tanh in place of ReLU: a kink comes and goes with the
+# draw and vanishes with a smooth activation, a bug stays.
 #
 # **Rubric.**
-# - [1 point] a bug in backprop and a kink of ReLU within $\varepsilon$ of some pre-activation, as the two explanations
-# - [1 point] a way to tell them apart: inspect $|Z|$ near 0, or repeat with other draws, another activation or $\varepsilon$; a bug persists, a kink does not
+# - [1 point] $1$ against $0.7$ for both entries, relative error about $0.18$: above $10^{-3}$ without any bug
+# - [1 point] $\varepsilon < 4\cdot 10^{-7}$ fixes this case but not in general (rounding grows like $10^{-16}/\varepsilon$), and one test that separates kink from bug ($|Z| < \varepsilon$, other draws, or tanh)
 # ### END SOLUTION
 
 # %% [markdown]

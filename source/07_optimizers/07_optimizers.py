@@ -357,7 +357,9 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                    "v = beta * velocity + g, and lr enters only the step theta - lr * v"),
         (one(-2.0), "sign flipped: v accumulates +g, the step subtracts lr * v"),
         (one(-0.1), "velocity = -lr * g: that is another convention; here v = beta v + g and theta -= lr v"),
-        (one(1.8), "beta multiplies the old velocity, not the gradient: v = beta * velocity + g")])
+        (one(1.8), "beta multiplies the old velocity, not the gradient: v = beta * velocity + g"),
+        (one(0.9), "0.9 is the new PARAMETER value (1 - 0.05 * 2): you returned (velocity, params); the order "
+                   "is (new_params, new_velocity)")])
     verify(p1, one(0.9), "params after step 1", [
         (one(1.0), "the parameter did not move: step with the NEW velocity (update v first)"),
         (one(1.1), "moved uphill: theta = theta - lr * v"),
@@ -559,13 +561,17 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         (one(0.2), "0.2 instead of 2: the velocity is the sum v = beta v + g, not an average"),
         (one(0.1), "0.1 instead of 2: lr belongs in the step, not in the velocity: v = beta * velocity + g"),
         (one(-0.1), "v = beta v - lr g is the velocity of another convention (whose step adds v); here "
-                    "v = beta * velocity + g and the step subtracts lr * (g + beta * v)")])
+                    "v = beta * velocity + g and the step subtracts lr * (g + beta * v)"),
+        (one(0.81), "0.81 is the new PARAMETER value (1 - 0.05 * (2 + 0.9 * 2)): you returned (velocity, params); "
+                    "the order is (new_params, new_velocity)")])
     verify(p1, one(0.81), "params after step 1", [
         (one(0.9), "this is the heavy-ball step theta - lr * v (the same as a look-ahead with the OLD velocity): "
                    "compute v = beta * v + g first, then theta - lr * (g + beta * v)"),
         (one(1.0), "the parameter did not move: step with the new velocity, theta - lr * (g + beta * v)"),
         (one(1.19), "moved uphill: theta = theta - lr * (g + beta * v)"),
-        (one(0.91), "the gradient term is missing: the step is lr * (g + beta * v)")])
+        (one(0.91), "the gradient term is missing: the step is lr * (g + beta * v)"),
+        (one(0.82), "beta multiplied both terms, lr * beta * (g + v): beta belongs to the velocity term only, "
+                    "lr * (g + beta * v)")])
     p2, v2 = nesterov_update(p1, {"dW1": np.array([[1.0]])}, v1, 0.05, 0.9)
     verify(v2, one(2.8), "velocity after step 2", [
         (one(1.0), "the old velocity was ignored: v = beta * velocity + g")])
@@ -1171,6 +1177,9 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
          "the correction used t + 1: t is already the number of this update (1 on the first call)"),
         (one(1.0 - 0.01 * 0.05 / math.sqrt(0.25)), "only v was bias-corrected: correct m as well"),
         (one(1.0 - 0.01 * 0.5 / math.sqrt(0.00025)), "only m was bias-corrected: correct v as well"),
+        (one(1.0 - 0.01 * 0.5 / math.sqrt(0.00025 / 0.1)),
+         "v_hat was divided by 1 - beta1**t: each average is corrected with its own decay, "
+         "v_hat = v / (1 - beta2**t)"),
         (one(1.01), "moved uphill: theta = theta - lr * m_hat / (sqrt(v_hat) + eps)")])
 
     # 2. Step 2 (t = 2) continues from the state of step 1, here with gradient -1.
@@ -1207,6 +1216,11 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         (one(1 - 0.1 * math.sqrt(0.001) / 0.1 * 1e-9 / (math.sqrt(1e-19) + 1e-8)),
          "you folded the correction into the learning rate and added eps to sqrt(v): here eps is added "
          "to sqrt(v_hat), the step is lr * m_hat / (sqrt(v_hat) + eps)")])
+    # ... and a given eps is used: with g = 0.5 and eps = 0.5 the first step is lr * 0.5 / (0.5 + 0.5) = lr / 2.
+    p, _, _ = adam_update(one(1.0), {"dW1": np.array([[0.5]])}, one(0.0), one(0.0), 1, 0.1, eps=0.5)
+    verify(p, one(0.95), "params after a first step with g = 0.5 and eps = 0.5", [
+        (one(0.9), "the eps argument was ignored: with eps = 0.5 the first step is lr * 0.5 / (0.5 + 0.5) = lr / 2"),
+        (one(1 - 0.1 * 0.5 / math.sqrt(0.25 + 0.5)), "eps must be added OUTSIDE the square root: sqrt(v_hat) + eps")])
 
     # 4. The first step moves every entry by lr against the sign of its gradient, at any scale.
     rng = np.random.default_rng(40)
@@ -1353,8 +1367,11 @@ check.passed("adam_update: steps by hand, bias correction from t = 1, random sha
 # ### Exercise 6: `lr_schedule` [2 points]
 #
 # Return the learning rate of epoch `epoch` as a Python float. The options arrive as keyword
-# arguments in `kw`; use `kw.get("drop", 0.5)` and the like for the defaults. `math.floor`,
-# `math.exp`, `math.cos` and `math.pi` are all you need.
+# arguments in `kw`; use `kw.get("drop", 0.5)` and the like for the defaults. `total_epochs` has
+# no default: a cosine schedule planned for another length of run would be silently wrong, so read
+# it as `kw["total_epochs"]`. As with the activation names of notebook 02, an unknown `kind` (a typo
+# such as `"cosin"`) raises a `ValueError` whose message lists the five valid kinds, instead of
+# quietly returning some rate. `math.floor`, `math.exp`, `math.cos` and `math.pi` are all you need.
 
 # %% solution="lr_schedule"
 def lr_schedule(kind, lr0, epoch, **kw):
@@ -1365,9 +1382,11 @@ def lr_schedule(kind, lr0, epoch, **kw):
         lr0:   starting learning rate (float)
         epoch: the epoch number, from 0 (int)
         kw:    options: "step": drop=0.5, every=10; "exponential": k=0.1; "inverse_time": decay=1.0;
-               "cosine": total_epochs (required), lr_min=0
+               "cosine": total_epochs (required, no default), lr_min=0
     Returns:
         the learning rate (a Python float)
+    Raises:
+        ValueError, listing the valid kinds, for any other kind
     """
     ### BEGIN SOLUTION
     if kind == "constant":
@@ -1381,7 +1400,7 @@ def lr_schedule(kind, lr0, epoch, **kw):
     if kind == "cosine":
         lr_min = kw.get("lr_min", 0.0)
         return float(lr_min + (lr0 - lr_min) * (1 + math.cos(math.pi * epoch / kw["total_epochs"])) / 2)
-    raise ValueError(f"unknown schedule {kind!r}")
+    raise ValueError(f"unknown schedule {kind!r}; choose constant, step, exponential, inverse_time or cosine")
     ### END SOLUTION
 
 
@@ -1394,6 +1413,9 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     def verify(kind, lr0, epoch, want, mistakes=(), **kw):
         got = lr_schedule(kind, lr0, epoch, **kw)
         name = f"lr_schedule({kind!r}, {lr0}, {epoch}" + "".join(f", {k}={v}" for k, v in kw.items()) + ")"
+        if not isinstance(got, float):
+            raise AssertionError(f"{name} returned {type(got).__name__} {got!r}: return a Python float "
+                                 "(wrap the result in float(...))")
         try:
             close = bool(np.isclose(float(got), want, rtol=1e-9, atol=1e-15))
         except Exception:
@@ -1432,6 +1454,8 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     verify("exponential", 0.1, 0, 0.1, [(0.1 * math.exp(-0.1), "the rate at epoch 0 must be lr0: epochs count from 0, "
                                                               "the exponent is -k * epoch, not -k * (epoch + 1)")])
     verify("exponential", 0.1, 10, 0.1 * math.exp(-1.0), [(0.1 * math.exp(1.0), "the exponent must be negative"),
+                                                          (0.1 * math.exp(-0.1), "check the default: k = 0.1 "
+                                                           "(with k = 0.01 the rate falls by only about 10 % in 10 epochs)"),
                                                           (0.1 * 0.1**10, "lr0 * exp(-k * epoch), not lr0 * k**epoch")])
     verify("exponential", 0.5, 4, 0.5 * math.exp(-2.0), [(0.5 * math.exp(-0.4), "the k argument was ignored")], k=0.5)
     # inverse_time: lr0 / (1 + decay epoch), decay = 1 by default.
@@ -1458,6 +1482,31 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                                                           "lr_min + (lr0 - lr_min) * (1 + cos) / 2"),
             (0.09 / 2, "add lr_min: the rate runs from lr0 down to lr_min, lr_min + (lr0 - lr_min) * (1 + cos) / 2")],
            total_epochs=40, lr_min=0.01)
+    # total_epochs is required: a default would plan the cosine for a run of another length.
+    try:
+        got = lr_schedule("cosine", 0.1, 5)
+    except (KeyError, TypeError, ValueError):
+        pass
+    else:
+        raise AssertionError(f"lr_schedule('cosine', 0.1, 5) without total_epochs returned {got!r}: total_epochs has no "
+                             "default (a cosine planned for another run length is silently wrong); read it as "
+                             "kw['total_epochs'], which raises when it is missing")
+    # An unknown kind raises a ValueError that lists the valid ones.
+    try:
+        got = lr_schedule("cosin", 0.1, 5, total_epochs=10)
+    except ValueError as error:
+        missing = [k for k in ("constant", "step", "exponential", "inverse_time", "cosine") if k not in str(error)]
+        if missing:
+            raise AssertionError(f"lr_schedule('cosin', ...) raised ValueError({str(error)!r}), which does not list "
+                                 f"the valid kinds (missing: {', '.join(missing)}): name all five, so that a typo is "
+                                 "easy to fix") from None
+    except Exception as error:
+        raise AssertionError(f"lr_schedule('cosin', ...) raised {type(error).__name__}: an unknown kind should raise "
+                             "a ValueError that lists the valid kinds") from None
+    else:
+        raise AssertionError(f"lr_schedule('cosin', ...), a misspelt kind, returned {got!r} instead of raising: an "
+                             "unknown kind should raise a ValueError that lists the valid kinds, so that a typo "
+                             "cannot train with a rate nobody chose")
 
 ### BEGIN HIDDEN TESTS
 with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -1489,7 +1538,7 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
             else:
                 want = lr0
             got = lr_schedule(kind, lr0, epoch, **kw)
-            assert np.ndim(got) == 0 and np.isfinite(float(got)), f"{kind}: return one finite number"
+            assert isinstance(got, float) and np.isfinite(got), f"{kind}: return one finite Python float"
             assert math.isclose(float(got), want, rel_tol=1e-9, abs_tol=1e-15), \
                 f"{kind} schedule wrong at epoch {epoch} (options {kw})"
     # Exact block boundaries of the step schedule, and the ends of the cosine.
@@ -1502,6 +1551,18 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
     assert math.isclose(float(lr_schedule("cosine", 0.4, 0, total_epochs=30, lr_min=0.05)), 0.4, rel_tol=1e-9)
     assert math.isclose(float(lr_schedule("exponential", 0.4, 0, k=3.0)), 0.4, rel_tol=1e-12)
     assert math.isclose(float(lr_schedule("inverse_time", 0.4, 0, decay=5.0)), 0.4, rel_tol=1e-12)
+    for kind in ("Step", "linear", ""):
+        try:
+            lr_schedule(kind, 0.1, 3, total_epochs=10)
+        except ValueError:
+            continue
+        raise AssertionError(f"lr_schedule({kind!r}, ...): an unknown kind must raise ValueError")
+    try:
+        lr_schedule("cosine", 0.2, 3, lr_min=0.01)
+    except (KeyError, TypeError, ValueError):
+        pass
+    else:
+        raise AssertionError("lr_schedule('cosine', ...) without total_epochs must raise: it has no default")
 ### END HIDDEN TESTS
 
 check.passed("lr_schedule: every kind, with its defaults and with its options.")

@@ -126,6 +126,56 @@ WRONG = {
                                   "is an outer product"),
 }
 
+SIGMOID_BRANCH_IN_PLACE = PRIMES + '''
+def hidden_delta(delta_next, W_next, Z, activation):
+    if activation == "sigmoid":
+        Z[:] = sigmoid(Z)
+        Z *= 1 - Z
+        return (W_next.T @ delta_next) * Z
+    return (W_next.T @ delta_next) * PRIME[activation](Z)
+'''
+RELU_BRANCH_IN_PLACE = PRIMES + '''
+def hidden_delta(delta_next, W_next, Z, activation):
+    if activation == "relu":
+        Z[Z > 0] = 1.0
+        Z[Z <= 0] = 0.0
+        return (W_next.T @ delta_next) * Z
+    return (W_next.T @ delta_next) * PRIME[activation](Z)
+'''
+BP2_WITH_W_BELOW = READ_THEN_STEP.replace('params[f"W{l}"]', 'params[f"W{l - 1}"]')
+
+# The pilot's findings (a student's read of the release notebook), each with the message it now gets.
+PILOT = {
+    "hidden_delta: relu' computed in place in Z": ("hidden_delta", RELU_BRANCH_IN_PLACE, "modified its input Z in place"),
+    "hidden_delta: sigmoid' computed in place in Z": ("hidden_delta", SIGMOID_BRANCH_IN_PLACE,
+                                                      "modified its input Z in place"),
+    "hidden_delta: W_next.T * delta_next.T": ("hidden_delta", _hidden_delta("(W_next.T * delta_next.T) * PRIME[activation](Z)"),
+                                              "W_next^T delta_next is a matrix product"),
+    "backward: a shared default grads={}": ("backward", _backward(READ_THEN_STEP).replace(
+        "loss):\n    L = len(params) // 2\n    grads = {}", "loss, grads={}):\n    L = len(params) // 2"),
+                                            "a default argument such as grads={} is created once"),
+    "backward: W[l-1] in BP2": ("backward", _backward(BP2_WITH_W_BELOW), "On this network (L = 2): delta1 needs W2 (1, 2)"),
+    "sigmoid_prime: e^-z / (1 + e^-z)^2": ("sigmoid_prime", "import numpy as np\ndef sigmoid_prime(z):\n"
+                                                            "    return np.exp(-z) / (1 + np.exp(-z)) ** 2\n",
+                                           "inf / inf is NaN"),
+    "bce_loss divided by AL.shape[0]": ("bce_loss", "import numpy as np\ndef bce_loss(AL, Y):\n"
+                                                    "    A = np.clip(AL, 1e-12, 1 - 1e-12)\n"
+                                                    "    return float(-np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / AL.shape[0])\n",
+                                        "you divided by AL.shape[0] = n[L] = 3"),
+    "output_delta: BCE's dC/dA times sigmoid'": ("output_delta",
+                                                 _output_delta("(AL - Y) * sigmoid_prime(ZL)", other="(AL - Y) / (AL * (1 - AL)) "
+                                                               "* sigmoid_prime(ZL) if loss == 'bce' else AL - Y"),
+                                                 "return the simplified AL - Y"),
+}
+WRONG.update(PILOT)
+
+# BP4 written for one example only: right within this notebook's m = 1 contract, so it passes, with a
+# note that it will not carry over to notebook 04's batches.
+ONE_EXAMPLE_BP4 = {
+    "np.outer": "import numpy as np\ndef param_gradients(delta, A_prev):\n    return np.outer(delta, A_prev), delta.copy()\n",
+    "broadcast": "import numpy as np\ndef param_gradients(delta, A_prev):\n    return delta * A_prev.T, delta.copy()\n",
+}
+
 CORRECT = {
     "leaky_relu_prime": "import numpy as np\ndef leaky_relu_prime(z, alpha=0.01):\n"
                         "    return alpha + (1 - alpha) * (np.asarray(z) > 0)\n",
@@ -177,6 +227,47 @@ def gradient_check(cost_fn, params, grads, eps=1e-6):
     outcome = visible_test(NOTEBOOK, "gradient_check", source)
     assert not outcome.passed and "ignored its eps argument" in outcome.message, str(outcome)
     assert not hidden_test(NOTEBOOK, "gradient_check", source).passed
+
+
+def test_shape_error_in_backward_is_short_and_about_the_students_network():
+    outcome = visible_test(NOTEBOOK, "backward", WRONG["backward: W[l-1] in BP2"][1])
+    assert len(outcome.message) < 400 and "gufunc" not in outcome.message and "W3" not in outcome.message, str(outcome)
+
+
+@pytest.mark.parametrize("form", ONE_EXAMPLE_BP4)
+def test_one_example_bp4_passes_with_a_note_for_notebook_04(form):
+    source = ONE_EXAMPLE_BP4[form]
+    outcome = visible_test(NOTEBOOK, "param_gradients", source)
+    assert outcome.passed and "A note for notebook 04" in outcome.output, str(outcome)
+    assert hidden_test(NOTEBOOK, "param_gradients", source).passed
+    assert verification("param_gradients", source) == []
+    assert "A note for notebook 04" not in visible_test(NOTEBOOK, "param_gradients", PIECES).output
+
+
+def test_default_eps_of_gradient_check_is_checked():
+    # As above, only the tests can see it: at 1e-4 the verification's costs give a relative error
+    # below its 1e-7 floor.
+    source = '''import numpy as np
+def gradient_check(cost_fn, params, grads, eps=1e-4):
+    a, n = [], []
+    for key, value in params.items():
+        num = np.zeros_like(value, dtype=float)
+        for i in np.ndindex(value.shape):
+            up, down = value.astype(float), value.astype(float)
+            up[i] += eps
+            down[i] -= eps
+            num[i] = (cost_fn({**params, key: up}) - cost_fn({**params, key: down})) / (2 * eps)
+        a.append(np.ravel(grads["d" + key]))
+        n.append(num.ravel())
+    a, n = np.concatenate(a), np.concatenate(n)
+    total = np.linalg.norm(a) + np.linalg.norm(n)
+    return 0.0 if total == 0 else float(np.linalg.norm(a - n) / total)
+'''
+    outcome = visible_test(NOTEBOOK, "gradient_check", source)
+    assert not outcome.passed and "the default step is eps=1e-6" in outcome.message, str(outcome)
+    assert not hidden_test(NOTEBOOK, "gradient_check", source).passed
+    right = source.replace("eps=1e-4", "eps=1e-6")
+    assert hidden_test(NOTEBOOK, "gradient_check", right).passed and verification("gradient_check", right) == []
 
 
 @pytest.mark.parametrize("exercise", CORRECT)

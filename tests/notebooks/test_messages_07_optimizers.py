@@ -41,20 +41,27 @@ def adam_update(params, grads, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
 '''
 
 
-def _step_schedule(exponent):
+def _step_schedule(exponent, k="0.1", total='kw["total_epochs"]', constant="float(lr0)",
+                   unknown='raise ValueError(f"unknown {kind!r}: constant, step, exponential, inverse_time, cosine")'):
     return f'''import math
+import numpy as np
 def lr_schedule(kind, lr0, epoch, **kw):
     if kind == "constant":
-        return float(lr0)
+        return {constant}
     if kind == "step":
         return float(lr0 * kw.get("drop", 0.5) ** {exponent})
     if kind == "exponential":
-        return float(lr0 * math.exp(-kw.get("k", 0.1) * epoch))
+        return float(lr0 * math.exp(-kw.get("k", {k}) * epoch))
     if kind == "inverse_time":
         return float(lr0 / (1 + kw.get("decay", 1.0) * epoch))
-    lr_min = kw.get("lr_min", 0.0)
-    return float(lr_min + (lr0 - lr_min) * (1 + math.cos(math.pi * epoch / kw["total_epochs"])) / 2)
+    if kind == "cosine":
+        lr_min = kw.get("lr_min", 0.0)
+        return float(lr_min + (lr0 - lr_min) * (1 + math.cos(math.pi * epoch / {total})) / 2)
+    {unknown}
 '''
+
+
+FLOOR = "math.floor(epoch / kw.get('every', 10))"
 
 
 CORRECTED = ("new_m[k] / (1 - beta1**t)", "new_v[k] / (1 - beta2**t)")
@@ -89,11 +96,43 @@ WRONG = {
     "step schedule one epoch late": ("lr_schedule",
                                      _step_schedule("max(0, math.floor((epoch - 1) / kw.get('every', 10)))"),
                                      "the first drop happens AT epoch 10"),
+    # The pilot's findings (a student's read of the release), each now named.
+    "momentum returns (velocity, params)": ("momentum_update",
+                                            _momentum("beta * velocity[k] + g", "params[k] - lr * v").replace(
+                                                "return new_params, new_velocity", "return new_velocity, new_params"),
+                                            "you returned (velocity, params)"),
+    "Nesterov returns (velocity, params)": ("nesterov_update",
+                                            _momentum("beta * velocity[k] + g", "params[k] - lr * (g + beta * v)")
+                                            .replace("momentum_update", "nesterov_update")
+                                            .replace("return new_params, new_velocity", "return new_velocity, new_params"),
+                                            "you returned (velocity, params)"),
+    "Nesterov with beta on both terms": ("nesterov_update",
+                                         _momentum("beta * velocity[k] + g", "params[k] - lr * beta * (g + v)")
+                                         .replace("momentum_update", "nesterov_update"),
+                                         "beta belongs to the velocity term only"),
+    "Adam v_hat corrected with beta1**t": ("adam_update", _adam(CORRECTED[0], "new_v[k] / (1 - beta1**t)"),
+                                           "each average is corrected with its own decay"),
+    "Adam ignores its eps argument": ("adam_update", _adam(*CORRECTED, step="params[k] - lr * m_hat / (np.sqrt(v_hat) + 1e-8)"),
+                                      "the eps argument was ignored"),
+    "exponential schedule with k = 0.01": ("lr_schedule", _step_schedule(FLOOR, k="0.01"), "check the default: k = 0.1"),
+    "a 0-d array for the constant rate": ("lr_schedule", _step_schedule(FLOOR, constant="np.array(lr0)"),
+                                          "return a Python float"),
     "velocity updated in place": ("momentum_update",
                                   _momentum("velocity[k]", "params[k] - lr * v").replace(
                                       "        v = velocity[k]\n",
                                       "        velocity[k] *= beta\n        velocity[k] += g\n        v = velocity[k]\n"),
                                   "instead of velocity[k] *= beta"),
+}
+
+# Contract edges that only a raised exception shows: the verification compares returned values (a
+# function that raises is refuted), so it cannot ask for an exception; the visible and hidden tests do.
+MUST_RAISE = {
+    "cosine with total_epochs = 100 by default": (_step_schedule(FLOOR, total='kw.get("total_epochs", 100)'),
+                                                  "total_epochs has no default"),
+    "unknown kind quietly gives lr0": (_step_schedule(FLOOR, unknown="return float(lr0)"),
+                                       "an unknown kind should raise a ValueError that lists the valid kinds"),
+    "unknown kind raises without naming the valid ones": (_step_schedule(FLOOR, unknown="raise ValueError(kind)"),
+                                                          "which does not list the valid kinds"),
 }
 
 CORRECT = {
@@ -117,6 +156,14 @@ def test_wrong_version_is_named_and_refuted(label):
     assert fragment in outcome.message, f"{label}: {outcome}"
     assert not hidden_test(NOTEBOOK, exercise, source).passed, f"{label}: the hidden test passed"
     assert verification(exercise, source), f"{label}: the verification did not refute it"
+
+
+@pytest.mark.parametrize("label", MUST_RAISE)
+def test_schedule_that_should_raise_is_named_and_fails_the_hidden_test(label):
+    source, fragment = MUST_RAISE[label]
+    outcome = visible_test(NOTEBOOK, "lr_schedule", source)
+    assert not outcome.passed and fragment in outcome.message, f"{label}: {outcome}"
+    assert not hidden_test(NOTEBOOK, "lr_schedule", source).passed, f"{label}: the hidden test passed"
 
 
 @pytest.mark.parametrize("exercise", CORRECT)

@@ -136,10 +136,10 @@ def _alt_cross_entropy_loss(AL, Y):
 
 
 def _alt_output_delta(AL, Y, ZL, loss, output_activation):
-    """The general form dC/dA * g'(Z), never the simplification."""
+    """The general form dC/dA * g'(Z) for softmax (its whole Jacobian); for BCE the contract asks for the
+    simplified form, which stays finite when AL rounds to exactly 1, written as -(Y - AL)."""
     if loss == "bce":
-        dA = -Y / AL + (1 - Y) / (1 - AL)
-        return dA * AL * (1 - AL)
+        return -(Y - AL)
     if loss == "cross_entropy":
         dA = -Y / AL
         out = np.empty_like(AL)
