@@ -5,18 +5,14 @@ The hidden test cell runs the visible checks first, so a version the visible tes
 too; `hidden_test` is asked for a sample of them (each call reruns the notebook) and for every correct version.
 """
 
-import re
 
 import pytest
 
-from autograder import authoring
-from tests.support.wrong_versions import hidden_test, verification, visible_test
+from tests.support.wrong_versions import given_cell, hidden_test, verification, visible_test
 
 NAME = "05_initialization"
 # The notebook's given cell (forward, DERIVATIVES, ...): the verification runs a function on its own.
-GIVEN = "import numpy as np\n" + next(
-    cell for cell in re.split(r"^# %%.*$", (authoring.SOURCE / NAME / f"{NAME}.py").read_text(), flags=re.M)
-    if "GIVEN: plain NumPy building blocks" in cell)
+GIVEN = given_cell(NAME, "GIVEN: plain NumPy building blocks")
 
 
 def _gradient_stds(delta="g_prime(cache[f'Z{L}'])", dW="delta @ cache[f'A{l - 1}'].T / m",

@@ -6,19 +6,15 @@ too; `hidden_test` is asked for a sample of them (each call reruns the notebook)
 """
 
 import inspect
-import re
 
 import pytest
 
-from autograder import authoring
 from autograder.reference import regularization
-from tests.support.wrong_versions import hidden_test, verification, visible_test
+from tests.support.wrong_versions import given_cell, hidden_test, verification, visible_test
 
 NAME = "06_regularization"
 # What backward_train may call: the notebook's given cell (relu_prime, ...) and dropout_backward.
-GIVEN = "import numpy as np\n" + next(
-    cell for cell in re.split(r"^# %%.*$", (authoring.SOURCE / NAME / f"{NAME}.py").read_text(), flags=re.M)
-    if "GIVEN: a binary classifier" in cell) + "\n" + inspect.getsource(regularization.dropout_backward)
+GIVEN = given_cell(NAME, "GIVEN: a binary classifier") + "\n" + inspect.getsource(regularization.dropout_backward)
 
 
 def _backward_train(dW="delta @ cache[f'A{l - 1}'].T / m + lambd * params[f'W{l}']",

@@ -47,6 +47,13 @@ def _cells(name):
     return tuple(cell for cell in notebook.cells if cell.cell_type == "code" and DEMO_TAG not in cell.metadata.get("tags", []))
 
 
+def given_cell(name, marker):
+    """The source of the notebook's cell that contains `marker` (a given cell of definitions), with NumPy
+    imported: what `verification` needs beside a function that calls the notebook's own helpers."""
+    cells = re.split(r"^# %%.*$", (authoring.SOURCE / name / f"{name}.py").read_text(), flags=re.M)
+    return "import numpy as np\n" + next(cell for cell in cells if marker in cell)
+
+
 def visible_test(name, exercise, source, others=None):
     """The Outcome of `exercise`'s visible test cell in notebook `name` with `source` as its answer."""
     return _test_cell(name, exercise, source, others, hidden=False)
