@@ -43,13 +43,20 @@ MEAN_TOLERANCE = 0.2  # ... and its sample mean this far from 0, in units of the
 
 @dataclasses.dataclass(frozen=True)
 class Spec:
-    """How to exercise one function: `cases(rng)` and `compare(got, args, kwargs)`."""
+    """How to exercise one function: `cases(rng)` and `compare(got, args, kwargs)`; `judge_error(reason,
+    args, kwargs)`, when given, judges a case the function raised on (None: the contract asks for that
+    exception), where otherwise any exception refutes it."""
 
     make_cases: _Function
     judge: _Function
+    judge_error: _Function = None
 
     def cases(self, rng):
         return self.make_cases(rng)
+
+    def compare_error(self, reason, args, kwargs):
+        """None when raising, as `reason` ("ValueError: ...") says the call did, is what the contract asks."""
+        return reason if self.judge_error is None else self.judge_error(reason, list(args), dict(kwargs))
 
     def compare(self, got, args, kwargs):
         try:
@@ -200,6 +207,29 @@ def same_as_reference(function, names=None, rtol=RTOL, atol=ATOL):
                 return reason
         return None
     return judge
+
+
+def must_raise(expected, judge):
+    """(judge, judge_error) for an exercise whose contract asks some inputs to raise: `expected(args, kwargs)`
+    gives (the exception's name, words its message must hold) for such a case, None for the others, which
+    `judge` judges as usual (any exception there refutes)."""
+    def judge_value(got, args, kwargs):
+        wanted = expected(args, kwargs)
+        if wanted is None:
+            return judge(got, args, kwargs)
+        return f"returned {describe(got)} for {args[0]!r}, where its contract asks for a {wanted[0]}"
+
+    def judge_error(reason, args, kwargs):
+        wanted = expected(args, kwargs)
+        if wanted is None:
+            return reason
+        name, words = wanted
+        raised = reason.partition(":")[0]
+        if raised != name:
+            return f"raised {raised} for {args[0]!r}, where its contract asks for a {name}"
+        missing = [word for word in words if word not in reason]
+        return f"its {name} for {args[0]!r} does not name {', '.join(missing)}" if missing else None
+    return judge_value, judge_error
 
 
 # ---------------------------------------------------------------- judging parameters by their properties

@@ -238,11 +238,14 @@ def verify(notebook, exercises, *, seed, slot=0, limits=sandbox.Limits(), unsafe
     for (exercise, args, kwargs), (kind, value) in zip(cases, outcomes):
         if verdicts[exercise] is not None:
             continue
-        if kind in ("error", "refuted"):
+        if kind == "refuted":
             verdicts[exercise] = value
             continue
         expected_args = [materialise(a) for a in args]
         expected_kwargs = {k: materialise(v) for k, v in kwargs.items()}
+        if kind == "error":
+            verdicts[exercise] = SPECS[exercise].compare_error(value, expected_args, expected_kwargs)
+            continue
         try:
             verdicts[exercise] = SPECS[exercise].compare(value, expected_args, expected_kwargs)
         except Exception as error:  # noqa: BLE001 - a returned value of a shape no comparison expects

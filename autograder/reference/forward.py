@@ -5,7 +5,7 @@ Shapes: X and A[0] are (n[0], m); W[l] is (n[l], n[l-1]); b[l] is (n[l], 1); Z[l
 
 import numpy as np
 
-from autograder.judging import Spec, as_array, describe, random_inputs, same_as_reference
+from autograder.judging import Spec, as_array, describe, must_raise, random_inputs, same_as_reference
 
 from ._namespace import as_float_array, namespace_of, num_layers
 
@@ -227,7 +227,12 @@ def _cases_layer_forward(rng):
         n_in, n_out = random_inputs.integer(rng, 1, 6), random_inputs.integer(rng, 2, 6)
         cases.append(([rng.standard_normal((n_in, m)), rng.standard_normal((n_out, n_in)),
                        rng.standard_normal((n_out, 1)), activation], {}))
-    return cases
+    unknown = random_inputs.pick(rng, ("elu", "gelu", "sigmod", "Relu"))  # the contract: a ValueError naming the valid ones
+    return cases + [([rng.standard_normal((2, 3)), rng.standard_normal((2, 2)), rng.standard_normal((2, 1)), unknown], {})]
+
+
+def _unknown_activation(args, kwargs):
+    return None if args[3] in ALL_ACTIVATIONS else ("ValueError", ALL_ACTIVATIONS)
 
 
 def _cases_forward(rng):
@@ -276,7 +281,7 @@ SPECS = {
     "swish": Spec(_cases_swish, same_as_reference(swish)),
     "softmax": Spec(_cases_softmax, same_as_reference(softmax)),
     "linear_forward": Spec(_cases_linear_forward, same_as_reference(linear_forward)),
-    "layer_forward": Spec(_cases_layer_forward, same_as_reference(layer_forward, ("A", "Z"))),
+    "layer_forward": Spec(_cases_layer_forward, *must_raise(_unknown_activation, same_as_reference(layer_forward, ("A", "Z")))),
     "forward": Spec(_cases_forward, same_as_reference(forward, ("AL", "cache"))),
     # Not unique: any weights computing XOR are right.
     "xor_params": Spec(_cases_xor_params, _judge_xor_params),

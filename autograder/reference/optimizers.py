@@ -5,7 +5,7 @@ State dicts are keyed like params ("W1", "b1", ...); gradients are keyed "dW1", 
 
 import math
 
-from autograder.judging import Spec, describe, random_inputs, same_as_reference
+from autograder.judging import Spec, describe, must_raise, random_inputs, same_as_reference
 
 
 def momentum_update(params, grads, velocity, lr, beta):
@@ -165,7 +165,15 @@ def _cases_lr_schedule(rng):
         (["inverse_time", lr0, epoch()], maybe({"decay": float(rng.uniform(0.1, 2.0))})),
         (["cosine", lr0, random_inputs.integer(rng, 0, total)],
          {"total_epochs": total, "lr_min": float(rng.uniform(0.1 * lr0, 0.5 * lr0))}),  # lr_min always: the formula's slips
+        ([random_inputs.pick(rng, ("linear", "Cosine", "exp", "warmup")), lr0, epoch()], {}),  # a ValueError
     ]
+
+
+SCHEDULE_KINDS = ("constant", "step", "exponential", "inverse_time", "cosine")
+
+
+def _unknown_kind(args, kwargs):
+    return None if args[0] in SCHEDULE_KINDS else ("ValueError", SCHEDULE_KINDS)
 
 
 def _judge_lr_schedule(got, args, kwargs):
@@ -181,5 +189,5 @@ SPECS = {
     "adagrad_update": Spec(_cases_adagrad_update, same_as_reference(adagrad_update, ("params", "cache"))),
     "rmsprop_update": Spec(_cases_rmsprop_update, same_as_reference(rmsprop_update, ("params", "cache"))),
     "adam_update": Spec(_cases_adam_update, same_as_reference(adam_update, ("params", "m", "v"))),
-    "lr_schedule": Spec(_cases_lr_schedule, _judge_lr_schedule),
+    "lr_schedule": Spec(_cases_lr_schedule, *must_raise(_unknown_kind, _judge_lr_schedule)),
 }

@@ -220,3 +220,45 @@ def test_an_entry_of_a_list_replaced_by_an_equal_one_is_no_change():
     _, change = runner.call_watching_inputs(lambda v: v.reverse(), [[0.5, float("nan"), 3]], {})
     assert change == ("changed its input `v` in place: `v[0]` was 0.5, is now 3 "
                       "(it must return new arrays and leave its inputs as they were)")
+
+
+# ---------------------------------------------------------------- a contract that asks for an exception
+
+_LAYER_FORWARD = '''
+import numpy as np
+ACTIVATIONS = {"sigmoid": lambda Z: np.exp(-np.logaddexp(0, -Z)), "relu": lambda Z: np.maximum(Z, 0),
+               "leaky_relu": lambda Z: np.where(Z > 0, Z, 0.01 * Z), "tanh": np.tanh,
+               "softplus": lambda Z: np.logaddexp(0, Z), "swish": lambda Z: Z * np.exp(-np.logaddexp(0, -Z)),
+               "identity": lambda Z: Z + 0.0,
+               "softmax": lambda Z: np.exp(Z - Z.max(0)) / np.exp(Z - Z.max(0)).sum(0)}
+def layer_forward(A_prev, W, b, activation):
+    UNKNOWN
+    Z = W @ A_prev + b
+    return ACTIVATIONS[activation](Z), Z
+'''
+_UNKNOWN = {
+    "listed": ("if activation not in ACTIVATIONS:\n        raise ValueError(f'{activation!r}: use one of {list(ACTIVATIONS)}')",
+               None),
+    "unlisted": ("if activation not in ACTIVATIONS:\n        raise ValueError('unknown activation')", "does not name"),
+    "key error": ("pass", "raised KeyError"),
+    "identity fallback": ("ACTIVATIONS.setdefault(activation, lambda Z: Z)", "where its contract asks for a ValueError"),
+}
+
+
+@pytest.mark.parametrize("label", _UNKNOWN)
+def test_an_exception_the_contract_asks_for_is_judged_through_the_sandbox(label):
+    """layer_forward must raise a ValueError naming the valid activations for an unknown one: the sandbox
+    reports the exception, and the spec (judging.must_raise) accepts exactly that one."""
+    from autograder.judging import verify
+
+    code, reason = _UNKNOWN[label]
+    source = _LAYER_FORWARD.replace("UNKNOWN", code)
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "metadata": {"nbgrader": {"solution": True, "grade_id": "layer_forward"}},
+         "source": source, "outputs": [], "execution_count": None}]}
+    verdict = verify.verify(notebook, ["layer_forward"], seed=5, unsafe=True)["layer_forward"]
+    if reason is None:
+        assert verdict is None and verification("layer_forward", source) == []
+    else:
+        assert reason in verdict, verdict
+        assert any(reason in r for r in verification("layer_forward", source))

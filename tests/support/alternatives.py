@@ -83,6 +83,8 @@ ALT_ACTIVATIONS = {"sigmoid": _alt_sigmoid, "relu": _alt_relu, "leaky_relu": _al
 
 
 def _alt_layer_forward(A_prev, W, b, activation):
+    if activation not in ALT_ACTIVATIONS:
+        raise ValueError(f"{activation!r} is none of " + ", ".join(ALT_ACTIVATIONS))
     Z = _alt_linear_forward(A_prev, W, b)
     return ALT_ACTIVATIONS[activation](Z), Z
 
@@ -352,6 +354,8 @@ def _alt_lr_schedule(kind, lr0, epoch, **kw):
         "cosine": lambda: kw.get("lr_min", 0) + 0.5 * (lr0 - kw.get("lr_min", 0))
         * (1 + np.cos(np.pi * epoch / kw["total_epochs"])),
     }
+    if kind not in schedules:
+        raise ValueError(f"no schedule {kind!r}: the kinds are {' / '.join(schedules)}")
     return np.float64(schedules[kind]())
 
 

@@ -157,8 +157,10 @@ def verification(exercise, source, seeds=(0, 1, 2)):
                 with np.errstate(all="ignore"), warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     got, refuted = runner.call_watching_inputs(function, *materialised)
-            except Exception as error:  # noqa: BLE001 - a wrong version may raise anything; that refutes it
-                reasons.append(f"raised {type(error).__name__}: {error}")
+            except Exception as error:  # noqa: BLE001 - a wrong version may raise anything; the spec judges it
+                reason = SPECS[exercise].compare_error(f"{type(error).__name__}: {str(error)[:300]}", *materialised)
+                if reason:
+                    reasons.append(reason)
                 continue
             fresh = [verify.materialise(a) for a in args], {k: verify.materialise(v) for k, v in kwargs.items()}
             reason = refuted or SPECS[exercise].compare(got, *fresh)
