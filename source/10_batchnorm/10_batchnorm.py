@@ -979,19 +979,24 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         var = np.mean((Z - mean) ** 2, axis=1, keepdims=True)
         return {"Z_hat": (Z - mean) / np.sqrt(var + eps), "mean": mean, "var": var, "gamma": gamma, "eps": eps}
 
-    def _bn_dZ(dout, cache, terms=("mean", "Z_hat"), use_gamma=True, count=None, eps_in=True, sign=1, axis=1,
-               var_term_with_D=False):
-        """dZ by the one expression, or with one of the usual slips."""
-        Z_hat, var = cache["Z_hat"], cache["var"]
-        m = Z_hat.shape[1] if count is None else count
-        dZ_hat = dout * cache["gamma"] if use_gamma else dout
-        along = Z_hat * np.sqrt(var + cache["eps"]) if var_term_with_D else Z_hat   # D where Z_hat belongs
-        total = m * dZ_hat
-        if "mean" in terms:
-            total = total - np.sum(dZ_hat, axis=axis, keepdims=True)
-        if "Z_hat" in terms:
-            total = total - sign * along * np.sum(dZ_hat * along, axis=axis, keepdims=True)
-        return total / (m * np.sqrt(var + cache["eps"] if eps_in else var))
+    def _bn_numeric_dZ(dout, cache, frozen=(), ones_gamma=False, h=1e-5):
+        """dC/dZ of C = sum(dout * out) by central differences, Z rebuilt from the cache. The statistics named
+        in `frozen` ("mean", "var") keep their values, which cuts their paths; ones_gamma: gamma = 1."""
+        Z = cache["Z_hat"] * np.sqrt(cache["var"] + cache["eps"]) + cache["mean"]
+        gamma = np.ones_like(cache["gamma"]) if ones_gamma else cache["gamma"]
+
+        def cost(Zv):
+            mean = cache["mean"] if "mean" in frozen else np.mean(Zv, axis=1, keepdims=True)
+            var = cache["var"] if "var" in frozen else np.mean((Zv - mean) ** 2, axis=1, keepdims=True)
+            return np.sum(dout * gamma * (Zv - mean) / np.sqrt(var + cache["eps"]))
+
+        grad = np.zeros_like(Z)
+        for index in np.ndindex(Z.shape):
+            up, down = Z.copy(), Z.copy()
+            up[index] += h
+            down[index] -= h
+            grad[index] = (cost(up) - cost(down)) / (2 * h)
+        return grad
 
     def _your_staged_dZ(dout, cache):
         """dZ of your batchnorm_backward_staged when it runs and is right here, else None."""
@@ -1002,7 +1007,7 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
                                 dtype=float)
         except Exception:  # noqa: BLE001 - not written yet, or broken: the message then does without it
             return None
-        return dZ if dZ.shape == dout.shape and np.allclose(dZ, _bn_dZ(dout, cache), rtol=1e-6, atol=1e-8) else None
+        return dZ if dZ.shape == dout.shape and np.allclose(dZ, _bn_numeric_dZ(dout, cache), rtol=1e-6, atol=1e-8) else None
 
     def _bn_backward_case(dout, cache, label, numeric=None):
         try:
@@ -1020,7 +1025,8 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         dZ, dgamma, dbeta = got
         Z_hat = cache["Z_hat"]
         n, m = Z_hat.shape
-        want = (_bn_dZ(dout, cache), np.sum(dout * Z_hat, axis=1, keepdims=True), np.sum(dout, axis=1, keepdims=True))
+        want = (_bn_numeric_dZ(dout, cache), np.sum(dout * Z_hat, axis=1, keepdims=True),
+                np.sum(dout, axis=1, keepdims=True))
 
         for name, value, right, other in (("dgamma", dgamma, want[1], dout * Z_hat), ("dbeta", dbeta, want[2], dout)):
             if value is None:
@@ -1059,33 +1065,35 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         check.check_shape(dZ, (n, m), f"dZ ({label})")
         value = np.asarray(dZ, dtype=float)
         if not np.allclose(value, want[0], rtol=1e-6, atol=1e-8):
+            # Each usual slip, built from derivatives of the forward pass with a path cut (no backward formula here):
+            # the mean and the variance each add one term to the constant-statistics gradient.
+            sd = np.sqrt(cache["var"] + cache["eps"])
+            right, constant = want[0], dout * cache["gamma"] / sd
+            no_variance_path = _bn_numeric_dZ(dout, cache, frozen=("var",))
+            variance_term = constant - _bn_numeric_dZ(dout, cache, frozen=("mean",))
             for wrong, hint in [
-                (dout * cache["gamma"] / np.sqrt(cache["var"] + cache["eps"]),
+                (constant,
                  "dZ = dout * gamma / sqrt(var + eps) treats the mean and the variance as constants; they "
                  "depend on every example of the batch, and each of their paths adds a term (steps 2 and 3 of "
                  "the derivation)"),
-                (_bn_dZ(dout, cache, terms=("mean",)),
+                (no_variance_path,
                  "the path through the variance is missing: the term that step 2 brings from D's use in Q"),
-                (_bn_dZ(dout, cache, terms=("Z_hat",)),
-                 "the path through the mean is missing: mu's share of dZ (steps 3 and 4)"),
-                (_bn_dZ(dout, cache, sign=-1), "the term through the variance has the wrong sign: redo step 1 "
-                                               "(the derivative of (var + eps)^(-1/2) is negative)"),
-                (_bn_dZ(dout, cache, var_term_with_D=True),
+                (constant - variance_term, "the path through the mean is missing: mu's share of dZ (steps 3 and 4)"),
+                (no_variance_path + variance_term, "the term through the variance has the wrong sign: redo step 1 "
+                                                   "(the derivative of (var + eps)^(-1/2) is negative)"),
+                (no_variance_path - sd ** 2 * variance_term,
                  "the term through the variance uses D = Z_hat * sqrt(var + eps) where the expression has "
                  "Z_hat: with D, both of its factors are off by sqrt(var + eps) (steps 1 and 2)"),
-                (_bn_dZ(dout, cache, use_gamma=False), "gamma is missing: the gradient of Z_hat is dout * gamma"),
-                (_bn_dZ(dout, cache, count=n), f"the count is m = {m}, the number of examples (Z_hat.shape[1]), "
-                                               f"not the number of units {n}" + (
-                                                   " nor m - 1: the mean and the biased variance divide by m"
-                                                   if n == m - 1 else "")),
-                (_bn_dZ(dout, cache, count=m - 1), "the count is m, not m - 1: the mean and the biased variance "
-                                                   "both divide by m"),
-                (_bn_dZ(dout, cache, axis=0), "the sums inside dZ run over axis=0, the units: batch norm's mean and "
-                                              "variance run over the examples, so its sums run over axis=1"),
-                (_bn_dZ(dout, cache) * m, "the factor 1/m in front is missing"),
-                (_bn_dZ(dout, cache) / np.sqrt(cache["var"] + cache["eps"]),
-                 "it divides by var + eps: the factor in front has the standard deviation, np.sqrt(var + eps)"),
-                (_bn_dZ(dout, cache, eps_in=False), "eps is missing: divide by np.sqrt(var + eps)"),
+                (_bn_numeric_dZ(dout, cache, ones_gamma=True), "gamma is missing: the gradient of Z_hat is dout * gamma"),
+                (constant - (constant - right) * m / n, f"the count is m = {m}, the number of examples (Z_hat.shape[1]), "
+                                                        f"not the number of units {n}" + (
+                                                            " nor m - 1: the mean and the biased variance divide by m"
+                                                            if n == m - 1 else "")),
+                (constant - (constant - right) * m / (m - 1), "the count is m, not m - 1: the mean and the biased "
+                                                              "variance both divide by m"),
+                (right * m, "the factor 1/m in front is missing"),
+                (right / sd, "it divides by var + eps: the factor in front has the standard deviation, np.sqrt(var + eps)"),
+                (right * sd / np.sqrt(cache["var"]), "eps is missing: divide by np.sqrt(var + eps)"),
             ]:
                 if not np.allclose(wrong, want[0], rtol=1e-6, atol=1e-8) and np.allclose(value, wrong, rtol=1e-6, atol=1e-8):
                     raise AssertionError(f"dZ ({label}): {hint}")
@@ -2087,17 +2095,24 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         var = np.mean((Z - mean) ** 2, axis=0, keepdims=True)
         return {"Z_hat": (Z - mean) / np.sqrt(var + eps), "mean": mean, "var": var, "gamma": gamma, "eps": eps}
 
-    def _ln_dZ(dout, cache, axis=0, terms=("mean", "Z_hat"), count=None, use_gamma=True):
-        """dZ by the layer-norm formula, or with one of the usual slips."""
-        Z_hat, var = cache["Z_hat"], cache["var"]
-        k = Z_hat.shape[axis] if count is None else count
-        g = dout * cache["gamma"] if use_gamma else dout
-        total = k * g
-        if "mean" in terms:
-            total = total - np.sum(g, axis=axis, keepdims=True)
-        if "Z_hat" in terms:
-            total = total - Z_hat * np.sum(g * Z_hat, axis=axis, keepdims=True)
-        return total / (k * np.sqrt(var + cache["eps"]))
+    def _ln_numeric_dZ(dout, cache, frozen=(), ones_gamma=False, h=1e-5):
+        """dC/dZ of C = sum(dout * out) by central differences, Z rebuilt from the cache; the statistics named
+        in `frozen` ("mean", "var") keep their values (their paths cut); ones_gamma: gamma = 1."""
+        Z = cache["Z_hat"] * np.sqrt(cache["var"] + cache["eps"]) + cache["mean"]
+        gamma = np.ones_like(cache["gamma"]) if ones_gamma else cache["gamma"]
+
+        def cost(Zv):
+            mean = cache["mean"] if "mean" in frozen else np.mean(Zv, axis=0, keepdims=True)
+            var = cache["var"] if "var" in frozen else np.mean((Zv - mean) ** 2, axis=0, keepdims=True)
+            return np.sum(dout * gamma * (Zv - mean) / np.sqrt(var + cache["eps"]))
+
+        grad = np.zeros_like(Z)
+        for index in np.ndindex(Z.shape):
+            up, down = Z.copy(), Z.copy()
+            up[index] += h
+            down[index] -= h
+            grad[index] = (cost(up) - cost(down)) / (2 * h)
+        return grad
 
     def _ln_backward_case(dout, cache, label):
         try:
@@ -2113,7 +2128,8 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         dZ, dgamma, dbeta = got
         Z_hat = cache["Z_hat"]
         n, m = Z_hat.shape
-        want = (_ln_dZ(dout, cache), np.sum(dout * Z_hat, axis=1, keepdims=True), np.sum(dout, axis=1, keepdims=True))
+        want = (_ln_numeric_dZ(dout, cache), np.sum(dout * Z_hat, axis=1, keepdims=True),
+                np.sum(dout, axis=1, keepdims=True))
         for name, value in (("dgamma", dgamma), ("dbeta", dbeta)):
             if value is None:
                 continue  # check_array below says what is missing
@@ -2129,22 +2145,21 @@ with warnings.catch_warnings(), np.errstate(all="ignore"):
         check.check_shape(dZ, (n, m), f"dZ ({label})")
         value = np.asarray(dZ, dtype=float)
         if not np.allclose(value, want[0], rtol=1e-6, atol=1e-8):
+            # The usual slips, from derivatives of the forward pass with a path cut (no backward formula here).
+            right = want[0]
+            constant = dout * cache["gamma"] / np.sqrt(cache["var"] + cache["eps"])
+            no_variance_path = _ln_numeric_dZ(dout, cache, frozen=("var",))
+            no_mean_path = _ln_numeric_dZ(dout, cache, frozen=("mean",))
             for wrong, hint in [
-                (_ln_dZ(dout, cache, axis=1),
-                 "that is batch norm's formula, with sums over the examples (axis=1) and the count m: in layer "
-                 "norm the mean and variance run over the units, so the sums in dZ run over axis=0 and the "
-                 f"count is n = Z_hat.shape[0] = {n}"),
-                (_ln_dZ(dout, cache, count=m),
+                (constant - (constant - right) * n / m,
                  f"the count is n = {n}, the number of units (Z_hat.shape[0]), not the number of examples {m}"),
-                (dout * cache["gamma"] / np.sqrt(cache["var"] + cache["eps"]),
-                 "dZ = dout * gamma / sqrt(var + eps) treats the mean and the variance as constants: add the "
-                 "terms - sum(dZ_hat, axis=0) and - Z_hat * sum(dZ_hat * Z_hat, axis=0) inside the bracket"),
-                (_ln_dZ(dout, cache, terms=("mean",)),
-                 "the term - Z_hat * sum(dZ_hat * Z_hat, axis=0, keepdims=True), the path through the variance, is missing"),
-                (_ln_dZ(dout, cache, terms=("Z_hat",)),
-                 "the term - sum(dZ_hat, axis=0, keepdims=True), the path through the mean, is missing"),
-                (_ln_dZ(dout, cache, use_gamma=False), "gamma is missing: dZ_hat = dout * gamma"),
-                (_ln_dZ(dout, cache) * n, "the factor 1/n in front is missing"),
+                (constant,
+                 "dZ = dout * gamma / sqrt(var + eps) treats the mean and the variance as constants: each "
+                 "depends on every unit of the example, and each path adds a term, as in batch norm"),
+                (no_variance_path, "the path through the variance is missing"),
+                (no_mean_path, "the path through the mean is missing"),
+                (_ln_numeric_dZ(dout, cache, ones_gamma=True), "gamma is missing: dZ_hat = dout * gamma"),
+                (right * n, "the factor 1/n in front is missing"),
             ]:
                 if not np.allclose(wrong, want[0], rtol=1e-6, atol=1e-8) and np.allclose(value, wrong, rtol=1e-6, atol=1e-8):
                     raise AssertionError(f"dZ ({label}): {hint}")

@@ -113,7 +113,8 @@ WRONG = [  # (exercise, source, a fragment of the visible test's message)
      "the path through the mean is missing"),
     ("batchnorm_backward", _edit(SIMPLIFIED, "    m = Z_hat.shape[1]\n", "    m = Z_hat.shape[1] - 1\n"), "nor m - 1"),
     ("batchnorm_backward", SIMPLIFIED.replace("axis=1, keepdims=True)\n          -", "axis=0, keepdims=True)\n          -")
-     .replace("Z_hat, axis=1, keepdims=True)) /", "Z_hat, axis=0, keepdims=True)) /"), "run over axis=0, the units"),
+     .replace("Z_hat, axis=1, keepdims=True)) /", "Z_hat, axis=0, keepdims=True)) /"),
+     "disagrees with your batchnorm_backward_staged, which is right here"),  # no formula in the test to name it by
     ("batchnorm_backward", _edit(SIMPLIFIED, "- Z_hat * np.sum(dZ_hat * Z_hat,",
                                  "- Z_hat * (var + eps) * np.sum(dZ_hat * Z_hat,"), "uses D = Z_hat * sqrt(var + eps)"),
     ("batchnorm_backward", _edit(SIMPLIFIED, "dgamma = np.sum(dout * Z_hat,", "dgamma = np.sum(dout,"),
