@@ -144,6 +144,24 @@ def _test_cell(name, exercise, source, others, hidden):
     raise AssertionError("unreachable: the test cell is among the cells")
 
 
+def assert_named_and_refuted(name, exercise, source, fragment, given=""):
+    """The visible test fails `source` with a message holding `fragment`; the hidden test and the verification
+    (run with `given`, the notebook's definitions it calls, in front) refute it too."""
+    outcome = visible_test(name, exercise, source)
+    assert not outcome.passed, f"{exercise}: passed the visible test"
+    assert fragment in outcome.message, f"{exercise}: {outcome}"
+    assert not hidden_test(name, exercise, source).passed, f"{exercise}: passed the hidden test"
+    assert verification(exercise, given + source), f"{exercise}: not refuted by the verification"
+
+
+def assert_accepted(name, exercise, source, given=""):
+    """A correct version written differently passes the visible and hidden tests, without a warning, and the
+    verification."""
+    for outcome in (visible_test(name, exercise, source), hidden_test(name, exercise, source)):
+        assert outcome.passed and not outcome.warned, f"{exercise}: {outcome}"
+    assert verification(exercise, given + source) == []
+
+
 def verification(exercise, source, seeds=(0, 1, 2)):
     """The integrity check's reasons for refuting the function `exercise` defined by `source`."""
     namespace = {}
