@@ -21,8 +21,8 @@ import threading
 import numpy as np
 
 from autograder.isolation import budget, sandbox
-from autograder.judging import Callable, Rng, runner
-from autograder.judging.specs import SPECS
+from autograder.judging import Callable, Rng, mistakes, runner
+from autograder.judging.specs import MISTAKES, SPECS
 
 RUNNER = pathlib.Path(runner.__file__)
 
@@ -251,3 +251,25 @@ def verify(notebook, exercises, *, seed, slot=0, limits=sandbox.Limits(), unsafe
         except Exception as error:  # noqa: BLE001 - a returned value of a shape no comparison expects
             verdicts[exercise] = f"returned a value that cannot be compared ({type(error).__name__})"
     return verdicts
+
+
+def diagnose(notebook, exercises, *, seed, slot=0, limits=sandbox.Limits(), unsafe=False, cgroups=(), scratch=None,
+             timeout=60):
+    """{exercise: mistakes.Diagnosis} for `exercises` (those that lost points), from what the student's
+    functions return on inputs drawn from `seed` (one seed for the whole class, so that two students'
+    outputs can be compared), run in the sandbox like `verify`'s but in a process of their own: a
+    function that hangs here costs no verified exercise its points."""
+    rng = np.random.default_rng(seed)
+    cases = [(exercise, args, kwargs) for exercise in exercises if exercise in SPECS
+             for args, kwargs in SPECS[exercise].cases(rng)]
+    outcomes = (run_student(notebook, cases, slot=slot, limits=limits, timeout=timeout, unsafe=unsafe,
+                            cgroups=cgroups, scratch=scratch) if cases else [])
+    runs = {}
+    for (exercise, args, kwargs), (kind, value) in zip(cases, outcomes):
+        make_inputs = functools.partial(_materialised, args, kwargs)
+        runs.setdefault(exercise, []).append((make_inputs, kind, value))
+    return {exercise: mistakes.diagnose(SPECS[exercise], MISTAKES[exercise], found) for exercise, found in runs.items()}
+
+
+def _materialised(args, kwargs):
+    return [materialise(a) for a in args], {k: materialise(v) for k, v in kwargs.items()}

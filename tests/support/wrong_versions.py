@@ -8,7 +8,8 @@ Earlier exercises keep the solutions, so only `exercise` is wrong; `others` repl
 cells ({exercise: source}) when a test calls two of the student's functions. `hidden_test` runs
 the same cell with its hidden tests, as the grader does. `verification(exercise, source)` gives
 the integrity check's reasons (autograder.judging) on its cases for a few seeds: [] when nothing
-is refuted.
+is refuted. `diagnosis(exercise, source)` is the grader's Diagnosis of it (autograder.judging.mistakes):
+the named mistake its outputs show, as the grader records it for a function that lost points.
 """
 
 import contextlib
@@ -23,8 +24,8 @@ import numpy as np
 
 from autograder import authoring
 from autograder.grading.execute import DEMO_TAG
-from autograder.judging import runner, verify
-from autograder.judging.specs import SPECS
+from autograder.judging import mistakes, runner, verify
+from autograder.judging.specs import MISTAKES, SPECS
 
 HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
 
@@ -142,6 +143,26 @@ def _test_cell(name, exercise, source, others, hidden):
                 raise RuntimeError(f"{name}: cell {grade_id} failed before test_{exercise} ran: "
                                    f"{type(error).__name__}: {error}")
     raise AssertionError("unreachable: the test cell is among the cells")
+
+
+def diagnosis(exercise, source, seed=0):
+    """The grader's mistakes.Diagnosis of the function `exercise` that `source` defines (with what it calls),
+    on its cases drawn from `seed`, run in this process as the sandbox's runner runs it."""
+    namespace = {}
+    exec(compile(source, f"<{exercise}>", "exec"), namespace)
+    function = namespace[exercise]
+    runs = []
+    for args, kwargs in SPECS[exercise].cases(np.random.default_rng(seed)):
+        make_inputs = functools.partial(verify._materialised, args, kwargs)
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                got, refuted = runner.call_watching_inputs(function, *make_inputs())
+        except Exception as error:  # noqa: BLE001 - a wrong version may raise anything; the diagnosis reads it
+            runs.append((make_inputs, "error", f"{type(error).__name__}: {str(error)[:300]}"))
+            continue
+        runs.append((make_inputs, "refuted", refuted) if refuted else (make_inputs, "result", got))
+    return mistakes.diagnose(SPECS[exercise], MISTAKES[exercise], runs)
 
 
 def assert_named_and_refuted(name, exercise, source, fragment, given=""):
