@@ -8,6 +8,7 @@
     python -m autograder feedback 02_forward --layout moodle   # feedback zip for the LMS
     python -m autograder bundle                     # the student bundle zip
     python -m autograder receipts 02_forward        # on a hub: the exchange's signed receipts, as CSV
+    python -m autograder report 03_backprop         # the class report: scores, mistakes counted, similar work
 
 Steps: collect (normalise and validate the input), prepare the gradebook, grade the instructor's
 solution of each assignment as a canary (autograder.run.canary: one that falls short stops its
@@ -16,7 +17,8 @@ nothing (nbgrader autograde with the kernel in a sandbox, then integrity verific
 when nothing changed since the last grading) on this machine's slots or a Dask cluster's workers,
 merge each result into the gradebook, settle lateness (extensions.csv, the course's late-submission
 plugin), write feedback where what it shows changed, and report from the gradebook
-(reports/grades.csv, reports/summary.html).
+(reports/grades.csv, reports/summary.html, and the class report of each graded assignment:
+reports/class-ASSIGNMENT.html, autograder.insight).
 
 Set GRADER_SECRET to a private value: verification inputs are drawn from a seed derived from it.
 """
@@ -89,6 +91,44 @@ def command_feedback(args):
     return 0
 
 
+def command_report(args):
+    """The class report of assignments from the gradebook (autograder.insight.build)."""
+    from autograder import collect
+    from autograder.config import ConfigError, Grader, course_config
+    from autograder.insight.build import build_reports
+    from autograder.run.command import course_assignments, unknown_assignments, written_questions
+
+    root = pathlib.Path(args.course_root).resolve()
+    expected = collect.load_assignments(root)
+    misnamed = unknown_assignments(expected, args.assignments)
+    if misnamed:
+        print(f"error: {misnamed}", file=sys.stderr)
+        return 2
+    try:
+        report_dir = root / (args.report_dir or Grader(config=course_config(root)).report_dir)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    gradebook = Gradebook(course_db_url(root))
+    held = gradebook.assignments()  # {name: (due date, submissions)}
+    term = [a for a in expected if a in held]
+    which = args.assignments or [a for a in term if held[a][1]]
+    empty = [a for a in which if not held.get(a, (None, 0))[1]]
+    if empty or not which:
+        print(f"error: the gradebook holds no graded submission of {', '.join(empty) or 'any assignment'}: "
+              "grade first (python -m autograder grade)", file=sys.stderr)
+        return 2
+    term = [a for a in expected if a in term or a in which]
+    graded = gradebook.snapshot(term)
+    assignments = {a: exercises for a, exercises in course_assignments(expected).items() if a in term}
+    written = {a: questions for a, questions in written_questions(expected).items() if a in term}
+    paths, warnings, seconds = build_reports(root, report_dir, graded, assignments, written, which)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"wrote {', '.join(str(p.relative_to(root)) for p in paths)} in {seconds:.1f} s")
+    return 0
+
+
 def command_config(args):
     """Every setting of a grading run: its value and where it came from (autograder.config)."""
     from autograder import config
@@ -150,6 +190,11 @@ def main(argv=None):
     feedback.add_argument("--canvas-download", metavar="ZIP",
                           help="canvas layout: the zip of Canvas's 'Download Submissions' for this assignment")
     feedback.set_defaults(run=command_feedback)
+    report = commands.add_parser("report", help="the class report: scores, the mistakes counted, similar work")
+    report.add_argument("assignments", nargs="*", help="assignments to report (default: every one the gradebook "
+                                                      "holds submissions of)")
+    report.add_argument("--report-dir", help="where the reports go (c.Grader.report_dir)")
+    report.set_defaults(run=command_report)
     settings = commands.add_parser("config", help="the settings a grading run will use, and where each comes from")
     settings.add_argument("--jobs", type=int)
     settings.add_argument("--cell-timeout", type=int)

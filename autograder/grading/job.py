@@ -19,7 +19,7 @@ import tempfile
 from dataclasses import dataclass, field
 
 from autograder.collect import MAX_FILE_BYTES
-from autograder.grading import sanitize
+from autograder.grading import likely_mistakes, sanitize
 from autograder.grading.environment import slot_environment
 from autograder.grading.outcome import failure_reason, timed
 from autograder.grading.slot import SlotProcess
@@ -29,6 +29,9 @@ from autograder.judging import leaks, verify
 from autograder.record import awaiting, gradebook
 
 SKIPPED_PARTS = {"__pycache__", ".ipynb_checkpoints"}
+# Seconds the lost exercises of one submission get to be diagnosed when the run sets no cell timeout:
+# a function that takes longer has lost its points to the cell's limit anyway.
+DIAGNOSIS_TIMEOUT = 60
 # What a job carries of a submission folder: a student's 2 GB data file stays where it is.
 MAX_TOTAL_BYTES = 4 * MAX_FILE_BYTES
 
@@ -60,6 +63,7 @@ class GradeJob:
     files: tuple  # ((path relative to the submission folder, bytes), ...): the notebook, timestamp.txt, extras
     course: CourseFiles
     seed: int  # verification_seed of the instructor's secret
+    class_seed: int = 0  # diagnosis_seed: the inputs every student's lost exercises are diagnosed on
 
 
 @dataclass
@@ -83,6 +87,8 @@ class JobResult:
     comments: dict = field(default_factory=dict)  # answer cell -> nbgrader's auto_comment
     timestamp: str = ""  # the submission time nbgrader read, ISO format ("" when none)
     refuted: dict = field(default_factory=dict)  # exercise -> why its outputs disagree with the reference
+    # exercise that lost points -> its Diagnosis as a record {"mistake", "message", "output"} (judging.mistakes)
+    mistakes: dict = field(default_factory=dict)
     # text of the instructor's source notebook in the submission: {"reason", "withdrawn": [exercise]}, or {}
     leaks: dict = field(default_factory=dict)
     autograded: tuple = ()  # ((relative path, bytes), ...)
@@ -156,7 +162,8 @@ def open_slot_process(root, folder, number, options):
 
 
 def run_grade(job, slot):
-    """Autograde `job` in the sandbox, then verify every exercise nbgrader awarded points to."""
+    """Autograde `job` in the sandbox, then verify every exercise nbgrader awarded points to, and diagnose
+    every exercise that lost points (autograder.judging.mistakes)."""
     result = JobResult(job.student, job.assignment)
     with timed(result, "register"):
         register = slot.ready_for(job.course)
@@ -182,12 +189,43 @@ def run_grade(job, slot):
         verdicts = verify.verify(notebook, awarded, seed=job.seed, slot=slot.number, limits=options.limits,
                                  unsafe=options.unsafe, cgroups=options.budgets.of(slot.number), scratch=options.scratch)
     result.refuted = {exercise: reason for exercise, reason in verdicts.items() if reason}
+    lost = lost_exercises(result.grades, result.refuted)
+    if lost:
+        with timed(result, "diagnose"):
+            found = verify.diagnose(notebook, lost, seed=job.class_seed, slot=slot.number, limits=options.limits,
+                                    unsafe=options.unsafe, cgroups=options.budgets.of(slot.number),
+                                    scratch=options.scratch, timeout=options.cell_timeout or DIAGNOSIS_TIMEOUT)
+        errors = test_cell_errors(notebook)
+        result.mistakes = {exercise: {**diagnosis.as_record(),
+                                      "message": diagnosis.message or errors.get(exercise, "")}
+                           for exercise, diagnosis in found.items()}
     with timed(result, "leaks"):
         result.leaks = find_leaks(job)
     result.autograded = read_files(autograded)
     if not options.unsafe:  # every process of this student is gone: the next one's kernel may boot
         slot.process.request("prestart", job.assignment, job.student, timeout=60)
     return result
+
+
+def lost_exercises(grades, refuted):
+    """The exercises whose test cell nbgrader scored below its points, and those verification refuted."""
+    short = {name[len("test_"):] for name, grade in grades.items()
+             if name.startswith("test_") and (grade["auto_score"] or 0) < grade["max_score"]}
+    return sorted(short | set(refuted))
+
+
+def test_cell_errors(notebook):
+    """{exercise: the first line of the error its test cell raised} in an autograded notebook: what the
+    student saw, for a lost exercise whose outputs show nothing wrong (its visible test failed otherwise)."""
+    from autograder.judging.mistakes import first_line
+
+    errors = {}
+    for cell in notebook.get("cells", []):
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+        failed = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if grade_id.startswith("test_") and failed:
+            errors[grade_id[len("test_"):]] = first_line(f"{failed[0].get('ename', '')}: {failed[0].get('evalue', '')}")
+    return errors
 
 
 def run_canary(job, slot):
@@ -339,7 +377,11 @@ def run_feedback(job, slot):
     if not success or not (folder / f"{job.assignment}.html").is_file():
         return _failed(result, f"feedback not generated: {failure_reason(output)}")
     with timed(result, "redact feedback"):
-        result.feedback = redact_feedback(mark_awaiting_answers(read_files(folder), job.shown), job.course)
+        files = mark_awaiting_answers(read_files(folder), job.shown)
+        files = tuple((name, likely_mistakes.add_to_page(data.decode("utf-8", "replace"),
+                                                         job.shown.get("mistakes")).encode())
+                      if name.endswith(".html") and job.shown.get("mistakes") else (name, data) for name, data in files)
+        result.feedback = redact_feedback(files, job.course)
     return result
 
 

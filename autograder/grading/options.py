@@ -32,6 +32,13 @@ class Options:
     scratch: str = field(default_factory=lambda: sandbox.scratch_root(memory_charged=False))
 
 
+def diagnosis_seed(secret, assignment):
+    """One seed for the whole class: lost exercises are diagnosed on the same inputs, so that two students'
+    outputs can be compared (autograder.insight.similarity)."""
+    digest = hashlib.sha256(f"{secret}/class/{assignment}".encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
 def verification_seed(secret, student, assignment):
     digest = hashlib.sha256(f"{secret}/{student}/{assignment}".encode()).digest()
     return int.from_bytes(digest[:8], "little")

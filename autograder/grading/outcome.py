@@ -17,6 +17,8 @@ class AssignmentResult:
     seconds: float = 0.0
     graded_now: bool = True  # False: unchanged since it was last graded, so not graded again
     stages: dict = field(default_factory=dict)  # seconds per step of grading (grade --profile)
+    # exercise -> its Diagnosis record (autograder.judging.mistakes), when graded now; None: not graded now
+    mistakes: dict | None = None
 
 
 @contextlib.contextmanager

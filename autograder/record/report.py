@@ -175,9 +175,10 @@ def _written_table(rows, written):
             + "</table>")
 
 
-def write_summary(rows, assignments, report_dir, notes=(), written=None, lateness=""):
-    """summary.html (notes on how the run was made, table, plot, written answers, the `lateness`
-    section (HTML, autograder.record.late_report), flagged and failed lists) beside grades.csv; returns its path."""
+def write_summary(rows, assignments, report_dir, notes=(), written=None, lateness="", class_reports=()):
+    """summary.html (notes on how the run was made, links to the `class_reports` (file names beside it:
+    autograder.insight), table, plot, written answers, the `lateness` section (HTML,
+    autograder.record.late_report), flagged and failed lists) beside grades.csv; returns its path."""
     report_dir = pathlib.Path(report_dir)
     summary = exercise_summary(rows, assignments)
     plot = plot_summary(summary, report_dir / "score_distribution.png") if summary and rows else None
@@ -198,6 +199,9 @@ def write_summary(rows, assignments, report_dir, notes=(), written=None, latenes
         + "".join(f"<p class='note'>{html.escape(note)}</p>" for note in notes)
         + f"<p>{len(rows)} students: "
         + ", ".join(f"{n} {s}" for s, n in status_counts(rows).items()) + "</p>"
+        + (("<p>Class reports (the mistakes counted, similar work, pictures): " + ", ".join(
+            f"<a href='{html.escape(name)}'>{html.escape(name[len('class-'):-len('.html')])}</a>"
+            for name in class_reports) + "</p>") if class_reports else "")
         + (f"<img src='{plot.name}' alt='score distribution per exercise'>" if plot else "")
         + "<table><tr><th>assignment</th><th>exercise</th><th>points</th><th>mean</th><th>full</th>"
         "<th>partial</th><th>zero</th></tr>" + table + "</table>"

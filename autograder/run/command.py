@@ -266,7 +266,9 @@ def grade(args, run):
 
 
 def report_run(args, run, results, stopped, seconds, jobs):
-    """grades.csv, summary.html and the terminal's summary, from the gradebook; the exit status."""
+    """grades.csv, summary.html, the class reports and the terminal's summary, from the gradebook; the exit status."""
+    from autograder.insight.build import build_reports  # matplotlib and copydetect: only once graded
+
     root, expected, scope, gradebook, notes = run.root, run.expected, run.scope, run.gradebook, run.notes
     # The report covers the whole term, whichever assignments this run graded: every student of the
     # gradebook, every assignment released or given a due date; but not one whose solution failed its
@@ -282,10 +284,22 @@ def report_run(args, run, results, stopped, seconds, jobs):
     assignments = {a: exercises for a, exercises in shown.items() if a not in stopped}
     # A due date that looks entered wrongly is said where the run's results are read, not only in grades.csv.
     due_warnings = late_report.due_date_warnings(graded, due_dates)
+    built = [a for a in run.assignments if a in assignments and any(a in by_a for by_a in graded.values())]
+    try:
+        class_reports, class_warnings, report_seconds = build_reports(root, report_dir, graded, shown, written,
+                                                                      built, notes)
+    except Exception as error:  # noqa: BLE001 - the grades are written; a report of ours must not hide them
+        class_reports, report_seconds = [], 0.0
+        class_warnings = [f"the class reports were not built ({type(error).__name__}: {error}); grades.csv, "
+                          "summary.html and feedback/ are complete: run `python -m autograder report` to retry"]
     summary_path = report.write_summary(rows, assignments, report_dir, [*notes, *due_warnings], written,
-                                        lateness=late_report.lateness_html(graded, due_dates, run.zone))
+                                        lateness=late_report.lateness_html(graded, due_dates, run.zone),
+                                        class_reports=[f"class-{a}.html" for a in shown
+                                                       if (report_dir / f"class-{a}.html").is_file()])
     print(report.summary_text(rows))
     print(late_report.lateness_text(graded, due_dates, run.zone))
+    for warning in class_warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     for warning in due_warnings:
         print(warning, file=sys.stderr)
     # Only what was handed in counts: not "no submission", not "not yet due".
@@ -298,7 +312,9 @@ def report_run(args, run, results, stopped, seconds, jobs):
     if args.profile:
         print(report.profile_text(results))
     print(f"graded in {seconds:.1f} s with {jobs} jobs; "
-          f"wrote {csv_path.relative_to(root)}, {summary_path.relative_to(root)} and feedback/")
+          f"wrote {csv_path.relative_to(root)}, {summary_path.relative_to(root)} and feedback/; "
+          f"class reports in {report_seconds:.1f} s: "
+          + (", ".join(str(p.relative_to(root)) for p in class_reports) or "none"))
     for assignment in sorted(stopped):
         print(f"error: {stopped[assignment]}", file=sys.stderr)
     return 1 if stopped else 0

@@ -17,8 +17,8 @@ import time
 from traitlets.config import Config
 
 from autograder.config import course_config
-from autograder.grading import job, slot
-from autograder.grading.options import verification_seed
+from autograder.grading import job, likely_mistakes, slot
+from autograder.grading.options import diagnosis_seed, verification_seed
 from autograder.grading.outcome import INTERNAL_ERROR, AssignmentResult, internal_error, timed
 from autograder.grading.versions import course_version, submission_digests
 from autograder.isolation import sandbox
@@ -127,7 +127,8 @@ class Run:
             files, left_out = job.read_submission(self.root / "submitted" / student / assignment)
             grading.notes = [*grading.notes, *left_out]
             return job.GradeJob(student, assignment, files, self.course[assignment],
-                                verification_seed(self.options.secret, student, assignment))
+                                verification_seed(self.options.secret, student, assignment),
+                                diagnosis_seed(self.options.secret, assignment))
 
         self.submit(job.run_grade, grade_job, self.merge, student, assignment, grading)
 
@@ -179,6 +180,7 @@ class Run:
                 result.reasons = [*flag_reasons, *result.reasons]
             result.max_scores = {name: g["max_score"] for name, g in grades.items()}
             result.scores = {name: g["score"] for name, g in grades.items()}
+        result.mistakes = dict(outcome.mistakes)
         result.seconds = time.perf_counter() - grading.sent_at
         self.settle(student, assignment, result, grading)
 
@@ -187,9 +189,14 @@ class Run:
         self.wait_until_registered()
         grading.result = result
         grading.new_record = {"inputs": grading.inputs, "status": result.status, "reasons": list(result.reasons)}
+        if result.mistakes is not None:  # graded now (else the record keeps those of its last grading)
+            grading.new_record["mistakes"] = result.mistakes
         with timed(result, "settle lateness"):
             shown = self.gradebook.settle(assignment, student, self.extensions.get((student, assignment)),
                                           self.penalty)
+        if shown is not None:  # the page names the likely mistake of each exercise still short of its points
+            found = grading.last_record.get("mistakes", {}) if result.mistakes is None else result.mistakes
+            shown["mistakes"] = likely_mistakes.lines(found, self.gradebook.scores(assignment, student))
         feedback = self.root / "feedback" / student / assignment / f"{assignment}.html"
         autograded = self.root / "autograded" / student / assignment
         digest = shown_digest(shown)

@@ -159,3 +159,75 @@ def test_nothing_a_student_leaves_behind_survives_the_run(graded_class):
     for said in (result.stderr, summary):  # at start, and in the summary: which budget was in force
         assert "budget per student: cgroup" in said or "no per-student budget mechanism" in said
     assert "GRADER_SECRET is not set" not in result.stderr + summary
+
+
+# ---------------------------------------------------------------- what the class got wrong (autograder.insight)
+
+TYPICAL = {"mistake_mse_no_mean": "mse_loss", "mistake_transposed_dW": "param_gradients",
+           "mistake_sigmoid_prime": "sigmoid_prime", "mistake_gradient_check": "gradient_check"}
+
+
+def _records(course):
+    from autograder.record.gradebook import Gradebook, course_db_url
+
+    gradebook = Gradebook(course_db_url(course))
+    try:
+        return {student: gradebook.record(ASSIGNMENT, student) for student in gradebook.students()}
+    finally:
+        gradebook.close()
+
+
+def test_the_grader_records_the_named_mistake_of_each_typical_slip(graded_class):
+    from tests.support.catalog import MISTAKES
+    from tests.support.wrong_versions import diagnosis
+
+    course, _, _, _ = graded_class
+    records = _records(course)
+    for student, exercise in TYPICAL.items():
+        found = records[student]["mistakes"][exercise]
+        # the same diagnosis in the sandbox as in this process, and one the course names
+        expected = diagnosis(exercise, "import numpy as np\n" + _given(exercise) + MISTAKES[exercise])
+        assert (found["mistake"], found["message"]) == (expected.mistake, expected.message), student
+        assert found["mistake"] not in ("unrecognised", "not attempted"), (student, found)
+    assert set(records["correct"].get("mistakes", {})) == set()
+    assert {d["mistake"] for d in records["blank"]["mistakes"].values()} == {"not attempted"}
+    assert set(records["blank"]["mistakes"]) == set(POINTS)
+    looped = records["attack_infinite_loop"]["mistakes"]["mse_loss"]
+    assert looped["mistake"] == "unrecognised" and "timed out" in looped["message"], looped
+
+
+def _given(exercise):
+    """What a catalog mistake calls of the notebook (sigmoid_prime calls sigmoid)."""
+    return "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n\n" if exercise == "sigmoid_prime" else ""
+
+
+def test_the_feedback_page_names_the_students_mistake_in_the_words_of_the_visible_test(graded_class):
+    course, _, _, _ = graded_class
+    records = _records(course)
+    page = (course / "feedback" / "mistake_mse_no_mean" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    message = records["mistake_mse_no_mean"]["mistakes"]["mse_loss"]["message"]
+    assert "What most likely went wrong" in page and html_escape(message) in page
+    assert "What most likely went wrong" not in (course / "feedback" / "correct" / ASSIGNMENT /
+                                                 f"{ASSIGNMENT}.html").read_text()
+
+
+def html_escape(text):
+    import html
+
+    return html.escape(text)
+
+
+def test_the_class_report_counts_each_named_mistake_exactly(graded_class):
+    import csv
+
+    course, _, result, _ = graded_class
+    assert (course / "reports" / f"class-{ASSIGNMENT}.html").is_file(), result.stdout + result.stderr
+    with (course / "reports" / "mistakes.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    records = _records(course)
+    for student, exercise in TYPICAL.items():
+        name = records[student]["mistakes"][exercise]["mistake"]
+        row = next(r for r in rows if (r["assignment"], r["exercise"], r["mistake"]) == (ASSIGNMENT, exercise, name))
+        assert int(row["count"]) == 1 and student in row["students"], row
+    summary = (course / "reports" / "summary.html").read_text()
+    assert f"class-{ASSIGNMENT}.html" in summary
