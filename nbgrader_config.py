@@ -1,5 +1,6 @@
 """nbgrader configuration for the backprop course (the repository root is the course root)."""
 
+import importlib.util
 import os
 import sys
 
@@ -57,6 +58,18 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+# Feedback pages load nothing from outside (nbgrader's template would load MathJax from a CDN): formulas
+# become MathML when the page is made, from a fixed list of harmless elements (autograder.grading.offline_math).
+# Set for GenerateFeedback's exporter only: the formgrader keeps its own template. Only where the grader is
+# installed (never on a student's server, which reads this file too).
+if importlib.util.find_spec("autograder") is not None:
+    c.GenerateFeedback.HTMLExporter.template_name = "feedback_offline"
+    c.GenerateFeedback.HTMLExporter.extra_template_basedirs = [
+        os.path.join(os.path.dirname(importlib.util.find_spec("autograder").origin), "grading", "templates"),
+        os.path.join(os.path.dirname(importlib.util.find_spec("nbgrader").origin), "server_extensions", "formgrader",
+                     "templates"),
+    ]
+    c.GenerateFeedback.HTMLExporter.filters = {"markdown2html": "autograder.grading.offline_math.markdown2html"}
 
 # The percent-format .py beside each source notebook holds the solutions: never release it.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.py"]
