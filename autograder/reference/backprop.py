@@ -9,7 +9,6 @@ import math
 import numpy as np
 
 from autograder.judging import Spec, as_number, call_reference, describe, random_inputs, same_as_reference
-from autograder.judging.mistakes import Mistake
 
 from ._namespace import as_float_array, namespace_of, num_layers
 from .forward import forward, sigmoid, softmax
@@ -368,16 +367,4 @@ SPECS = {
     "param_gradients": Spec(_cases_param_gradients, same_as_reference(param_gradients, ("dW", "db"))),
     "backward": Spec(_cases_backward, same_as_reference(backward)),
     "gradient_check": Spec(_cases_gradient_check, _judge_gradient_check),
-}
-
-
-def _summed_mse(AL, Y):
-    return float(0.5 * np.sum((np.asarray(AL) - np.asarray(Y)) ** 2))
-
-
-MISTAKES = {
-    "mse_loss": (
-        Mistake("summed_not_averaged", "the cost is the mean over the m examples: divide the sum by m",
-                wrong=_summed_mse),
-    ),
 }

@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from autograder.judging import Spec, describe, random_inputs, same_as_reference
+from autograder.judging.mistakes import Mistake
 
 from ._namespace import as_float_array, namespace_of
 
@@ -152,4 +153,185 @@ SPECS = {
     "jacobian_example": Spec(_cases_jacobian_example, same_as_reference(jacobian_example)),
     "numerical_gradient": Spec(_cases_numerical_gradient, same_as_reference(numerical_gradient)),
     "numerical_jacobian": Spec(_cases_numerical_jacobian, same_as_reference(numerical_jacobian)),
+}
+
+
+# ---------------------------------------------------------------- the named mistakes (autograder.judging.mistakes)
+# Each wrong transform makes one slip that the notebook's visible test names, on every case drawn above;
+# its message is that test's own words.
+
+def _pairs(layer_sizes):
+    return list(zip(layer_sizes[:-1], layer_sizes[1:]))
+
+
+def _jacobian_with(x, y, row, column, value):
+    """The hand-derived Jacobian with one entry replaced by a slip's value."""
+    J = jacobian_example(x, y)
+    J[row, column] = value
+    return J
+
+
+def _gradient_steps(f, x, eps, step, divide):
+    """Finite differences of f at a float copy of x, one entry at a time: `step(work, i, eps)` gives
+    (f at the upper point, f at the lower point) and may leave `work` changed; `divide` the denominator."""
+    work = np.array(x, dtype=float)
+    grad = np.zeros_like(work)
+    for i in np.ndindex(work.shape):
+        upper, lower = step(work, i, eps)
+        grad[i] = (upper - lower) / divide(eps)
+    return grad
+
+
+def _forward_step(f):
+    def step(work, i, eps):
+        lower = f(work)
+        work[i] += eps
+        upper = f(work)
+        work[i] -= eps
+        return upper, lower
+    return step
+
+
+def _unrestored_step(f):
+    def step(work, i, eps):  # x + eps e_i, then x - eps e_i, and the entry is never put back
+        work[i] += eps
+        upper = f(work)
+        work[i] -= 2 * eps
+        return upper, f(work)
+    return step
+
+
+def _gradient_by_rows(f, x, eps=1e-6):
+    """x[i] with one index: each step moves a whole row (all of x when it is 1-D and one entry)."""
+    work = np.array(x, dtype=float)
+    grad = np.zeros_like(work)
+    for i in range(work.shape[0]):
+        plus, minus = work.copy(), work.copy()
+        plus[i] += eps
+        minus[i] -= eps
+        grad[i] = (f(plus) - f(minus)) / (2 * eps)
+    return grad
+
+
+def _gradient_in_ints(f, x, eps=1e-6):
+    """An integer x nudged in place of a float copy: x + eps truncates back to x, every difference is 0."""
+    if np.asarray(x).dtype.kind in "iu":
+        return np.zeros(np.shape(x))
+    return numerical_gradient(f, x, eps)
+
+
+def _jacobian_columns(F, x, eps, forward_only=False, restore=True):
+    """Columns of the Jacobian by differences of a float copy of x (central unless `forward_only`)."""
+    work = np.array(x, dtype=float)
+    columns = []
+    for j in range(work.shape[0]):
+        lower = np.asarray(F(work), dtype=float) if forward_only else None
+        work[j] += eps
+        upper = np.asarray(F(work), dtype=float)
+        work[j] -= eps if forward_only else 2 * eps
+        if not forward_only:
+            lower = np.asarray(F(work), dtype=float)
+            if restore:
+                work[j] += eps
+        columns.append((upper - lower) / (eps if forward_only else 2 * eps))
+    return np.stack(columns, axis=1)
+
+
+def _jacobian_in_ints(F, x, eps=1e-6):
+    if np.asarray(x).dtype.kind in "iu":
+        return np.zeros((np.asarray(F(np.asarray(x, dtype=float))).shape[0], np.shape(x)[0]))
+    return numerical_jacobian(F, x, eps)
+
+
+_NONE = r"(returned|is) a NoneType"
+_IN_PLACE = r"changed its input"
+_INT_TRUNCATED = "an int array cannot hold x + eps (it is truncated); make a float copy first"
+_NOT_FROM_X = "every nudge must start from x itself; put each entry back to its original value before nudging the next"
+
+MISTAKES = {
+    "layer_shapes": (
+        Mistake("w_transposed", "is transposed: W[l] has one row per unit of layer l and one column per unit of "
+                "layer l-1, (n[l], n[l-1])", wrong=lambda s: [((i, o), (o, 1)) for i, o in _pairs(s)]),
+        Mistake("b_of_layer_before", "b[l] has one entry per unit of layer l",
+                wrong=lambda s: [((o, i), (i, 1)) for i, o in _pairs(s)]),
+        Mistake("b_flat", "should be a column (n[l], 1), not a flat (n[l],) vector or a row",
+                wrong=lambda s: [((o, i), (o,)) for i, o in _pairs(s)]),
+        Mistake("b_row", "should be a column (n[l], 1), not a flat (n[l],) vector or a row",
+                wrong=lambda s: [((o, i), (1, o)) for i, o in _pairs(s)]),
+        Mistake("input_layer_counted", "one per layer with parameters; the input layer 0 has none",
+                reason=r"pairs, expected \d+ \(one per layer with parameters\)"),
+        Mistake("float_sizes", "a shape holds ints", reason=r"a shape holds .*, not ints"),
+        Mistake("returned_none", "did you forget to `return` the list?", reason=_NONE),
+    ),
+    "count_parameters": (
+        Mistake("weights_only", "counts the weights only: add one bias per unit of every layer with parameters",
+                wrong=lambda s: sum(o * i for i, o in _pairs(s))),
+        Mistake("biases_of_layer_before", "the biases belong to the receiving layer l",
+                wrong=lambda s: sum(i * (o + 1) for i, o in _pairs(s))),
+        Mistake("one_bias_per_layer", "one bias per layer: every unit of layer l has its own bias",
+                wrong=lambda s: sum(o * i + 1 for i, o in _pairs(s))),
+        Mistake("input_biases", "the input layer 0 has no biases", wrong=lambda s: count_parameters(s) + s[0]),
+        Mistake("not_an_int", "expected an int", reason=r"returned a (float|.*ndarray|.*float64).*expected an int"),
+        Mistake("returned_none", "did you forget to `return` the count?", reason=_NONE),
+    ),
+    "jacobian_example": (
+        Mistake("transposed", "rows and columns are swapped", wrong=lambda x, y: jacobian_example(x, y).T),
+        Mistake("rows_swapped", "the rows are in the wrong order: row 1 is the output F1 = 2x + y^3",
+                wrong=lambda x, y: jacobian_example(x, y)[::-1]),
+        Mistake("columns_swapped", "the columns are in the wrong order",
+                wrong=lambda x, y: jacobian_example(x, y)[:, ::-1]),
+        Mistake("arguments_swapped", "the function is called as jacobian_example(x, y), x first",
+                wrong=lambda x, y: jacobian_example(y, x)),
+        Mistake("flattened", "expected (2, 2): one row per output (F1, F2), one column per input (x, y)",
+                wrong=lambda x, y: jacobian_example(x, y).ravel()),
+        Mistake("term_2x_kept", "that is the term 2x itself, not its derivative",
+                wrong=lambda x, y: _jacobian_with(x, y, 0, 0, 2.0 * x)),
+        Mistake("power_rule_factor_missing", "the power rule's factor is missing: d/dy y^n = n y^(n-1)",
+                wrong=lambda x, y: _jacobian_with(x, y, 0, 1, y**2)),
+        Mistake("exponent_lowered_by_two", "the power rule lowers the exponent by one, not by two",
+                wrong=lambda x, y: _jacobian_with(x, y, 0, 1, 3.0 * y)),
+        Mistake("term_y3_kept", "that is the term y^3 itself, not its derivative",
+                wrong=lambda x, y: _jacobian_with(x, y, 0, 1, y**3)),
+        Mistake("dy_in_x", "a derivative with respect to y of a term in y depends on y, not on x",
+                wrong=lambda x, y: _jacobian_with(x, y, 0, 1, 3.0 * x**2)),
+        Mistake("f1_without_y", "F1 does depend on y", wrong=lambda x, y: _jacobian_with(x, y, 0, 1, 0.0)),
+        Mistake("sign_of_13x", "the sign: F2 subtracts 13x", wrong=lambda x, y: _jacobian_with(x, y, 1, 0, 13.0)),
+        Mistake("term_13x_kept", "that is the term -13x itself, not its derivative",
+                wrong=lambda x, y: _jacobian_with(x, y, 1, 0, -13.0 * x)),
+        Mistake("power_rule_on_exp", "the power rule does not apply to e^y: there y is the exponent",
+                wrong=lambda x, y: _jacobian_with(x, y, 1, 1, y * math.exp(y - 1))),
+        Mistake("f2_itself", "that is F2 itself; the partial derivative drops the term without y",
+                wrong=lambda x, y: _jacobian_with(x, y, 1, 1, math.exp(y) - 13.0 * x)),
+        Mistake("exp_of_x", "a derivative with respect to y of a term in y depends on y, not on x",
+                wrong=lambda x, y: _jacobian_with(x, y, 1, 1, math.exp(x))),
+        Mistake("f2_without_y", "F2 does depend on y", wrong=lambda x, y: _jacobian_with(x, y, 1, 1, 0.0)),
+        Mistake("returned_none", "did you forget to `return` the array?", reason=_NONE),
+    ),
+    "numerical_gradient": (
+        Mistake("forward_difference", "this is the forward difference (f(x + eps) - f(x)) / eps",
+                wrong=lambda f, x, eps=1e-6: _gradient_steps(f, x, eps, _forward_step(f), lambda e: e)),
+        Mistake("twice_too_big", "twice too big: divide by 2 * eps (the two points are 2 eps apart)",
+                wrong=lambda f, x, eps=1e-6: 2 * numerical_gradient(f, x, eps)),
+        Mistake("eps_ignored", "the step looks much smaller than eps: use the eps argument",
+                wrong=lambda f, x, eps=1e-6: numerical_gradient(f, x)),
+        Mistake("entry_not_put_back", _NOT_FROM_X,
+                wrong=lambda f, x, eps=1e-6: _gradient_steps(f, x, eps, _unrestored_step(f), lambda e: 2 * e)),
+        Mistake("whole_rows_nudged", "each entry holds the sum over its row", wrong=_gradient_by_rows),
+        Mistake("integer_x_truncated", _INT_TRUNCATED, wrong=_gradient_in_ints),
+        Mistake("x_changed_in_place", "x was modified: nudge a float copy of x, never x itself", reason=_IN_PLACE),
+    ),
+    "numerical_jacobian": (
+        Mistake("forward_difference", "this is the forward difference (F(x + eps e_j) - F(x)) / eps",
+                wrong=lambda F, x, eps=1e-6: _jacobian_columns(F, x, eps, forward_only=True)),
+        Mistake("twice_too_big", "twice too big: divide by 2 * eps (the two points are 2 eps apart)",
+                wrong=lambda F, x, eps=1e-6: 2 * numerical_jacobian(F, x, eps)),
+        Mistake("eps_ignored", "the step looks much smaller than eps: use the eps argument",
+                wrong=lambda F, x, eps=1e-6: numerical_jacobian(F, x)),
+        Mistake("entry_not_put_back", _NOT_FROM_X,
+                wrong=lambda F, x, eps=1e-6: _jacobian_columns(F, x, eps, restore=False)),
+        Mistake("one_row_per_input", "has one row per input",
+                wrong=lambda F, x, eps=1e-6: numerical_jacobian(F, x, eps).T),
+        Mistake("integer_x_truncated", _INT_TRUNCATED, wrong=_jacobian_in_ints),
+        Mistake("x_changed_in_place", "x was modified: nudge a float copy of x, never x itself", reason=_IN_PLACE),
+    ),
 }

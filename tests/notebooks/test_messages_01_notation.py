@@ -8,8 +8,11 @@ import warnings
 
 import pytest
 
+from autograder import reference as ref
+from autograder.judging import mistakes
+from autograder.judging.specs import MISTAKES
 from tests.support import wrong_versions
-from tests.support.wrong_versions import hidden_test, verification, visible_test
+from tests.support.wrong_versions import diagnosis, hidden_test, verification, visible_test
 
 NAME = "01_notation"
 PRELUDE = "import math\n\nimport numpy as np\n\n"  # what the notebook's setup cell gives a student's answer
@@ -181,3 +184,73 @@ def test_verification_refutes_a_gradient_that_never_restores_x():
     # entry left nudged changes no other partial derivative.
     reasons = verification("numerical_gradient", PRELUDE + _GRADIENT_WITHOUT_RESTORE)
     assert reasons and all("the result differs from the reference" in r for r in reasons), reasons
+
+
+# ---------------------------------------------------------------- named mistakes (autograder.judging.mistakes)
+# The grader names a slip from the function's outputs on the class's inputs, with the visible test's words for it.
+
+# The mistake each wrong version above shows, by the fragment of its visible message (the others, such as
+# two wrong entries at once or a nested list the verification accepts, get no name).
+MISTAKE_BY_FRAGMENT = {
+    "rows and columns are swapped": "transposed", "(0.5, 2): entry [0, 1], dF1/dy, is wrong": "power_rule_factor_missing",
+    "lowers the exponent by one": "exponent_lowered_by_two", "the term y^3 itself": "term_y3_kept",
+    "depends on y, not on x": "dy_in_x", "dF2/dx, is wrong (got 13, expected -13)": "sign_of_13x",
+    "the term -13x itself": "term_13x_kept", "dF1/dx, is wrong": "term_2x_kept",
+    "power rule does not apply": "power_rule_on_exp", "that is F2 itself": "f2_itself",
+    "rows are in the wrong order": "rows_swapped", "columns are in the wrong order": "columns_swapped",
+    "called as jacobian_example(x, y), x first": "arguments_swapped", "a shape holds ints": "float_sizes",
+    "one bias per layer": "one_bias_per_layer", "expected an int": "not_an_int",
+    "every nudge must start from x itself": "entry_not_put_back", "nudge one entry at a time": "whole_rows_nudged",
+    "has one row per input": "one_row_per_input",
+}
+# Slips recognised by the spec's reason (a count of pairs, None, an input changed in place).
+REASON_SLIPS = [
+    ("layer_shapes", "def layer_shapes(s):\n    return [((s[l], s[l - 1]), (s[l], 1)) for l in range(len(s))]\n",
+     "input_layer_counted"),
+    ("layer_shapes", "def layer_shapes(s):\n    shapes = [((s[l], s[l - 1]), (s[l], 1)) for l in range(1, len(s))]\n",
+     "returned_none"),
+    ("count_parameters", "def count_parameters(s):\n    total = sum(s[l] * (s[l - 1] + 1) for l in range(1, len(s)))\n",
+     "returned_none"),
+    # x itself nudged and nudged back, which rounding does not undo exactly
+    ("numerical_gradient", "def numerical_gradient(f, x, eps=1e-6):\n    x = np.asarray(x, dtype=float)\n"
+     "    grad = np.zeros_like(x)\n    for i in np.ndindex(x.shape):\n        x[i] += eps\n        upper = f(x)\n"
+     "        x[i] -= 2 * eps\n        grad[i] = (upper - f(x)) / (2 * eps)\n        x[i] += eps\n    return grad\n",
+     "x_changed_in_place"),
+]
+NAMED = [(exercise, source, MISTAKE_BY_FRAGMENT[fragment]) for exercise, source, fragment in WRONG
+         if fragment in MISTAKE_BY_FRAGMENT] + REASON_SLIPS
+
+
+def _wrong_transform(exercise, name):
+    """A student's source whose function is the named mistake's own wrong transform."""
+    return (f"from autograder.judging.specs import MISTAKES\n"
+            f"{exercise} = next(m.wrong for m in MISTAKES[{exercise!r}] if m.name == {name!r})\n")
+
+
+TRANSFORMS = [(exercise, m.name) for exercise in ref.EXERCISES[NAME] for m in MISTAKES[exercise] if m.wrong]
+
+
+@pytest.mark.parametrize(("exercise", "source", "name"), NAMED, ids=[f"{n[0]}-{n[2]}" for n in NAMED])
+def test_a_slip_is_diagnosed_in_the_visible_tests_words(exercise, source, name):
+    found = diagnosis(exercise, PRELUDE + source)
+    assert found.mistake == name, found
+    assert found.message in visible_test(NAME, exercise, source).message
+
+
+@pytest.mark.parametrize(("exercise", "name"), TRANSFORMS, ids=[f"{e}-{n}" for e, n in TRANSFORMS])
+def test_each_wrong_transform_shows_its_own_mistake_and_fails_with_its_words(exercise, name):
+    """Every transform applies to every case its spec draws, no earlier mistake shadows it, and the visible
+    test gives the transform's slip the mistake's words."""
+    source = _wrong_transform(exercise, name)
+    found = diagnosis(exercise, source)
+    assert found.mistake == name, found
+    assert found.message in visible_test(NAME, exercise, source).message
+
+
+@pytest.mark.parametrize("exercise", ref.EXERCISES[NAME])
+def test_a_correct_alternative_shows_no_named_mistake(exercise):
+    sources = [f"from tests.support.alternatives import ALTERNATIVES\n{exercise} = ALTERNATIVES[{exercise!r}]\n"]
+    sources += [PRELUDE + source for name, source in CORRECT if name == exercise]
+    for source in sources:
+        assert diagnosis(exercise, source) == mistakes.Diagnosis(mistakes.UNRECOGNISED, "",
+                                                                 diagnosis(exercise, source).output)

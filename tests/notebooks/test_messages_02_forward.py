@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 
 from autograder import authoring
-from tests.support.wrong_versions import _cells, hidden_test, verification, visible_test
+from autograder import reference as ref
+from autograder.judging import mistakes
+from autograder.judging.specs import MISTAKES
+from tests.support.wrong_versions import _cells, diagnosis, hidden_test, verification, visible_test
 
 NAME = "02_forward"
 DRAW = "_z = -_rng.uniform(709.9, 740.0, size=(3, 5))"
@@ -181,3 +184,58 @@ def test_a_version_written_otherwise_passes(exercise, source):
     assert visible_test(NAME, exercise, source).passed
     assert hidden_test(NAME, exercise, source).passed
     assert verification(exercise, GIVEN + source) == []
+
+
+# ---------------------------------------------------------------- named mistakes (autograder.judging.mistakes)
+# The grader names a slip from the function's outputs on the class's inputs, with the visible test's words for it.
+# Not named: softmax shifted by each row's maximum (its columns of logits near -1000 come out 0 / 0 = NaN, which
+# matches no value) and W.T @ A_prev (a matmul error on these shapes that other slips raise too).
+
+MISTAKE_BY_ID = {"sigmoid_tanh": "zero_far_left", "sigmoid_clipped": "cut_off", "softplus_log": "log_not_log1p",
+                 "linear_star": "elementwise_product", "linear_flat_bias": "flat_bias",
+                 "layer_keyerror": "keyerror_for_unknown_name", "layer_identity_fallback": "result_for_unknown_name",
+                 "layer_unlisted": "valid_names_unlisted", "forward_len_params": "layers_miscounted"}
+_XOR = "import numpy as np\ndef xor_params():\n    return {{'{W1}': np.ones((2, 2)), 'b1': np.zeros((2, 1)), " \
+       "'W2': np.ones((1, 2)), 'b2': np.zeros((1, 1))}}\n"
+MORE_SLIPS = [
+    ("sigmoid", SILENCED_TEXTBOOK, "zero_far_left"),
+    ("relu", "import numpy as np\ndef relu(z):\n    return np.max(z, 0)\n", "np_max_not_maximum"),
+    ("softmax", "import numpy as np\ndef softmax(Z):\n    E = np.exp(Z - Z.max())\n    return E / E.sum()\n",
+     "whole_matrix_sums_to_one"),
+    ("softmax", "import numpy as np\ndef softmax(Z):\n    E = np.exp(Z - Z.max(axis=1, keepdims=True))\n"
+     "    return E / E.sum(axis=1, keepdims=True)\n", "rows_sum_to_one"),
+    ("linear_forward", "def linear_forward(A_prev, W, b):\n    return A_prev.T @ W.T + b\n", "examples_as_rows"),
+    ("xor_params", _XOR.format(W1="W1"), "not_xor"),
+    ("xor_params", _XOR.format(W1="w1"), "wrong_keys"),
+]
+NAMED = [(exercise, source, MISTAKE_BY_ID[label]) for (exercise, source, *_), label in zip(SLIPS, IDS)
+         if label in MISTAKE_BY_ID] + MORE_SLIPS
+TRANSFORMS = [(exercise, m.name) for exercise in ref.EXERCISES[NAME] for m in MISTAKES[exercise] if m.wrong]
+
+
+@pytest.mark.parametrize(("exercise", "source", "name"), NAMED, ids=[f"{n[0]}-{n[2]}" for n in NAMED])
+def test_a_slip_is_diagnosed_in_the_visible_tests_words(exercise, source, name):
+    found = diagnosis(exercise, GIVEN + source)
+    assert found.mistake == name, found
+    assert found.message in visible_test(NAME, exercise, source).message
+
+
+@pytest.mark.parametrize(("exercise", "name"), TRANSFORMS, ids=[f"{e}-{n}" for e, n in TRANSFORMS])
+def test_each_wrong_transform_shows_its_own_mistake_and_fails_with_its_words(exercise, name):
+    """Every transform applies to every case its spec draws, no earlier mistake shadows it, and the visible
+    test gives the transform's slip the mistake's words."""
+    source = (f"from autograder.judging.specs import MISTAKES\n"
+              f"{exercise} = next(m.wrong for m in MISTAKES[{exercise!r}] if m.name == {name!r})\n")
+    found = diagnosis(exercise, source)
+    assert found.mistake == name, found
+    assert found.message in visible_test(NAME, exercise, source).message
+
+
+@pytest.mark.parametrize("exercise", ref.EXERCISES[NAME])
+def test_a_correct_alternative_shows_no_named_mistake(exercise):
+    sources = [f"from tests.support.alternatives import ALTERNATIVES\n{exercise} = ALTERNATIVES[{exercise!r}]\n"]
+    if exercise == "sigmoid":
+        sources += [STABLE, STABLE_BY_MASKS, STABLE_BY_LOGADDEXP]
+    for source in sources:
+        found = diagnosis(exercise, GIVEN + source)
+        assert found == mistakes.Diagnosis(mistakes.UNRECOGNISED, "", found.output)

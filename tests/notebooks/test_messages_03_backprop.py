@@ -8,7 +8,11 @@ refuted). Correct versions written differently must pass the whole cell and the 
 
 import pytest
 
-from tests.support.wrong_versions import hidden_test, verification, visible_test
+from autograder import reference as ref
+from autograder.judging import mistakes
+from autograder.judging.specs import MISTAKES
+from tests.support import catalog
+from tests.support.wrong_versions import diagnosis, hidden_test, verification, visible_test
 
 NOTEBOOK = "03_backprop"
 
@@ -275,3 +279,95 @@ def test_correct_version_written_differently_passes(exercise):
     outcome = hidden_test(NOTEBOOK, exercise, CORRECT[exercise])
     assert outcome.passed and not outcome.warned, str(outcome)
     assert verification(exercise, CORRECT[exercise]) == []
+
+
+# ---------------------------------------------------------------- named mistakes (autograder.judging.mistakes)
+# The grader names a slip from the function's outputs on the class's inputs, with the visible test's words for it.
+# Not named: a clipping eps too large (the spec's probabilities avoid where the constant shows, so a transform
+# would agree with the reference) and a shared default grads={} (a transform cannot carry state across calls).
+
+MISTAKE_BY_LABEL = {
+    "Z (1 - Z) for sigmoid'": "z_times_one_minus_z", "AL -= Y in every branch": "cache_changed_in_place",
+    "W_next.T * delta_next": "elementwise", "BP2 before BP3/BP4": "bp2_before_bp3",
+    "output_activation into hidden_delta": "output_activation_in_bp2", "leaky relu' = 1 at 0": "one_at_zero",
+    "leaky relu' = 0 at 0": "zero_at_zero", "sigmoid' at AL": "sigmoid_prime_at_AL",
+    "softmax Jacobian's diagonal only": "softmax_diagonal", "mse divided by n[L]": "divided_by_units",
+    "BP4 without the transpose": "not_an_outer_product",
+    "hidden_delta: relu' computed in place in Z": "inputs_changed_in_place",
+    "hidden_delta: sigmoid' computed in place in Z": "inputs_changed_in_place",
+    "hidden_delta: W_next.T * delta_next.T": "elementwise_with_delta_row", "backward: W[l-1] in BP2": "layer_index",
+    "sigmoid_prime: e^-z / (1 + e^-z)^2": "overflow_nan", "bce_loss divided by AL.shape[0]": "divided_by_units",
+    "output_delta: BCE's dC/dA times sigmoid'": "saturated_nan",
+}
+CATALOG_MISTAKE = {"mse_loss": "summed_not_averaged", "param_gradients": "dW_transposed",
+                   "sigmoid_prime": "sigmoid_itself", "gradient_check": "max_denominator"}
+_NO_ZERO_GUARD = catalog.DIFFERENT_BUT_CORRECT["gradient_check"].replace(
+    "return 0.0 if top == 0 else float(np.linalg.norm(a - n) / top)", "return float(np.linalg.norm(a - n) / top)")
+GRADIENT_CHECK_IN_PLACE = """import numpy as np
+def gradient_check(cost_fn, params, grads, eps=1e-6):
+    a, n = [], []
+    for key, value in params.items():
+        for i in np.ndindex(value.shape):
+            start = value[i]
+            value[i] = start + eps  # the caller's array, never put back
+            upper = cost_fn(params)
+            value[i] = start - eps
+            n.append((upper - cost_fn(params)) / (2 * eps))
+            a.append(grads["d" + key][i])
+    a, n = np.array(a), np.array(n)
+    total = np.linalg.norm(a) + np.linalg.norm(n)
+    return 0.0 if total == 0 else float(np.linalg.norm(a - n) / total)
+"""
+MORE_SLIPS = {  # slips recognised by the spec's reason: an input changed in place, NaN, a missing key, a shape error
+    "relu' written into z": ("relu_prime", "import numpy as np\ndef relu_prime(z):\n    z[z > 0] = 1.0\n"
+                             "    z[z <= 0] = 0.0\n    return z\n", "z_changed_in_place"),
+    "mse with AL -= Y": ("mse_loss", "import numpy as np\ndef mse_loss(AL, Y):\n    AL -= Y\n"
+                         "    return float(0.5 * np.sum(AL ** 2) / AL.shape[1])\n", "inputs_changed_in_place"),
+    "bce not clipped": ("bce_loss", "import numpy as np\ndef bce_loss(AL, Y):\n    return float(-np.sum(Y * np.log(AL) "
+                        "+ (1 - Y) * np.log(1 - AL)) / AL.shape[1])\n", "not_clipped"),
+    "cross-entropy not clipped": ("cross_entropy_loss", "import numpy as np\ndef cross_entropy_loss(AL, Y):\n"
+                                  "    return float(-np.sum(Y * np.log(AL)) / AL.shape[1])\n", "not_clipped"),
+    "BP2 without the transpose": ("hidden_delta", _hidden_delta("(W_next @ delta_next) * PRIME[activation](Z)"),
+                                  "transpose_missing"),
+    "backward: no sigmoid'": ("backward", _backward(READ_THEN_STEP).replace('"sigmoid": sigmoid_prime, ', ""),
+                           "hidden_derivative_missing"),
+    "backward: cache['AL']": ("backward", _backward(READ_THEN_STEP).replace('cache[f"A{L}"]', 'cache["AL"]'),
+                              "letter_L_in_keys"),
+    "gradient_check: grads[key]": ("gradient_check", "import numpy as np\n" + catalog.DIFFERENT_BUT_CORRECT["gradient_check"].replace(
+        'grads["d" + key]', "grads[key]"), "grads_keyed_by_parameter"),
+    "gradient_check: params nudged in place": ("gradient_check", GRADIENT_CHECK_IN_PLACE, "params_changed_in_place"),
+    "gradient_check: 0 / 0": ("gradient_check", "import numpy as np\n" + _NO_ZERO_GUARD, "nan_for_zero_gradients"),
+}
+NAMED = {label: (*WRONG[label][:2], name) for label, name in MISTAKE_BY_LABEL.items()}
+NAMED.update({f"catalog: {exercise}": (exercise, "import numpy as np\nfrom autograder.reference import sigmoid\n"
+                                       + catalog.MISTAKES[exercise], name) for exercise, name in CATALOG_MISTAKE.items()})
+NAMED.update(MORE_SLIPS)
+TRANSFORMS = [(exercise, m.name) for exercise in ref.EXERCISES[NOTEBOOK] for m in MISTAKES[exercise] if m.wrong]
+
+
+@pytest.mark.parametrize("label", NAMED)
+def test_a_slip_is_diagnosed_in_the_visible_tests_words(label):
+    exercise, source, name = NAMED[label]
+    found = diagnosis(exercise, source)
+    assert found.mistake == name, found
+    assert found.message in visible_test(NOTEBOOK, exercise, source).message
+
+
+@pytest.mark.parametrize(("exercise", "name"), TRANSFORMS, ids=[f"{e}-{n}" for e, n in TRANSFORMS])
+def test_each_wrong_transform_shows_its_own_mistake_and_fails_with_its_words(exercise, name):
+    """Every transform applies to every case its spec draws, no earlier mistake shadows it, and the visible
+    test gives the transform's slip the mistake's words."""
+    source = (f"from autograder.judging.specs import MISTAKES\n"
+              f"{exercise} = next(m.wrong for m in MISTAKES[{exercise!r}] if m.name == {name!r})\n")
+    found = diagnosis(exercise, source)
+    assert found.mistake == name, found
+    assert found.message in visible_test(NOTEBOOK, exercise, source).message
+
+
+@pytest.mark.parametrize("exercise", ref.EXERCISES[NOTEBOOK])
+def test_a_correct_alternative_shows_no_named_mistake(exercise):
+    sources = [f"from tests.support.alternatives import ALTERNATIVES\n{exercise} = ALTERNATIVES[{exercise!r}]\n"]
+    sources += [source for source in (CORRECT.get(exercise), catalog.DIFFERENT_BUT_CORRECT.get(exercise)) if source]
+    for source in sources:
+        found = diagnosis(exercise, "import numpy as np\nfrom autograder.reference import sigmoid\n" + source)
+        assert found == mistakes.Diagnosis(mistakes.UNRECOGNISED, "", found.output)
