@@ -296,7 +296,9 @@ def _judge_network_tape(got, args, kwargs):
     read = {i for _, _, inputs in tape for i in inputs} - produced
     want_inputs = {"X", "Y"} | {f"{kind}{l}" for l in range(1, L + 1) for kind in "Wb"}
     if read != want_inputs:
-        return f"the tape reads {sorted(read)}, expected {sorted(want_inputs)}"
+        missing = sorted(want_inputs - read)
+        return (f"the tape reads {sorted(read)}, expected {sorted(want_inputs)}"
+                + (f" (it never reads {missing})" if missing else ""))
     rng = np.random.default_rng(9000 + 10 * L + (activation == "tanh"))
     sizes = [random_inputs.integer(rng, 2, 5) for _ in range(L + 1)]
     m = random_inputs.integer(rng, 2, 5)
@@ -307,14 +309,45 @@ def _judge_network_tape(got, args, kwargs):
         grads = reverse_mode(tape, values, "C")
         cost = evaluate(tape, values)["C"]
     except Exception as error:  # noqa: BLE001 - an odd tape (a primitive on wrong shapes)
-        return f"the tape does not run on a {sizes} network ({type(error).__name__}: {str(error)[:120]})"
+        return (f"the tape does not run on a {sizes} network ({type(error).__name__}: {str(error)[:120]})"
+                + _weights_second(tape))
     want_cost = evaluate(reference, values)["C"]
     reason = match(as_array(cost), as_array(want_cost), f"the cost C on a {sizes} network")
     if reason:
-        return reason
+        return reason + (_weights_second(tape) or _usual_slip(cost, values, L, activation))
     want_grads = reverse_mode(reference, values, "C")
     return match({k: grads[k] for k in want_inputs - {"X", "Y"}}, {k: want_grads[k] for k in want_inputs - {"X", "Y"}},
                  f"the gradients on a {sizes} network")
+
+
+def _usual_slips(L, activation):
+    """[(what a tape does, a tape that does it)] for the usual slips whose tape runs but costs otherwise."""
+    right = network_tape(L, activation)
+    slips = []
+    if L > 1:
+        slips.append((f"the hidden layers use {dict(relu='tanh', tanh='relu')[activation]}, not {activation}",
+                      network_tape(L, dict(relu="tanh", tanh="relu")[activation])))
+        slips.append(("the activations are never read (each matmul reads Z[l-1])",
+                      [(name, op, tuple("Z" + i[1:] if i.startswith("A") else i for i in inputs))
+                       for name, op, inputs in right]))
+    slips += [(f"the output layer has a {g}", right[:-1] + [("AL", g, (f"Z{L}",)), ("C", right[-1][1], ("AL", "Y"))])
+              for g in ("relu", "tanh")]
+    return slips + [("the cost reads (Y, Z[L])", right[:-1] + [("C", right[-1][1], ("Y", f"Z{L}"))])]
+
+
+def _weights_second(tape):
+    """'; a matmul reads its weights second' when one does (A[l-1] @ W[l]), else ''."""
+    flipped = any(op == "matmul" and len(inputs) == 2 and inputs[1].startswith("W") and not inputs[0].startswith("W")
+                  for _, op, inputs in tape)
+    return "; a matmul reads its weights second" if flipped else ""
+
+
+def _usual_slip(cost, values, L, activation):
+    """': it is the cost of a tape where ...' when a usual slip gives the tape's `cost`, else ''."""
+    for what, tape in _usual_slips(L, activation):
+        if match(as_array(cost), as_array(evaluate(tape, values)["C"]), "the cost") is None:
+            return f": it is the cost of a tape where {what}"
+    return ""
 
 
 def _cases_network_tape(rng):

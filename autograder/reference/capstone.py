@@ -6,6 +6,7 @@ import functools
 import numpy as np
 
 from autograder.judging import Spec, check_params, describe, random_inputs, same_as_reference
+from autograder.judging.mistakes import Mistake
 
 from . import inplace
 from ._namespace import like, namespace_of
@@ -134,4 +135,54 @@ SPECS = {
     "accuracy": Spec(_cases_accuracy, same_as_reference(accuracy)),
     # Random: judged by the test accuracy of what it trains, whatever the order of the draws.
     "train_classifier": Spec(_cases_train_classifier, _judge_train_classifier),
+}
+
+
+# ---------------------------------------------------------------- the named mistakes (autograder.judging.mistakes)
+
+def _labels_of(hidden_activation):
+    return lambda X, params: predict(X, params, hidden_activation)
+
+
+def _softmax_output(X, params):
+    return forward(X, params, "relu", "softmax")[0]
+
+
+def _accuracy_with(score):
+    """accuracy from `score(predicted labels, Y)`, the slip in that one line."""
+    return lambda X, Y, params: float(score(predict(X, params), Y))
+
+
+MISTAKES = {
+    "predict": (
+        Mistake("argmax_flattened", "arg-max of the flattened AL; use axis=0",
+                wrong=lambda X, params: np.argmax(_softmax_output(X, params))),
+        Mistake("returned_the_output", "np.argmax(AL, axis=0), one label per column",
+                wrong=_softmax_output),
+        Mistake("kept_dims", "drop keepdims", wrong=lambda X, params: np.argmax(_softmax_output(X, params), axis=0,
+                                                                                 keepdims=True)),
+        Mistake("argmax_along_rows", "down each column, np.argmax(AL, axis=0)",
+                wrong=lambda X, params: np.argmax(_softmax_output(X, params), axis=1)),
+        Mistake("sigmoid_hidden_layers", "ReLU, forward(X, params, 'relu', 'softmax')", wrong=_labels_of("sigmoid")),
+        Mistake("tanh_hidden_layers", "ReLU, forward(X, params, 'relu', 'softmax')", wrong=_labels_of("tanh")),
+    ),
+    "accuracy": (
+        Mistake("count_not_fraction", "the number of right columns: divide by m",
+                wrong=_accuracy_with(lambda labels, Y: np.sum(labels == np.argmax(Y, axis=0)))),
+        Mistake("fraction_wrong", "the fraction of WRONG columns",
+                wrong=_accuracy_with(lambda labels, Y: np.mean(labels != np.argmax(Y, axis=0)))),
+        Mistake("compared_with_one_hot", "np.argmax(Y, axis=0), not with the one-hot Y itself",
+                wrong=_accuracy_with(lambda labels, Y: np.mean(labels == Y))),
+    ),
+    # Trained, so judged by properties: named from the judge's reason.
+    "train_classifier": (
+        Mistake("returned_a_tuple", "train returned (params, history); this one does not", reason=r"^returned a tuple, expected a dict"),
+        Mistake("parameter_keys", "expected W1, b1, ..., WL, bL", reason=r"the parameters have the keys"),
+        Mistake("output_units", "one per class, from Y.shape[0]", reason=r"^the last layer has \d+ units"),
+        Mistake("parameter_shapes", "W[l] is (n[l], n[l-1])", reason=r"expected shape \("),
+        Mistake("not_finite", "holds NaN/inf: check the update (Adam counts t from 1) and the learning rate",
+                reason=r"has NaN or inf"),
+        Mistake("below_the_bar", "expected at least 0.96. Check the training loop first",
+                reason=r"test accuracy is [\d.]+, expected >="),
+    ),
 }

@@ -13,7 +13,11 @@ import numpy as np
 import pytest
 
 from autograder import authoring
-from tests.support.wrong_versions import hidden_test, verification, visible_test
+from autograder.judging import mistakes
+from autograder.judging.specs import MISTAKES, SPECS
+from autograder.reference import EXERCISES
+from tests.support import alternatives, wrong_versions
+from tests.support.wrong_versions import diagnosis, hidden_test, verification, visible_test
 
 NAME = "08_capstone"
 SOLUTION_REGION = re.compile(r"^([ \t]*)### BEGIN SOLUTION.*?### END SOLUTION[^\n]*", re.S | re.M)
@@ -79,11 +83,11 @@ def test_the_released_stub_takes_only_x_y_rng_and_carries_no_design():
         namespace["train_classifier"](np.zeros((4, 3)), np.eye(2)[:, [0, 1, 0]], np.random.default_rng(0))
 
 
-@pytest.mark.parametrize("source, fragment", [
-    (LAZY, "expected at least 0.96."),
-    (ADAM_T_ZERO, "holds NaN/inf: check the update (Adam counts t from 1)"),
+@pytest.mark.parametrize("source, fragment, mistake", [
+    (LAZY, "expected at least 0.96.", "below_the_bar"),
+    (ADAM_T_ZERO, "holds NaN/inf: check the update (Adam counts t from 1)", "not_finite"),
 ], ids=["lazy design", "adam t from 0"])
-def test_a_design_short_of_the_target_is_named_and_earns_nothing(source, fragment):
+def test_a_design_short_of_the_target_is_named_and_earns_nothing(source, fragment, mistake):
     outcome = visible_test(NAME, "train_classifier", source)
     assert not outcome.passed and fragment in outcome.message, str(outcome)
     if fragment.startswith("expected"):
@@ -91,6 +95,10 @@ def test_a_design_short_of_the_target_is_named_and_earns_nothing(source, fragmen
     assert not hidden_test(NAME, "train_classifier", source).passed
     reasons = verification("train_classifier", with_given_pieces(source), seeds=(0,))
     assert reasons and not any("NameError" in reason for reason in reasons), reasons
+    # The grader's diagnosis of the same reasons (no second training run): the slip, in the visible test's words.
+    found = mistakes.diagnose(SPECS["train_classifier"], MISTAKES["train_classifier"],
+                              [(lambda: ([], {}), "refuted", reason) for reason in reasons])
+    assert found.mistake == mistake and found.message in outcome.message, found
 
 
 def test_a_good_design_of_the_students_own_passes_all_three():
@@ -120,3 +128,62 @@ def test_cross_validate_holds_each_training_column_out_once_with_paired_folds_an
     assert sorted(j for fold in held_out for j in fold) == list(range(23))  # each column left out once
     assert len({seed for _, seed in first}) == 4  # each fold its own training seed
     assert namespace["standard_error"](0.975, 300) == pytest.approx(0.0090, abs=5e-5)
+
+
+# ---------------------------------------------------------------- the grader's named mistakes (judging.mistakes)
+
+# What the grader runs beside a student's predict or accuracy: the notebook's forward, and predict.
+GIVEN = ("import numpy as np\nfrom autograder.reference.forward import forward\n"
+         "from autograder.reference.capstone import predict\n")
+PREDICT = "def predict(X, params):\n    AL, _ = forward(X, params, {hidden!r}, 'softmax')\n    return {returned}\n"
+ACCURACY = "def accuracy(X, Y, params):\n    return float({score})\n"
+# (exercise, a wrong version, the mistake the grader names from its outputs alone)
+NAMED = [
+    ("predict", PREDICT.format(hidden="relu", returned="np.argmax(AL)"), "argmax_flattened"),
+    ("predict", PREDICT.format(hidden="relu", returned="AL"), "returned_the_output"),
+    ("predict", PREDICT.format(hidden="relu", returned="np.argmax(AL, axis=0, keepdims=True)"), "kept_dims"),
+    ("predict", PREDICT.format(hidden="sigmoid", returned="np.argmax(AL, axis=0)"), "sigmoid_hidden_layers"),
+    ("accuracy", ACCURACY.format(score="np.sum(predict(X, params) == np.argmax(Y, axis=0))"), "count_not_fraction"),
+    ("accuracy", ACCURACY.format(score="np.mean(predict(X, params) != np.argmax(Y, axis=0))"), "fraction_wrong"),
+    ("accuracy", ACCURACY.format(score="np.mean(predict(X, params) == Y)"), "compared_with_one_hot"),
+]
+
+
+def visible_source(exercise):
+    """The text of the exercise's test cell as the student's notebook has it (hidden tests removed)."""
+    cell = next(c for c in wrong_versions._cells(NAME) if c.metadata["nbgrader"]["grade_id"] == f"test_{exercise}")
+    return wrong_versions.HIDDEN_TESTS.sub("", cell.source)
+
+
+def test_every_named_mistake_speaks_in_the_words_of_its_visible_test():
+    for exercise in EXERCISES[NAME]:
+        source = visible_source(exercise)
+        for mistake in MISTAKES[exercise]:
+            assert mistake.message in source, f"{exercise}: {mistake.message!r}"
+
+
+@pytest.mark.parametrize("exercise, source, mistake", NAMED, ids=[f"{n[0]}-{n[2]}" for n in NAMED])
+def test_the_grader_names_a_wrong_version_s_slip_in_its_visible_test_s_words(exercise, source, mistake):
+    found = diagnosis(exercise, GIVEN + source)
+    assert found.mistake == mistake, found
+    outcome = visible_test(NAME, exercise, source)
+    assert not outcome.passed and found.message in outcome.message, (found, outcome)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_a_correct_predict_or_accuracy_is_never_named_as_a_mistake(seed):
+    for exercise in ("predict", "accuracy"):
+        source = f"from {alternatives.__name__} import {alternatives.ALTERNATIVES[exercise].__name__} as {exercise}\n"
+        assert diagnosis(exercise, source, seed=seed).mistake not in {m.name for m in MISTAKES[exercise]}
+
+
+def test_each_wrong_transform_is_named_as_itself_and_as_no_other_mistake():
+    """Fed its own transform, a mistake's diagnosis is that mistake on some seed and never another one (a
+    seed whose cases do not show the slip refutes nothing: unrecognised)."""
+    for exercise in EXERCISES[NAME]:
+        for mistake in (m for m in MISTAKES[exercise] if m.wrong is not None):
+            source = (f"from autograder.judging.specs import MISTAKES\n{exercise} = next(m for m in "
+                      f"MISTAKES[{exercise!r}] if m.name == {mistake.name!r}).wrong\n")
+            named = {diagnosis(exercise, source, seed=seed).mistake for seed in range(4)}
+            assert named <= {mistake.name, "unrecognised"}, (exercise, mistake.name, named)
+            assert mistake.name in named, (exercise, mistake.name)

@@ -7,7 +7,10 @@ import functools
 import pytest
 
 from autograder import authoring
-from tests.support.wrong_versions import hidden_test, verification, visible_test
+from autograder.judging.specs import MISTAKES
+from autograder.reference import EXERCISES
+from tests.support import alternatives_going_further, wrong_versions
+from tests.support.wrong_versions import diagnosis, hidden_test, verification, visible_test
 
 NAME = "09_autodiff"
 # What the integrity check runs beside the student's function: the notebook's other definitions.
@@ -249,3 +252,131 @@ def test_the_solutions_pass_without_warnings():
     for exercise, source in solutions().items():
         outcome = hidden_test(NAME, exercise, source)
         assert outcome.passed and not outcome.warned, f"{exercise}: {outcome}"
+
+
+# ---------------------------------------------------------------- the grader's named mistakes (judging.mistakes)
+
+# (exercise, the fragment of a wrong version of WRONG): the mistake the grader names from its outputs alone.
+# Not here: a KeyError (a value or a gradient looked up that was not there: the error alone does not say
+# which), a plain number as grad_output (a shape error), matmul's factors swapped in a JVP (a shape error),
+# and two vjp versions with two slips at once.
+NAMED = {
+    ("evaluate", "the caller's values dict must stay as it was"): "values_changed",
+    ("evaluate", "unpack the list"): "inputs_not_unpacked",
+    ("evaluate", "values holds only the tape's inputs"): "name_not_there",
+    ("evaluate", "first tuple first"): "name_not_there",
+    ("evaluate", "are missing from the result"): "inputs_left_out",
+    ("unbroadcast", "np.sum, not np.mean"): "averaged",
+    ("unbroadcast", "keepdims=True"): "stretched_axis_dropped",
+    ("unbroadcast", "first sum away the leading axes"): "shape_cannot_become",
+    ("unbroadcast", "not over the other one"): "shape_cannot_become",
+    ("unbroadcast", "nothing was summed"): "nothing_summed",
+    ("vjp", "OTHER factor"): "mul_same_factor",
+    ("vjp", "the sum over the axes broadcasting added or stretched is missing"): "mul_not_unbroadcast",
+    ("vjp", "multiply dy by the OTHER factor first"): "mul_unbroadcast_first",
+    ("vjp", "the 1/m is missing"): "cost_no_mean",
+    ("vjp", "sign flipped"): "cost_sign_flipped",
+    ("vjp", "the COLUMNS of Z"): "cost_mean_over_classes",
+    ("vjp", "the softmax ran along the wrong axis"): "softmax_along_rows",
+    ("vjp", "with respect to the probabilities"): "gradient_wrt_probabilities",
+    ("vjp", "the softmax's Jacobian is not diagonal"): "diagonal_softmax_jacobian",
+    ("vjp", "multiply by grad_output (dy"): "cost_no_grad_output",
+    ("vjp", "dZ has Z's shape"): "dZ_averaged_over_examples",
+    ("vjp", "Y is a constant"): "labels_get_a_gradient",
+    ("vjp", "is None"): "gradient_is_none",
+    ("vjp", "compute each gradient as a new array"): "changed_in_place",
+    ("vjp", "not x >= 0"): "relu_mask_at_zero",
+    ("vjp", "not 1/2"): "relu_half_at_zero",
+    ("reverse_mode", "one and the same array"): "shared_gradient_array",
+    ("reverse_mode", "the gradient of h is missing pieces"): "assigned_not_added",
+    ("reverse_mode", "the tape was walked forwards"): "walked_forwards",
+    ("reverse_mode", "keep the nodes' values in the dict your evaluate returns"): "values_changed",
+    ("reverse_mode", "every gradient is zero"): "not_seeded",
+    ("forward_mode", "not x >= 0"): "relu_mask_at_zero",
+    ("forward_mode", "not the number 0"): "zero_tangent_a_number",
+    ("forward_mode", "half of it is missing"): "mul_half_product_rule",
+    ("forward_mode", "every tangent in a new dict"): "inputs_changed",
+    ("forward_mode", "OUTPUT value"): "tanh_of_input",
+    ("forward_mode", "the OUTPUT times the tangent"): "exp_of_input",
+    ("forward_mode", "divide by the input"): "log_multiplies",
+    ("forward_mode", "the sum of the input tangent's entries"): "sum_not_summed",
+    ("forward_mode", "MEAN over the m = 5 columns"): "cost_no_mean",
+    ("forward_mode", "Y's tangent must not enter"): "labels_tangent_enters",
+    ("forward_mode", "holds Y's tangent exactly as given"): "labels_tangent_not_returned",
+    ("network_tape", "wrong order"): "weights_on_the_right",
+    ("network_tape", "never read"): "activation_never_read",
+    ("network_tape", "takes (Z[L], Y)"): "cost_reads_labels_first",
+    ("network_tape", "wrong activation"): "wrong_activation",
+    ("network_tape", "the output layer has a relu"): "output_activation",
+    ("network_tape", "never reads"): "bias_never_read",  # W3 and b3 unread: the visible test names the bias
+    ("network_tape", "every layer adds its bias"): "bias_never_read",
+}
+DIAGNOSED = [(exercise, source, NAMED[exercise, fragment]) for exercise, source, fragment in WRONG
+             if (exercise, fragment) in NAMED]
+# tests.support.alternatives_going_further's wrong functions (test_verify_specs refutes them): their names.
+NAMED_FUNCTIONS = {"_tape_activation_on_the_output": "output_activation", "_tape_without_biases": "bias_never_read",
+                   "_tape_cost_not_named_c": "cost_not_named_c", "_tape_always_relu": "wrong_activation",
+                   "_vjp_relu_slope_one_at_zero": "relu_mask_at_zero", "_vjp_softmax_over_rows": "softmax_along_rows",
+                   "_reverse_mode_stores_and_then_adds_in_place": "shared_gradient_array"}
+# Not named: its relu slip hits only a relu that reads an input; the other forward_mode version gives back no
+# input's tangent (allowed), so it has other keys than the transforms, which give back every name.
+
+
+def imported(exercise, function_name):
+    """A source binding `exercise` to a function of tests.support.alternatives_going_further."""
+    return f"from {alternatives_going_further.__name__} import {function_name} as {exercise}\n"
+
+
+def visible_source(exercise):
+    """The text of the exercise's test cell as the student's notebook has it (hidden tests removed)."""
+    cell = next(c for c in wrong_versions._cells(NAME) if c.metadata["nbgrader"]["grade_id"] == f"test_{exercise}")
+    return wrong_versions.HIDDEN_TESTS.sub("", cell.source)
+
+
+def test_every_named_mistake_speaks_in_the_words_of_its_visible_test():
+    for exercise in EXERCISES[NAME]:
+        source = visible_source(exercise)
+        for mistake in MISTAKES[exercise]:
+            assert mistake.message in source, f"{exercise}: {mistake.message!r}"
+    assert set(NAMED) <= {(exercise, fragment) for exercise, _, fragment in WRONG}  # no entry outlives its version
+
+
+@pytest.mark.parametrize("exercise, source, mistake", DIAGNOSED, ids=[f"{d[0]}-{d[2]}-{i}" for i, d in enumerate(DIAGNOSED)])
+def test_the_grader_names_a_wrong_version_s_slip_in_its_visible_test_s_words(exercise, source, mistake):
+    found = diagnosis(exercise, DEFINITIONS + source)
+    assert found.mistake == mistake, found
+    assert found.message in visible_test(NAME, exercise, source).message
+
+
+def test_the_grader_names_the_wrong_functions_of_the_spec_tests():
+    for exercise, functions in alternatives_going_further.WRONG.items():
+        for function in (f for f in functions if f.__name__ in NAMED_FUNCTIONS):
+            found = diagnosis(exercise, imported(exercise, function.__name__))
+            assert found.mistake == NAMED_FUNCTIONS[function.__name__], (function.__name__, found)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_a_correct_version_is_never_named_as_a_mistake(seed):
+    named = {exercise: {m.name for m in MISTAKES[exercise]} for exercise in EXERCISES[NAME]}
+    sources = [(exercise, DEFINITIONS + source) for exercise, source in CORRECT] + [
+        (exercise, imported(exercise, alternatives_going_further.ALTERNATIVES[exercise].__name__))
+        for exercise in EXERCISES[NAME]]
+    for exercise, source in sources:
+        assert diagnosis(exercise, source, seed=seed).mistake not in named[exercise], source
+
+
+SQUARE_ONLY = {("vjp", "matmul_b_not_transposed"), ("vjp", "matmul_a_not_transposed"),
+               ("forward_mode", "matmul_factors_swapped")}
+
+
+def test_each_wrong_transform_is_named_as_itself_and_as_no_other_mistake():
+    """Fed its own transform, a mistake's diagnosis is that mistake on some seed and never another one (a
+    seed whose cases do not show the slip refutes nothing: unrecognised). Matmul's
+    slips shape an error unless the drawn sizes happen to make the factors square: seeds 0 to 3 do not."""
+    for exercise in EXERCISES[NAME]:
+        for mistake in (m for m in MISTAKES[exercise] if m.wrong is not None):
+            source = (f"from autograder.judging.specs import MISTAKES\n{exercise} = next(m for m in "
+                      f"MISTAKES[{exercise!r}] if m.name == {mistake.name!r}).wrong\n")
+            named = {diagnosis(exercise, source, seed=seed).mistake for seed in range(4)}
+            assert named <= {mistake.name, "unrecognised"}, (exercise, mistake.name, named)
+            assert mistake.name in named or (exercise, mistake.name) in SQUARE_ONLY, (exercise, mistake.name)

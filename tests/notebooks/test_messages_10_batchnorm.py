@@ -1,11 +1,14 @@
 """10_batchnorm: each wrong version gets a message that names its slip from the visible test, and is refuted
 by the hidden test and by the verification; correct versions written differently pass all three."""
 
+
 import numpy as np
 import pytest
 
-from tests.support import wrong_versions
-from tests.support.wrong_versions import hidden_test, verification, visible_test
+from autograder.judging.specs import MISTAKES
+from autograder.reference import EXERCISES
+from tests.support import alternatives_going_further, wrong_versions
+from tests.support.wrong_versions import diagnosis, hidden_test, verification, visible_test
 
 NAME = "10_batchnorm"
 
@@ -238,3 +241,92 @@ def test_the_verification_names_the_contract_when_the_plain_staged_call_returns_
     four_by_default = _edit(STAGED, "    if not return_nodes:\n        return dZ, dgamma, dbeta\n", "")
     reasons = verification("batchnorm_backward_staged", four_by_default)
     assert any("the contract is (dZ, dgamma, dbeta)" in reason for reason in reasons), reasons
+
+
+# ---------------------------------------------------------------- the grader's named mistakes (judging.mistakes)
+
+# (exercise, the fragment of a wrong version of WRONG): the mistake the grader names from its outputs alone.
+# Not here: the two versions the visible test can only say "disagrees with your staged pass" of.
+NAMED = {
+    ("batchnorm_backward_staged", "D is also read by Q = D^2"): "dD_without_Q",
+    ("batchnorm_backward_staged", "only the contribution through Q"): "dD_only_Q",
+    ("batchnorm_backward_staged", "the factor 2 is missing"): "dD_Q_factor_2",
+    ("batchnorm_backward_staged", "copy the column over the m columns"): "dQ_not_copied",
+    ("batchnorm_backward_staged", "dQ divides by m - 1"): "dQ_m_minus_1",
+    ("batchnorm_backward_staged", "lacks the 1/m of the mean"): "dQ_no_mean",
+    ("batchnorm_backward_staged", "dmu has the wrong sign"): "dmu_sign",
+    ("batchnorm_backward_staged", "(n, 1) column broadcast over the examples"): "dmu_not_summed",
+    ("batchnorm_backward_staged", "Z is read twice"): "dZ_only_D",
+    ("batchnorm_backward_staged", "the 1/m is missing"): "dZ_no_mean",
+    ("batchnorm_backward_staged", "summed over axis=0, the units"): "ds_over_units",
+    ("batchnorm_backward_staged", "ds multiplies dZ_hat by Z_hat"): "ds_Z_hat",
+    ("batchnorm_backward_staged", "ds uses D = Z_hat * s"): "D_times_s",
+    ("batchnorm_backward_staged", "dvar has the wrong sign"): "dvar_sign",
+    ("batchnorm_backward_staged", "power -1/2"): "dvar_power",
+    ("batchnorm_backward_staged", "dgamma lacks Z_hat"): "dgamma_no_Z_hat",
+    ("batchnorm_backward_staged", "dbeta is a mean over the examples"): "dbeta_mean",
+    ("batchnorm_backward_staged", "Z_hat gets dP times the other factor, gamma"): "dZ_hat_no_gamma",
+    ("batchnorm_backward_staged", "modified its input dout in place: dP = dout is dout itself"): "changed_in_place",
+    ("batchnorm_backward_staged", "by its node's name, 'P', not 'dP'"): "nodes_keyed_d",
+    ("batchnorm_backward_staged", "return a tuple (dZ, dgamma, dbeta, node_grads)"): "three_values_with_nodes",
+    ("batchnorm_backward_staged", "returned 4 values: its contract is (dZ, dgamma, dbeta)"): "four_values_by_default",
+    ("batchnorm_backward_staged", "takes no argument return_nodes"): "no_return_nodes",
+    ("batchnorm_backward", "treats the mean and the variance as constants"): "statistics_constant",
+    ("batchnorm_backward", "the path through the variance is missing"): "no_variance_path",
+    ("batchnorm_backward", "the path through the mean is missing"): "no_mean_path",
+    ("batchnorm_backward", "nor m - 1"): "count_minus_1",
+    ("batchnorm_backward", "uses D = Z_hat * sqrt(var + eps)"): "variance_path_with_D",
+    ("batchnorm_backward", "dgamma (the worked example) lacks Z_hat"): "dgamma_no_Z_hat",
+    ("batchnorm_backward", "eps is missing"): "eps_missing",
+    ("batchnorm_backward", "it divides by var + eps"): "divided_by_variance",
+    ("batchnorm_backward", "compute dZ, dgamma and dbeta as new arrays"): "changed_in_place",
+    ("update_running_stats", "momentum * running_mean + (1 - momentum) * batch_mean"): "changed_in_place",
+    ("update_running_stats", "blends in the other statistic of the batch"): "other_statistic",
+    ("update_running_stats", "square root of the batch's statistic"): "square_root",
+    ("update_running_stats", "the weights are swapped"): "mean_weights_swapped",
+}
+DIAGNOSED = [(exercise, source, NAMED[exercise, fragment]) for exercise, source, fragment in WRONG
+             if (exercise, fragment) in NAMED]
+
+
+def visible_source(exercise):
+    """The text of the exercise's test cell as the student's notebook has it (hidden tests removed)."""
+    cell = next(c for c in wrong_versions._cells(NAME) if c.metadata["nbgrader"]["grade_id"] == f"test_{exercise}")
+    return wrong_versions.HIDDEN_TESTS.sub("", cell.source)
+
+
+def test_every_named_mistake_speaks_in_the_words_of_its_visible_test():
+    for exercise in EXERCISES[NAME]:
+        source = visible_source(exercise)
+        for mistake in MISTAKES[exercise]:
+            assert mistake.message in source, f"{exercise}: {mistake.message!r}"
+    assert set(NAMED) <= {(exercise, fragment) for exercise, _, fragment in WRONG}  # no entry outlives its version
+
+
+@pytest.mark.parametrize("exercise, source, mistake", DIAGNOSED, ids=[f"{d[0]}-{d[2]}-{i}" for i, d in enumerate(DIAGNOSED)])
+def test_the_grader_names_a_wrong_version_s_slip_in_its_visible_test_s_words(exercise, source, mistake):
+    found = diagnosis(exercise, "import numpy as np\n" + source)
+    assert found.mistake == mistake, found
+    assert found.message in visible_test(NAME, exercise, source).message
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_a_correct_version_is_never_named_as_a_mistake(seed):
+    sources = CORRECT + [(exercise, f"from {alternatives_going_further.__name__} import "
+                                    f"{alternatives_going_further.ALTERNATIVES[exercise].__name__} as {exercise}\n")
+                         for exercise in EXERCISES[NAME]]
+    for exercise, source in sources:
+        named = {m.name for m in MISTAKES[exercise]}
+        assert diagnosis(exercise, source, seed=seed).mistake not in named, source
+
+
+def test_each_wrong_transform_is_named_as_itself_and_as_no_other_mistake():
+    """Fed its own transform, a mistake's diagnosis is that mistake on some seed and never another one (a
+    seed whose cases do not show the slip refutes nothing: unrecognised)."""
+    for exercise in EXERCISES[NAME]:
+        for mistake in (m for m in MISTAKES[exercise] if m.wrong is not None):
+            source = (f"from autograder.judging.specs import MISTAKES\n{exercise} = next(m for m in "
+                      f"MISTAKES[{exercise!r}] if m.name == {mistake.name!r}).wrong\n")
+            named = {diagnosis(exercise, source, seed=seed).mistake for seed in range(4)}
+            assert named <= {mistake.name, "unrecognised"}, (exercise, mistake.name, named)
+            assert mistake.name in named, (exercise, mistake.name)
