@@ -140,7 +140,9 @@ def _judge_activation_stds(got, args, kwargs):
 
 def _cases_gradient_stds(rng):
     cases = []
-    for activation in random_inputs.pick(rng, ("tanh", "relu", "sigmoid", "identity"), 2):
+    # One smooth activation in every draw: there g'(A) differs from g'(Z) and g' from 1, so that a slip
+    # of where g' is taken shows (with relu or the identity alone it would not).
+    for activation in (random_inputs.pick(rng, ("tanh", "sigmoid")), random_inputs.pick(rng, ("relu", "identity"))):
         sizes = random_inputs.layer_sizes(rng, 2, 5, 3, 12)
         X = rng.standard_normal((sizes[0], random_inputs.integer(rng, 5, 40)))
         cases.append(([X, random_inputs.params(rng, sizes), activation], {}))

@@ -92,7 +92,8 @@ RATE_TOLERANCE = 0.05
 
 
 def _cases_l2_cost(rng):
-    return [([float(rng.uniform(0, 3)), random_inputs.params(rng, random_inputs.layer_sizes(rng, 1, 3, 1, 5)),
+    # Two layers at least in the first: a penalty of W1 alone must show.
+    return [([float(rng.uniform(0, 3)), random_inputs.params(rng, random_inputs.layer_sizes(rng, 2, 3, 1, 5)),
               float(rng.uniform(0.01, 1.0))], {}),
             ([float(rng.uniform(0, 3)), random_inputs.params(rng, random_inputs.layer_sizes(rng, 1, 2, 1, 4)), 0.0], {})]
 
@@ -149,10 +150,11 @@ def _cases_backward_train(rng):
     """Random ReLU/sigmoid nets with frozen 0/1 masks on every hidden layer (none when keep_prob is 1),
     the cache a masked forward pass gives, and lambd including 0."""
     cases = []
-    for keep_prob, lambd in ((float(rng.uniform(0.3, 0.95)), float(rng.uniform(0.01, 2.0))),
-                             (float(rng.uniform(0.3, 0.95)), 0.0), (1.0, float(rng.uniform(0.01, 2.0)))):
+    # The first has m >= 2, so that a penalty's gradient divided by m shows.
+    for keep_prob, lambd, fewest in ((float(rng.uniform(0.3, 0.95)), float(rng.uniform(0.01, 2.0)), 2),
+                                     (float(rng.uniform(0.3, 0.95)), 0.0, 1), (1.0, float(rng.uniform(0.01, 2.0)), 1)):
         sizes = random_inputs.layer_sizes(rng, 1, 3, 1, 6) + [1]
-        m = random_inputs.integer(rng, 1, 8)
+        m = random_inputs.integer(rng, fewest, 8)
         params = random_inputs.params(rng, sizes)
         A = rng.standard_normal((sizes[0], m))
         cache, masks = {"A0": A}, {}

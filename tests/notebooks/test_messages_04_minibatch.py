@@ -1,12 +1,17 @@
 """04_minibatch: plausible wrong versions get a visible message that names the slip, fail the hidden test
 and are refuted by the verification; correct versions written differently pass all three."""
 
+import ast
+import io
 import re
+import tokenize
 
 import pytest
 
 from autograder import authoring
-from tests.support.wrong_versions import _cells, hidden_test, verification, visible_test
+from autograder.judging.specs import MISTAKES
+from autograder.reference import EXERCISES
+from tests.support.wrong_versions import HIDDEN_TESTS, _cells, diagnosis, hidden_test, verification, visible_test
 
 NAME = "04_minibatch"
 SOURCE = (authoring.SOURCE / NAME / f"{NAME}.py").read_text()
@@ -275,3 +280,89 @@ def test_an_sgd_step_slip_of_the_pilot_is_named_and_refuted(source, message):
     assert not outcome.passed and message in outcome.message, outcome
     assert not hidden_test(NAME, "sgd_step", source).passed
     assert verification("sgd_step", source)
+
+
+# ---------------------------------------------------------------- the grader's diagnosis (autograder.judging.mistakes)
+
+def _visible_literals(exercise):
+    """The static text of each string literal of `exercise`'s visible test cell, one literal at a time (adjacent
+    literals apart, an f-string cut at its placeholders): a mistake's message must lie inside one of them."""
+    [cell] = [c for c in _cells(NAME) if c.metadata["nbgrader"].get("grade_id") == f"test_{exercise}"]
+    texts = []
+    for token in tokenize.generate_tokens(io.StringIO(HIDDEN_TESTS.sub("", cell.source)).readline):
+        if token.type == tokenize.STRING:
+            prefix = re.match(r"[a-zA-Z]*", token.string).group()
+            text = ast.literal_eval(re.sub("[fF]", "", prefix) + token.string[len(prefix):])
+            if "f" not in prefix.lower():
+                texts.append(text)
+                continue
+            texts += [part.replace("\0", "{").replace("\1", "}")  # {{ and }} are braces, not placeholders
+                      for part in re.split(r"\{[^{}]*\}", text.replace("{{", "\0").replace("}}", "\1"))]
+    return texts
+
+
+@pytest.mark.parametrize("exercise, mistake", [(e, m) for e in EXERCISES[NAME] for m in MISTAKES[e]],
+                         ids=lambda value: getattr(value, "name", value))
+def test_each_named_mistake_speaks_in_the_visible_tests_words(exercise, mistake):
+    assert any(mistake.message in text for text in _visible_literals(exercise)), mistake.message
+
+
+def _runnable(exercise, source):
+    """What `diagnosis` runs: the function alone, with what it calls from the notebook."""
+    return standalone(exercise, source) if exercise in ("train", "backward_batch") else "import numpy as np\n" + source
+
+
+OWN_SEED = MINIBATCH_SLIPS[0][0]
+DIAGNOSED = [
+    *[("train", source, name) for (source, *_), name in zip(
+        TRAIN_SLIPS + PILOT_TRAIN_SLIPS,
+        ["not_reshuffled", "last_batch_cost", "not_he_spread", "unweighted_batch_mean", "options_not_passed",
+         "backward_with_defaults", "lr_not_used", "labels_misaligned", "summed_batch_costs"])],
+    ("train", edited("train", ("        for batch in minibatch_indices(m, batch_size, rng):\n",
+                               "        perm = rng.permutation(m)\n        X[:] = X[:, perm]\n        Y[:] = Y[:, perm]\n"
+                               "        for start in range(0, m, batch_size):\n"
+                               "            batch = np.arange(start, min(start + batch_size, m))\n")), "changes_X_or_Y"),
+    *[("minibatch_indices", source, name) for (source, *_), name in zip(
+        MINIBATCH_SLIPS[1:], ["not_drawn_from_rng", "batch_sizes", "not_each_index_once", "float_indices"])],
+    ("minibatch_indices", FIXED_BLOCKS, "fixed_blocks"),
+    ("minibatch_indices", edited("minibatch_indices", ("order = rng.permutation(m)",
+                                                       "rng.permutation(m)\n    order = np.arange(m)")), "not_shuffled"),
+    ("minibatch_indices", edited("minibatch_indices", ("return [", "return (")).replace(
+        "range(0, m, batch_size)]", "range(0, m, batch_size))"), "not_a_list"),  # a generator
+    ("backward_batch", edited("backward_batch", ("np.sum(delta, axis=1, keepdims=True) / m",
+                                                 "np.sum(delta, axis=0, keepdims=True) / m")), "db_summed_over_units"),
+    ("backward_batch", edited("backward_batch", ("m = Y.shape[1]", "m = Y.shape[0]")), "m_from_rows_of_Y"),
+    ("backward_batch", edited("backward_batch", ("m = Y.shape[1]", "m = len(Y)")), "m_from_rows_of_Y"),
+    ("backward_batch", edited("backward_batch", ("(delta @ A_prev.T) / m", "np.outer(delta, A_prev) / m")),
+     "np_outer_for_the_batch"),
+    ("backward_batch", edited("backward_batch", ("        delta = AL - Y\n", "        delta = AL\n        delta -= Y\n")),
+     "changes_params_or_cache"),
+    ("sgd_step", "def sgd_step(params, grads, lr):\n    return {k: v + lr * grads['d' + k] for k, v in params.items()}\n",
+     "uphill"),
+    ("sgd_step", "def sgd_step(params, grads, lr):\n    return {k: v - lr * grads[k] for k, v in params.items()}\n",
+     "grads_keyed_like_params"),
+]
+
+
+@pytest.mark.parametrize("exercise, source, name", DIAGNOSED, ids=[f"{e}-{n}" for e, _, n in DIAGNOSED])
+def test_a_slip_is_diagnosed_in_the_visible_tests_words(exercise, source, name):
+    found = diagnosis(exercise, _runnable(exercise, source))
+    assert found.mistake == name, found
+    assert found.message in visible_test(NAME, exercise, source).message
+
+
+def test_a_shuffle_with_a_seed_of_its_own_is_diagnosed_as_not_drawn_from_rng():
+    # The watcher sees no draw from rng, as for NumPy's global generator: the diagnosis cannot tell the two apart
+    # (the visible test, which calls it twice with one generator, can).
+    assert diagnosis("minibatch_indices", "import numpy as np\n" + OWN_SEED).mistake == "not_drawn_from_rng"
+
+
+CORRECT = [*[(e, f"from tests.support.alternatives import _alt_{e} as {e}\n") for e in EXERCISES[NAME]],
+           ("train", standalone("train", TRAIN_OTHERWISE)),
+           ("minibatch_indices", "import numpy as np\n" + edited(
+               "minibatch_indices", ("order[start:start + batch_size]", "np.sort(order[start:start + batch_size])")))]
+
+
+@pytest.mark.parametrize("exercise, source", CORRECT, ids=[e for e, _ in CORRECT])
+def test_a_correct_version_shows_none_of_the_named_mistakes(exercise, source):
+    assert diagnosis(exercise, source).mistake not in {m.name for m in MISTAKES[exercise]}

@@ -3,12 +3,21 @@ by the hidden test and by the verification; correct versions written differently
 (tests.support.wrong_versions.assert_named_and_refuted and assert_accepted run all three).
 """
 
+import ast
+import io
+import re
+import tokenize
 
 import pytest
 
+from autograder.judging.specs import MISTAKES
+from autograder.reference import EXERCISES
 from tests.support.wrong_versions import (
+    HIDDEN_TESTS,
+    _cells,
     assert_accepted,
     assert_named_and_refuted,
+    diagnosis,
     given_cell,
     verification,
     visible_test,
@@ -132,3 +141,114 @@ def test_other_slips_are_named_and_refuted(exercise, source, fragment):
     outcome = visible_test(NAME, exercise, source)
     assert not outcome.passed and fragment in outcome.message, outcome
     assert verification(exercise, GIVEN + source)
+
+
+# ---------------------------------------------------------------- the grader's diagnosis (autograder.judging.mistakes)
+
+def _visible_literals(exercise):
+    """The static text of each string literal of `exercise`'s visible test cell, one literal at a time (adjacent
+    literals apart, an f-string cut at its placeholders): a mistake's message must lie inside one of them."""
+    [cell] = [c for c in _cells(NAME) if c.metadata["nbgrader"].get("grade_id") == f"test_{exercise}"]
+    texts = []
+    for token in tokenize.generate_tokens(io.StringIO(HIDDEN_TESTS.sub("", cell.source)).readline):
+        if token.type == tokenize.STRING:
+            prefix = re.match(r"[a-zA-Z]*", token.string).group()
+            text = ast.literal_eval(re.sub("[fF]", "", prefix) + token.string[len(prefix):])
+            if "f" not in prefix.lower():
+                texts.append(text)
+                continue
+            texts += [part.replace("\0", "{").replace("\1", "}")  # {{ and }} are braces, not placeholders
+                      for part in re.split(r"\{[^{}]*\}", text.replace("{{", "\0").replace("}}", "\1"))]
+    return texts
+
+
+@pytest.mark.parametrize("exercise, mistake", [(e, m) for e in EXERCISES[NAME] for m in MISTAKES[e]],
+                         ids=lambda value: getattr(value, "name", value))
+def test_each_named_mistake_speaks_in_the_visible_tests_words(exercise, mistake):
+    assert any(mistake.message in text for text in _visible_literals(exercise)), mistake.message
+
+
+def _initialiser(exercise, scale, draw="rng.standard_normal((n_out, n_in))"):
+    arguments = "layer_sizes, std, rng" if exercise == "init_normal" else "layer_sizes, rng"
+    return f'''
+import numpy as np
+
+
+def {exercise}({arguments}):
+    params = {{}}
+    for l in range(1, len(layer_sizes)):
+        n_out, n_in = layer_sizes[l], layer_sizes[l - 1]
+        params[f"W{{l}}"] = {draw} * {scale}
+        params[f"b{{l}}"] = np.zeros((n_out, 1))
+    return params
+'''
+
+
+def _activation_stds(statistic, first="1"):
+    return f'''
+import numpy as np
+
+
+def activation_stds(X, params, activation):
+    _, cache = forward(X, params, activation, activation)
+    return [{statistic} for l in range({first}, len(params) // 2 + 1)]
+'''
+
+
+GRADIENT_STDS_NAMED = {"no g' in BP2": "no_g_prime_in_bp2", "g' at A in BP2": "g_prime_at_A",
+                       "delta[L] all ones": "no_g_prime_on_top", "delta[L] = g'(A[L])": "g_prime_at_A_on_top",
+                       "1/m in delta[L] and in dW": "one_over_m_twice", "no 1/m": "no_one_over_m",
+                       "variance": "variances", "std of W": "std_of_weights", "std of delta": "std_of_delta",
+                       "divides the cached X in place": "changes_X_or_params", "W[l+1] in BP2": "weights_of_the_layer_above"}
+INTEGER_ZEROS, CHANGES_LAYER_SIZES = OTHERS[0][1], OTHERS[1][1]
+DIAGNOSED = [
+    *[("gradient_stds", WRONG_GRADIENT_STDS[label][0], name) for label, name in GRADIENT_STDS_NAMED.items()],
+    ("gradient_stds", _gradient_stds(result="stds[::-1]"), "reversed_order"),
+    ("init_zeros", INTEGER_ZEROS, "integer_zeros"),
+    ("init_zeros", CHANGES_LAYER_SIZES, "changes_layer_sizes"),
+    ("init_normal", _initialiser("init_normal", "1", "rng.normal(0, std ** 2, size=(n_out, n_in))"), "variance_for_std"),
+    ("init_normal", _initialiser("init_normal", "np.sqrt(std)"), "sqrt_of_std"),
+    ("init_normal", _initialiser("init_normal", "1.0"), "std_ignored"),
+    ("init_normal", _initialiser("init_normal", "std", "np.random.standard_normal((n_out, n_in))"), "not_drawn_from_rng"),
+    ("init_xavier", _initialiser("init_xavier", "2 / (n_in + n_out)"), "variance_for_std"),
+    ("init_xavier", _initialiser("init_xavier", "np.sqrt(2 / n_in)"), "he_scale"),
+    ("init_xavier", _initialiser("init_xavier", "np.sqrt(2 / n_out)"), "fan_out_only"),
+    ("init_xavier", _initialiser("init_xavier", "np.sqrt(1 / (n_in + n_out))"), "two_missing"),
+    ("init_xavier", _initialiser("init_xavier", "np.sqrt(6 / (n_in + n_out))"), "uniform_limit"),
+    ("init_xavier", _initialiser("init_xavier", "np.sqrt(2 / (n_in + n_out))",
+                                 "np.random.standard_normal((n_out, n_in))"), "not_drawn_from_rng"),
+    ("init_he", _initialiser("init_he", "2 / n_in"), "variance_for_std"),
+    ("init_he", _initialiser("init_he", "np.sqrt(2 / n_out)"), "fan_out"),
+    ("init_he", _initialiser("init_he", "np.sqrt(1 / n_in)"), "two_missing"),
+    ("init_he", _initialiser("init_he", "np.sqrt(2 / (n_in + n_out))"), "xavier_scale"),
+    ("activation_stds", _activation_stds("float(np.std(cache[f'A{l}']))", first="0"), "includes_the_input"),
+    ("activation_stds", _activation_stds("float(np.std(cache[f'Z{l}']))"), "std_of_Z"),
+    ("activation_stds", _activation_stds("float(np.var(cache[f'A{l}']))"), "variances"),
+    ("activation_stds", _activation_stds("float(np.mean(np.std(cache[f'A{l}'], axis=0)))"), "per_column_stds"),
+    ("activation_stds", _activation_stds("float(np.mean(np.std(cache[f'A{l}'], axis=1)))"), "per_row_stds"),
+    ("activation_stds", OTHERS[2][1], "too_many_layers"),
+]
+
+
+@pytest.mark.parametrize("exercise, source, name", DIAGNOSED, ids=[f"{e}-{n}" for e, _, n in DIAGNOSED])
+def test_a_slip_is_diagnosed_in_the_visible_tests_words(exercise, source, name):
+    found = diagnosis(exercise, GIVEN + source)
+    assert found.mistake == name, found
+    assert found.message in visible_test(NAME, exercise, source).message
+
+
+def test_weights_from_a_seed_of_their_own_are_diagnosed_as_not_drawn_from_rng():
+    # The watcher sees no draw from rng, as for NumPy's global generator: the diagnosis cannot tell the two apart
+    # (the visible test, which gives two seeds, can).
+    source = _initialiser("init_xavier", "np.sqrt(2 / (n_in + n_out))", "np.random.default_rng(0).standard_normal((n_out, n_in))")
+    assert diagnosis("init_xavier", source).mistake == "not_drawn_from_rng"
+
+
+CORRECT = [*[(e, f"from tests.support.alternatives import _alt_{e} as {e}\n") for e in EXERCISES[NAME]],
+           *[("gradient_stds", GIVEN + source) for source in CORRECT_GRADIENT_STDS.values()],
+           ("init_he", _initialiser("init_he", "np.sqrt(2 / n_in)"))]
+
+
+@pytest.mark.parametrize("exercise, source", CORRECT, ids=[e for e, _ in CORRECT])
+def test_a_correct_version_shows_none_of_the_named_mistakes(exercise, source):
+    assert diagnosis(exercise, source).mistake not in {m.name for m in MISTAKES[exercise]}

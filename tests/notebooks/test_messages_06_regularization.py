@@ -3,14 +3,22 @@ by the hidden test and by the verification; correct versions written differently
 (tests.support.wrong_versions.assert_named_and_refuted and assert_accepted run all three).
 """
 
+import ast
 import inspect
+import io
+import re
+import tokenize
 
 import pytest
 
-from autograder.reference import regularization
+from autograder.judging.specs import MISTAKES
+from autograder.reference import EXERCISES, regularization
 from tests.support.wrong_versions import (
+    HIDDEN_TESTS,
+    _cells,
     assert_accepted,
     assert_named_and_refuted,
+    diagnosis,
     given_cell,
     verification,
     visible_test,
@@ -146,3 +154,128 @@ def test_other_slips_are_named_and_refuted(exercise, source, fragment):
     outcome = visible_test(NAME, exercise, source)
     assert not outcome.passed and fragment in outcome.message, outcome
     assert verification(exercise, source)
+
+
+# ---------------------------------------------------------------- the grader's diagnosis (autograder.judging.mistakes)
+
+def _visible_literals(exercise):
+    """The static text of each string literal of `exercise`'s visible test cell, one literal at a time (adjacent
+    literals apart, an f-string cut at its placeholders): a mistake's message must lie inside one of them."""
+    [cell] = [c for c in _cells(NAME) if c.metadata["nbgrader"].get("grade_id") == f"test_{exercise}"]
+    texts = []
+    for token in tokenize.generate_tokens(io.StringIO(HIDDEN_TESTS.sub("", cell.source)).readline):
+        if token.type == tokenize.STRING:
+            prefix = re.match(r"[a-zA-Z]*", token.string).group()
+            text = ast.literal_eval(re.sub("[fF]", "", prefix) + token.string[len(prefix):])
+            if "f" not in prefix.lower():
+                texts.append(text)
+                continue
+            texts += [part.replace("\0", "{").replace("\1", "}")  # {{ and }} are braces, not placeholders
+                      for part in re.split(r"\{[^{}]*\}", text.replace("{{", "\0").replace("}}", "\1"))]
+    return texts
+
+
+@pytest.mark.parametrize("exercise, mistake", [(e, m) for e in EXERCISES[NAME] for m in MISTAKES[e]],
+                         ids=lambda value: getattr(value, "name", value))
+def test_each_named_mistake_speaks_in_the_visible_tests_words(exercise, mistake):
+    assert any(mistake.message in text for text in _visible_literals(exercise)), mistake.message
+
+
+def _function(signature, body):
+    return f"import numpy as np\n\n\ndef {signature}:\n" + "".join(f"    {line}\n" for line in body.splitlines())
+
+
+def _l2_cost(penalty):
+    return _function("l2_cost(cost, params, lambd)",
+                     "Ws = [W for key, W in params.items() if key[0] == 'W']\n"
+                     "bs = [b for key, b in params.items() if key[0] == 'b']\n"
+                     f"return float({penalty})")
+
+
+def _l2_gradients(dW, db="g"):
+    return _function("l2_gradients(grads, params, lambd)",
+                     f"return {{k: ({dW} if k[1] == 'W' else {db}) for k, g in grads.items() for p in [params[k[1:]]]}}")
+
+
+def _dropout_forward(returned, mask="rng.random(A.shape) < keep_prob"):
+    return _function("dropout_forward(A, keep_prob, rng)", f"mask = {mask}\nreturn {returned}")
+
+
+def _dropout_backward(returned):
+    return _function("dropout_backward(dA, mask, keep_prob)", f"return {returned}")
+
+
+def _early_stopping(improves="<", stop="epoch - best >= patience", returned="best"):
+    return _function("early_stopping_epoch(val_losses, patience)",
+                     "best = 0\nfor epoch in range(1, len(val_losses)):\n"
+                     f"    if val_losses[epoch] {improves} val_losses[best]:\n        best = epoch\n"
+                     f"    elif {stop}:\n        return {returned}\nreturn best")
+
+
+SQ = "sum(float(np.sum(W * W)) for W in Ws)"
+BACKWARD_TRAIN_NAMED = {"mask again on the cached A": "mask_again_on_A", "mask twice on the way down": "masks_twice",
+                        "lambd / m": "lambd_over_m", "lambd / (2 m)": "lambd_over_2m", "lambd / 2": "half_lambd",
+                        "penalty on the top layer only": "top_layer_only", "no masks": "no_masks",
+                        "no 1/keep_prob": "no_division", "times keep_prob": "times_keep_prob",
+                        "delta -= Y on the cached A[L]": "changes_its_inputs"}
+DIAGNOSED = [
+    *[("backward_train", WRONG_BACKWARD_TRAIN[label][0], name) for label, name in BACKWARD_TRAIN_NAMED.items()],
+    ("backward_train", _penalty("0"), "no_l2_term"),
+    ("backward_train", _penalty("2 * lambd * params[f'W{l}']"), "twice_lambd"),
+    ("backward_train", _backward_train(db="np.sum(delta, axis=1, keepdims=True) / m + lambd * params[f'b{l}']"),
+     "biases_penalised"),
+    ("l2_cost", _l2_cost(f"cost + lambd / 2 * ({SQ} + sum(float(np.sum(b * b)) for b in bs))"), "biases_penalised"),
+    ("l2_cost", _l2_cost(f"cost + lambd * {SQ}"), "twice_too_large"),
+    ("l2_cost", _l2_cost(f"cost + lambd / 4 * {SQ}"), "half_too_small"),
+    ("l2_cost", _l2_cost("cost + lambd / 2 * sum(np.linalg.norm(W) for W in Ws)"), "norm_not_squared"),
+    ("l2_cost", _l2_cost(f"lambd / 2 * {SQ}"), "penalty_only"),
+    ("l2_cost", _l2_cost("cost + lambd / 2 * np.sum(params['W1'] ** 2)"), "first_layer_only"),
+    ("l2_cost", _l2_cost("cost"), "no_penalty"),
+    ("l2_cost", OTHERS[2][1], "l1_penalty"),
+    ("l2_cost", _l2_cost("cost + lambd / 2 * sum(np.sum(W) ** 2 for W in Ws)"), "square_of_the_sum"),
+    ("l2_gradients", OTHERS[3][1], "changes_grads"),
+    ("l2_gradients", _l2_gradients("g + lambd * p", "g + lambd * p"), "biases_penalised"),
+    ("l2_gradients", _l2_gradients("g + lambd / 2 * p"), "half_lambd"),
+    ("l2_gradients", _l2_gradients("g - lambd * p"), "sign_flipped"),
+    ("l2_gradients", _l2_gradients("lambd * p"), "replaced_dW"),
+    ("l2_gradients", _l2_gradients("g + 2 * lambd * p"), "twice_lambd"),
+    ("l2_gradients", _l2_gradients("g"), "dW_unchanged"),
+    ("l2_gradients", _l2_gradients("g + lambd * p ** 2"), "W_squared"),
+    ("dropout_forward", OTHERS[4][1], "changes_A"),
+    ("dropout_forward", _dropout_forward("A * mask, mask"), "no_division"),
+    ("dropout_forward", _dropout_forward("A * mask * keep_prob, mask"), "times_keep_prob"),
+    ("dropout_forward", _dropout_forward("A * mask, mask", "(rng.random(A.shape) < keep_prob) / keep_prob"),
+     "mask_scaled"),
+    ("dropout_forward", _dropout_forward("mask, A * mask / keep_prob"), "returned_swapped"),
+    ("dropout_forward", _dropout_forward("A * mask / keep_prob, mask", "rng.random(A.shape) < 1 - keep_prob"),
+     "keep_rate"),
+    ("dropout_forward", _dropout_forward("A * mask / keep_prob, mask", "rng.integers(0, 3, A.shape)"), "mask_not_0_1"),
+    ("dropout_backward", _dropout_backward("dA * mask"), "no_division"),
+    ("dropout_backward", _dropout_backward("dA * mask * keep_prob"), "times_keep_prob"),
+    ("dropout_backward", _dropout_backward("dA / keep_prob"), "no_mask"),
+    ("dropout_backward", _dropout_backward("dA * (1 - mask) / keep_prob"), "mask_inverted"),
+    ("early_stopping_epoch", OTHERS[0][1], "wait_never_restarts"),
+    ("early_stopping_epoch", OTHERS[1][1], "stops_one_epoch_late"),
+    ("early_stopping_epoch", _early_stopping(returned="epoch"), "returns_the_stop"),
+    ("early_stopping_epoch", _early_stopping(improves="<="), "latest_on_ties"),
+    ("early_stopping_epoch", _function("early_stopping_epoch(val_losses, patience)",
+                                       "val_losses.append(float('inf'))\n"
+                                       "return int(np.argmin(val_losses[:len(val_losses) - 1]))"), "changes_val_losses"),
+]
+
+
+@pytest.mark.parametrize("exercise, source, name", DIAGNOSED, ids=[f"{e}-{n}" for e, _, n in DIAGNOSED])
+def test_a_slip_is_diagnosed_in_the_visible_tests_words(exercise, source, name):
+    found = diagnosis(exercise, GIVEN + source)
+    assert found.mistake == name, found
+    assert found.message in visible_test(NAME, exercise, source).message
+
+
+CORRECT = [*[(e, f"from tests.support.alternatives import _alt_{e} as {e}\n") for e in EXERCISES[NAME]],
+           *[("backward_train", GIVEN + source) for source in CORRECT_BACKWARD_TRAIN.values()],
+           ("early_stopping_epoch", _early_stopping())]
+
+
+@pytest.mark.parametrize("exercise, source", CORRECT, ids=[e for e, _ in CORRECT])
+def test_a_correct_version_shows_none_of_the_named_mistakes(exercise, source):
+    assert diagnosis(exercise, source).mistake not in {m.name for m in MISTAKES[exercise]}

@@ -6,9 +6,16 @@ refuted). Correct versions written differently must pass the whole cell and the 
 (the hidden part of a cell runs after its visible part, so a passing cell passed both).
 """
 
+import ast
+import io
+import re
+import tokenize
+
 import pytest
 
-from tests.support.wrong_versions import hidden_test, verification, visible_test
+from autograder.judging.specs import MISTAKES
+from autograder.reference import EXERCISES
+from tests.support.wrong_versions import HIDDEN_TESTS, _cells, diagnosis, hidden_test, verification, visible_test
 
 NOTEBOOK = "07_optimizers"
 
@@ -173,3 +180,145 @@ def test_correct_version_written_differently_passes(exercise):
     outcome = hidden_test(NOTEBOOK, exercise, CORRECT[exercise])
     assert outcome.passed and not outcome.warned, str(outcome)
     assert verification(exercise, CORRECT[exercise]) == []
+
+
+# ---------------------------------------------------------------- the grader's diagnosis (autograder.judging.mistakes)
+
+def _visible_literals(exercise):
+    """The static text of each string literal of `exercise`'s visible test cell, one literal at a time (adjacent
+    literals apart, an f-string cut at its placeholders): a mistake's message must lie inside one of them."""
+    [cell] = [c for c in _cells(NOTEBOOK) if c.metadata["nbgrader"].get("grade_id") == f"test_{exercise}"]
+    texts = []
+    for token in tokenize.generate_tokens(io.StringIO(HIDDEN_TESTS.sub("", cell.source)).readline):
+        if token.type == tokenize.STRING:
+            prefix = re.match(r"[a-zA-Z]*", token.string).group()
+            text = ast.literal_eval(re.sub("[fF]", "", prefix) + token.string[len(prefix):])
+            if "f" not in prefix.lower():
+                texts.append(text)
+                continue
+            texts += [part.replace("\0", "{").replace("\1", "}")  # {{ and }} are braces, not placeholders
+                      for part in re.split(r"\{[^{}]*\}", text.replace("{{", "\0").replace("}}", "\1"))]
+    return texts
+
+
+@pytest.mark.parametrize("exercise, mistake", [(e, m) for e in EXERCISES[NOTEBOOK] for m in MISTAKES[e]],
+                         ids=lambda value: getattr(value, "name", value))
+def test_each_named_mistake_speaks_in_the_visible_tests_words(exercise, mistake):
+    assert any(mistake.message in text for text in _visible_literals(exercise)), mistake.message
+
+
+def _nesterov(velocity, step):
+    return _momentum(velocity, step).replace("momentum_update", "nesterov_update")
+
+
+def _cache_rule(exercise, cache, step):
+    signature = "adagrad_update(params, grads, cache, lr, eps=1e-8)" if exercise == "adagrad_update" else \
+        "rmsprop_update(params, grads, cache, lr, rho=0.9, eps=1e-8)"
+    return f'''import numpy as np
+def {signature}:
+    new_params, new_cache = {{}}, {{}}
+    for k in params:
+        g = grads["d" + k]
+        s = {cache}
+        new_cache[k] = s
+        new_params[k] = {step}
+    return new_params, new_cache
+'''
+
+
+def _adam_with(m_new="beta1 * m[k] + (1 - beta1) * g", v_new="beta2 * v[k] + (1 - beta2) * g**2"):
+    return _adam(*CORRECTED).replace("beta1 * m[k] + (1 - beta1) * g", m_new).replace(
+        "beta2 * v[k] + (1 - beta2) * g**2", v_new)
+
+
+HEAVY, LOOK_AHEAD, SUM = "params[k] - lr * v", "params[k] - lr * (g + beta * v)", "beta * velocity[k] + g"
+ADAGRAD, RMSPROP = "cache[k] + g**2", "rho * cache[k] + (1 - rho) * g**2"
+ROOT_STEP = "params[k] - lr * g / (np.sqrt(s) + eps)"
+WRONG_NAMED = {
+    "momentum with lr * g in the velocity": "lr_in_the_velocity",
+    "momentum's (1 - beta) on the old velocity": "one_minus_beta_on_the_velocity",
+    "Nesterov's momentum term with the old velocity": "old_velocity_in_the_step",
+    "Adam m_hat by 1 - beta1 * t": "m_corrected_by_a_product", "Adam steps with the raw gradient": "raw_gradient_step",
+    "momentum returns (velocity, params)": "returned_swapped", "Nesterov returns (velocity, params)": "returned_swapped",
+    "Nesterov with beta on both terms": "beta_on_both_terms", "Adam v_hat corrected with beta1**t": "v_corrected_with_beta1",
+    "Adam ignores its eps argument": "eps_ignored", "a 0-d array for the constant rate": "not_a_python_float",
+    "velocity updated in place": "changes_its_inputs",
+}
+DIAGNOSED = [
+    *[(WRONG[label][0], WRONG[label][1], name) for label, name in WRONG_NAMED.items()],
+    ("lr_schedule", MUST_RAISE["unknown kind quietly gives lr0"][0], "unknown_kind_not_refused"),
+    ("lr_schedule", MUST_RAISE["unknown kind raises without naming the valid ones"][0], "unknown_kind_unexplained"),
+    ("momentum_update", _momentum("beta * velocity[k] + (1 - beta) * g", HEAVY), "averaged_velocity"),
+    ("momentum_update", _momentum("beta * velocity[k] - g", "params[k] + lr * v"), "sign_flipped"),
+    ("momentum_update", _momentum("beta * velocity[k] - lr * g", "params[k] + v"), "other_convention"),
+    ("momentum_update", _momentum("velocity[k] + beta * g", HEAVY), "beta_on_the_gradient"),
+    ("momentum_update", _momentum("g", HEAVY), "velocity_ignored"),
+    ("momentum_update", _momentum(SUM, "params[k] + lr * v"), "uphill"),
+    ("momentum_update", _momentum(SUM, "params[k] - lr * velocity[k]"), "old_velocity_in_the_step"),
+    ("momentum_update", _momentum(SUM, "params[k] - lr * g"), "gradient_only_step"),
+    ("momentum_update", _momentum(SUM, "params[k] - lr * (g + v)"), "nesterov_step"),
+    ("nesterov_update", _nesterov("beta * velocity[k] + (1 - beta) * g", LOOK_AHEAD), "averaged_velocity"),
+    ("nesterov_update", _nesterov("beta * velocity[k] + lr * g", "params[k] - (lr * g + beta * v)"), "lr_in_the_velocity"),
+    ("nesterov_update", _nesterov("g", LOOK_AHEAD), "velocity_ignored"),
+    ("nesterov_update", _nesterov(SUM, HEAVY), "heavy_ball_step"),
+    ("nesterov_update", _nesterov(SUM, "params[k] + lr * (g + beta * v)"), "uphill"),
+    ("nesterov_update", _nesterov(SUM, "params[k] - lr * beta * v"), "gradient_term_missing"),
+    ("adagrad_update", _cache_rule("adagrad_update", "g**2", ROOT_STEP), "cache_replaced"),
+    ("adagrad_update", _cache_rule("adagrad_update", ADAGRAD, "params[k] - lr * g / (s + eps)"), "no_square_root"),
+    ("adagrad_update", _cache_rule("adagrad_update", ADAGRAD, "params[k] - lr * g / (np.sqrt(cache[k]) + eps)"),
+     "old_cache_in_the_step"),
+    ("adagrad_update", _cache_rule("adagrad_update", ADAGRAD, "params[k] + lr * g / (np.sqrt(s) + eps)"), "uphill"),
+    ("adagrad_update", _cache_rule("adagrad_update", ADAGRAD, "params[k] - lr * g / np.sqrt(s + eps)"), "eps_inside_the_root"),
+    ("adagrad_update", _cache_rule("adagrad_update", ADAGRAD, "params[k] - lr * g / (np.sqrt(s) + 1e-8)"), "eps_ignored"),
+    ("adagrad_update", _cache_rule("adagrad_update", "cache[k]", ROOT_STEP).replace(
+        "        s = cache[k]\n", "        cache[k] += g**2\n        s = cache[k]\n"), "changes_its_inputs"),
+    ("rmsprop_update", _cache_rule("rmsprop_update", "(1 - rho) * cache[k] + rho * g**2", ROOT_STEP), "rho_swapped"),
+    ("rmsprop_update", _cache_rule("rmsprop_update", ADAGRAD, ROOT_STEP), "adagrad_sum"),
+    ("rmsprop_update", _cache_rule("rmsprop_update", "cache[k] + (1 - rho) * g**2", ROOT_STEP), "rho_missing_on_the_cache"),
+    ("rmsprop_update", _cache_rule("rmsprop_update", RMSPROP, ROOT_STEP).replace("rho=0.9", "rho=0.99"), "default_rho"),
+    ("rmsprop_update", _cache_rule("rmsprop_update", "0.9 * cache[k] + 0.1 * g**2", ROOT_STEP), "rho_ignored"),
+    ("rmsprop_update", _cache_rule("rmsprop_update", RMSPROP, "params[k] - lr * g / (s + eps)"), "no_square_root"),
+    ("rmsprop_update", _cache_rule("rmsprop_update", RMSPROP, "params[k] - lr * g / (np.sqrt(cache[k]) + eps)"),
+     "old_cache_in_the_step"),
+    ("rmsprop_update", _cache_rule("rmsprop_update", RMSPROP, "params[k] + lr * g / (np.sqrt(s) + eps)"), "uphill"),
+    ("rmsprop_update", _cache_rule("rmsprop_update", RMSPROP, "params[k] - lr * g / np.sqrt(s + eps)"), "eps_inside_the_root"),
+    ("rmsprop_update", _cache_rule("rmsprop_update", RMSPROP, "params[k] - lr * g / (np.sqrt(s) + 1e-8)"), "eps_ignored"),
+    ("adam_update", _adam_with().replace("return new_params, new_m, new_v",
+                                         "return new_params, {k: new_m[k] / (1 - beta1**t) for k in new_m}, new_v"),
+     "returned_corrected_m"),
+    ("adam_update", _adam_with().replace("return new_params, new_m, new_v",
+                                         "return new_params, new_m, {k: new_v[k] / (1 - beta2**t) for k in new_v}"),
+     "returned_corrected_v"),
+    ("adam_update", _adam_with(m_new="(1 - beta1) * m[k] + beta1 * g"), "beta1_swapped"),
+    ("adam_update", _adam_with(v_new="(1 - beta2) * v[k] + beta2 * g**2"), "beta2_swapped"),
+    ("adam_update", _adam_with().replace("beta2=0.999", "beta2=0.99"), "default_beta2"),
+    ("adam_update", _adam_with(m_new="(1 - beta1) * g"), "m_ignored"),
+    ("adam_update", _adam_with(v_new="(1 - beta2) * g**2"), "v_ignored"),
+    ("adam_update", _adam("new_m[k]", "new_v[k]"), "no_bias_correction"),
+    ("adam_update", _adam("new_m[k] / (1 - beta1**(t + 1))", "new_v[k] / (1 - beta2**(t + 1))"), "t_plus_one"),
+    ("adam_update", _adam("new_m[k] / (1 - beta1)", "new_v[k] / (1 - beta2)"), "t_ignored"),
+    ("adam_update", _adam("new_m[k]", CORRECTED[1]), "only_v_corrected"),
+    ("adam_update", _adam(CORRECTED[0], "new_v[k]"), "only_m_corrected"),
+    ("adam_update", _adam(*CORRECTED, step="params[k] + lr * m_hat / (np.sqrt(v_hat) + eps)"), "uphill"),
+    ("adam_update", _adam(*CORRECTED, step="params[k] - lr * m_hat / np.sqrt(v_hat + eps)"), "eps_inside_the_root"),
+    ("adam_update", _adam(*CORRECTED).replace("        g = grads", "        m[k] = m[k] * 1.0\n        m[k] *= 1\n        g = grads")
+     .replace("new_m[k] = beta1 * m[k]", "m[k] *= beta1\n        new_m[k] = m[k]"), "changes_its_inputs"),
+]
+
+
+@pytest.mark.parametrize("exercise, source, name", DIAGNOSED, ids=[f"{e}-{n}" for e, _, n in DIAGNOSED])
+def test_a_slip_is_diagnosed_in_the_visible_tests_words(exercise, source, name):
+    found = diagnosis(exercise, source)
+    assert found.mistake == name, found
+    assert found.message in visible_test(NOTEBOOK, exercise, source).message
+
+
+CORRECT_ALL = [*[(e, f"from tests.support.alternatives import _alt_{e} as {e}\n") for e in EXERCISES[NOTEBOOK]],
+               *CORRECT.items(), ("adam_update", _adam(*CORRECTED)), ("momentum_update", _momentum(SUM, HEAVY)),
+               ("nesterov_update", _nesterov(SUM, LOOK_AHEAD)), ("adagrad_update", _cache_rule("adagrad_update", ADAGRAD, ROOT_STEP)),
+               ("rmsprop_update", _cache_rule("rmsprop_update", RMSPROP, ROOT_STEP))]
+
+
+@pytest.mark.parametrize("exercise, source", CORRECT_ALL, ids=[e for e, _ in CORRECT_ALL])
+def test_a_correct_version_shows_none_of_the_named_mistakes(exercise, source):
+    assert diagnosis(exercise, source).mistake not in {m.name for m in MISTAKES[exercise]}
