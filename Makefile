@@ -150,6 +150,7 @@ bench: $(BENCH_VENV)/.installed sandbox-tools
 	$(BENCH_VENV)/bin/python benchmarks/grading.py
 	$(BENCH_VENV)/bin/python benchmarks/hung_cells.py
 	$(BENCH_BLAS_ENV) $(BENCH_VENV)/bin/python benchmarks/capstone_bars.py
+	$(BENCH_VENV)/bin/python benchmarks/similarity.py
 	$(BENCH_VENV)/bin/python benchmarks/gpu.py
 
 # One go on a GPU machine: the reference and the GPU cells of notebooks 04 and 08 on CuPy against

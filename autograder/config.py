@@ -14,6 +14,8 @@ import os
 from traitlets import Integer, Unicode
 from traitlets.config import Config, Configurable, PyFileConfigLoader
 
+from autograder.insight.similarity import Similarity
+
 
 class ConfigError(ValueError):
     """nbgrader_config.py cannot be read, or names a setting the grader does not have."""
@@ -49,7 +51,7 @@ class SandboxLimits(Configurable):
     tmp_bytes = Integer(512 * 1024**2, help="the sandbox's /tmp (when the grader runs as root)").tag(config=True)
 
 
-SECTIONS = (Grader, SandboxLimits)
+SECTIONS = (Grader, SandboxLimits, Similarity)
 # nbgrader's own settings that the grader uses as they are (never a second default of ours).
 NBGRADER_SETTINGS = (("Execute", "timeout", "seconds a cell may run (--cell-timeout)"),)
 
