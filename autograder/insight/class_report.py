@@ -15,6 +15,7 @@ Student ids and the messages of mistakes (which may quote a student's error) are
 import csv
 import html
 import pathlib
+import re
 import statistics
 import urllib.parse
 
@@ -41,18 +42,25 @@ def _lost_points(entry, exercise, points):
     return entry["grades"].get(f"test_{exercise}", 0.0) < points
 
 
+NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?![\w.])")
+
+
 def mistake_counts(graded, assignment, exercises):
     """{exercise: [(mistake, message, count, [students])]} for every exercise of [(exercise, points)], most
     frequent first (then by mistake and message). A student counts where the grader recorded a mistake and
     the exercise still lacks points: a score restored by hand since removes it. Mistakes are told apart by
-    name and message, so that unrecognised ones with different reasons stay apart."""
+    name and message, so that unrecognised ones with different reasons stay apart (their numbers shown as #,
+    so that one reason with other values is one kind)."""
     found = {exercise: {} for exercise, _ in exercises}
     for student, entry in _handed_in(graded, assignment):
         recorded = (entry.get("record") or {}).get("mistakes") or {}
         for exercise, points in exercises:
             mistake = recorded.get(exercise)
             if mistake and _lost_points(entry, exercise, points):
-                key = (str(mistake.get("mistake", UNRECOGNISED)), str(mistake.get("message") or ""))
+                name, message = str(mistake.get("mistake", UNRECOGNISED)), str(mistake.get("message") or "")
+                if name == UNRECOGNISED:  # "max error 0.31" and "max error 0.75" are one kind of reason
+                    message = NUMBER.sub("#", message)
+                key = (name, message)
                 found[exercise].setdefault(key, []).append(student)
     return {exercise: sorted(((name, message, len(students), students) for (name, message), students in kinds.items()),
                              key=lambda item: (-item[2], item[0], item[1]))

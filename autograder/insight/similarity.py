@@ -96,9 +96,31 @@ def solution_parts(notebook, release=None):
         given = stubs.get(str(meta.get("grade_id")), set()) | set(CODE_STUB_LINES)
         own = [line for line in _text(cell).splitlines() if line.strip() not in given]
         text = "\n".join(own).strip("\n")
-        if text.strip():
+        if text.strip() and not (cell.get("cell_type") == "code" and _unanswered(text)):
             parts[str(meta.get("grade_id"))] = text
     return parts
+
+
+def _unanswered(text):
+    """Whether code only defines functions that pass or raise NotImplementedError: a stub of the student's own
+    wording, which two students who answered nothing share without having copied anything."""
+    import ast
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+
+    def empty(statement):
+        if isinstance(statement, (ast.Pass, ast.Expr)) and not isinstance(getattr(statement, "value", None), ast.Call):
+            return True  # pass, a docstring, ...
+        exception = statement.exc.func if isinstance(statement, ast.Raise) and isinstance(statement.exc, ast.Call) \
+            else getattr(statement, "exc", None)
+        return isinstance(statement, ast.Raise) and isinstance(exception, ast.Name) and \
+            exception.id == "NotImplementedError"
+
+    return bool(tree.body) and all(isinstance(node, ast.FunctionDef) and all(map(empty, node.body))
+                                   for node in tree.body)
 
 
 def _read_notebook(path, max_bytes):

@@ -231,3 +231,26 @@ def test_the_class_report_counts_each_named_mistake_exactly(graded_class):
         assert int(row["count"]) == 1 and student in row["students"], row
     summary = (course / "reports" / "summary.html").read_text()
     assert f"class-{ASSIGNMENT}.html" in summary
+
+
+def test_the_report_command_rebuilds_the_class_report_from_the_gradebook_alone(graded_class):
+    import subprocess
+    import sys
+
+    from tests.support.notebook import ROOT as REPO
+
+    course, _, _, _ = graded_class
+    page = course / "reports" / f"class-{ASSIGNMENT}.html"
+    page.unlink()
+
+    def report(*names):
+        return subprocess.run([sys.executable, "-m", "autograder", "--course-root", str(course), "report", *names],
+                              capture_output=True, text=True, timeout=300, cwd=REPO)
+
+    built = report(ASSIGNMENT)
+    assert built.returncode == 0 and page.is_file(), built.stdout + built.stderr
+    assert "mistake_mse_no_mean" in page.read_text()
+    misspelt = report("03_backprob")
+    assert misspelt.returncode == 2 and "did you mean 03_backprop?" in misspelt.stderr
+    nothing = report("02_forward")
+    assert nothing.returncode == 2 and "no graded submission of 02_forward" in nothing.stderr
