@@ -94,14 +94,20 @@ def submission_id(course, student):
         return gradebook.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student).id
 
 
-def assert_inert_but_readable(page):
-    """The student's harmless HTML, a plot and the LaTeX source show; none of their script ran."""
+def assert_inert_but_readable(page, typeset=False):
+    """The student's harmless HTML, a plot and their formula show (its LaTeX source, which the formgrader's
+    MathJax typesets; or, `typeset`, as the MathML of a feedback page); none of their script ran."""
     expect(page.locator("#student-html")).to_have_text("bold survives")
     plot = page.locator('img[src^="data:image/png"]').first
     expect(plot).to_be_visible()
     assert plot.evaluate("image => image.naturalWidth") > 100
     expect(page.locator("body")).to_contain_text("My answer")
-    assert "delta^{[L]}" in page.content()
+    if typeset:
+        formula = page.locator("math").filter(has_text="δ").first
+        expect(formula).to_be_visible()
+        assert formula.evaluate("math => math.getBoundingClientRect().width") > 0
+    else:
+        assert "delta^{[L]}" in page.content()
     page.wait_for_timeout(1500)  # time for an onerror to fire on the missing images
     assert page.evaluate("typeof window.__pwned") == "undefined", page.evaluate("window.__pwned")
 
@@ -117,7 +123,7 @@ def test_student_script_stays_inert_in_the_feedback_page(page, lab):
     feedback = lab.root_dir / "feedback" / "mallory" / ASSIGNMENT / f"{ASSIGNMENT}.html"
     page.goto(feedback.as_uri())
     expect(page.locator("body")).to_contain_text("count_parameters")  # the feedback page itself
-    assert_inert_but_readable(page)
+    assert_inert_but_readable(page, typeset=True)
 
 
 def test_a_written_answer_is_graded_by_hand_in_the_formgrader(page, lab):

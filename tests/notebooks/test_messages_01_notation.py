@@ -10,9 +10,15 @@ import pytest
 
 from autograder import reference as ref
 from autograder.judging import mistakes
-from autograder.judging.specs import MISTAKES
 from tests.support import wrong_versions
-from tests.support.wrong_versions import diagnosis, hidden_test, verification, visible_test
+from tests.support.wrong_versions import (
+    assert_transform_is_its_own_mistake,
+    diagnosis,
+    hidden_test,
+    transforms,
+    verification,
+    visible_test,
+)
 
 NAME = "01_notation"
 PRELUDE = "import math\n\nimport numpy as np\n\n"  # what the notebook's setup cell gives a student's answer
@@ -221,13 +227,7 @@ NAMED = [(exercise, source, MISTAKE_BY_FRAGMENT[fragment]) for exercise, source,
          if fragment in MISTAKE_BY_FRAGMENT] + REASON_SLIPS
 
 
-def _wrong_transform(exercise, name):
-    """A student's source whose function is the named mistake's own wrong transform."""
-    return (f"from autograder.judging.specs import MISTAKES\n"
-            f"{exercise} = next(m.wrong for m in MISTAKES[{exercise!r}] if m.name == {name!r})\n")
-
-
-TRANSFORMS = [(exercise, m.name) for exercise in ref.EXERCISES[NAME] for m in MISTAKES[exercise] if m.wrong]
+TRANSFORMS = transforms(NAME)
 
 
 @pytest.mark.parametrize(("exercise", "source", "name"), NAMED, ids=[f"{n[0]}-{n[2]}" for n in NAMED])
@@ -239,12 +239,7 @@ def test_a_slip_is_diagnosed_in_the_visible_tests_words(exercise, source, name):
 
 @pytest.mark.parametrize(("exercise", "name"), TRANSFORMS, ids=[f"{e}-{n}" for e, n in TRANSFORMS])
 def test_each_wrong_transform_shows_its_own_mistake_and_fails_with_its_words(exercise, name):
-    """Every transform applies to every case its spec draws, no earlier mistake shadows it, and the visible
-    test gives the transform's slip the mistake's words."""
-    source = _wrong_transform(exercise, name)
-    found = diagnosis(exercise, source)
-    assert found.mistake == name, found
-    assert found.message in visible_test(NAME, exercise, source).message
+    assert_transform_is_its_own_mistake(NAME, exercise, name)
 
 
 @pytest.mark.parametrize("exercise", ref.EXERCISES[NAME])

@@ -10,9 +10,15 @@ import pytest
 
 from autograder import reference as ref
 from autograder.judging import mistakes
-from autograder.judging.specs import MISTAKES
 from tests.support import catalog
-from tests.support.wrong_versions import diagnosis, hidden_test, verification, visible_test
+from tests.support.wrong_versions import (
+    assert_transform_is_its_own_mistake,
+    diagnosis,
+    hidden_test,
+    transforms,
+    verification,
+    visible_test,
+)
 
 NOTEBOOK = "03_backprop"
 
@@ -342,7 +348,7 @@ NAMED = {label: (*WRONG[label][:2], name) for label, name in MISTAKE_BY_LABEL.it
 NAMED.update({f"catalog: {exercise}": (exercise, "import numpy as np\nfrom autograder.reference import sigmoid\n"
                                        + catalog.MISTAKES[exercise], name) for exercise, name in CATALOG_MISTAKE.items()})
 NAMED.update(MORE_SLIPS)
-TRANSFORMS = [(exercise, m.name) for exercise in ref.EXERCISES[NOTEBOOK] for m in MISTAKES[exercise] if m.wrong]
+TRANSFORMS = transforms(NOTEBOOK)
 
 
 @pytest.mark.parametrize("label", NAMED)
@@ -355,13 +361,7 @@ def test_a_slip_is_diagnosed_in_the_visible_tests_words(label):
 
 @pytest.mark.parametrize(("exercise", "name"), TRANSFORMS, ids=[f"{e}-{n}" for e, n in TRANSFORMS])
 def test_each_wrong_transform_shows_its_own_mistake_and_fails_with_its_words(exercise, name):
-    """Every transform applies to every case its spec draws, no earlier mistake shadows it, and the visible
-    test gives the transform's slip the mistake's words."""
-    source = (f"from autograder.judging.specs import MISTAKES\n"
-              f"{exercise} = next(m.wrong for m in MISTAKES[{exercise!r}] if m.name == {name!r})\n")
-    found = diagnosis(exercise, source)
-    assert found.mistake == name, found
-    assert found.message in visible_test(NOTEBOOK, exercise, source).message
+    assert_transform_is_its_own_mistake(NOTEBOOK, exercise, name)
 
 
 @pytest.mark.parametrize("exercise", ref.EXERCISES[NOTEBOOK])

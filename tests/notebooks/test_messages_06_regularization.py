@@ -3,19 +3,13 @@ by the hidden test and by the verification; correct versions written differently
 (tests.support.wrong_versions.assert_named_and_refuted and assert_accepted run all three).
 """
 
-import ast
 import inspect
-import io
-import re
-import tokenize
 
 import pytest
 
 from autograder.judging.specs import MISTAKES
 from autograder.reference import EXERCISES, regularization
 from tests.support.wrong_versions import (
-    HIDDEN_TESTS,
-    _cells,
     assert_accepted,
     assert_named_and_refuted,
     diagnosis,
@@ -157,29 +151,6 @@ def test_other_slips_are_named_and_refuted(exercise, source, fragment):
 
 
 # ---------------------------------------------------------------- the grader's diagnosis (autograder.judging.mistakes)
-
-def _visible_literals(exercise):
-    """The static text of each string literal of `exercise`'s visible test cell, one literal at a time (adjacent
-    literals apart, an f-string cut at its placeholders): a mistake's message must lie inside one of them."""
-    [cell] = [c for c in _cells(NAME) if c.metadata["nbgrader"].get("grade_id") == f"test_{exercise}"]
-    texts = []
-    for token in tokenize.generate_tokens(io.StringIO(HIDDEN_TESTS.sub("", cell.source)).readline):
-        if token.type == tokenize.STRING:
-            prefix = re.match(r"[a-zA-Z]*", token.string).group()
-            text = ast.literal_eval(re.sub("[fF]", "", prefix) + token.string[len(prefix):])
-            if "f" not in prefix.lower():
-                texts.append(text)
-                continue
-            texts += [part.replace("\0", "{").replace("\1", "}")  # {{ and }} are braces, not placeholders
-                      for part in re.split(r"\{[^{}]*\}", text.replace("{{", "\0").replace("}}", "\1"))]
-    return texts
-
-
-@pytest.mark.parametrize("exercise, mistake", [(e, m) for e in EXERCISES[NAME] for m in MISTAKES[e]],
-                         ids=lambda value: getattr(value, "name", value))
-def test_each_named_mistake_speaks_in_the_visible_tests_words(exercise, mistake):
-    assert any(mistake.message in text for text in _visible_literals(exercise)), mistake.message
-
 
 def _function(signature, body):
     return f"import numpy as np\n\n\ndef {signature}:\n" + "".join(f"    {line}\n" for line in body.splitlines())

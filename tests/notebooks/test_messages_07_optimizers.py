@@ -6,16 +6,12 @@ refuted). Correct versions written differently must pass the whole cell and the 
 (the hidden part of a cell runs after its visible part, so a passing cell passed both).
 """
 
-import ast
-import io
-import re
-import tokenize
 
 import pytest
 
 from autograder.judging.specs import MISTAKES
 from autograder.reference import EXERCISES
-from tests.support.wrong_versions import HIDDEN_TESTS, _cells, diagnosis, hidden_test, verification, visible_test
+from tests.support.wrong_versions import diagnosis, hidden_test, verification, visible_test
 
 NOTEBOOK = "07_optimizers"
 
@@ -183,29 +179,6 @@ def test_correct_version_written_differently_passes(exercise):
 
 
 # ---------------------------------------------------------------- the grader's diagnosis (autograder.judging.mistakes)
-
-def _visible_literals(exercise):
-    """The static text of each string literal of `exercise`'s visible test cell, one literal at a time (adjacent
-    literals apart, an f-string cut at its placeholders): a mistake's message must lie inside one of them."""
-    [cell] = [c for c in _cells(NOTEBOOK) if c.metadata["nbgrader"].get("grade_id") == f"test_{exercise}"]
-    texts = []
-    for token in tokenize.generate_tokens(io.StringIO(HIDDEN_TESTS.sub("", cell.source)).readline):
-        if token.type == tokenize.STRING:
-            prefix = re.match(r"[a-zA-Z]*", token.string).group()
-            text = ast.literal_eval(re.sub("[fF]", "", prefix) + token.string[len(prefix):])
-            if "f" not in prefix.lower():
-                texts.append(text)
-                continue
-            texts += [part.replace("\0", "{").replace("\1", "}")  # {{ and }} are braces, not placeholders
-                      for part in re.split(r"\{[^{}]*\}", text.replace("{{", "\0").replace("}}", "\1"))]
-    return texts
-
-
-@pytest.mark.parametrize("exercise, mistake", [(e, m) for e in EXERCISES[NOTEBOOK] for m in MISTAKES[e]],
-                         ids=lambda value: getattr(value, "name", value))
-def test_each_named_mistake_speaks_in_the_visible_tests_words(exercise, mistake):
-    assert any(mistake.message in text for text in _visible_literals(exercise)), mistake.message
-
 
 def _nesterov(velocity, step):
     return _momentum(velocity, step).replace("momentum_update", "nesterov_update")

@@ -165,6 +165,24 @@ def diagnosis(exercise, source, seed=0):
     return mistakes.diagnose(SPECS[exercise], MISTAKES[exercise], runs)
 
 
+def transforms(name):
+    """[(exercise, mistake name)] of notebook `name`'s named mistakes recognised by a wrong transform."""
+    from autograder.reference import EXERCISES
+
+    return [(exercise, m.name) for exercise in EXERCISES[name] for m in MISTAKES[exercise] if m.wrong]
+
+
+def assert_transform_is_its_own_mistake(name, exercise, mistake):
+    """A student whose function is the mistake's own wrong transform gets that mistake from the diagnosis (the
+    transform applies to every case its spec draws, no earlier mistake shadows it), and its words from the
+    visible test."""
+    source = (f"from autograder.judging.specs import MISTAKES\n"
+              f"{exercise} = next(m.wrong for m in MISTAKES[{exercise!r}] if m.name == {mistake!r})\n")
+    found = diagnosis(exercise, source)
+    assert found.mistake == mistake, found
+    assert found.message in visible_test(name, exercise, source).message
+
+
 def assert_named_and_refuted(name, exercise, source, fragment, given=""):
     """The visible test fails `source` with a message holding `fragment`; the hidden test and the verification
     (run with `given`, the notebook's definitions it calls, in front) refute it too."""
