@@ -57,7 +57,31 @@ def copydetect_peer(parts, settings):
     return theirs, ours
 
 
-def course_of(cls, names, folder):
+def diagnoses(names):
+    """{(notebook, exercise, variant key): (mistake, message)}: the grader's diagnosis of each wrong variant
+    of the synthetic class (tests.support.wrong_versions.diagnosis, with the notebook's definitions and the
+    other exercises' solutions in front), so that the report counts the course's real named mistakes."""
+    from autograder.judging.verify import definition_cells
+    from tests.support.synthetic_class import _release, _source_cells, variants
+    from tests.support.wrong_versions import diagnosis
+
+    found = {}
+    for name in names:
+        given = [cell for cell in definition_cells(_release(name)) if "raise NotImplementedError" not in cell]
+        solutions = {g: text for g, (kind, text) in _source_cells(name).items() if kind == "code"}
+        for exercise, options in variants(name).items():
+            prelude = "\n\n".join([*given, *(text for g, text in solutions.items() if g != exercise)])
+            for key, text, wrong in options:
+                if wrong:
+                    try:
+                        d = diagnosis(exercise, prelude + "\n\n" + text)
+                        found[name, exercise, key] = (d.mistake, d.message)
+                    except Exception as error:  # noqa: BLE001 - a variant the diagnosis cannot run: say what
+                        found[name, exercise, key] = ("unrecognised", f"{type(error).__name__}: {error}"[:80])
+    return found
+
+
+def course_of(cls, names, folder, named=None):
     """A course root holding every student's autograded notebooks and the release; the snapshot, the term's
     exercises and written questions that Gradebook.snapshot and the command would give for it."""
     from tests.support.notebook import exercises
@@ -78,10 +102,12 @@ def course_of(cls, names, folder):
             grades, mistakes = {}, {}
             for exercise, most in assignments[name]:
                 wrong = cls.outputs[student].get(exercise)
+                if named and named.get(tuple((wrong or "").split("/"))) == ("unrecognised", ""):
+                    wrong = None  # a "wrong" variant of the generator's that the grader finds right on every input
                 grades[f"test_{exercise}"] = 0.0 if wrong or exercise not in own else float(most)
                 if wrong:
-                    mistakes[exercise] = {"mistake": wrong.rsplit("/", 1)[1][:40], "message": "a named slip",
-                                          "output": wrong}
+                    mistake, message = (named or {}).get(tuple(wrong.split("/")), ("unrecognised", ""))
+                    mistakes[exercise] = {"mistake": mistake, "message": message, "output": wrong}
                 elif exercise not in own:
                     mistakes[exercise] = {"mistake": "not attempted", "message": "", "output": ""}
             score = sum(grades.values())
@@ -97,8 +123,9 @@ def whole_reports(cls, names, keep=None):
 
     from autograder.insight.build import build_reports
 
+    named = diagnoses(names)
     with tempfile.TemporaryDirectory() as folder:
-        root, graded, assignments, written = course_of(cls, names, folder)
+        root, graded, assignments, written = course_of(cls, names, folder, named)
         started = time.perf_counter()
         paths, _, _ = build_reports(root, root / "reports", graded, assignments, written, names)
         seconds = time.perf_counter() - started
