@@ -211,24 +211,24 @@ def same_as_reference(function, names=None, rtol=RTOL, atol=ATOL):
 
 def must_raise(expected, judge):
     """(judge, judge_error) for an exercise whose contract asks some inputs to raise: `expected(args, kwargs)`
-    gives (the exception's name, words its message must hold) for such a case, None for the others, which
-    `judge` judges as usual (any exception there refutes)."""
+    gives (the exception's name, words its message must hold, the argument that asks for it) for such a
+    case, None for the others, which `judge` judges as usual (any exception there refutes)."""
     def judge_value(got, args, kwargs):
         wanted = expected(args, kwargs)
         if wanted is None:
             return judge(got, args, kwargs)
-        return f"returned {describe(got)} for {args[0]!r}, where its contract asks for a {wanted[0]}"
+        return f"returned {describe(got)} for {wanted[2]!r}, where its contract asks for a {wanted[0]}"
 
     def judge_error(reason, args, kwargs):
         wanted = expected(args, kwargs)
         if wanted is None:
             return reason
-        name, words = wanted
+        name, words, given = wanted
         raised = reason.partition(":")[0]
         if raised != name:
-            return f"raised {raised} for {args[0]!r}, where its contract asks for a {name}"
+            return f"raised {raised} for {given!r}, where its contract asks for a {name}"
         missing = [word for word in words if word not in reason]
-        return f"its {name} for {args[0]!r} does not name {', '.join(missing)}" if missing else None
+        return f"its {name} for {given!r} does not name {', '.join(missing)}" if missing else None
     return judge_value, judge_error
 
 

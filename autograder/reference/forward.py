@@ -232,7 +232,7 @@ def _cases_layer_forward(rng):
 
 
 def _unknown_activation(args, kwargs):
-    return None if args[3] in ALL_ACTIVATIONS else ("ValueError", ALL_ACTIVATIONS)
+    return None if args[3] in ALL_ACTIVATIONS else ("ValueError", ALL_ACTIVATIONS, args[3])
 
 
 def _cases_forward(rng):

@@ -173,7 +173,7 @@ SCHEDULE_KINDS = ("constant", "step", "exponential", "inverse_time", "cosine")
 
 
 def _unknown_kind(args, kwargs):
-    return None if args[0] in SCHEDULE_KINDS else ("ValueError", SCHEDULE_KINDS)
+    return None if args[0] in SCHEDULE_KINDS else ("ValueError", SCHEDULE_KINDS, args[0])
 
 
 def _judge_lr_schedule(got, args, kwargs):
