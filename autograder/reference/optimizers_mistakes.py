@@ -3,11 +3,29 @@
 Each message is the visible test's own words for the slip (source/07_optimizers/07_optimizers.py). The
 update rules are deterministic: a wrong transform makes the slip, one parameter at a time
 (`_rule(step)`: step(theta, g, *state, *hyper-parameters) gives the new theta and state of one entry).
-`lr_schedule` must raise on an unknown kind, and a wrong transform is compared only with a function that
-returned on every case, so its slips of value cannot be recognised: only those its contract names are.
+`lr_schedule`'s slips of value are one schedule's formula changed (`_schedule_with`); its case with an
+unknown kind, where the contract asks for a ValueError, says nothing of them.
 """
 
+import math
+
 from autograder.judging.mistakes import Mistake
+
+from .optimizers import lr_schedule
+
+
+def _schedule_with(kind, rate):
+    """lr_schedule with schedule `kind` computed by rate(lr0, epoch, **kw) instead: one slip, the rest right."""
+    def schedule(kind_asked, lr0, epoch, **kw):
+        return float(rate(lr0, epoch, **kw)) if kind_asked == kind else lr_schedule(kind_asked, lr0, epoch, **kw)
+    return schedule
+
+
+def _cosine(turns, halved):
+    def rate(lr0, epoch, total_epochs, lr_min=0.0):
+        swing = (lr0 - lr_min) * (1 + math.cos(turns * math.pi * epoch / total_epochs))
+        return lr_min + (swing / 2 if halved else swing)
+    return rate
 
 
 def _changed(*names):
@@ -211,5 +229,15 @@ MISTAKES = {
                 reason="where its contract asks for a ValueError"),
         Mistake("unknown_kind_unexplained", "name all five", reason=r"^its ValueError .* does not name"),
         Mistake("not_a_python_float", "return a Python float", reason="expected a Python float"),
+        Mistake("step_exponent_rounded", "use math.floor, not round", wrong=_schedule_with(
+            "step", lambda lr0, epoch, drop=0.5, every=10: lr0 * drop ** round(epoch / every))),
+        Mistake("step_exponent_fractional", "the exponent must be a whole number: floor(epoch / every)",
+                wrong=_schedule_with("step", lambda lr0, epoch, drop=0.5, every=10: lr0 * drop ** (epoch / every))),
+        Mistake("exponential_sign", "the exponent must be negative", wrong=_schedule_with(
+            "exponential", lambda lr0, epoch, k=0.1: lr0 * math.exp(k * epoch))),
+        Mistake("exponential_power_of_k", "lr0 * exp(-k * epoch), not lr0 * k**epoch", wrong=_schedule_with(
+            "exponential", lambda lr0, epoch, k=0.1: lr0 * k ** epoch)),
+        Mistake("cosine_not_halved", "divide (1 + cos(...)) by 2", wrong=_schedule_with("cosine", _cosine(1, False))),
+        Mistake("cosine_full_period", "not 2 pi * epoch / total_epochs", wrong=_schedule_with("cosine", _cosine(2, True))),
     ),
 }

@@ -11,7 +11,14 @@ import pytest
 
 from autograder.judging.specs import MISTAKES
 from autograder.reference import EXERCISES
-from tests.support.wrong_versions import diagnosis, hidden_test, verification, visible_test
+from tests.support.wrong_versions import (
+    assert_transform_is_its_own_mistake,
+    diagnosis,
+    hidden_test,
+    transforms,
+    verification,
+    visible_test,
+)
 
 NOTEBOOK = "07_optimizers"
 
@@ -295,3 +302,9 @@ CORRECT_ALL = [*[(e, f"from tests.support.alternatives import _alt_{e} as {e}\n"
 @pytest.mark.parametrize("exercise, source", CORRECT_ALL, ids=[e for e, _ in CORRECT_ALL])
 def test_a_correct_version_shows_none_of_the_named_mistakes(exercise, source):
     assert diagnosis(exercise, source).mistake not in {m.name for m in MISTAKES[exercise]}
+
+
+@pytest.mark.parametrize("exercise, name", [t for t in transforms(NOTEBOOK) if t[0] == "lr_schedule"],
+                         ids=lambda value: value)
+def test_each_slip_of_one_schedule_is_named_in_its_visible_tests_words(exercise, name):
+    assert_transform_is_its_own_mistake(NOTEBOOK, exercise, name)
