@@ -12,6 +12,7 @@ from autograder import reference as ref
 from autograder.judging import mistakes
 from tests.support import wrong_versions
 from tests.support.wrong_versions import (
+    assert_diagnosed,
     assert_transform_is_its_own_mistake,
     diagnosis,
     hidden_test,
@@ -232,9 +233,7 @@ TRANSFORMS = transforms(NAME)
 
 @pytest.mark.parametrize(("exercise", "source", "name"), NAMED, ids=[f"{n[0]}-{n[2]}" for n in NAMED])
 def test_a_slip_is_diagnosed_in_the_visible_tests_words(exercise, source, name):
-    found = diagnosis(exercise, PRELUDE + source)
-    assert found.mistake == name, found
-    assert found.message in visible_test(NAME, exercise, source).message
+    assert_diagnosed(NAME, exercise, source, name, PRELUDE + source)
 
 
 @pytest.mark.parametrize(("exercise", "name"), TRANSFORMS, ids=[f"{e}-{n}" for e, n in TRANSFORMS])

@@ -10,6 +10,7 @@ from autograder import reference as ref
 from autograder.judging import mistakes
 from tests.support.wrong_versions import (
     _cells,
+    assert_diagnosed,
     assert_transform_is_its_own_mistake,
     diagnosis,
     hidden_test,
@@ -222,9 +223,7 @@ TRANSFORMS = transforms(NAME)
 
 @pytest.mark.parametrize(("exercise", "source", "name"), NAMED, ids=[f"{n[0]}-{n[2]}" for n in NAMED])
 def test_a_slip_is_diagnosed_in_the_visible_tests_words(exercise, source, name):
-    found = diagnosis(exercise, GIVEN + source)
-    assert found.mistake == name, found
-    assert found.message in visible_test(NAME, exercise, source).message
+    assert_diagnosed(NAME, exercise, source, name, GIVEN + source)
 
 
 @pytest.mark.parametrize(("exercise", "name"), TRANSFORMS, ids=[f"{e}-{n}" for e, n in TRANSFORMS])

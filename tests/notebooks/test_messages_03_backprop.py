@@ -12,6 +12,7 @@ from autograder import reference as ref
 from autograder.judging import mistakes
 from tests.support import catalog
 from tests.support.wrong_versions import (
+    assert_diagnosed,
     assert_transform_is_its_own_mistake,
     diagnosis,
     hidden_test,
@@ -354,9 +355,7 @@ TRANSFORMS = transforms(NOTEBOOK)
 @pytest.mark.parametrize("label", NAMED)
 def test_a_slip_is_diagnosed_in_the_visible_tests_words(label):
     exercise, source, name = NAMED[label]
-    found = diagnosis(exercise, source)
-    assert found.mistake == name, found
-    assert found.message in visible_test(NOTEBOOK, exercise, source).message
+    assert_diagnosed(NOTEBOOK, exercise, source, name)
 
 
 @pytest.mark.parametrize(("exercise", "name"), TRANSFORMS, ids=[f"{e}-{n}" for e, n in TRANSFORMS])

@@ -8,7 +8,7 @@ import pytest
 from autograder import authoring
 from autograder.judging.specs import MISTAKES
 from autograder.reference import EXERCISES
-from tests.support.wrong_versions import _cells, diagnosis, hidden_test, verification, visible_test
+from tests.support.wrong_versions import _cells, assert_diagnosed, diagnosis, hidden_test, verification, visible_test
 
 NAME = "04_minibatch"
 SOURCE = (authoring.SOURCE / NAME / f"{NAME}.py").read_text()
@@ -320,9 +320,7 @@ DIAGNOSED = [
 
 @pytest.mark.parametrize("exercise, source, name", DIAGNOSED, ids=[f"{e}-{n}" for e, _, n in DIAGNOSED])
 def test_a_slip_is_diagnosed_in_the_visible_tests_words(exercise, source, name):
-    found = diagnosis(exercise, _runnable(exercise, source))
-    assert found.mistake == name, found
-    assert found.message in visible_test(NAME, exercise, source).message
+    assert_diagnosed(NAME, exercise, source, name, _runnable(exercise, source))
 
 
 def test_a_shuffle_with_a_seed_of_its_own_is_diagnosed_as_not_drawn_from_rng():

@@ -10,6 +10,7 @@ from autograder.judging.specs import MISTAKES
 from autograder.reference import EXERCISES
 from tests.support.wrong_versions import (
     assert_accepted,
+    assert_diagnosed,
     assert_named_and_refuted,
     diagnosis,
     given_cell,
@@ -203,9 +204,7 @@ DIAGNOSED = [
 
 @pytest.mark.parametrize("exercise, source, name", DIAGNOSED, ids=[f"{e}-{n}" for e, _, n in DIAGNOSED])
 def test_a_slip_is_diagnosed_in_the_visible_tests_words(exercise, source, name):
-    found = diagnosis(exercise, GIVEN + source)
-    assert found.mistake == name, found
-    assert found.message in visible_test(NAME, exercise, source).message
+    assert_diagnosed(NAME, exercise, source, name, GIVEN + source)
 
 
 def test_weights_from_a_seed_of_their_own_are_diagnosed_as_not_drawn_from_rng():

@@ -11,6 +11,7 @@ from autograder.judging.specs import MISTAKES
 from autograder.reference import EXERCISES, regularization
 from tests.support.wrong_versions import (
     assert_accepted,
+    assert_diagnosed,
     assert_named_and_refuted,
     diagnosis,
     given_cell,
@@ -237,9 +238,7 @@ DIAGNOSED = [
 
 @pytest.mark.parametrize("exercise, source, name", DIAGNOSED, ids=[f"{e}-{n}" for e, _, n in DIAGNOSED])
 def test_a_slip_is_diagnosed_in_the_visible_tests_words(exercise, source, name):
-    found = diagnosis(exercise, GIVEN + source)
-    assert found.mistake == name, found
-    assert found.message in visible_test(NAME, exercise, source).message
+    assert_diagnosed(NAME, exercise, source, name, GIVEN + source)
 
 
 CORRECT = [*[(e, f"from tests.support.alternatives import _alt_{e} as {e}\n") for e in EXERCISES[NAME]],

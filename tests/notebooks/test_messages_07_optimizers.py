@@ -12,6 +12,7 @@ import pytest
 from autograder.judging.specs import MISTAKES
 from autograder.reference import EXERCISES
 from tests.support.wrong_versions import (
+    assert_diagnosed,
     assert_transform_is_its_own_mistake,
     diagnosis,
     hidden_test,
@@ -288,9 +289,7 @@ DIAGNOSED = [
 
 @pytest.mark.parametrize("exercise, source, name", DIAGNOSED, ids=[f"{e}-{n}" for e, _, n in DIAGNOSED])
 def test_a_slip_is_diagnosed_in_the_visible_tests_words(exercise, source, name):
-    found = diagnosis(exercise, source)
-    assert found.mistake == name, found
-    assert found.message in visible_test(NOTEBOOK, exercise, source).message
+    assert_diagnosed(NOTEBOOK, exercise, source, name)
 
 
 CORRECT_ALL = [*[(e, f"from tests.support.alternatives import _alt_{e} as {e}\n") for e in EXERCISES[NOTEBOOK]],

@@ -10,7 +10,7 @@ from autograder import authoring
 from autograder.judging.specs import MISTAKES
 from autograder.reference import EXERCISES
 from tests.support import alternatives_going_further
-from tests.support.wrong_versions import diagnosis, hidden_test, verification, visible_test
+from tests.support.wrong_versions import assert_diagnosed, diagnosis, hidden_test, verification, visible_test
 
 NAME = "09_autodiff"
 # What the integrity check runs beside the student's function: the notebook's other definitions.
@@ -329,9 +329,7 @@ def imported(exercise, function_name):
 
 @pytest.mark.parametrize("exercise, source, mistake", DIAGNOSED, ids=[f"{d[0]}-{d[2]}-{i}" for i, d in enumerate(DIAGNOSED)])
 def test_the_grader_names_a_wrong_version_s_slip_in_its_visible_test_s_words(exercise, source, mistake):
-    found = diagnosis(exercise, DEFINITIONS + source)
-    assert found.mistake == mistake, found
-    assert found.message in visible_test(NAME, exercise, source).message
+    assert_diagnosed(NAME, exercise, source, mistake, DEFINITIONS + source)
 
 
 def test_the_grader_names_the_wrong_functions_of_the_spec_tests():

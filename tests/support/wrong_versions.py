@@ -172,15 +172,21 @@ def transforms(name):
     return [(exercise, m.name) for exercise in EXERCISES[name] for m in MISTAKES[exercise] if m.wrong]
 
 
+def assert_diagnosed(name, exercise, source, mistake, runnable=None):
+    """The grader's diagnosis of `source` (run as `runnable`: with the notebook's definitions it calls in front)
+    is `mistake`, in words the visible test shows the student for the same source."""
+    found = diagnosis(exercise, runnable or source)
+    assert found.mistake == mistake, found
+    assert found.message in visible_test(name, exercise, source).message
+
+
 def assert_transform_is_its_own_mistake(name, exercise, mistake):
     """A student whose function is the mistake's own wrong transform gets that mistake from the diagnosis (the
     transform applies to every case its spec draws, no earlier mistake shadows it), and its words from the
     visible test."""
     source = (f"from autograder.judging.specs import MISTAKES\n"
               f"{exercise} = next(m.wrong for m in MISTAKES[{exercise!r}] if m.name == {mistake!r})\n")
-    found = diagnosis(exercise, source)
-    assert found.mistake == mistake, found
-    assert found.message in visible_test(name, exercise, source).message
+    assert_diagnosed(name, exercise, source, mistake)
 
 
 def assert_named_and_refuted(name, exercise, source, fragment, given=""):
