@@ -219,11 +219,15 @@ def test_cell_errors(notebook):
     student saw, for a lost exercise whose outputs show nothing wrong (its visible test failed otherwise)."""
     from autograder.judging.mistakes import first_line
 
+    def field(value, key, default):  # the student's notebook may hold anything where a dict is expected
+        return value.get(key, default) if isinstance(value, dict) else default
+
     errors = {}
-    for cell in notebook.get("cells", []):
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
-        failed = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-        if grade_id.startswith("test_") and failed:
+    for cell in field(notebook, "cells", []) if isinstance(field(notebook, "cells", []), list) else []:
+        grade_id = field(field(field(cell, "metadata", {}), "nbgrader", {}), "grade_id", "")
+        outputs = field(cell, "outputs", [])
+        failed = [o for o in outputs if field(o, "output_type", "") == "error"] if isinstance(outputs, list) else []
+        if isinstance(grade_id, str) and grade_id.startswith("test_") and failed:
             errors[grade_id[len("test_"):]] = first_line(f"{failed[0].get('ename', '')}: {failed[0].get('evalue', '')}")
     return errors
 

@@ -139,3 +139,15 @@ def test_feedback_lines_name_only_exercises_still_short_of_their_points():
     assert "<script>" not in shown and "&lt;script&gt;" in shown and "&lt;b&gt;expected" in shown
     assert shown.index("What most likely went wrong") > shown.index("</h4>")
     assert '<a href="#test_mse_loss">mse_loss</a>' in shown
+
+
+def test_the_test_cells_errors_are_read_whatever_the_students_notebook_holds():
+    from autograder.grading.job import test_cell_errors
+
+    good = {"metadata": {"nbgrader": {"grade_id": "test_mse_loss"}},
+            "outputs": [{"output_type": "error", "ename": "AssertionError", "evalue": "twice\nthe value"}]}
+    odd = [{"metadata": "x"}, {"metadata": {"nbgrader": ["x"]}}, {"metadata": {"nbgrader": {"grade_id": 3}}},
+           {"metadata": {"nbgrader": {"grade_id": "test_relu"}}, "outputs": "x"},
+           {"metadata": {"nbgrader": {"grade_id": "test_tanh"}}, "outputs": ["x", 1]}, "cell", 7]
+    assert test_cell_errors({"cells": [*odd, good]}) == {"mse_loss": "AssertionError: twice"}
+    assert test_cell_errors({"cells": "x"}) == {} and test_cell_errors([]) == {}
