@@ -13,6 +13,11 @@ from nbgrader.exchange.abc import ExchangeError
 from traitlets import Float, Unicode
 
 
+def decoded(files):
+    """((name, bytes), ...) of an answer's {name: base64}, sorted by name."""
+    return tuple((name, base64.b64decode(data)) for name, data in sorted(files.items()))
+
+
 class ExchangeService:
     """The exchange's HTTP API: JSON in and out, files as {name: base64}."""
 
@@ -36,10 +41,11 @@ class ExchangeService:
         return answer
 
     def files(self, path):
-        return tuple((name, base64.b64decode(data)) for name, data in sorted(self.call("GET", path)["files"].items()))
+        return decoded(self.call("GET", path)["files"])
 
-    def send(self, method, path, files):
-        body = {"files": {name: base64.b64encode(data).decode("ascii") for name, data in files}}
+    def send(self, method, path, files, **fields):
+        """`files` as the body's {name: base64}, beside any other `fields` of the body (a release's due date)."""
+        body = {"files": {name: base64.b64encode(data).decode("ascii") for name, data in files}, **fields}
         return self.call(method, path, json=body)
 
 

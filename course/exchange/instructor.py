@@ -1,11 +1,16 @@
 """An instructor's side of the exchange: release, collect, return feedback (nbgrader's commands and the
 formgrader call these through c.ExchangeFactory).
 
+A release carries the assignment's due date from the instructor's gradebook (or none), which the
+exchange keeps beside it for every role to read (GET courses/<course>/due): the practice grading
+service and the students learn it from there, never from the instructor's files.
+
 Collecting writes each student's chosen submission into submitted/<student>/<assignment>/ as the plain
 bytes the exchange received, with the exchange's receipt (receipt.json) and its time (timestamp.txt,
 nbgrader's record of when it was submitted): the only time the grader's lateness ever sees.
 """
 
+import datetime
 import glob
 import json
 import os
@@ -18,6 +23,28 @@ from . import files as plain
 from .client import HubExchange
 
 RECEIPT = "receipt.json"
+
+
+def gradebook_due(coursedir, assignment):
+    """The due date of `assignment` in the course's gradebook (naive UTC, nbgrader's way), or None: no
+    gradebook, no entry or no date. A missing sqlite gradebook is not created by asking."""
+    url = coursedir.db_url
+    if url.startswith("sqlite:///") and not os.path.isfile(url.removeprefix("sqlite:///")):
+        return None
+    try:
+        with Gradebook(url, coursedir.course_id) as gradebook:
+            return gradebook.find_assignment(assignment).duedate
+    except MissingEntry:
+        return None
+
+
+def due_text(due):
+    """A gradebook due date (naive UTC) as the exchange keeps it, "2026-12-08 17:00:00 UTC"; None stays None."""
+    if due is None:
+        return None
+    if due.tzinfo is not None:
+        due = due.astimezone(datetime.timezone.utc)
+    return due.strftime("%Y-%m-%d %H:%M:%S.%f UTC" if due.microsecond else "%Y-%m-%d %H:%M:%S UTC")
 
 
 class ReleaseAssignment(HubExchange, ExchangeReleaseAssignment):
@@ -33,8 +60,10 @@ class ReleaseAssignment(HubExchange, ExchangeReleaseAssignment):
         if refused:
             self.fail(f"{source} holds what cannot be released: "
                       + "; ".join(f"{name} {reason}" for name, reason in refused))
-        self.service.send("PUT", f"courses/{self.course}/released/{assignment}", files)
-        self.log.info(f"Released {assignment} to the exchange ({len(files)} files)")
+        due = gradebook_due(self.coursedir, assignment)
+        self.service.send("PUT", f"courses/{self.course}/released/{assignment}", files, due=due_text(due))
+        self.log.info(f"Released {assignment} to the exchange ({len(files)} files, "
+                      + (f"due {due_text(due)})" if due else "no due date)"))
 
 
 def _existing_receipt(folder):
@@ -47,11 +76,7 @@ def _existing_receipt(folder):
 
 class Collect(HubExchange, ExchangeCollect):
     def due_date(self):
-        try:
-            with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gradebook:
-                return gradebook.find_assignment(self.coursedir.assignment_id).duedate
-        except MissingEntry:
-            return None
+        return gradebook_due(self.coursedir, self.coursedir.assignment_id)
 
     def chosen(self, entries):
         """One receipt per student: the latest, or with before_duedate the latest on time (if any)."""

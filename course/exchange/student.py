@@ -1,5 +1,11 @@
 """A student's side of the exchange: list, fetch, submit, fetch feedback (nbgrader's commands and the
-Assignment List call these through c.ExchangeFactory)."""
+Assignment List call these through c.ExchangeFactory).
+
+A submission's feedback is what the exchange shows the student: the instructor's feedback once
+released, else the practice grading service's practice pages (its "practice" flag says which). Both
+land in <assignment>/feedback/<received>/, the later replacing the earlier, so the Assignment List's
+"feedback updated" mark (a page's SHA-256 differing from the exchange's) shows official feedback
+arriving over practice feedback."""
 
 import json
 import os
@@ -9,7 +15,7 @@ from nbgrader.utils import find_all_notebooks
 
 from . import files as plain
 from . import receipt as receipts
-from .client import HubExchange
+from .client import HubExchange, decoded
 
 SHOWN_REFUSALS = 10
 
@@ -80,12 +86,16 @@ class FetchFeedback(HubExchange, ExchangeFetchFeedback):
             receipt = entry["receipt"]
             if not entry["feedback"]:
                 continue
-            feedback = self.service.files(f"courses/{self.course}/feedback/{assignment}/{receipt['student_id']}/"
-                                          f"{receipt['receipt_id']}")
+            answer = self.service.call("GET", f"courses/{self.course}/feedback/{assignment}/{receipt['student_id']}/"
+                                              f"{receipt['receipt_id']}")
+            feedback = decoded(answer["files"])
             os.makedirs(os.path.join(target, "feedback"), exist_ok=True)
+            # Replaced as a whole: official feedback fetched after practice feedback takes its place.
             plain.replace_folder(os.path.join(target, "feedback", receipt["received"]), feedback)
             fetched += 1
-            self.log.info(f"Fetched feedback of your submission received {receipt['received']}")
+            # What was fetched, which official feedback may have replaced since the list was made.
+            kind = "practice feedback (not your grade)" if answer.get("practice") is True else "feedback"
+            self.log.info(f"Fetched {kind} of your submission received {receipt['received']}")
         if not fetched:
             self.log.warning(f"No feedback for {assignment} yet")
 

@@ -1,7 +1,9 @@
 """The exchange's rules for files and receipts, without a hub: plain bytes only, bounded, under safe
-names; a submission kept as received with a receipt only the store can sign; and the one-machine
-exchange's collect, which copies no link."""
+names; a submission kept as received with a receipt only the store can sign; practice feedback beside
+the official one, each shown to the student as the rules say; due dates kept with the release; and
+the one-machine exchange's collect, which copies no link."""
 
+import datetime
 import json
 import os
 import shutil
@@ -14,7 +16,7 @@ from course.exchange import receipt as receipts
 from tests.support.notebook import ROOT, nbgrader
 
 sys.path.insert(0, str(ROOT / "deploy" / "jupyterhub"))
-from exchange_store import Quota, Store
+from exchange_store import NotFound, Quota, Store
 
 
 def test_reading_a_folder_takes_plain_files_and_names_everything_else_it_refuses(tmp_path):
@@ -184,3 +186,135 @@ def test_grading_before_collecting_says_what_waits_in_the_exchange_and_how_to_co
     assert waiting.waiting_submissions(config, course, ["01_notation"]) == ({}, None)
     _inbound(course, "alice", "2026-12-02 09:00:00.000000 UTC")  # resubmitted after the collect
     assert waiting.waiting_submissions(config, course, ["01_notation"]) == ({"01_notation": ["alice"]}, None)
+
+
+# ---------------------------------------------------------------- practice feedback and due dates
+
+
+def _submitted(store, student="alice"):
+    """The store's address of a fresh submission of `student`'s: (course, student, assignment, receipt id)."""
+    receipt = store.submit("course", "01_notation", student, [("01_notation.ipynb", b"mine")])
+    return ("course", student, "01_notation", receipt["receipt_id"])
+
+
+def test_practice_files_are_kept_for_the_receipt_they_answer_and_replaced_as_a_whole(store):
+    which = _submitted(store)
+    store.put_practice(*which, [("01_notation.html", b"<p>2/3</p>"), ("practice.json", b"{}")])
+    store.put_practice(*which, [("01_notation.html", b"<p>3/3</p>")])
+    assert store.practice(*which) == (("01_notation.html", b"<p>3/3</p>"),)
+    (entry,) = store.receipts_with_feedback("course", staff=True)  # the grader's and the instructors' view
+    assert entry["practice"] == {"01_notation.html": receipts.sha256(b"<p>3/3</p>")} and entry["feedback"] == {}
+    folder = os.path.join(store.root, "course", "practice", "alice", "01_notation")
+    assert oct(os.stat(folder).st_mode & 0o777) == "0o700"
+    assert oct(os.stat(os.path.join(folder, which[3], "01_notation.html")).st_mode & 0o777) == "0o600"
+    for files, reason in (([("pages/a.html", b"")], "plain names"), ([("a.html", b"x" * 101)], "more than the 100"),
+                          ([(".hidden.html", b"")], "not a file name"), ([("a", b"")] * 2, "same file name twice")):
+        with pytest.raises(plain.Refused, match=reason):
+            store.put_practice(*which, files)
+    assert store.practice(*which) == (("01_notation.html", b"<p>3/3</p>"),)  # a refused put changed nothing
+
+
+def test_a_student_is_shown_practice_pages_until_the_official_feedback_and_never_practice_json(store):
+    which = _submitted(store)
+    (entry,) = store.receipts_with_feedback("course", student="alice")
+    assert (entry["feedback"], entry["practice"]) == ({}, False)
+    store.put_practice(*which, [("practice.json", b'{"score": 1}')])  # no page yet: nothing to show
+    assert store.feedback(*which) == () and store.receipts_with_feedback("course")[0]["practice"] is False
+    page, report = b"<p>practice 2/3</p>", b'{"hidden": "assert forward(x) == 9"}'
+    store.put_practice(*which, [("01_notation.html", page), ("practice.json", report), ("notes.txt", b"internal")])
+    (entry,) = store.receipts_with_feedback("course", student="alice")
+    assert entry["feedback"] == {"01_notation.html": receipts.sha256(page)} and entry["practice"] is True
+    assert receipts.sha256(report) not in json.dumps(entry) and "practice.json" not in json.dumps(entry)
+    assert store.feedback(*which) == (("01_notation.html", page),)
+
+    official = b"<p>graded 3/3</p>"
+    store.put_feedback(*which, [("01_notation.html", official)])
+    (entry,) = store.receipts_with_feedback("course", student="alice")
+    assert entry["feedback"] == {"01_notation.html": receipts.sha256(official)} and entry["practice"] is False
+    assert store.feedback(*which) == (("01_notation.html", official),)
+    assert dict(store.practice(*which)) == {"01_notation.html": page, "practice.json": report, "notes.txt": b"internal"}
+    store.put_practice(*which, [("01_notation.html", b"<p>regraded</p>")])  # later practice: official stays shown
+    assert store.feedback(*which) == store.official_feedback(*which) == (("01_notation.html", official),)
+    (entry,) = store.receipts_with_feedback("course", staff=True)
+    assert entry["feedback"] == {"01_notation.html": receipts.sha256(official)}
+    assert entry["practice"] == {"01_notation.html": receipts.sha256(b"<p>regraded</p>")}
+
+
+def test_practice_feedback_goes_only_to_an_existing_receipt_of_that_student(store):
+    alice = _submitted(store)
+    _submitted(store, "bob")
+    for which in (("course", "alice", "01_notation", "20260101T000000.000000Z-00000000"),
+                  ("course", "bob", "01_notation", alice[3]),  # alice's receipt under bob's name
+                  ("course", "alice", "02_forward", alice[3])):
+        with pytest.raises(NotFound):
+            store.put_practice(*which, [("01_notation.html", b"")])
+    for receipt_id in ("../../x", ".incoming-x"):
+        with pytest.raises(plain.Refused, match="not a valid receipt"):
+            store.put_practice("course", "alice", "01_notation", receipt_id, [("01_notation.html", b"")])
+    assert not os.path.exists(os.path.join(store.root, "course", "practice"))
+
+
+def test_the_due_date_travels_with_the_release_and_a_re_release_replaces_it(store):
+    assert store.due("course") == {"01_notation": None}  # released with no date, as an older client does
+    release = [("02_forward.ipynb", b"{}")]
+    store.release("course", "02_forward", release, due="2026-12-08 17:00:00 UTC")
+    assert store.due("course") == {"01_notation": None, "02_forward": "2026-12-08 17:00:00 UTC"}
+    store.release("course", "02_forward", release, due="2026-12-09T18:30:00.250000+01:00")
+    assert store.due("course")["02_forward"] == "2026-12-09 17:30:00.250000 UTC"
+    for bad in ("soon", "2026-13-40 17:00", 5, ["2026-12-08"]):
+        with pytest.raises(plain.Refused, match="not a due date"):
+            store.release("course", "02_forward", [("other.ipynb", b"{}")], due=bad)
+    assert store.released("course")["02_forward"] == ["02_forward.ipynb"]  # a refused release changed nothing
+    assert store.due("course")["02_forward"] == "2026-12-09 17:30:00.250000 UTC"
+    store.release("course", "02_forward", release)
+    assert store.due("course")["02_forward"] is None
+    assert oct(os.stat(os.path.join(store.root, "course", "due", "02_forward.json")).st_mode & 0o777) == "0o600"
+
+
+def test_a_release_takes_its_due_date_from_the_gradebook_in_the_stores_form(tmp_path, store, monkeypatch):
+    from nbgrader.api import Gradebook
+    from nbgrader.coursedir import CourseDirectory
+
+    from autograder.grading.environment import tool_environment
+    from course.exchange.instructor import due_text, gradebook_due
+
+    monkeypatch.setenv("PATH", tool_environment()["PATH"])  # a new gradebook: nbgrader runs `alembic`
+
+    coursedir = CourseDirectory(root=str(tmp_path), course_id="course")
+    assert gradebook_due(coursedir, "01_notation") is None
+    assert not (tmp_path / "gradebook.db").exists()  # asking made no gradebook
+    with Gradebook(coursedir.db_url, "course") as gradebook:
+        gradebook.add_assignment("01_notation", duedate=datetime.datetime(2026, 12, 8, 17, 0))
+        gradebook.add_assignment("02_forward")
+    due = gradebook_due(coursedir, "01_notation")
+    assert due_text(due) == "2026-12-08 17:00:00 UTC"
+    assert gradebook_due(coursedir, "02_forward") is None and gradebook_due(coursedir, "03_backward") is None
+    store.release("course", "01_notation", [("01_notation.ipynb", b"{}")], due=due_text(due))
+    assert store.due("course") == {"01_notation": "2026-12-08 17:00:00 UTC"}
+
+
+def test_the_assignment_list_marks_official_feedback_arriving_over_fetched_practice_feedback(store, tmp_path):
+    from nbgrader.coursedir import CourseDirectory
+
+    from course.exchange.student import List
+
+    which = _submitted(store)
+    listing = List(coursedir=CourseDirectory(root=str(tmp_path), course_id="course"), assignment_dir=str(tmp_path))
+
+    def fetched():  # what FetchFeedback writes, from what the exchange lists to the student
+        (entry,) = store.receipts_with_feedback("course", student="alice")
+        local = tmp_path / "01_notation" / "feedback" / entry["receipt"]["received"]
+        local.parent.mkdir(parents=True, exist_ok=True)
+        plain.replace_folder(str(local), store.feedback(*which))
+        return listing.submission(entry)
+
+    store.put_practice(*which, [("01_notation.html", b"practice"), ("practice.json", b"{}")])
+    shown = fetched()
+    assert shown["has_local_feedback"] and not shown["feedback_updated"]
+    assert sorted(os.listdir(shown["local_feedback_path"])) == ["01_notation.html"]
+    store.put_feedback(*which, [("01_notation.html", b"official")])
+    (entry,) = store.receipts_with_feedback("course", student="alice")
+    assert listing.submission(entry)["feedback_updated"]  # the student is told to fetch again
+    shown = fetched()
+    assert not shown["feedback_updated"]
+    assert (tmp_path / "01_notation" / "feedback" / entry["receipt"]["received"] / "01_notation.html").read_bytes() == b"official"
