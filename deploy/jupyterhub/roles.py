@@ -4,6 +4,8 @@
   List are switched off (server and JupyterLab sides), the Assignment List stays.
 - instructor: the course's own nbgrader settings (plugins, preprocessors), then where the course root
   and the exchange are on this deployment.
+- both: budget_notice.py, which kernels run as they start: it tells the user why their last kernel
+  was stopped when their memory budget stopped it (user_budgets, course_spawner).
 
 Used by jupyterhub_config.py (one server) and by the Kubernetes image (deploy/kubernetes/Dockerfile):
 
@@ -13,6 +15,9 @@ Used by jupyterhub_config.py (one server) and by the Kubernetes image (deploy/ku
 import argparse
 import json
 import pathlib
+import shutil
+
+BUDGET_NOTICE = pathlib.Path(__file__).resolve().parent / "budget_notice.py"  # run by kernels (PYTHONSTARTUP)
 
 SWITCHED_OFF = {
     "student": {"server": ["nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list"],
@@ -44,6 +49,8 @@ def write(folder, *, course_id, course_root, exchange):
             {"ServerApp": {"jpserver_extensions": {name: False for name in off["server"]}}}, indent=1))
         (target / "labconfig" / "page_config.json").write_text(json.dumps(
             {"disabledExtensions": {name: True for name in off["lab"]}}, indent=1))
+        if BUDGET_NOTICE.exists():  # (an image that copies roles.py alone has no per-user cgroups either)
+            shutil.copyfile(BUDGET_NOTICE, target / BUDGET_NOTICE.name)  # why a kernel stopped, told in its cell
         for path in [target, *target.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
 
