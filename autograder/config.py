@@ -11,10 +11,11 @@ The course's configuration is read by one loader, `course_config`.
 
 import os
 
-from traitlets import Integer, Unicode
+from traitlets import Bool, Integer, Unicode
 from traitlets.config import Config, Configurable, PyFileConfigLoader
 
 from autograder.insight.similarity import Similarity
+from autograder.practice.policy import PracticeGrading
 
 
 class ConfigError(ValueError):
@@ -37,6 +38,9 @@ class Grader(Configurable):
                          ).tag(config=True)
     report_dir = Unicode("reports", help="where grades.csv and summary.html go, relative to the course root "
                                          "(--report-dir)").tag(config=True)
+    class_reports = Bool(True, help="build the class reports (what the class got wrong, similarity) after each run; "
+                                    "the hub's practice grading, one student at a time, turns them off "
+                                    "(`python -m autograder report` builds them at any time)").tag(config=True)
 
 
 class SandboxLimits(Configurable):
@@ -51,7 +55,7 @@ class SandboxLimits(Configurable):
     tmp_bytes = Integer(512 * 1024**2, help="the sandbox's /tmp (when the grader runs as root)").tag(config=True)
 
 
-SECTIONS = (Grader, SandboxLimits, Similarity)
+SECTIONS = (Grader, SandboxLimits, Similarity, PracticeGrading)
 # nbgrader's own settings that the grader uses as they are (never a second default of ours).
 NBGRADER_SETTINGS = (("Execute", "timeout", "seconds a cell may run (--cell-timeout)"),)
 

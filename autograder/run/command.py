@@ -286,8 +286,8 @@ def report_run(args, run, results, stopped, seconds, jobs):
     due_warnings = late_report.due_date_warnings(graded, due_dates)
     built = [a for a in run.assignments if a in assignments and any(a in by_a for by_a in graded.values())]
     try:
-        class_reports, class_warnings, report_seconds = build_reports(root, report_dir, graded, shown, written,
-                                                                      built, notes)
+        class_reports, class_warnings, report_seconds = build_reports(
+            root, report_dir, graded, shown, written, built, notes) if run.settings.class_reports else ([], [], 0.0)
     except Exception as error:  # noqa: BLE001 - the grades are written; a report of ours must not hide them
         class_reports, report_seconds = [], 0.0
         class_warnings = [f"the class reports were not built ({type(error).__name__}: {error}); grades.csv, "

@@ -89,6 +89,14 @@ c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"
 c.Spawner.http_timeout = 60
 c.Spawner.start_timeout = 90
+# Each server's budget, its kernels and terminals included (course_spawner, user_budgets: per-user cgroups),
+# for a 24 GiB, 2-core machine. Students are the many: one runaway kernel must not hurt a classmate.
+# Together, students' servers leave memory_reserve to the hub, instructors' servers and the grading service.
+c.Spawner.mem_limit = "2G"
+c.Spawner.cpu_limit = 1.0
+c.CourseSpawner.pids_limit = 256
+c.CourseSpawner.budgets_by_role = {"instructor": {"mem_limit": "6G", "cpu_limit": 2.0, "pids_limit": 2048}}
+c.CourseSpawner.memory_reserve = "6G"
 
 sys.path.insert(0, str(HERE))
 import roles  # noqa: E402 - this folder joins sys.path above
@@ -105,6 +113,7 @@ def pre_spawn_hook(spawner):
 
 c.JupyterHub.spawner_class = CourseSpawner
 c.CourseSpawner.view_of = lambda username: role_view(STATE, role_of(username))
+c.CourseSpawner.role_of = role_of
 c.Spawner.pre_spawn_hook = pre_spawn_hook
 
 # ---------------------------------------------------------------- the exchange service
@@ -112,6 +121,7 @@ c.Spawner.pre_spawn_hook = pre_spawn_hook
 EXCHANGE_ACCOUNT = os.environ.get("BACKPROP_EXCHANGE_ACCOUNT", "backprop-exchange")
 EXCHANGE_URL = f"http://127.0.0.1:{os.environ.get('BACKPROP_EXCHANGE_PORT', '8002')}"
 EXCHANGE_SERVICE = f"{EXCHANGE_URL}/services/exchange"  # what each server's nbgrader calls
+PRACTICE_SERVICE = "practice-grader"  # the hub service whose token the exchange takes as its grader
 try:
     pwd.getpwnam(EXCHANGE_ACCOUNT)
 except KeyError:  # a system account with no login and no home of its own: it owns the store alone
@@ -131,9 +141,39 @@ c.JupyterHub.services = [{
     "command": in_view(EXCHANGE_ACCOUNT, [sys.executable, str(HERE / "exchange_service.py"),
                                           f"--store={EXCHANGE_STORE}", f"--course={COURSE_ID}",
                                           *(f"--ExchangeService.instructors={name}" for name in INSTRUCTORS),
-                                          *(f"--ExchangeService.students={name}" for name in STUDENTS)],
+                                          *(f"--ExchangeService.students={name}" for name in STUDENTS),
+                                          f"--ExchangeService.graders={PRACTICE_SERVICE}"],
                        readable=[HERE], home=EXCHANGE_STORE),
 }]
+
+# ---------------------------------------------------------------- the practice grading service
+
+# Each submission graded as it arrives, for its student (grading_service.py, autograder/practice/): an
+# account of its own, a course root of its own (the course's source/ and nbgrader_config.py, copied at
+# each start; its own gradebook), its own secret. It reads submissions and puts practice pages through
+# the exchange as its "grader"; it never sees the instructor's home, gradebook or GRADER_SECRET.
+# What students see is c.PracticeGrading in the course's nbgrader_config.py (off unless the course says).
+PRACTICE_ACCOUNT = os.environ.get("BACKPROP_PRACTICE_ACCOUNT", "backprop-grader")
+PRACTICE = STATE / "practice"
+try:
+    pwd.getpwnam(PRACTICE_ACCOUNT)
+except KeyError:
+    import subprocess
+
+    subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", str(PRACTICE),
+                    "--shell", "/usr/sbin/nologin", PRACTICE_ACCOUNT], check=True)
+sys.path.insert(0, str(HERE))
+from practice_root import prepare_practice_root  # noqa: E402 - this folder joins sys.path above
+
+prepare_practice_root(PRACTICE, COURSE_ROOT if (COURSE_ROOT / "source").is_dir() else REPO, PRACTICE_ACCOUNT)
+c.JupyterHub.services.append({
+    "name": PRACTICE_SERVICE,
+    "command": in_view(PRACTICE_ACCOUNT, [sys.executable, str(HERE / "grading_service.py"),
+                                          f"--root={PRACTICE / 'course'}", f"--state={PRACTICE / 'state'}",
+                                          f"--course={COURSE_ID}", f"--exchange={EXCHANGE_SERVICE}"],
+                       readable=[HERE, REPO], home=PRACTICE, own_processes=False),
+    "environment": {"PATH": f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin"},
+})
 roles.write(STATE / "jupyter", course_id=COURSE_ID, course_root=COURSE_ROOT,
             exchange=roles.exchange_settings(EXCHANGE_SERVICE))
 

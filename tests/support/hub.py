@@ -28,6 +28,10 @@ def free_port():
         return probe.getsockname()[1]
 
 
+class KernelDied(AssertionError):
+    """The kernel died while running the code (e.g. stopped by its memory budget); the server restarts it."""
+
+
 class User:
     """One person's browser: a cookie jar, logged in to the hub, talking to their own server."""
 
@@ -94,6 +98,9 @@ class User:
             printed = []
             while True:
                 message = json.loads(await asyncio.wait_for(socket.read_message(), 60))
+                if message["msg_type"] == "status" and message["content"]["execution_state"] in ("restarting", "dead"):
+                    socket.close()  # the server's word, not the kernel's: it died running this code
+                    raise KernelDied(f"{self.name}'s kernel died ({message['content']['execution_state']})")
                 if message["parent_header"].get("msg_id") != msg_id:
                     continue
                 if message["msg_type"] == "stream":
@@ -126,8 +133,10 @@ class User:
 
 
 @contextlib.contextmanager
-def running_hub(tmp_path_factory):
-    """A hub on loopback with three fresh accounts (an instructor, two students), removed afterwards."""
+def running_hub(tmp_path_factory, extra_config=None, course_settings=""):
+    """A hub on loopback with three fresh accounts (an instructor, two students), removed afterwards.
+    extra_config: a config file the hub loads last (BACKPROP_HUB_EXTRA_CONFIG), e.g. small budgets;
+    course_settings: lines added to the instructor's nbgrader_config.py (e.g. c.PracticeGrading.*)."""
     try:
         demo.check_machine()  # what `make hub` needs: root, the proxy, bubblewrap
     except demo.HubError as error:
@@ -139,13 +148,20 @@ def running_hub(tmp_path_factory):
     for name in accounts:
         demo.create_account(name)
     exchange_account = prefix + "exchange"  # made by the hub's config, as a real term's would be
+    practice_account = prefix + "grader"
     port = free_port()
     process = None
     try:
         course_root = demo.give_course(instructor)
+        if course_settings:
+            with open(course_root / "nbgrader_config.py", "a") as settings:
+                settings.write("\n" + course_settings + "\n")
         environment = demo.hub_environment(state, port, [instructor], [student_a, student_b], course_root,
                                            api_port=free_port(), proxy_api_port=free_port(),
                                            exchange_port=free_port(), exchange_account=exchange_account)
+        environment["BACKPROP_PRACTICE_ACCOUNT"] = practice_account
+        if extra_config:
+            environment["BACKPROP_HUB_EXTRA_CONFIG"] = str(extra_config)
         log = open(state / "hub.log", "w")
         process = subprocess.Popen(demo.hub_command(), env=environment, cwd=state, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
@@ -168,7 +184,7 @@ def running_hub(tmp_path_factory):
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, 9)
-        for name in [*accounts, exchange_account]:
+        for name in [*accounts, exchange_account, practice_account]:
             subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
             demo.remove_account(name)
 
