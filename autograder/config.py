@@ -38,6 +38,12 @@ class Grader(Configurable):
                          ).tag(config=True)
     report_dir = Unicode("reports", help="where grades.csv and summary.html go, relative to the course root "
                                          "(--report-dir)").tag(config=True)
+    practice_scores = Bool(False, help="on a hub with practice grading: the autograded score of each collected "
+                                       "submission is the one its practice grading gave that very submission "
+                                       "(signed by the exchange), where it has one; the run still grades it "
+                                       "(autograder.record.practice_scores)").tag(config=True)
+    practice_key = Unicode("", help="the exchange's public key (base64) that signs receipts and practice results; "
+                                    "empty: asked of the course's exchange service").tag(config=True)
     class_reports = Bool(True, help="build the class reports (what the class got wrong, similarity) after each run; "
                                     "the hub's practice grading, one student at a time, turns them off "
                                     "(`python -m autograder report` builds them at any time)").tag(config=True)

@@ -51,7 +51,9 @@ DEFAULT_NAMED_REGEXP = r"^(?P<student_id>[^_/]+)_(?P<file_id>.+)$"
 MAX_FILE_BYTES = 50 * 2**20
 
 # Files nbgrader itself puts into a submission folder: never reported as the student's extras.
-NBGRADER_FILES = frozenset({"timestamp.txt", "submission_secret.txt", "receipt.json"})  # receipt: the exchange's
+# receipt and practice files: the exchange's (course.exchange.instructor.Collect)
+NBGRADER_FILES = frozenset({"timestamp.txt", "submission_secret.txt", "receipt.json", "practice.json",
+                            "practice-statement.json"})
 
 # Student ids become folder names and gradebook keys: ASCII letters, digits and _ . - @ only.
 _SAFE_ID = re.compile(r"[A-Za-z0-9_.@-]+")

@@ -223,6 +223,24 @@ def plan(args, root, expected, config, submissions, in_exchange, exchange_note):
                     extensions, penalty, zone, notes)
 
 
+def exchange_key(config, settings, notes):
+    """The exchange's public key for c.Grader.practice_scores: c.Grader.practice_key, else the exchange
+    service's own word; None (and a warning) where there is neither, and the run keeps its own scores."""
+    if settings.practice_key:
+        return settings.practice_key
+    try:
+        from course.exchange.client import HubExchange
+
+        if config.HubExchange.get("url"):
+            return HubExchange(config=config).service.call("GET", "whoami")["public_key"]
+        why = "this course has no exchange service (a hub's) to sign them"
+    except Exception as error:  # noqa: BLE001 - the run grades as usual; the instructor is told why
+        why = f"the exchange could not be asked for its key ({str(error)[:200]})"
+    notes.append(f"warning: c.Grader.practice_scores is on, but no practice score can be trusted: {why}; "
+                 "every score is this run's own")
+    return None
+
+
 def grade(args, run):
     """Grade the run's assignments in a pool: ({student: {assignment: outcome}}, {assignment: why
     its solution stopped it}, seconds, jobs)."""
@@ -232,6 +250,7 @@ def grade(args, run):
     if not secret:
         notes.append("warning: GRADER_SECRET is not set, so verification inputs come from the public default "
                      "seed and a student who reads the course's code can predict them; set it to a private value")
+    practice_key = exchange_key(run.config, run.settings, notes) if run.settings.practice_scores else None
     limits = sandbox.Limits.from_config(run.config)
     numbers = None
     if args.unsafe:
@@ -259,7 +278,8 @@ def grade(args, run):
         pool = cluster_pool(args.cluster, options) if args.cluster else None
         results = grade_class(root, assignments, run.submissions, options, jobs, students=args.students,
                               class_list=run.handed_anything, force=args.force, extensions=run.extensions,
-                              penalty=run.penalty, gradebook=gradebook, pool=pool, slots=numbers, stopped=stopped)
+                              penalty=run.penalty, gradebook=gradebook, pool=pool, slots=numbers, stopped=stopped,
+                              practice_key=practice_key)
     finally:
         budget.remove(budgets)
     return results, stopped, time.perf_counter() - started, jobs

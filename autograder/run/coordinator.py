@@ -22,7 +22,7 @@ from autograder.grading.options import diagnosis_seed, verification_seed
 from autograder.grading.outcome import INTERNAL_ERROR, AssignmentResult, internal_error, timed
 from autograder.grading.versions import course_version, submission_digests
 from autograder.isolation import sandbox
-from autograder.record import late, term
+from autograder.record import late, practice_scores, term
 from autograder.record.gradebook import Gradebook, course_db_url, shown_digest
 from autograder.run import canary
 from autograder.run.progress import Progress
@@ -58,9 +58,11 @@ def _replace_folder(folder, files):
 class Run:
     """One grading run's state: what is pending in the pool, and each student's outcomes so far."""
 
-    def __init__(self, root, assignments, by_student, options, pool, *, force, extensions, penalty, gradebook):
+    def __init__(self, root, assignments, by_student, options, pool, *, force, extensions, penalty, gradebook,
+                 practice_key=None):
         self.root, self.assignments, self.by_student, self.options, self.pool = \
             root, assignments, by_student, options, pool
+        self.practice_key = practice_key  # c.Grader.practice_scores: the exchange's key, else None
         self.force, self.extensions, self.penalty, self.gradebook = force, extensions, penalty, gradebook
         self.due_dates = gradebook.due_dates(assignments)
         self.versions = {a: course_version(root, a) for a in assignments}
@@ -169,6 +171,8 @@ class Run:
         result = AssignmentResult(assignment, status=outcome.status, reasons=list(outcome.reasons),
                                   stages=dict(outcome.stages))
         if outcome.status != "failed":
+            if self.practice_key:
+                result.reasons.extend(self.take_practice_scores(student, assignment, outcome))
             with timed(result, "gradebook"):
                 _replace_folder(self.root / "autograded" / student / assignment, outcome.autograded)
                 self.gradebook.merge_autograde(assignment, student, outcome)
@@ -183,6 +187,16 @@ class Run:
         result.mistakes = dict(outcome.mistakes)
         result.seconds = time.perf_counter() - grading.sent_at
         self.settle(student, assignment, result, grading)
+
+    def take_practice_scores(self, student, assignment, outcome):
+        """The practice grading's scores in place of the job's auto scores, where they can be trusted; the notes."""
+        scores, note = practice_scores.taken(self.root / "submitted" / student / assignment, assignment, student,
+                                             self.practice_key)
+        if scores is None:
+            return [f"practice score not taken: {note}"]
+        changed = practice_scores.apply(outcome.grades, scores)
+        return [note] + [f"{grade_id}: practice {practice:g} taken, this run gave {own:g}"
+                         for grade_id, own, practice in changed]
 
     def settle(self, student, assignment, result, grading):
         """Settle lateness, and send for feedback where what the page shows changed."""
@@ -276,7 +290,7 @@ def prepare_gradebook(root, assignments):
 
 
 def grade_class(root, assignments, submissions, options, jobs, *, students=None, class_list=(), force=False,
-                extensions=None, penalty=None, gradebook=None, pool=None, slots=None, stopped=None):
+                extensions=None, penalty=None, gradebook=None, pool=None, slots=None, stopped=None, practice_key=None):
     """{student: {assignment: AssignmentResult}} for every collected submission, graded in the pool
     (the local slots of this machine, `jobs` of them numbered from `slots`, unless a pool is given).
 
@@ -305,7 +319,7 @@ def grade_class(root, assignments, submissions, options, jobs, *, students=None,
         by_student = {student: by_student.get(student, []) for student in students}
     pool = pool or LocalPool(root, min(jobs, max(1, len(by_student) * len(assignments))), options, slots)
     run = Run(root, assignments, by_student, options, pool, force=force, extensions=extensions or {},
-              penalty=penalty, gradebook=gradebook)
+              penalty=penalty, gradebook=gradebook, practice_key=practice_key)
     # The gradebook learns the assignments' cells while the first jobs run: no result is merged before.
     registrar = concurrent.futures.ThreadPoolExecutor(max_workers=1)
     run.registering = registrar.submit(prepare_gradebook, root, assignments)

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 _SAFE_PART = re.compile(r"[A-Za-z0-9_+@-][A-Za-z0-9 ._+@-]{0,127}")
 # What nbgrader or this exchange writes into an assignment folder: never taken as the student's (a
 # student's own timestamp.txt or receipt.json would otherwise claim a time).
-NOT_SUBMITTED = ("timestamp.txt", "submission_secret.txt", "receipt.json", "receipts", "feedback",
-                 ".ipynb_checkpoints", "__pycache__")
+NOT_SUBMITTED = ("timestamp.txt", "submission_secret.txt", "receipt.json", "practice.json", "practice-statement.json",
+                 "receipts", "feedback", ".ipynb_checkpoints", "__pycache__")
 
 
 @dataclass(frozen=True)

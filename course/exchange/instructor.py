@@ -10,6 +10,7 @@ bytes the exchange received, with the exchange's receipt (receipt.json) and its 
 nbgrader's record of when it was submitted): the only time the grader's lateness ever sees.
 """
 
+import base64
 import datetime
 import glob
 import json
@@ -23,6 +24,7 @@ from . import files as plain
 from .client import HubExchange
 
 RECEIPT = "receipt.json"
+PRACTICE_RESULT, PRACTICE_STATEMENT = "practice.json", "practice-statement.json"
 
 
 def gradebook_due(coursedir, assignment):
@@ -118,11 +120,25 @@ class Collect(HubExchange, ExchangeCollect):
         # The exchange's own record of when, never a file of the same name the student sent.
         files = tuple((n, d) for n, d in files if n not in plain.NOT_SUBMITTED) + (
             ("timestamp.txt", receipt["received"].encode()), (RECEIPT, json.dumps(receipt, indent=1, sort_keys=True).encode()))
+        files += self.practice_result(receipt)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         updating = os.path.isdir(target)
         plain.replace_folder(target, files)
         self.log.info(f"{'Updating' if updating else 'Collecting'} submission: {receipt['student_id']} "
                       f"{receipt['assignment_id']} received {receipt['received']}")
+
+
+    def practice_result(self, receipt):
+        """The hub's practice grading of this very submission, where it has one: its practice.json and the
+        exchange's signed statement of it (PRACTICE_STATEMENT), for c.Grader.practice_scores. () else."""
+        answer = self.service.call("GET", f"courses/{self.course}/practice/{receipt['assignment_id']}/"
+                                          f"{receipt['student_id']}/{receipt['receipt_id']}")
+        result = next((base64.b64decode(data) for name, data in (answer.get("files") or {}).items()
+                       if name == PRACTICE_RESULT), None)
+        if result is None or not answer.get("statement"):
+            return ()
+        return ((PRACTICE_RESULT, result),
+                (PRACTICE_STATEMENT, json.dumps(answer["statement"], indent=1, sort_keys=True).encode()))
 
 
 class ReleaseFeedback(HubExchange, ExchangeReleaseFeedback):

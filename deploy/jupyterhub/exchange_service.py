@@ -33,7 +33,8 @@ API (under the service's prefix; JSON; files as {name: base64}):
     GET  api/courses/C/feedback/A/S/R                     the student S: what is shown; instructor: official:
                                                           {files, practice: bool}
     PUT  api/courses/C/feedback/A/S/R                     instructor: {files} official feedback
-    GET  api/courses/C/practice/A/S/R                     instructor, grader: {files} practice files
+    GET  api/courses/C/practice/A/S/R                     instructor, grader: {files, statement} practice files,
+                                                          statement: the store's signature over their SHA-256
     PUT  api/courses/C/practice/A/S/R                     grader: {files} (plain names), replacing them all
 
 The hub starts it (jupyterhub_config.py), as an account of its own that alone can read the store
@@ -222,8 +223,10 @@ class Feedback(Handler):
 class Practice(Handler):
     async def get(self, course, assignment, student, receipt_id):
         self.only("instructor", "grader")
-        files = await self.run(self.service.store.practice, self.course(course), student, assignment, receipt_id)
-        self.reply({"files": encode(files)})
+        store = self.service.store
+        files = await self.run(store.practice, self.course(course), student, assignment, receipt_id)
+        statement = store.practice_statement(course, student, assignment, receipt_id, files) if files else None
+        self.reply({"files": encode(files), "statement": statement})
 
     async def put(self, course, assignment, student, receipt_id):
         self.only("grader")

@@ -266,6 +266,14 @@ class Store:
     def practice(self, course, student, assignment, receipt_id):
         return self._kept("practice", course, student, assignment, receipt_id)
 
+    def practice_statement(self, course, student, assignment, receipt_id, files):
+        """The store's signed word that `files` are the practice files of that receipt: what lets the
+        instructor's grader take a practice score (c.Grader.practice_scores) without trusting the bytes
+        that travelled beside the submission."""
+        return receipts.sign({"kind": "practice", "course_id": course, "assignment_id": assignment,
+                              "student_id": student, "receipt_id": receipt_id,
+                              "files": {name: receipts.sha256(data) for name, data in files}}, self.key)
+
     def shown_feedback(self, course, student, assignment, receipt_id):
         """(files, is practice) a student is shown for a receipt: the official feedback once released,
         else its practice pages (*.html), never practice.json or any other practice file."""

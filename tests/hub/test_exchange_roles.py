@@ -19,6 +19,7 @@ import time
 import pytest
 import requests
 
+from course.exchange import receipt as signing
 from tests.support.hub import free_port
 from tests.support.notebook import ROOT, skip_or_fail
 
@@ -142,8 +143,14 @@ def test_the_grader_reads_every_submission_and_puts_practice_feedback_and_does_n
 
     practice = {f"{ASSIGNMENT}.html": b"<p>practice 2/3</p>", "practice.json": b'{"hidden": "assert f(3) == 9"}'}
     assert call(hub, "practice", "PUT", f"courses/{COURSE}/practice/{alice}", json={"files": _files(practice)})[0] == 200
+    key = call(hub, "teacher", "GET", "whoami")[1]["public_key"]
     for who in ("practice", "teacher"):
-        assert call(hub, who, "GET", f"courses/{COURSE}/practice/{alice}") == (200, {"files": _files(practice)})
+        status, kept = call(hub, who, "GET", f"courses/{COURSE}/practice/{alice}")
+        assert status == 200 and kept["files"] == _files(practice)
+        # the exchange's signed word of which practice files belong to which receipt (c.Grader.practice_scores)
+        statement = kept["statement"]
+        assert signing.is_genuine(statement, key) and statement["receipt_id"] == alice.split("/")[-1]
+        assert statement["files"] == {name: signing.sha256(data) for name, data in practice.items()}
     status, listed = call(hub, "alice", "GET", f"courses/{COURSE}/submissions/{ASSIGNMENT}")
     (entry,) = listed
     assert entry["practice"] is True and list(entry["feedback"]) == [f"{ASSIGNMENT}.html"]
@@ -221,3 +228,15 @@ def test_the_clients_carry_the_due_date_and_fetch_practice_then_official_feedbac
     _client(FetchFeedback, hub, "alice", tmp_path).copy_files()
     assert (local / f"{ASSIGNMENT}.html").read_bytes() == b"official"
     assert f"Fetched feedback of your submission received {receipt['received']}" in caplog.text
+
+    # The instructor collects it with its practice result and the exchange's signed statement of it.
+    from course.exchange.instructor import Collect
+
+    _client(Collect, hub, "teacher", tmp_path, update=True).copy_files()
+    folder = tmp_path / "course" / "submitted" / "alice" / ASSIGNMENT
+    assert sorted(p.name for p in folder.iterdir()) == [f"{ASSIGNMENT}.ipynb", "practice-statement.json",
+                                                        "practice.json", "receipt.json", "timestamp.txt"]
+    statement = json.loads((folder / "practice-statement.json").read_text())
+    key = call(hub, "teacher", "GET", "whoami")[1]["public_key"]
+    assert signing.is_genuine(statement, key) and statement["receipt_id"] == receipt["receipt_id"]
+    assert statement["files"]["practice.json"] == signing.sha256((folder / "practice.json").read_bytes())

@@ -40,6 +40,9 @@ def graded(tmp_path_factory):
     result, _ = run_grader(course, ASSIGNMENT, "--jobs", "2", "--cell-timeout", "5", "--notebook-timeout", "45",
                            env={"GRADER_SECRET": SECRET})
     assert result.returncode == 0, result.stdout + result.stderr
+    # c.Grader.class_reports = False, as the practice root sets it: grades and feedback, no class report
+    assert "class reports in 0.0 s: none" in result.stdout and not list((course / "reports").glob("class-*"))
+    assert (course / "feedback" / "correct" / ASSIGNMENT / f"{ASSIGNMENT}.html").is_file()
     expected = collect.load_assignments(course)
     gradebook = Gradebook(course_db_url(course))
     try:

@@ -331,7 +331,7 @@ def grade_catalog(parent, db_url=None, only=None):
 
     db_url: the gradebook nbgrader_config.py names (SQLite in the course root when None).
     only: the names of the entries to grade (every entry when None)."""
-    course = make_course_root(parent, [ASSIGNMENT, "02_forward"])
+    course = make_course_root(parent, [ASSIGNMENT, "02_forward"], class_reports=only is None)
     if db_url:
         with (course / "nbgrader_config.py").open("a") as config:
             config.write(f"\nc.CourseDirectory.db_url = {db_url!r}\n")

@@ -21,11 +21,17 @@ def assignment_names():
     return sorted(p.name for p in (ROOT / "source").iterdir() if (p / f"{p.name}.ipynb").exists())
 
 
-def make_course_root(tmp_path, names):
-    """A throw-away nbgrader course root holding the config and the given source assignments."""
+def make_course_root(tmp_path, names, class_reports=False):
+    """A throw-away nbgrader course root holding the config and the given source assignments.
+
+    class_reports: whether its grading runs build the class reports (c.Grader.class_reports); off
+    unless a test reads them, as they cost a second or so per run."""
     course = tmp_path / "course"
     (course / "source").mkdir(parents=True)
     shutil.copy(ROOT / "nbgrader_config.py", course)
+    if not class_reports:
+        with (course / "nbgrader_config.py").open("a") as config:
+            config.write("\nc.Grader.class_reports = False\n")
     for name in names:
         shutil.copytree(ROOT / "source" / name, course / "source" / name)
     return course
