@@ -34,6 +34,8 @@ import pathlib
 import pwd
 import sys
 
+from jupyterhub.traitlets import ByteSpecification
+
 c = get_config()  # noqa: F821 (provided by traitlets when JupyterHub loads this file)
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -95,7 +97,9 @@ c.Spawner.start_timeout = 90
 c.Spawner.mem_limit = "2G"
 c.Spawner.cpu_limit = 1.0
 c.CourseSpawner.pids_limit = 256
-c.CourseSpawner.budgets_by_role = {"instructor": {"mem_limit": "6G", "cpu_limit": 2.0, "pids_limit": 2048}}
+c.CourseSpawner.budgets_by_role = {"instructor": {"mem_limit": "6G", "cpu_limit": 2.0, "pids_limit": 2048},
+                                   # the practice grading service (below): bounded, so the hub stays responsive
+                                   "service": {"mem_limit": "6G", "cpu_limit": 1.5, "pids_limit": 1024}}
 c.CourseSpawner.memory_reserve = "6G"
 
 sys.path.insert(0, str(HERE))
@@ -163,15 +167,21 @@ except KeyError:
     subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", str(PRACTICE),
                     "--shell", "/usr/sbin/nologin", PRACTICE_ACCOUNT], check=True)
 sys.path.insert(0, str(HERE))
+import user_budgets  # noqa: E402 - this folder joins sys.path above
 from practice_root import prepare_practice_root  # noqa: E402 - this folder joins sys.path above
 
 prepare_practice_root(PRACTICE, COURSE_ROOT if (COURSE_ROOT / "source").is_dir() else REPO, PRACTICE_ACCOUNT)
+# The service's budget: budgets_by_role["service"] (above), in cgroups of its own (none where the hub has none).
+_service_budget = c.CourseSpawner.budgets_by_role.get("service", {})
+_service_groups = user_budgets.service_groups("service", PRACTICE_ACCOUNT, user_budgets.Budget(
+    memory_bytes=int(ByteSpecification(0).validate(None, _service_budget.get("mem_limit", 0))),
+    cpus=float(_service_budget.get("cpu_limit", 0)), processes=int(_service_budget.get("pids_limit", 0))))
 c.JupyterHub.services.append({
     "name": PRACTICE_SERVICE,
-    "command": in_view(PRACTICE_ACCOUNT, [sys.executable, str(HERE / "grading_service.py"),
-                                          f"--root={PRACTICE / 'course'}", f"--state={PRACTICE / 'state'}",
-                                          f"--course={COURSE_ID}", f"--exchange={EXCHANGE_SERVICE}"],
-                       readable=[HERE, REPO], home=PRACTICE, own_processes=False),
+    "command": user_budgets.joined_argv(_service_groups, in_view(
+        PRACTICE_ACCOUNT, [sys.executable, str(HERE / "grading_service.py"), f"--root={PRACTICE / 'course'}",
+                           f"--state={PRACTICE / 'state'}", f"--course={COURSE_ID}", f"--exchange={EXCHANGE_SERVICE}"],
+        readable=[HERE, REPO], home=PRACTICE, own_processes=False)),
     "environment": {"PATH": f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin"},
 })
 roles.write(STATE / "jupyter", course_id=COURSE_ID, course_root=COURSE_ROOT,

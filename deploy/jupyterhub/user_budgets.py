@@ -15,8 +15,11 @@ The grader's slots (autograder.isolation.budget) use the same mechanism; its hel
 
 import os
 import pathlib
+import sys
 from dataclasses import dataclass
 
+if __name__ == "__main__":  # a service's command (joined_argv): the repository's packages, as the hub has them
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
 from autograder.isolation import budget
 
 HUB_GROUP = "backprop-hub"
@@ -208,3 +211,30 @@ def remove_empty(hierarchy):
                 folder.rmdir()
             except OSError:  # still holds a server (or gone)
                 pass
+
+
+def service_groups(role, name, limits):
+    """Groups for a hub service (e.g. the practice grading service), made when the hub starts; [] where the
+    hub cannot write cgroups. Removed when the hub exits."""
+    import atexit
+
+    found = detect()
+    if not found.tops:
+        return []
+    groups = create(found, role, name, limits)
+    atexit.register(remove_empty, found)  # after the service's groups (atexit runs last registered first)
+    atexit.register(remove, groups)
+    return groups
+
+
+def joined_argv(groups, argv):
+    """`argv`, run from within `groups`: what a service's command becomes (services have no preexec)."""
+    if not groups:
+        return list(argv)
+    return [sys.executable, os.path.abspath(__file__), *(f"--join={group}" for group in groups), "--", *argv]
+
+
+if __name__ == "__main__":  # python user_budgets.py --join=GROUP ... -- COMMAND...: join, then become COMMAND
+    split = sys.argv.index("--")
+    join([arg.split("=", 1)[1] for arg in sys.argv[1:split] if arg.startswith("--join=")])
+    os.execvp(sys.argv[split + 1], sys.argv[split + 1:])

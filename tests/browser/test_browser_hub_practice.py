@@ -202,6 +202,15 @@ def test_the_service_killed_mid_grading_comes_back_and_delivers_every_submission
     while not any(r["state"] == "grading" for r in ledger_rows(hub)):  # the run has started
         assert time.monotonic() < deadline, ledger_rows(hub)
         time.sleep(0.2)
+    # The service runs within a budget of its own (budgets_by_role["service"]): the hub stays responsive.
+    account = hub["environment"]["BACKPROP_PRACTICE_ACCOUNT"]
+    pids = subprocess.run(["pgrep", "-u", account, "-f", "grading_service.py"], capture_output=True, text=True)
+    assert pids.stdout.split(), pids
+    memory = next(line.split(":", 2)[2].strip() for line in open(f"/proc/{pids.stdout.split()[0]}/cgroup")
+                  if line.split(":")[1] == "memory")
+    assert memory.endswith(f"/service/{account}"), memory
+    limit = open(f"/sys/fs/cgroup/memory{memory}/memory.limit_in_bytes").read()
+    assert int(limit) == 6 * 2**30, limit
     killed = subprocess.run(["pkill", "-KILL", "-f", "grading_service.py"], capture_output=True)
     assert killed.returncode == 0
     deadline = time.monotonic() + 120  # the hub polls its services every 30 s and starts a stopped one again
