@@ -39,10 +39,15 @@ class PracticeGrading(Configurable):
     window_minutes = Integer(60, min=1, help="the rate limit's window, in minutes").tag(config=True)
     batch = Integer(8, min=1, help="submissions (of different students) graded in one run of the grader: larger "
                                    "batches share the run's start-up under a deadline rush").tag(config=True)
-    jobs = Integer(1, min=1, help="submissions the service grades at once: its CPU budget beside the hub and the "
-                                  "class's servers").tag(config=True)
-    notebook_timeout = Integer(300, min=10, help="seconds one submission may take in practice grading; a hung "
-                                                 "one delays only the students of its batch").tag(config=True)
+    jobs = Integer(1, min=1, help="submissions one lane grades at once (lanes x jobs: the service's share of the "
+                                  "CPUs beside the hub and the class's servers)").tag(config=True)
+    lanes = Integer(2, min=1, help="grading runs side by side, each in a course root of its own: a submission "
+                                   "that hangs holds its own lane only").tag(config=True)
+    cell_timeout = Integer(20, min=1, help="seconds one cell may run in practice grading (the instructor's run "
+                                           "keeps c.Execute.timeout)").tag(config=True)
+    notebook_timeout = Integer(120, min=10, help="seconds one submission may take in practice grading; a hung "
+                                                 "one holds its lane (and its batch) at most this long"
+                               ).tag(config=True)
     max_attempts = Integer(3, min=1, help="times a submission is tried again after the service stopped while "
                                           "grading it; then the student is told it could not be graded"
                            ).tag(config=True)

@@ -9,11 +9,13 @@ writes the instructor's gradebook: the only thing it gives back is a page per su
 
 import contextlib
 import ctypes
+import dataclasses
 import datetime
 import fcntl
 import json
 import os
 import pathlib
+import shutil
 import signal
 import subprocess
 import sys
@@ -35,6 +37,16 @@ def _die_with_the_service():
     so that a restarted service never grades a student beside a run of the old one."""
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     os.setpgrp()
+
+
+@dataclasses.dataclass
+class GradingRun:
+    process: subprocess.Popen
+    rows: list  # ledger rows, one per student
+    root: pathlib.Path  # the lane's course root
+    log: object  # its open log file
+    started: float  # time.monotonic()
+    limit: float  # seconds after which it is stopped
 
 
 def now_text():
@@ -59,6 +71,8 @@ class PracticeService:
         expected = collect.load_assignments(self.root)
         self.exercises, self.written = course_assignments(expected), written_questions(expected)
         self.solo = set()  # receipts of a run that failed: each is graded alone next, so one cannot sink others
+        self.roots = self.lane_roots()
+        self.running = {}  # lane -> GradingRun
 
     # ---------------------------------------------------------------- the exchange
 
@@ -105,84 +119,119 @@ class PracticeService:
                 self.deliver(row, pages.notice_page(row["assignment"], row["received"], "Not graded for practice",
                                                     [reason]), {"status": "given up", "reason": reason})
 
-    # ---------------------------------------------------------------- grading
+    # ---------------------------------------------------------------- grading, in lanes
 
-    def grade_next(self):
-        """Grade the next fair batch; False when nothing waits."""
-        waiting = [r for r in self.ledger.rows("pending") if r["decision"] == "grade"]
-        alone = [r for r in waiting if r["receipt_id"] in self.solo]
-        lately = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=self.settings.window_minutes)
-        served = self.ledger.served_since(lately.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
-        batch = alone[:1] if alone else fair.next_batch(waiting, self.settings.batch, served)
-        if not batch:
-            return False
-        self.ledger.start([r["receipt_id"] for r in batch])
-        ready = []
-        for row in batch:
+    def lane_roots(self):
+        """One course root per lane: `root` for the first, a copy of its source/ and settings beside it for
+        each other. Lanes share nothing on disk (gradebook included), so that their runs go side by side:
+        a submission that hangs holds its own lane only, while the others serve everyone else."""
+        roots = [self.root]
+        for lane in range(1, self.settings.lanes):
+            lane_root = self.root.with_name(f"{self.root.name}-lane{lane}")
+            lane_root.mkdir(exist_ok=True)
+            shutil.rmtree(lane_root / "source", ignore_errors=True)
+            shutil.copytree(self.root / "source", lane_root / "source")
+            shutil.copy2(self.root / "nbgrader_config.py", lane_root / "nbgrader_config.py")
+            roots.append(lane_root)
+        return roots
+
+    def dispatch(self):
+        """Start the next fair batch on each idle lane; True when one started."""
+        started = False
+        for lane, root in enumerate(self.roots):
+            if lane in self.running:
+                continue
+            busy = {row["student"] for run in self.running.values() for row in run.rows}
+            waiting = [r for r in self.ledger.rows("pending") if r["decision"] == "grade" and r["student"] not in busy]
+            alone = [r for r in waiting if r["receipt_id"] in self.solo]
+            lately = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=self.settings.window_minutes)
+            served = self.ledger.served_since(lately.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+            batch = alone[:1] if alone else fair.next_batch(waiting, self.settings.batch, served)
+            if not batch:
+                break
+            self.ledger.start([r["receipt_id"] for r in batch])
             try:
-                self.take_in(row)
-                ready.append(row)
-            except plain.Refused as refused:  # the exchange kept it; the grader's checks refuse it
-                self.deliver(row, pages.notice_page(row["assignment"], row["received"], "Not graded for practice",
-                                                    [f"Your submission could not be read: {refused}"]),
-                             {"status": "refused", "reason": str(refused)})
-        if not ready:
-            return True
-        if not self.run_grader(ready):
-            self.ledger.put_back([r["receipt_id"] for r in ready])
-            self.solo.update(r["receipt_id"] for r in ready)
-            return True
-        for row in ready:
-            built = pages.practice_pages(self.root, row["assignment"], row["student"], row["level"], row["received"],
-                                         exercises=self.exercises.get(row["assignment"], []),
-                                         written=self.written.get(row["assignment"], []))
-            summary = json.loads(built.get("practice.json", b"{}") or b"{}")
-            self.deliver(row, built, {key: summary.get(key) for key in ("status", "score", "max_score")})
-            self.solo.discard(row["receipt_id"])
-        return True
+                ready = [row for row in batch if self.take_in(root, row)]
+            except Exception:  # the exchange went away meanwhile: the batch waits for the next look
+                self.ledger.put_back([r["receipt_id"] for r in batch])
+                raise
+            if ready:
+                self.running[lane] = self.start_run(lane, root, ready)
+                started = True
+        return started
 
-    def take_in(self, row):
-        """The submission's files, as the exchange keeps them, into submitted/ (nbgrader's layout)."""
+    def take_in(self, root, row):
+        """The submission's files, as the exchange keeps them, into the lane's submitted/ (nbgrader's
+        layout); False (and the student told why) when the grader's own checks refuse them."""
         files = self.exchange.files(self._api("submissions", row["assignment"], row["student"], row["receipt_id"]))
         files = tuple((n, d) for n, d in files if n.split("/")[0] not in plain.NOT_SUBMITTED)
-        plain.check_files(files, plain.Limits())
-        target = self.root / "submitted" / row["student"] / row["assignment"]
+        try:
+            plain.check_files(files, plain.Limits())
+        except plain.Refused as refused:
+            self.deliver(row, pages.notice_page(row["assignment"], row["received"], "Not graded for practice",
+                                                [f"Your submission could not be read: {refused}"]),
+                         {"status": "refused", "reason": str(refused)})
+            return False
+        target = root / "submitted" / row["student"] / row["assignment"]
         target.parent.mkdir(parents=True, exist_ok=True)
         plain.replace_folder(str(target), files + (("timestamp.txt", row["received"].encode()),))
+        return True
 
-    def run_grader(self, rows):
-        """`python -m autograder grade` on the batch, as the instructor grades; True when it ran to its end."""
+    def start_run(self, lane, root, rows):
+        """`python -m autograder grade` on the batch in the lane's course root, as the instructor grades."""
         assignments = sorted({r["assignment"] for r in rows})
         students = [arg for r in rows for arg in ("--student", r["student"])]
-        argv = [self.python, "-m", "autograder", "--course-root", str(self.root), "grade", *assignments, *students,
-                "--jobs", str(self.settings.jobs), "--notebook-timeout", str(self.settings.notebook_timeout)]
+        argv = [self.python, "-m", "autograder", "--course-root", str(root), "grade", *assignments, *students,
+                "--jobs", str(self.settings.jobs), "--notebook-timeout", str(self.settings.notebook_timeout),
+                "--cell-timeout", str(self.settings.cell_timeout)]
         env = {**os.environ, "GRADER_SECRET": self.secret,
                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-        rounds = -(-len(rows) // self.settings.jobs)
-        limit = self.settings.notebook_timeout * rounds + 300
-        started = time.monotonic()
-        with open(self.state / "grading.log", "ab") as log:
-            log.write(f"\n== {now_text()} {' '.join(argv[3:])}\n".encode())
-            log.flush()
-            process = subprocess.Popen(argv, cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                       preexec_fn=_die_with_the_service, pass_fds=(self.lock.fileno(),))
-            try:
-                status = process.wait(timeout=limit)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGTERM)
-                status = process.wait()
-        self.log.info("graded %d submissions (%s) in %.1f s: exit %s", len(rows), ", ".join(assignments),
-                      time.monotonic() - started, status)
-        return status in (0, 1)  # 1: an assignment's solution stopped; its students get a failed page
+        log = open(self.state / f"grading-lane{lane}.log", "ab")  # closed when the run is reaped
+        log.write(f"\n== {now_text()} {' '.join(argv[3:])}\n".encode())
+        log.flush()
+        process = subprocess.Popen(argv, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   preexec_fn=_die_with_the_service, pass_fds=(self.lock.fileno(),))
+        limit = self.settings.notebook_timeout * -(-len(rows) // self.settings.jobs) + 120
+        return GradingRun(process, rows, root, log, time.monotonic(), limit)
+
+    def reap(self):
+        """Deliver the pages of every run that ended; stop a run past its limit. True when one ended."""
+        ended = False
+        for lane, run in list(self.running.items()):
+            status = run.process.poll()
+            if status is None:
+                if time.monotonic() - run.started > run.limit:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(run.process.pid, signal.SIGTERM)
+                continue
+            del self.running[lane]
+            run.log.close()
+            ended = True
+            self.log.info("lane %d graded %d submissions (%s) in %.1f s: exit %s", lane, len(run.rows),
+                          ", ".join(sorted({r["assignment"] for r in run.rows})), time.monotonic() - run.started,
+                          status)
+            if status not in (0, 1):  # 1: an assignment's solution stopped; its students get a failed page
+                self.ledger.put_back([r["receipt_id"] for r in run.rows])
+                self.solo.update(r["receipt_id"] for r in run.rows)
+                continue
+            for row in run.rows:
+                built = pages.practice_pages(run.root, row["assignment"], row["student"], row["level"],
+                                             row["received"], exercises=self.exercises.get(row["assignment"], []),
+                                             written=self.written.get(row["assignment"], []))
+                summary = json.loads(built.get("practice.json", b"{}") or b"{}")
+                self.deliver(row, built, {key: summary.get(key) for key in ("status", "score", "max_score")})
+                self.solo.discard(row["receipt_id"])
+        return ended
 
     # ---------------------------------------------------------------- the loop
 
     def step(self):
-        """One look at the exchange, the notices, and one batch graded; True when a batch was graded."""
+        """One look at the exchange, the notices, the runs that ended, and new runs on idle lanes; True
+        when something moved (the loop then looks again at once)."""
         self.look()
         self.send_notices()
-        return self.grade_next()
+        ended = self.reap()
+        return self.dispatch() or ended
 
     def serve(self, stopping=lambda: False):
         while not stopping():

@@ -173,16 +173,17 @@ from practice_root import prepare_practice_root  # noqa: E402 - this folder join
 prepare_practice_root(PRACTICE, COURSE_ROOT if (COURSE_ROOT / "source").is_dir() else REPO, PRACTICE_ACCOUNT)
 # The service's budget: budgets_by_role["service"] (above), in cgroups of its own (none where the hub has none).
 _service_budget = c.CourseSpawner.budgets_by_role.get("service", {})
-_service_groups = user_budgets.service_groups("service", PRACTICE_ACCOUNT, user_budgets.Budget(
-    memory_bytes=int(ByteSpecification(0).validate(None, _service_budget.get("mem_limit", 0))),
-    cpus=float(_service_budget.get("cpu_limit", 0)), processes=int(_service_budget.get("pids_limit", 0))))
 c.JupyterHub.services.append({
     "name": PRACTICE_SERVICE,
-    "command": user_budgets.joined_argv(_service_groups, in_view(
-        PRACTICE_ACCOUNT, [sys.executable, str(HERE / "grading_service.py"), f"--root={PRACTICE / 'course'}",
-                           f"--state={PRACTICE / 'state'}", f"--course={COURSE_ID}", f"--exchange={EXCHANGE_SERVICE}"],
-        readable=[HERE, REPO], home=PRACTICE, own_processes=False)),
-    "environment": {"PATH": f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin"},
+    "command": user_budgets.service_argv("service", PRACTICE_ACCOUNT, user_budgets.Budget(
+        memory_bytes=int(ByteSpecification(0).validate(None, _service_budget.get("mem_limit", 0))),
+        cpus=float(_service_budget.get("cpu_limit", 0)), processes=int(_service_budget.get("pids_limit", 0))),
+        in_view(PRACTICE_ACCOUNT, [sys.executable, str(HERE / "grading_service.py"), f"--root={PRACTICE / 'course'}",
+                                   f"--state={PRACTICE / 'state'}", f"--course={COURSE_ID}",
+                                   f"--exchange={EXCHANGE_SERVICE}"],
+                readable=[HERE, REPO], home=PRACTICE, own_processes=False)),
+    # HOME: its own folder (fontconfig, matplotlib and IPython write caches there)
+    "environment": {"PATH": f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin", "HOME": str(PRACTICE)},
 })
 roles.write(STATE / "jupyter", course_id=COURSE_ID, course_root=COURSE_ROOT,
             exchange=roles.exchange_settings(EXCHANGE_SERVICE))

@@ -213,28 +213,33 @@ def remove_empty(hierarchy):
                 pass
 
 
-def service_groups(role, name, limits):
-    """Groups for a hub service (e.g. the practice grading service), made when the hub starts; [] where the
-    hub cannot write cgroups. Removed when the hub exits."""
+def service_argv(role, name, limits, argv):
+    """`argv` as a hub service's command, run within cgroups of its own (`role`/`name`, bounded by `limits`);
+    `argv` itself where the hub cannot write cgroups. Services have no preexec: the command made here
+    creates (or recreates, when another hub's cleanup removed them while the service was down) its
+    groups and joins them at each start, then becomes `argv`. The groups go when the hub exits."""
     import atexit
 
     found = detect()
     if not found.tops:
-        return []
+        return list(argv)
     groups = create(found, role, name, limits)
     atexit.register(remove_empty, found)  # after the service's groups (atexit runs last registered first)
     atexit.register(remove, groups)
-    return groups
+    budget_args = [f"--memory={limits.memory_bytes}", f"--cpus={limits.cpus}", f"--processes={limits.processes}"]
+    return [sys.executable, os.path.abspath(__file__), role, name, *budget_args, "--", *argv]
 
 
-def joined_argv(groups, argv):
-    """`argv`, run from within `groups`: what a service's command becomes (services have no preexec)."""
-    if not groups:
-        return list(argv)
-    return [sys.executable, os.path.abspath(__file__), *(f"--join={group}" for group in groups), "--", *argv]
+def _start_service(args):
+    """python user_budgets.py ROLE NAME --memory=B --cpus=C --processes=P -- COMMAND...: join, then become COMMAND."""
+    split = args.index("--")
+    (role, name), options = args[:2], dict(arg[2:].split("=", 1) for arg in args[2:split])
+    limits = Budget(int(options["memory"]), float(options["cpus"]), int(options["processes"]))
+    found = detect()
+    if found.tops:
+        join(create(found, role, name, limits))
+    os.execvp(args[split + 1], args[split + 1:])
 
 
-if __name__ == "__main__":  # python user_budgets.py --join=GROUP ... -- COMMAND...: join, then become COMMAND
-    split = sys.argv.index("--")
-    join([arg.split("=", 1)[1] for arg in sys.argv[1:split] if arg.startswith("--join=")])
-    os.execvp(sys.argv[split + 1], sys.argv[split + 1:])
+if __name__ == "__main__":
+    _start_service(sys.argv[1:])

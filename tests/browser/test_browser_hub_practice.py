@@ -211,7 +211,7 @@ def test_the_service_killed_mid_grading_comes_back_and_delivers_every_submission
     assert memory.endswith(f"/service/{account}"), memory
     limit = open(f"/sys/fs/cgroup/memory{memory}/memory.limit_in_bytes").read()
     assert int(limit) == 6 * 2**30, limit
-    killed = subprocess.run(["pkill", "-KILL", "-f", "grading_service.py"], capture_output=True)
+    killed = subprocess.run(["pkill", "-KILL", "-u", account, "-f", "grading_service.py"], capture_output=True)
     assert killed.returncode == 0
     deadline = time.monotonic() + 120  # the hub polls its services every 30 s and starts a stopped one again
     while not next(s for s in submissions(bob) if s["received"] == received)["has_exchange_feedback"]:
