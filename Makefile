@@ -12,7 +12,7 @@ EXCHANGE := exchange
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab lab-settings exchange test lint setup notebooks release grade hub hub-tools student-bundle bench gpu-check sandbox-tools browser-tools postgres-tools check-python clean help
+.PHONY: lab lab-settings exchange test lint setup notebooks release grade hub hub-tools student-bundle bench bench-hub gpu-check sandbox-tools browser-tools postgres-tools check-python clean help
 
 help:
 	@echo "make lab    set up .venv and open the course in JupyterLab (nbgrader extension on: formgrader,"
@@ -26,6 +26,7 @@ help:
 	@echo "make grade      grade every submission in submitted/ (or FROM=download.zip), JOBS=N in parallel"
 	@echo "make student-bundle   write dist/backprop-course-student.zip for students"
 	@echo "make bench      speed against peers (own venv with PyTorch); never part of make test"
+	@echo "make bench-hub  a deadline rush on a real hub: 200 students' practice feedback in 10 minutes (as root, ~12 min)"
 	@echo "make gpu-check  on a machine with an NVIDIA GPU: CuPy into .venv, tests/gpu and benchmarks/gpu.py,"
 	@echo "                results in GPU_CHECK_OUT (default reports/gpu); GPU_PYTHON=python3 uses a CUDA image's Python"
 
@@ -152,6 +153,13 @@ bench: $(BENCH_VENV)/.installed sandbox-tools
 	$(BENCH_BLAS_ENV) $(BENCH_VENV)/bin/python benchmarks/capstone_bars.py
 	$(BENCH_VENV)/bin/python benchmarks/similarity.py
 	$(BENCH_VENV)/bin/python benchmarks/gpu.py
+
+# A deadline rush on a real hub (benchmarks/practice_rush.py): the hub, its proxy, the exchange and the practice
+# grading service on loopback, as `make hub` runs them (as root); about 12 minutes. STUDENTS=20 MINUTES=1: quick.
+STUDENTS ?= 200
+MINUTES ?= 10
+bench-hub: $(STAMP) sandbox-tools hub-tools
+	$(BIN)/python benchmarks/practice_rush.py --students $(STUDENTS) --minutes $(MINUTES)
 
 # One go on a GPU machine: the reference and the GPU cells of notebooks 04 and 08 on CuPy against
 # NumPy (tests/gpu; they skip, with the reason, where no GPU is usable), then the GPU benchmark.

@@ -17,7 +17,7 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import ARTIFACTS, open_menu_item
+from tests.support.browser import ARTIFACTS, log_in_to_hub, open_menu_item
 from tests.support.hub import COURSE_ID, User, in_instructor_terminal, running_hub
 from tests.support.notebook import exercises, student_notebook
 
@@ -40,21 +40,10 @@ def keep(page, name):
 
 
 def log_in(browser, hub, name):
-    """A browser of `name`'s own, logged in through the hub's form, on their JupyterLab."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.goto(f"{hub['base']}/hub/login")
-    page.locator("#username_input").fill(name)
-    page.locator("#password_input").fill("backprop-demo")
-    page.locator("#login_submit").click()
-    expect(page.locator("#jp-main-dock-panel")).to_be_visible()  # the hub started the server; Lab is up
-    page.goto(f"{hub['base']}/user/{name}/lab/workspaces/{context_number(context)}")  # fresh: the Launcher shows
+    """A browser of `name`'s own, logged in through the hub's form, on a fresh workspace of their JupyterLab."""
+    page = log_in_to_hub(browser, hub["base"], name)
     expect(page.locator(".jp-Launcher")).to_be_visible()  # the layout is restored: menus can be used
     return page
-
-
-def context_number(context):
-    return f"w{id(context) % 100000}"
 
 
 def formgrader_button(page, column, expected):

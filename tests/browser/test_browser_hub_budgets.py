@@ -16,7 +16,7 @@ import requests
 from playwright.sync_api import expect
 
 from autograder.isolation import budget
-from tests.support.browser import ARTIFACTS
+from tests.support.browser import ARTIFACTS, log_in_to_hub
 from tests.support.hub import KernelDied, User, running_hub
 from tests.support.notebook import ROOT
 
@@ -81,13 +81,7 @@ def notebook(cell):
 
 def open_notebook(browser, hub, name, path):
     """Student `name` logged in through the hub's form, their notebook `path` open, its kernel idle."""
-    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-    page.goto(f"{hub['base']}/hub/login")
-    page.locator("#username_input").fill(name)
-    page.locator("#password_input").fill("backprop-demo")
-    page.locator("#login_submit").click()
-    expect(page.locator("#jp-main-dock-panel")).to_be_visible()
-    page.goto(f"{hub['base']}/user/{name}/lab/workspaces/budgets/tree/{path}")
+    page = log_in_to_hub(browser, hub["base"], name, f"budgets/tree/{path}")
     kernel = page.locator(f'.jp-StatusBar-TextItem[title="Change kernel for {path}"]')
     expect(kernel).to_have_text(re.compile(r"\| Idle$"))
     return page

@@ -269,3 +269,19 @@ def open_menu_item(page, menu, command):
     """Choose a JupyterLab menu's item by its command id (e.g. "Nbgrader", "nbgrader:open-assignment-list")."""
     page.locator("#jp-menu-panel .lm-MenuBar-itemLabel", has_text=menu).first.click()
     page.locator(f'.lm-Menu li[data-command="{command}"]').click()
+
+
+def log_in_to_hub(browser, base, name, workspace=""):
+    """A browser of `name`'s own, logged in through the hub's demo form, on their JupyterLab at
+    lab/workspaces/<workspace> (a fresh one when not given: its Launcher shows)."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(f"{base}/hub/login")
+    page.locator("#username_input").fill(name)
+    page.locator("#password_input").fill("backprop-demo")
+    page.locator("#login_submit").click()
+    expect(page.locator("#jp-main-dock-panel")).to_be_visible()  # the hub started the server; Lab is up
+    page.goto(f"{base}/user/{name}/lab/workspaces/{workspace or 'w' + secrets.token_hex(4)}")
+    return page
