@@ -19,6 +19,7 @@ escaped, since student ids, the exchange's time text and a failed grading's reas
 practice.json is for the instructor and the service; the exchange never shows it to students.
 """
 
+import csv
 import html
 import json
 import pathlib
@@ -79,6 +80,9 @@ def outcome(course_root, assignment, student, exercises):
     finally:
         gradebook.close()
     status = record.get("status") or "missing"
+    if status == "missing":  # a notebook that could not be graded at all leaves no record: the run's row says why
+        status, reasons = _run_row(course_root, assignment, student)
+        record = {**record, "reasons": reasons}
     if status in ("failed", "missing"):
         scores = {}
     mistakes = record.get("mistakes") or {}
@@ -93,6 +97,22 @@ def outcome(course_root, assignment, student, exercises):
         rows.append((exercise, float(score), float(points), name,
                      line[len(f"{exercise}: "):] if line and line.startswith(f"{exercise}: ") else line))
     return {"status": status, "reasons": [str(r) for r in record.get("reasons") or []], "exercises": rows}
+
+
+def _run_row(course_root, assignment, student):
+    """(status, [reason]) of the student in the last run's grades.csv: ("failed", [why]) where it failed,
+    ("missing", []) where the run has no row for them."""
+    path = pathlib.Path(course_root) / "reports" / "grades.csv"
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            row = next((r for r in csv.DictReader(handle) if r.get("student") == student), None)
+    except OSError:
+        row = None
+    if row is None or row.get("status") != "failed":
+        return "missing", []
+    prefix = f"{assignment}: "
+    return "failed", [part[len(prefix):] if part.startswith(prefix) else part
+                      for part in (row.get("reason") or "").split("; ") if part]
 
 
 def totals(result):

@@ -37,6 +37,7 @@ def graded(tmp_path_factory):
     course = make_course_root(tmp_path_factory.mktemp("practice"), [ASSIGNMENT])
     for student, overrides in STUDENTS.items():
         write_submission(course, student, ASSIGNMENT, student_notebook(ASSIGNMENT, overrides))
+    write_submission(course, "broken", ASSIGNMENT, '{"cells": [')  # no notebook: graded as failed, no record
     result, _ = run_grader(course, ASSIGNMENT, "--jobs", "2", "--cell-timeout", "5", "--notebook-timeout", "45",
                            env={"GRADER_SECRET": SECRET})
     assert result.returncode == 0, result.stdout + result.stderr
@@ -183,3 +184,12 @@ def test_no_page_shows_a_hidden_test_or_the_solution(graded):
 def test_an_unknown_level_is_refused(graded):
     with pytest.raises(ValueError, match="one of off, score, per_exercise, full"):
         pages(graded, "correct", "everything")
+
+
+def test_a_submission_that_could_not_be_graded_at_all_gets_the_runs_reason(graded):
+    page, summary = pages(graded, "broken", "per_exercise")
+    assert summary["status"] == "failed" and summary["score"] == 0, summary
+    assert "Your submission could not be graded:" in page and "No practice grading" not in page, page[:2000]
+    reason = page.split("Your submission could not be graded:", 1)[1][:300]
+    assert "ipynb" in reason or "notebook" in reason, reason
+
