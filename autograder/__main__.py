@@ -166,6 +166,9 @@ def main(argv=None):
                        help="grade only this student (repeat for several)")
     grade.add_argument("--force", action="store_true",
                        help="regrade every selected submission, also those unchanged since last graded")
+    grade.add_argument("--done-log", metavar="FILE",
+                       help="append a JSON line per student to FILE as soon as their grading is recorded "
+                            "(the hub's practice grading hands each page back then, not at the run's end)")
     grade.add_argument("--profile", action="store_true",
                        help="print where the time went: seconds per step of grading, per graded submission")
     grade.add_argument("--extensions", help="the instructor's extensions file, relative to the course root "

@@ -47,6 +47,12 @@ class GradingRun:
     log: object  # its open log file
     started: float  # time.monotonic()
     limit: float  # seconds after which it is stopped
+    done_log: pathlib.Path  # grade --done-log: a line per student once their grading is recorded
+    lines_read: int = 0
+    delivered: set = dataclasses.field(default_factory=set)  # receipt ids whose page went back mid-run
+
+    def waiting(self):
+        return [row for row in self.rows if row["receipt_id"] not in self.delivered]
 
 
 def now_text():
@@ -141,7 +147,7 @@ class PracticeService:
         for lane, root in enumerate(self.roots):
             if lane in self.running:
                 continue
-            busy = {row["student"] for run in self.running.values() for row in run.rows}
+            busy = {row["student"] for run in self.running.values() for row in run.waiting()}
             waiting = [r for r in self.ledger.rows("pending") if r["decision"] == "grade" and r["student"] not in busy]
             alone = [r for r in waiting if r["receipt_id"] in self.solo]
             lately = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=self.settings.window_minutes)
@@ -184,6 +190,9 @@ class PracticeService:
         argv = [self.python, "-m", "autograder", "--course-root", str(root), "grade", *assignments, *students,
                 "--jobs", str(self.settings.jobs), "--notebook-timeout", str(self.settings.notebook_timeout),
                 "--cell-timeout", str(self.settings.cell_timeout)]
+        done_log = self.state / f"done-lane{lane}.jsonl"
+        done_log.write_text("")
+        argv += ["--done-log", str(done_log)]
         env = {**os.environ, "GRADER_SECRET": self.secret,
                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
         log = open(self.state / f"grading-lane{lane}.log", "ab")  # closed when the run is reaped
@@ -192,13 +201,14 @@ class PracticeService:
         process = subprocess.Popen(argv, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
                                    preexec_fn=_die_with_the_service, pass_fds=(self.lock.fileno(),))
         limit = self.settings.notebook_timeout * -(-len(rows) // self.settings.jobs) + 120
-        return GradingRun(process, rows, root, log, time.monotonic(), limit)
+        return GradingRun(process, rows, root, log, time.monotonic(), limit, done_log)
 
     def reap(self):
         """Deliver the pages of every run that ended; stop a run past its limit. True when one ended."""
         ended = False
         for lane, run in list(self.running.items()):
             status = run.process.poll()
+            self.deliver_recorded(run)
             if status is None:
                 if time.monotonic() - run.started > run.limit:
                     with contextlib.suppress(ProcessLookupError):
@@ -211,17 +221,38 @@ class PracticeService:
                           ", ".join(sorted({r["assignment"] for r in run.rows})), time.monotonic() - run.started,
                           status)
             if status not in (0, 1):  # 1: an assignment's solution stopped; its students get a failed page
-                self.ledger.put_back([r["receipt_id"] for r in run.rows])
-                self.solo.update(r["receipt_id"] for r in run.rows)
+                self.ledger.put_back([r["receipt_id"] for r in run.waiting()])
+                self.solo.update(r["receipt_id"] for r in run.waiting())
                 continue
-            for row in run.rows:
-                built = pages.practice_pages(run.root, row["assignment"], row["student"], row["level"],
-                                             row["received"], exercises=self.exercises.get(row["assignment"], []),
-                                             written=self.written.get(row["assignment"], []))
-                summary = json.loads(built.get("practice.json", b"{}") or b"{}")
-                self.deliver(row, built, {key: summary.get(key) for key in ("status", "score", "max_score")})
-                self.solo.discard(row["receipt_id"])
+            for row in run.waiting():
+                self.deliver_page(run, row)
         return ended
+
+    def deliver_recorded(self, run):
+        """Hand back, mid-run, the page of each student whose grading the run has recorded (its --done-log),
+        so that a classmate's hung notebook in the same batch holds nobody else. A failed grading waits
+        for the run's end, whose grades.csv says why."""
+        try:
+            complete = run.done_log.read_text(encoding="utf-8").split("\n")[:-1]  # the last: "" or still being written
+        except OSError:
+            return
+        for line in complete[run.lines_read:]:
+            entry = json.loads(line)
+            for row in run.waiting():
+                outcome = entry.get("outcomes", {}).get(row["assignment"]) if row["student"] == entry.get("student") \
+                    else None
+                if outcome and outcome.get("status") != "failed":
+                    self.deliver_page(run, row)
+                    run.delivered.add(row["receipt_id"])
+        run.lines_read = len(complete)
+
+    def deliver_page(self, run, row):
+        built = pages.practice_pages(run.root, row["assignment"], row["student"], row["level"], row["received"],
+                                     exercises=self.exercises.get(row["assignment"], []),
+                                     written=self.written.get(row["assignment"], []))
+        summary = json.loads(built.get("practice.json", b"{}") or b"{}")
+        self.deliver(row, built, {key: summary.get(key) for key in ("status", "score", "max_score")})
+        self.solo.discard(row["receipt_id"])
 
     # ---------------------------------------------------------------- the loop
 

@@ -279,7 +279,7 @@ def grade(args, run):
         results = grade_class(root, assignments, run.submissions, options, jobs, students=args.students,
                               class_list=run.handed_anything, force=args.force, extensions=run.extensions,
                               penalty=run.penalty, gradebook=gradebook, pool=pool, slots=numbers, stopped=stopped,
-                              practice_key=practice_key)
+                              practice_key=practice_key, done_log=getattr(args, "done_log", None))
     finally:
         budget.remove(budgets)
     return results, stopped, time.perf_counter() - started, jobs

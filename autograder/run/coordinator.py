@@ -10,6 +10,7 @@ retried) still counts once.
 import collections
 import concurrent.futures
 import dataclasses
+import json
 import pathlib
 import tempfile
 import time
@@ -59,10 +60,11 @@ class Run:
     """One grading run's state: what is pending in the pool, and each student's outcomes so far."""
 
     def __init__(self, root, assignments, by_student, options, pool, *, force, extensions, penalty, gradebook,
-                 practice_key=None):
+                 practice_key=None, done_log=None):
         self.root, self.assignments, self.by_student, self.options, self.pool = \
             root, assignments, by_student, options, pool
         self.practice_key = practice_key  # c.Grader.practice_scores: the exchange's key, else None
+        self.done_log = done_log  # grade --done-log: a line per student once recorded
         self.force, self.extensions, self.penalty, self.gradebook = force, extensions, penalty, gradebook
         self.due_dates = gradebook.due_dates(assignments)
         self.versions = {a: course_version(root, a) for a in assignments}
@@ -250,6 +252,10 @@ class Run:
                 and not self.unfinished[student]):
             self.results[student] = outcomes
             self.progress.update(outcomes.values())
+            if self.done_log:
+                with open(self.done_log, "a", encoding="utf-8") as log:
+                    log.write(json.dumps({"student": student, "outcomes": {
+                        a: {"status": r.status, "reasons": r.reasons} for a, r in outcomes.items()}}) + "\n")
 
     def collect(self):
         """Merge results as jobs finish, until none is pending."""
@@ -290,7 +296,8 @@ def prepare_gradebook(root, assignments):
 
 
 def grade_class(root, assignments, submissions, options, jobs, *, students=None, class_list=(), force=False,
-                extensions=None, penalty=None, gradebook=None, pool=None, slots=None, stopped=None, practice_key=None):
+                extensions=None, penalty=None, gradebook=None, pool=None, slots=None, stopped=None, practice_key=None,
+                done_log=None):
     """{student: {assignment: AssignmentResult}} for every collected submission, graded in the pool
     (the local slots of this machine, `jobs` of them numbered from `slots`, unless a pool is given).
 
@@ -319,7 +326,7 @@ def grade_class(root, assignments, submissions, options, jobs, *, students=None,
         by_student = {student: by_student.get(student, []) for student in students}
     pool = pool or LocalPool(root, min(jobs, max(1, len(by_student) * len(assignments))), options, slots)
     run = Run(root, assignments, by_student, options, pool, force=force, extensions=extensions or {},
-              penalty=penalty, gradebook=gradebook, practice_key=practice_key)
+              penalty=penalty, gradebook=gradebook, practice_key=practice_key, done_log=done_log)
     # The gradebook learns the assignments' cells while the first jobs run: no result is merged before.
     registrar = concurrent.futures.ThreadPoolExecutor(max_workers=1)
     run.registering = registrar.submit(prepare_gradebook, root, assignments)
