@@ -262,7 +262,16 @@ class PracticeService:
         self.look()
         self.send_notices()
         ended = self.reap()
+        self.put_back_orphans()
         return self.dispatch() or ended
+
+    def put_back_orphans(self):
+        """Submissions marked as being graded that no run holds (an error while their run was handed back):
+        pending again, never left waiting until a restart."""
+        held = {row["receipt_id"] for run in self.running.values() for row in run.waiting()}
+        orphans = [row["receipt_id"] for row in self.ledger.rows("grading") if row["receipt_id"] not in held]
+        if orphans:
+            self.ledger.put_back(orphans)
 
     def serve(self, stopping=lambda: False):
         while not stopping():

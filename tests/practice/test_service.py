@@ -97,3 +97,13 @@ def test_a_hung_notebook_holds_nobody_else_in_its_batch_and_gets_its_own_outcome
     assert "layer_shapes" in page and "timed out" in page, page[:3000]
     assert all(row["state"] == "done" for row in practice.ledger.rows())
     assert len({r for r, _ in routes.put}) == len(routes.put) == 2  # each delivered once
+
+
+def test_a_submission_marked_as_being_graded_that_no_run_holds_waits_again(service):
+    practice, store, _ = service
+    receipt = store.submit(COURSE, ASSIGNMENT, "ann", ((f"{ASSIGNMENT}.ipynb", b"{}"),))
+    practice.look()
+    practice.ledger.start([receipt["receipt_id"]])  # as if its run's hand-back had failed half-way
+    assert [r["state"] for r in practice.ledger.rows()] == ["grading"]
+    practice.put_back_orphans()
+    assert [(r["state"], r["attempts"]) for r in practice.ledger.rows()] == [("pending", 1)]
