@@ -24,7 +24,7 @@ import time
 from autograder import collect
 from autograder.practice import fair, pages
 from autograder.practice.ledger import Ledger
-from autograder.practice.policy import decide, parse_time
+from autograder.practice.policy import TIME_FORMAT, decide, parse_time
 from autograder.run.command import course_assignments, written_questions
 from course.exchange import files as plain
 
@@ -56,7 +56,7 @@ class GradingRun:
 
 
 def now_text():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    return datetime.datetime.now(datetime.timezone.utc).strftime(TIME_FORMAT)
 
 
 class PracticeService:
@@ -151,7 +151,7 @@ class PracticeService:
             waiting = [r for r in self.ledger.rows("pending") if r["decision"] == "grade" and r["student"] not in busy]
             alone = [r for r in waiting if r["receipt_id"] in self.solo]
             lately = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=self.settings.window_minutes)
-            served = self.ledger.served_since(lately.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+            served = self.ledger.served_since(lately.strftime(TIME_FORMAT))
             batch = alone[:1] if alone else fair.next_batch(waiting, self.settings.batch, served)
             if not batch:
                 break
